@@ -1,0 +1,43 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// BankRequest is the bank's log of every request a platform made, keyed by the
+// platform's request number so that a repeated request is recognised.
+type BankRequest struct{ ent.Schema }
+
+func (BankRequest) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "bank_request"}}
+}
+
+func (BankRequest) Fields() []ent.Field {
+	return []ent.Field{
+		stringID("request_no", 64),
+		field.String("platform_no").MaxLen(32).NotEmpty(),
+		// OPEN_ACCOUNT, RECHARGE, REGISTER_PROJECT, FREEZE or CONFIRM_LOAN.
+		field.String("service_name").MaxLen(32),
+		field.Int64("platform_user_id").Optional().Nillable(),
+		field.String("user_no").MaxLen(32).Optional().Nillable(),
+		optionalAmount("amount"),
+		// PROCESSING, SUCCESS or FAILED.
+		field.String("status").MaxLen(16),
+		// Where the notifier reports the result; server-to-server calls have none.
+		field.String("callback_url").MaxLen(255).Optional().Nillable(),
+		field.String("failure_reason").MaxLen(255).Optional().Nillable(),
+		// JSON of the request's business fields; never a password.
+		field.Text("payload").SchemaType(textType).Optional().Nillable(),
+		createdAt(),
+		updatedAt(),
+	}
+}
+
+func (BankRequest) Indexes() []ent.Index {
+	// The processor and the result query look for requests by status, oldest first.
+	return []ent.Index{index.Fields("status", "created_at").StorageKey("idx_bank_request_status_created")}
+}

@@ -1,0 +1,34 @@
+// Package server builds bank-custody's HTTP and gRPC servers.
+package server
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+	"github.com/google/wire"
+
+	v1 "github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/health"
+	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
+)
+
+// ProviderSet is server providers.
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer)
+
+// NewHTTPServer serves the API and /healthz.
+func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.BankCustodyService, logger log.Logger) *http.Server {
+	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger))
+	srv.Handle("/healthz", health.Handler(health.Check{Name: "database", Probe: d.Ping}))
+	v1.RegisterBankCustodyHTTPServer(srv, svc)
+	return srv
+}
+
+// NewGRPCServer serves the API over gRPC.
+func NewGRPCServer(c *conf.Bootstrap, svc *service.BankCustodyService, logger log.Logger) *grpc.Server {
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger))
+	v1.RegisterBankCustodyServer(srv, svc)
+	return srv
+}

@@ -1,0 +1,45 @@
+// Package service maps bank-custody's proto API onto its use cases.
+package service
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/wire"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	v1 "github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+)
+
+// ProviderSet is service providers.
+var ProviderSet = wire.NewSet(NewBankCustodyService)
+
+// BankCustodyService implements api/bank-custody/v1.
+type BankCustodyService struct {
+	v1.UnimplementedBankCustodyServer
+	notifications *biz.NotificationUsecase
+}
+
+// NewBankCustodyService returns the API implementation.
+func NewBankCustodyService(notifications *biz.NotificationUsecase) *BankCustodyService {
+	return &BankCustodyService{notifications: notifications}
+}
+
+func (s *BankCustodyService) ListNotifications(ctx context.Context, req *v1.ListNotificationsRequest) (*v1.ListNotificationsReply, error) {
+	if strings.TrimSpace(req.GetRequestNo()) == "" {
+		return nil, v1.ErrorInvalidArgument("requestNo: required")
+	}
+	attempts, err := s.notifications.Attempts(ctx, req.GetRequestNo())
+	if err != nil {
+		return nil, err
+	}
+	reply := &v1.ListNotificationsReply{Items: make([]*v1.ListNotificationsReply_Attempt, 0, len(attempts))}
+	for _, a := range attempts {
+		reply.Items = append(reply.Items, &v1.ListNotificationsReply_Attempt{
+			RequestNo: a.RequestNo, Attempt: int32(a.Attempt), AttemptedAt: timestamppb.New(a.AttemptedAt),
+			HttpStatus: int32(a.HTTPStatus), Error: a.Error,
+		})
+	}
+	return reply, nil
+}

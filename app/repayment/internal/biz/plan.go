@@ -1,0 +1,73 @@
+// Package biz holds repayment's domain: repayment plans and receivable plans, and the
+// interfaces it needs from storage.
+package biz
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/wire"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+)
+
+// ProviderSet is biz providers.
+var ProviderSet = wire.NewSet(NewPlanUsecase)
+
+// PlanStatus of one period.
+const (
+	PlanPending = "PENDING"
+	PlanPaid    = "PAID"
+)
+
+// RepaymentItem is one period of what the borrower pays.
+type RepaymentItem struct {
+	ProjectID  int64
+	BorrowerID int64
+	Period     int
+	DueDate    time.Time
+	Principal  money.Amount
+	Interest   money.Amount
+	Amount     money.Amount
+	Commission money.Amount
+	Status     string
+}
+
+// ReceivableItem is one period of what one tender's investor receives.
+type ReceivableItem struct {
+	ProjectID  int64
+	TenderID   int64
+	InvestorID int64
+	Period     int
+	DueDate    time.Time
+	Principal  money.Amount
+	Interest   money.Amount
+	Amount     money.Amount
+	Status     string
+}
+
+// PlanRepo reads and writes the plans.
+type PlanRepo interface {
+	RepaymentPlan(ctx context.Context, projectID int64) ([]RepaymentItem, error)
+	Receivables(ctx context.Context, projectID int64) ([]ReceivableItem, error)
+}
+
+// PlanUsecase answers plan queries.
+type PlanUsecase struct {
+	repo PlanRepo
+}
+
+// NewPlanUsecase returns the plan use cases.
+func NewPlanUsecase(repo PlanRepo) *PlanUsecase {
+	return &PlanUsecase{repo: repo}
+}
+
+// RepaymentPlan is the borrower's plan ordered by period; empty until it is generated.
+func (uc *PlanUsecase) RepaymentPlan(ctx context.Context, projectID int64) ([]RepaymentItem, error) {
+	return uc.repo.RepaymentPlan(ctx, projectID)
+}
+
+// Receivables are the investors' plans ordered by tender, then period.
+func (uc *PlanUsecase) Receivables(ctx context.Context, projectID int64) ([]ReceivableItem, error) {
+	return uc.repo.Receivables(ctx, projectID)
+}

@@ -1,0 +1,39 @@
+package schema
+
+import (
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// ReceivablePlan is one period of what one tender's investor receives.
+type ReceivablePlan struct{ ent.Schema }
+
+func (ReceivablePlan) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "receivable_plan"}}
+}
+
+func (ReceivablePlan) Fields() []ent.Field {
+	return append([]ent.Field{
+		field.Int64("id"),
+		field.Int64("project_id"),
+		field.Int64("tender_id"),
+		field.Int64("investor_id"),
+		field.Int("period").SchemaType(intType),
+		field.Time("due_date").SchemaType(dateType),
+		amount("principal"),
+		amount("interest"),
+		amount("amount"),
+		field.String("status").MaxLen(16),
+	}, timestamps()...)
+}
+
+func (ReceivablePlan) Indexes() []ent.Index {
+	return []ent.Index{
+		// One row per tender and period, for the same reason as repayment_plan.
+		index.Fields("tender_id", "period").Unique().StorageKey("uk_receivable_plan_tender_period"),
+		index.Fields("project_id").StorageKey("idx_receivable_plan_project"),
+	}
+}

@@ -1,0 +1,151 @@
+package service_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"google.golang.org/protobuf/proto"
+
+	v1 "github.com/p2p-dtx/p2p-dtx/api/trade-center/v1"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+)
+
+// fakeRepo serves projects from memory, newest (highest id) first like the real one.
+type fakeRepo struct {
+	projects []biz.Project // in descending id order
+	err      error         // returned by every call when set
+}
+
+func (f *fakeRepo) Project(_ context.Context, id int64) (*biz.Project, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	for i := range f.projects {
+		if f.projects[i].ID == id {
+			p := f.projects[i]
+			return &p, nil
+		}
+	}
+	return nil, biz.ErrProjectNotFound
+}
+
+func (f *fakeRepo) Projects(_ context.Context, flt biz.ProjectFilter) ([]biz.Project, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	var out []biz.Project
+	for _, p := range f.projects {
+		if flt.Status == "" || p.Status == flt.Status {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func newService(repo biz.ProjectRepo) *service.TradeCenterService {
+	return service.NewTradeCenterService(biz.NewProjectUsecase(repo))
+}
+
+func sampleProjects() []biz.Project {
+	return []biz.Project{
+		{
+			ID: 2, BorrowerID: 7, Name: "shop fit-out", Amount: money.MustParseAmount("10000"),
+			Raised: money.MustParseAmount("2500.5"), AnnualRate: money.MustParseRate("0.150000"),
+			InvestorRate: money.MustParseRate("0.12"), Periods: 12, Status: biz.ProjectCollecting,
+		},
+		{
+			ID: 1, BorrowerID: 8, Name: "truck", Amount: money.MustParseAmount("12345.67"),
+			AnnualRate: money.MustParseRate("0.085"), InvestorRate: money.MustParseRate("0.07"),
+			Periods: 6, Status: biz.ProjectPendingReview,
+		},
+	}
+}
+
+func TestGetProject(t *testing.T) {
+	t.Parallel()
+	svc := newService(&fakeRepo{projects: sampleProjects()})
+	got, err := svc.GetProject(context.Background(), &v1.GetProjectRequest{ProjectId: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &v1.Project{
+		ProjectId: 2, BorrowerId: 7, Name: "shop fit-out", Amount: "10000.00", Raised: "2500.50",
+		AnnualRate: "0.15", Periods: 12, Status: "COLLECTING",
+	}
+	if !proto.Equal(got, want) {
+		t.Fatalf("GetProject = %v\nwant          %v", got, want)
+	}
+	got, err = svc.GetProject(context.Background(), &v1.GetProjectRequest{ProjectId: 1})
+	if err != nil || got.GetRaised() != "0.00" || got.GetAmount() != "12345.67" || got.GetAnnualRate() != "0.085" {
+		t.Fatalf("GetProject(1) = %v, %v; want raised 0.00, amount 12345.67, rate 0.085", got, err)
+	}
+}
+
+func TestGetProjectErrors(t *testing.T) {
+	t.Parallel()
+	storeDown := errors.New("connection refused")
+	tests := []struct {
+		name       string
+		repo       *fakeRepo
+		id         int64
+		wantCode   int
+		wantReason string
+		wantErr    error
+	}{
+		{name: "absent", repo: &fakeRepo{projects: sampleProjects()}, id: 99, wantCode: 404, wantReason: "PROJECT_NOT_FOUND"},
+		{name: "zero id", repo: &fakeRepo{}, id: 0, wantCode: 400, wantReason: "INVALID_ARGUMENT"},
+		{name: "negative id", repo: &fakeRepo{}, id: -3, wantCode: 400, wantReason: "INVALID_ARGUMENT"},
+		// A storage failure is not a missing project.
+		{name: "store down", repo: &fakeRepo{err: storeDown}, id: 1, wantErr: storeDown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := newService(tt.repo).GetProject(context.Background(), &v1.GetProjectRequest{ProjectId: tt.id})
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || v1.IsProjectNotFound(err) {
+					t.Fatalf("error = %v, want %v passed through", err, tt.wantErr)
+				}
+				return
+			}
+			ke := kerrors.FromError(err)
+			if ke.Code != int32(tt.wantCode) || ke.Reason != tt.wantReason {
+				t.Fatalf("error = %v, want %d %s", err, tt.wantCode, tt.wantReason)
+			}
+		})
+	}
+}
+
+func TestListProjects(t *testing.T) {
+	t.Parallel()
+	svc := newService(&fakeRepo{projects: sampleProjects()})
+	all, err := svc.ListProjects(context.Background(), &v1.ListProjectsRequest{})
+	if err != nil || len(all.GetItems()) != 2 || all.GetItems()[0].GetProjectId() != 2 || all.GetItems()[1].GetProjectId() != 1 {
+		t.Fatalf("ListProjects() = %v, %v; want projects 2 then 1", all, err)
+	}
+	pending, err := svc.ListProjects(context.Background(), &v1.ListProjectsRequest{Status: "PENDING_REVIEW"})
+	if err != nil || len(pending.GetItems()) != 1 || pending.GetItems()[0].GetAmount() != "12345.67" {
+		t.Fatalf("ListProjects(PENDING_REVIEW) = %v, %v; want project 1 only", pending, err)
+	}
+	full, err := svc.ListProjects(context.Background(), &v1.ListProjectsRequest{Status: "FULL"})
+	if err != nil || full.GetItems() == nil || len(full.GetItems()) != 0 {
+		t.Fatalf("ListProjects(FULL) = %v, %v; want an empty list", full, err)
+	}
+}
+
+func TestListProjectsUnknownStatus(t *testing.T) {
+	t.Parallel()
+	svc := newService(&fakeRepo{projects: sampleProjects()})
+	for _, status := range []string{"collecting", "OPEN", "FULL;DROP"} {
+		_, err := svc.ListProjects(context.Background(), &v1.ListProjectsRequest{Status: status})
+		ke := kerrors.FromError(err)
+		if ke.Code != 400 || !v1.IsInvalidArgument(err) || !strings.HasPrefix(ke.Message, "status: ") {
+			t.Errorf("ListProjects(%q) error = %v; want 400 INVALID_ARGUMENT naming status", status, err)
+		}
+	}
+}

@@ -1,0 +1,46 @@
+// Package service maps unified-account's proto API onto its use cases.
+package service
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/wire"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	v1 "github.com/p2p-dtx/p2p-dtx/api/unified-account/v1"
+	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/biz"
+)
+
+// ProviderSet is service providers.
+var ProviderSet = wire.NewSet(NewUnifiedAccountService, NewAccountRegistrationService)
+
+// UnifiedAccountService implements api/unified-account/v1.
+type UnifiedAccountService struct {
+	v1.UnimplementedUnifiedAccountServer
+	sessions *biz.SessionUsecase
+}
+
+// NewUnifiedAccountService returns the API implementation.
+func NewUnifiedAccountService(sessions *biz.SessionUsecase) *UnifiedAccountService {
+	return &UnifiedAccountService{sessions: sessions}
+}
+
+func (s *UnifiedAccountService) CreateSession(ctx context.Context, req *v1.CreateSessionRequest) (*v1.CreateSessionReply, error) {
+	switch {
+	case req.GetLogin() == "":
+		return nil, v1.ErrorInvalidArgument("login: required")
+	case req.GetPassword() == "":
+		return nil, v1.ErrorInvalidArgument("password: required")
+	}
+	sess, err := s.sessions.Login(ctx, req.GetLogin(), req.GetPassword())
+	if errors.Is(err, biz.ErrInvalidCredentials) {
+		return nil, v1.ErrorInvalidCredentials("wrong login or password, or the account is not active")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &v1.CreateSessionReply{
+		Token: sess.Token, ExpiresAt: timestamppb.New(sess.ExpiresAt), UserId: sess.UserID, Role: sess.Role,
+	}, nil
+}

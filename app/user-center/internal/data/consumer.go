@@ -1,0 +1,35 @@
+package data
+
+import (
+	"context"
+
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent"
+)
+
+type consumerRepo struct{ data *Data }
+
+// NewConsumerRepo returns the ent-backed consumer repository.
+func NewConsumerRepo(d *Data) biz.ConsumerRepo { return &consumerRepo{data: d} }
+
+func (r *consumerRepo) Get(ctx context.Context, id int64) (*biz.Consumer, error) {
+	c, err := r.data.ent.Consumer.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, biz.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return consumerToBiz(c), nil
+}
+
+func consumerToBiz(c *ent.Consumer) *biz.Consumer {
+	out := &biz.Consumer{
+		ID: c.ID, Username: c.Username, Mobile: c.Mobile, Role: c.Role, Status: c.Status,
+		CustodyStatus: c.CustodyStatus,
+	}
+	if c.CustodyUserNo != nil {
+		out.CustodyUserNo = *c.CustodyUserNo
+	}
+	return out
+}

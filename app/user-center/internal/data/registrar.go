@@ -1,0 +1,208 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/dtm-labs/dtm/client/dtmcli"
+	"github.com/dtm-labs/dtm/client/dtmcli/dtmimp"
+	"github.com/dtm-labs/dtm/client/dtmgrpc"
+	"github.com/dtm-labs/dtm/client/dtmgrpc/dtmgimp"
+	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	uav1 "github.com/p2p-dtx/p2p-dtx/api/unified-account/v1"
+	ucv1 "github.com/p2p-dtx/p2p-dtx/api/user-center/v1"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
+	pconf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
+)
+
+// Branch URLs as DTM calls them: host:port/package.Service/Method.
+const (
+	accountTry     = "/unifiedaccount.v1.AccountRegistration/TryCreateAccount"
+	accountConfirm = "/unifiedaccount.v1.AccountRegistration/ConfirmCreateAccount"
+	accountCancel  = "/unifiedaccount.v1.AccountRegistration/CancelCreateAccount"
+	accountXA      = "/unifiedaccount.v1.AccountRegistration/XaCreateAccount"
+
+	consumerTry     = "/usercenter.v1.ConsumerRegistration/TryCreateConsumer"
+	consumerConfirm = "/usercenter.v1.ConsumerRegistration/ConfirmCreateConsumer"
+	consumerCancel  = "/usercenter.v1.ConsumerRegistration/CancelCreateConsumer"
+	consumerXA      = "/usercenter.v1.ConsumerRegistration/XaCreateConsumer"
+)
+
+// dtmRegistrar runs registrations as DTM global transactions over gRPC.
+type dtmRegistrar struct {
+	conf    *pconf.DTM
+	account string // unified-account's gRPC host:port
+	self    string // this service's gRPC host:port
+	http    *http.Client
+	log     *log.Helper
+}
+
+// NewRegistrar returns the DTM-backed Registrar.
+func NewRegistrar(c *conf.Bootstrap, logger log.Logger) (biz.Registrar, error) {
+	d := c.GetDtm()
+	if d.GetServer() == "" || d.GetBranchHost() == "" || c.GetPeers().GetUnifiedAccountGrpc() == "" {
+		return nil, errors.New("dtm.server, dtm.branch_host and peers.unified_account_grpc are required")
+	}
+	dtmx.QuietClientLogs()
+	dtmx.LimitBranchCalls(d.GetBranchTimeout().AsDuration())
+	return &dtmRegistrar{
+		conf:    d,
+		account: c.GetPeers().GetUnifiedAccountGrpc(),
+		self:    d.GetBranchHost(),
+		http:    &http.Client{Timeout: 5 * time.Second},
+		log:     log.NewHelper(logger),
+	}, nil
+}
+
+func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUser, afterTries func(context.Context) error) (biz.Registered, error) {
+	gid, err := r.newGID(ctx)
+	if err != nil {
+		return biz.Registered{}, err
+	}
+	accountReq := &uav1.CreateAccountRequest{
+		Username: u.Username, Mobile: u.Mobile, PasswordHash: u.PasswordHash, Role: u.Role,
+	}
+	var account uav1.CreateAccountReply
+	consumerReq := func() *ucv1.CreateConsumerRequest {
+		return &ucv1.CreateConsumerRequest{UserId: account.GetUserId(), Username: u.Username, Mobile: u.Mobile, Role: u.Role}
+	}
+	// The global transaction outlives a caller that hangs up: DTM must still be told to
+	// submit or abort.
+	txCtx := context.WithoutCancel(ctx)
+	options := func(t *dtmimp.TransBase) {
+		t.Context = txCtx
+		// Submit and Abort return only after Confirm/Cancel ran, so the answer reflects
+		// the settled transaction.
+		t.WaitResult = true
+		t.RetryInterval = r.conf.GetRetryIntervalSeconds()
+		t.TimeoutToFail = r.conf.GetTimeoutToFailSeconds()
+	}
+
+	switch mode {
+	case biz.ModeXA:
+		err = dtmgrpc.XaGlobalTransaction2(r.conf.GetServer(), gid, func(xa *dtmgrpc.XaGrpc) { options(&xa.TransBase) },
+			func(xa *dtmgrpc.XaGrpc) error {
+				if err := xa.CallBranch(accountReq, r.account+accountXA, &account); err != nil {
+					return err
+				}
+				if err := xa.CallBranch(consumerReq(), r.self+consumerXA, &emptypb.Empty{}); err != nil {
+					return err
+				}
+				return afterTries(txCtx)
+			})
+	default:
+		err = dtmgrpc.TccGlobalTransaction2(r.conf.GetServer(), gid, func(tcc *dtmgrpc.TccGrpc) { options(&tcc.TransBase) },
+			func(tcc *dtmgrpc.TccGrpc) error {
+				if err := tcc.CallBranch(accountReq, r.account+accountTry, r.account+accountConfirm, r.account+accountCancel, &account); err != nil {
+					return err
+				}
+				if err := tcc.CallBranch(consumerReq(), r.self+consumerTry, r.self+consumerConfirm, r.self+consumerCancel, &emptypb.Empty{}); err != nil {
+					return err
+				}
+				return afterTries(txCtx)
+			})
+	}
+	res := biz.Registered{UserID: account.GetUserId(), GID: gid}
+	if err == nil {
+		return res, nil
+	}
+	// Submit or Abort may come back before DTM finished (a Confirm or Cancel is being
+	// retried): wait for the final state, so a 409 means nothing is left behind and a
+	// success means both sides are ACTIVE.
+	status, werr := r.settle(txCtx, gid)
+	switch status {
+	case dtmcli.StatusSucceed:
+		return res, nil
+	case dtmcli.StatusSubmitted:
+		// Committed, but a Confirm is still being retried after the settle wait: the
+		// consumer answers PENDING and DTM finishes the job.
+		r.log.Warnw("msg", "registration committed, confirm still retrying", "gid", gid, "err", werr)
+		return res, nil
+	}
+	r.log.Infow("msg", "registration rolled back", "gid", gid, "mode", string(mode), "status", status, "cause", err)
+	return res, rolledBack(err)
+}
+
+// rolledBack maps the failure that made DTM roll back to what the caller is told.
+func rolledBack(err error) error {
+	switch {
+	case uav1.IsUsernameTaken(err), ucv1.IsUsernameTaken(err):
+		return biz.ErrUsernameTaken
+	case uav1.IsMobileTaken(err), ucv1.IsMobileTaken(err):
+		return biz.ErrMobileTaken
+	case errors.Is(err, biz.ErrFaultInjected):
+		return biz.ErrFaultInjected
+	}
+	return fmt.Errorf("%w: %v", biz.ErrRolledBack, err)
+}
+
+func (r *dtmRegistrar) newGID(ctx context.Context) (string, error) {
+	reply, err := dtmgimp.MustGetDtmClient(r.conf.GetServer()).NewGid(ctx, &emptypb.Empty{})
+	if err != nil {
+		return "", fmt.Errorf("dtm new gid: %w", err)
+	}
+	return reply.GetGid(), nil
+}
+
+// settle polls DTM until the transaction is succeed or failed, or the settle wait ends;
+// it returns the last status seen.
+func (r *dtmRegistrar) settle(ctx context.Context, gid string) (string, error) {
+	wait := r.conf.GetSettleWait().AsDuration()
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	var status string
+	for {
+		s, err := r.status(ctx, gid)
+		if err == nil {
+			status = s
+			if s == dtmcli.StatusSucceed || s == dtmcli.StatusFailed {
+				return s, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return status, fmt.Errorf("dtm still %q after %v: %w", status, wait, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// status asks DTM's HTTP API for a global transaction's status.
+func (r *dtmRegistrar) status(ctx context.Context, gid string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet,
+		r.conf.GetHttpServer()+"/query?gid="+url.QueryEscape(gid), nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := r.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Transaction *struct {
+			Status string `json:"status"`
+		} `json:"transaction"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return "", fmt.Errorf("dtm query %s: %w", gid, err)
+	}
+	if body.Transaction == nil {
+		return "", fmt.Errorf("dtm query %s: no such transaction", gid)
+	}
+	return body.Transaction.Status, nil
+}

@@ -1,0 +1,95 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	v1 "github.com/p2p-dtx/p2p-dtx/api/user-center/v1"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+)
+
+func (s *UserCenterService) CreateUser(ctx context.Context, req *v1.CreateUserRequest) (*v1.CreateUserReply, error) {
+	c, gid, err := s.registrations.Register(ctx, biz.Registration{
+		Mobile: req.GetMobile(), Username: req.GetUsername(), Password: req.GetPassword(),
+		Role: req.GetRole(), Mode: biz.Mode(req.GetMode()),
+	})
+	var ve *biz.ValidationError
+	switch {
+	case err == nil:
+		return &v1.CreateUserReply{UserId: c.ID, Status: c.Status, Gid: gid}, nil
+	case errors.As(err, &ve):
+		return nil, v1.ErrorInvalidArgument("%s", ve.Error()).WithMetadata(map[string]string{"field": ve.Field})
+	case errors.Is(err, biz.ErrUsernameTaken):
+		return nil, v1.ErrorUsernameTaken("username %q is taken", req.GetUsername())
+	case errors.Is(err, biz.ErrMobileTaken):
+		return nil, v1.ErrorMobileTaken("mobile %q is taken", req.GetMobile())
+	case errors.Is(err, biz.ErrFaultInjected):
+		return nil, v1.ErrorFaultInjected("registration %s rolled back by fault point %s", gid, biz.FaultInitiatorFail)
+	case errors.Is(err, biz.ErrRolledBack):
+		return nil, v1.ErrorRegistrationRolledBack("registration %s rolled back: %v", gid, err)
+	}
+	return nil, err
+}
+
+// ConsumerRegistrationService implements user-center's DTM branches of a registration.
+type ConsumerRegistrationService struct {
+	v1.UnimplementedConsumerRegistrationServer
+	uc *biz.RegistrationUsecase
+}
+
+// NewConsumerRegistrationService returns the branch implementation.
+func NewConsumerRegistrationService(uc *biz.RegistrationUsecase) *ConsumerRegistrationService {
+	return &ConsumerRegistrationService{uc: uc}
+}
+
+func (s *ConsumerRegistrationService) TryCreateConsumer(ctx context.Context, req *v1.CreateConsumerRequest) (*emptypb.Empty, error) {
+	c, err := consumerFrom(req)
+	if err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, branchError(s.uc.TryConsumer(ctx, c))
+}
+
+func (s *ConsumerRegistrationService) ConfirmCreateConsumer(ctx context.Context, _ *v1.CreateConsumerRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, branchError(s.uc.ConfirmConsumer(ctx))
+}
+
+func (s *ConsumerRegistrationService) CancelCreateConsumer(ctx context.Context, _ *v1.CreateConsumerRequest) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, branchError(s.uc.CancelConsumer(ctx))
+}
+
+func (s *ConsumerRegistrationService) XaCreateConsumer(ctx context.Context, req *v1.CreateConsumerRequest) (*emptypb.Empty, error) {
+	c, err := consumerFrom(req)
+	if err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, branchError(s.uc.CreateConsumerXA(ctx, c))
+}
+
+func consumerFrom(req *v1.CreateConsumerRequest) (biz.Consumer, error) {
+	switch {
+	case req.GetUserId() <= 0:
+		return biz.Consumer{}, v1.ErrorInvalidArgument("userId: must be a positive id")
+	case req.GetUsername() == "":
+		return biz.Consumer{}, v1.ErrorInvalidArgument("username: required")
+	case req.GetMobile() == "":
+		return biz.Consumer{}, v1.ErrorInvalidArgument("mobile: required")
+	case req.GetRole() == "":
+		return biz.Consumer{}, v1.ErrorInvalidArgument("role: required")
+	}
+	return biz.Consumer{ID: req.GetUserId(), Username: req.GetUsername(), Mobile: req.GetMobile(), Role: req.GetRole()}, nil
+}
+
+// branchError maps business failures to the codes DTM acts on: 409 (gRPC Aborted) rolls
+// the global transaction back without retry; anything else is retried.
+func branchError(err error) error {
+	switch {
+	case errors.Is(err, biz.ErrUsernameTaken):
+		return v1.ErrorUsernameTaken("username is taken")
+	case errors.Is(err, biz.ErrMobileTaken):
+		return v1.ErrorMobileTaken("mobile is taken")
+	}
+	return err
+}

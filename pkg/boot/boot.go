@@ -1,0 +1,55 @@
+// Package boot is the main function every service shares: parse -conf, load the typed
+// config, build the structured logger, wire the app and run it until SIGINT/SIGTERM.
+package boot
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/go-kratos/kratos/v2"
+	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/logging"
+)
+
+// Config is a service's Bootstrap message: every one has a log section.
+type Config interface {
+	proto.Message
+	GetLog() *conf.Log
+}
+
+// Wire builds the app from its config (wire's generated wireApp).
+type Wire[C Config] func(C, log.Logger) (*kratos.App, func(), error)
+
+// Main runs a service and exits non-zero with one line on stderr when it cannot start.
+func Main[C Config](name, version string, bc C, wire Wire[C]) {
+	confPath := flag.String("conf", "configs/local.yaml", "config file")
+	flag.Parse()
+	if err := run(name, version, *confPath, bc, wire); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+func run[C Config](name, version, confPath string, bc C, wire Wire[C]) error {
+	if err := conf.Load(confPath, bc); err != nil {
+		return err
+	}
+	logger := logging.New(name, version, bc.GetLog().GetLevel())
+	app, cleanup, err := wire(bc, logger)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	return app.Run()
+}
+
+// App returns a Kratos app with the service's name, version, logger and servers.
+func App(name, version string, logger log.Logger, opts ...kratos.Option) *kratos.App {
+	return kratos.New(append([]kratos.Option{
+		kratos.Name(name), kratos.Version(version), kratos.Logger(logger),
+	}, opts...)...)
+}

@@ -1,0 +1,44 @@
+// Package servers builds the HTTP and gRPC servers of a service the same way everywhere:
+// addresses and timeouts from config, panic recovery and request logging.
+package servers
+
+import (
+	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/middleware"
+	"github.com/go-kratos/kratos/v2/middleware/logging"
+	"github.com/go-kratos/kratos/v2/middleware/recovery"
+	"github.com/go-kratos/kratos/v2/transport/grpc"
+	"github.com/go-kratos/kratos/v2/transport/http"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/conf"
+)
+
+// Middleware is the chain every endpoint gets; services append their own (auth) after it.
+func Middleware(logger log.Logger, extra ...middleware.Middleware) []middleware.Middleware {
+	return append([]middleware.Middleware{recovery.Recovery(), logging.Server(logger)}, extra...)
+}
+
+// NewHTTP returns an HTTP server listening on c.http.
+func NewHTTP(c *conf.Server, logger log.Logger, mw []middleware.Middleware, opts ...http.ServerOption) *http.Server {
+	base := []http.ServerOption{http.Middleware(mw...), http.Logger(logger)}
+	if a := c.GetHttp().GetAddr(); a != "" {
+		base = append(base, http.Address(a))
+	}
+	if t := c.GetHttp().GetTimeout(); t != nil {
+		base = append(base, http.Timeout(t.AsDuration()))
+	}
+	return http.NewServer(append(base, opts...)...)
+}
+
+// NewGRPC returns a gRPC server listening on c.grpc. Kratos registers the standard
+// grpc.health.v1 service on it, SERVING while the app runs.
+func NewGRPC(c *conf.Server, logger log.Logger, mw []middleware.Middleware, opts ...grpc.ServerOption) *grpc.Server {
+	base := []grpc.ServerOption{grpc.Middleware(mw...), grpc.Logger(logger)}
+	if a := c.GetGrpc().GetAddr(); a != "" {
+		base = append(base, grpc.Address(a))
+	}
+	if t := c.GetGrpc().GetTimeout(); t != nil {
+		base = append(base, grpc.Timeout(t.AsDuration()))
+	}
+	return grpc.NewServer(append(base, opts...)...)
+}

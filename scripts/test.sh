@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The test entry points behind `make test`, `make test-unit` and `make test-acceptance`.
+#
+#   scripts/test.sh all                 unit tests, then the stack (started if it is not
+#                                       running) and every acceptance test
+#   scripts/test.sh unit                unit tests only; no stack needed
+#   scripts/test.sh acceptance [regex]  acceptance tests (optionally -run regex) against
+#                                       the stack, starting it if needed
+#
+# A stack this script started is stopped again when it ends (KEEP_STACK=1 keeps it); a
+# stack that was already running is left running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SERVICES=(unified-account user-center trade-center repayment bank-custody)
+
+# Unit tests: every module but test/. Packages are named per module because ./... does
+# not cross module boundaries in a workspace.
+unit() {
+	local pkgs=(./api/... ./pkg/...)
+	for s in "${SERVICES[@]}"; do pkgs+=("./app/$s/..."); done
+	echo "==> unit tests"
+	go test -count=1 "${pkgs[@]}"
+}
+
+# Repository tests (build tag integration) and the black-box scenarios in test/, against
+# the running stack.
+acceptance() {
+	local run=${1:-}
+	local started=0
+	if ! scripts/stack.sh status >/dev/null 2>&1; then
+		started=1
+	fi
+	if [[ $started == 1 && ${KEEP_STACK:-0} != 1 ]]; then
+		trap 'echo "==> stopping the stack this test run started"; scripts/stack.sh down' EXIT
+	fi
+	# up also rebuilds the services and restarts the ones whose binary changed, so the
+	# tests always run against the code in this tree.
+	scripts/stack.sh up
+
+	local pkgs=()
+	for s in "${SERVICES[@]}"; do pkgs+=("./app/$s/internal/data/..."); done
+	echo "==> repository tests against MariaDB"
+	go test -count=1 -tags integration -run "${run:-.}" "${pkgs[@]}"
+
+	echo "==> acceptance tests against the stack"
+	# -p 1: scenarios share the stack's fault points, so packages run one at a time;
+	# tests inside a package use t.Parallel where they can.
+	go test -count=1 -p 1 -timeout 20m -run "${run:-.}" ./test/...
+}
+
+case ${1:-all} in
+unit) unit ;;
+acceptance) shift; acceptance "${1:-}" ;;
+all) unit; acceptance ;;
+*) echo "usage: $0 all|unit|acceptance [regex]" >&2; exit 2 ;;
+esac
