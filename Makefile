@@ -96,3 +96,9 @@ tidy: ## go mod tidy in every module.
 lint: ## gofmt and go vet over the workspace.
 	@test -z "$$(gofmt -l api app pkg test)" || { gofmt -l api app pkg test; exit 1; }
 	@go vet ./api/... ./pkg/... ./app/... ./test/...
+
+## --- measure ------------------------------------------------------------------------------
+
+.PHONY: bench-register
+bench-register: up ## Registrations/s and p50/p99 for DTM TCC, DTM XA and a one-database baseline.
+	@go run ./test/cmd/bench-register -clients $${CLIENTS:-16} -duration $${DURATION:-20s} -repo $(ROOT)

@@ -38,15 +38,28 @@ acceptance() {
 	# tests always run against the code in this tree.
 	scripts/stack.sh up
 
-	local pkgs=()
-	for s in "${SERVICES[@]}"; do pkgs+=("./app/$s/internal/data/..."); done
 	echo "==> repository tests against MariaDB"
-	go test -count=1 -tags integration -run "${run:-.}" "${pkgs[@]}"
+	repository_tests "${run:-.}"
 
 	echo "==> acceptance tests against the stack"
 	# -p 1: scenarios share the stack's fault points, so packages run one at a time;
 	# tests inside a package use t.Parallel where they can.
 	go test -count=1 -p 1 -timeout 20m -run "${run:-.}" ./test/...
+}
+
+# Each service's repository tests log in as that service's own database user.
+repository_tests() {
+	local run=$1 s db var
+	# shellcheck disable=SC1090,SC1091
+	source "${P2P_RUN_DIR:-.run}/secrets.env"
+	# shellcheck disable=SC1090,SC1091
+	source "${P2P_RUN_DIR:-.run}/stack.env"
+	for s in "${SERVICES[@]}"; do
+		db=${s//-/_}
+		var="P2P_DB_PASSWORD_${db^^}"
+		P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=$db P2P_TEST_DB_PASSWORD=${!var} \
+			go test -count=1 -tags integration -run "$run" "./app/$s/internal/data/..."
+	done
 }
 
 case ${1:-all} in

@@ -7,6 +7,7 @@ require (
 	github.com/dtm-labs/dtm v1.19.0
 	github.com/go-sql-driver/mysql v1.9.3
 	github.com/p2p-dtx/p2p-dtx/api v0.0.0-00010101000000-000000000000
+	golang.org/x/crypto v0.31.0
 	google.golang.org/grpc v1.69.4
 )
 

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -55,7 +58,7 @@ func freshUser(t *testing.T, env stack.Env, mode string) newUser {
 	u := newUser{
 		Mobile:   fmt.Sprintf("139%08d", n.Int64()),
 		Username: fmt.Sprintf("u%08d_%s", n.Int64(), mode),
-		Password: "correct-horse-1",
+		Password: fmt.Sprintf("pw-%08d-secret", n.Int64()),
 		Role:     "INVESTOR",
 		Mode:     mode,
 	}
@@ -152,6 +155,8 @@ func TestRegistrationSucceeds(t *testing.T) {
 			if err := countRows(t, env, u).oneActiveEach(); err != nil {
 				t.Fatal(err)
 			}
+			noPreparedXA(t, env, out.Gid)
+			passwordNowhere(t, env, out.Gid, u.Password)
 
 			var sess struct {
 				Token  string `json:"token"`
@@ -221,6 +226,7 @@ func TestRegistrationRollsBackWhenAccountTryFails(t *testing.T) {
 			if err := countRows(t, env, u).none(); err != nil {
 				t.Fatal(err)
 			}
+			noPreparedXA(t, env, "")
 			// The names are free again.
 			if out, resp := register(t, u); resp.Status != http.StatusOK || out.Status != "ACTIVE" {
 				t.Fatalf("register again: %v", resp)
@@ -434,6 +440,62 @@ func TestRegistrationConcurrentSameUsername(t *testing.T) {
 			stack.Eventually(t, 30*time.Second, func() error {
 				return countRows(t, env, base).oneActiveEach()
 			})
+			noPreparedXA(t, env, "")
 		})
+	}
+}
+
+// noPreparedXA fails when an XA branch (of gid, or of any transaction when gid is empty)
+// is still prepared: DTM must always finish phase 2.
+func noPreparedXA(t *testing.T, env stack.Env, gid string) {
+	t.Helper()
+	stack.Eventually(t, 15*time.Second, func() error {
+		rs, err := env.Inspect(t, "dtm").Query("XA RECOVER")
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		var left []string
+		for rs.Next() {
+			var format, gl, bl int
+			var data string
+			if err := rs.Scan(&format, &gl, &bl, &data); err != nil {
+				return err
+			}
+			if gid == "" || strings.HasPrefix(data, gid+"-") {
+				left = append(left, data)
+			}
+		}
+		if len(left) > 0 {
+			return fmt.Errorf("prepared XA branches left: %v", left)
+		}
+		return rs.Err()
+	})
+}
+
+// passwordNowhere checks the plaintext password reached neither DTM's store (the branch
+// payloads of gid) nor any log of the stack.
+func passwordNowhere(t *testing.T, env stack.Env, gid, password string) {
+	t.Helper()
+	var n int
+	if err := env.Inspect(t, "dtm").QueryRow(
+		"SELECT COUNT(*) FROM trans_branch_op WHERE gid = ? AND INSTR(bin_data, ?) > 0", gid, password).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("plaintext password in %d DTM branch payloads of %s", n, gid)
+	}
+	logs, err := filepath.Glob(filepath.Join(env["P2P_RUN_DIR"], "logs", "*.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no logs found: %v", err)
+	}
+	for _, f := range logs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), password) {
+			t.Errorf("plaintext password in %s", f)
+		}
 	}
 }

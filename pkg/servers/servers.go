@@ -5,7 +5,6 @@ package servers
 import (
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
-	"github.com/go-kratos/kratos/v2/middleware/logging"
 	"github.com/go-kratos/kratos/v2/middleware/recovery"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
@@ -15,7 +14,7 @@ import (
 
 // Middleware is the chain every endpoint gets; services append their own (auth) after it.
 func Middleware(logger log.Logger, extra ...middleware.Middleware) []middleware.Middleware {
-	return append([]middleware.Middleware{recovery.Recovery(), logging.Server(logger)}, extra...)
+	return append([]middleware.Middleware{recovery.Recovery(), accessLog(logger)}, extra...)
 }
 
 // NewHTTP returns an HTTP server listening on c.http.

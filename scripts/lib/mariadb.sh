@@ -49,6 +49,7 @@ mariadb_install() {
     printf '#!/bin/sh\n# temporary, created by p2p-dtx scripts/stack.sh\nexit 101\n' >/usr/sbin/policy-rc.d
     chmod 755 /usr/sbin/policy-rc.d
     made_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT # also when interrupted
   fi
   {
     timeout 600 apt-get update &&
@@ -56,7 +57,10 @@ mariadb_install() {
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
         mariadb-server mariadb-client
   } >>"$log" 2>&1 || rc=$?
-  if ((made_policy)); then rm -f /usr/sbin/policy-rc.d; fi
+  if ((made_policy)); then
+    rm -f /usr/sbin/policy-rc.d
+    trap - EXIT
+  fi
   ((rc == 0)) || die "mariadb: apt-get install of mariadb-server failed (exit $rc) — see $log"
   find_sbin mariadbd >/dev/null || die "mariadb: apt-get finished but mariadbd is still missing — see $log"
   # Under systemd the package enables mariadb.service: it would take port

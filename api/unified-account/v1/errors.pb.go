@@ -34,6 +34,9 @@ const (
 	// failures it must retry.
 	ErrorReason_FAULT_INJECTED  ErrorReason = 4
 	ErrorReason_FAULT_RETRYABLE ErrorReason = 5
+	// A branch request that can never succeed (a missing field, a plaintext password): 409
+	// so DTM rolls the transaction back instead of retrying it forever.
+	ErrorReason_INVALID_BRANCH_REQUEST ErrorReason = 6
 )
 
 // Enum value maps for ErrorReason.
@@ -45,14 +48,16 @@ var (
 		3: "MOBILE_TAKEN",
 		4: "FAULT_INJECTED",
 		5: "FAULT_RETRYABLE",
+		6: "INVALID_BRANCH_REQUEST",
 	}
 	ErrorReason_value = map[string]int32{
-		"INVALID_ARGUMENT":    0,
-		"INVALID_CREDENTIALS": 1,
-		"USERNAME_TAKEN":      2,
-		"MOBILE_TAKEN":        3,
-		"FAULT_INJECTED":      4,
-		"FAULT_RETRYABLE":     5,
+		"INVALID_ARGUMENT":       0,
+		"INVALID_CREDENTIALS":    1,
+		"USERNAME_TAKEN":         2,
+		"MOBILE_TAKEN":           3,
+		"FAULT_INJECTED":         4,
+		"FAULT_RETRYABLE":        5,
+		"INVALID_BRANCH_REQUEST": 6,
 	}
 )
 
@@ -87,14 +92,15 @@ var File_unified_account_v1_errors_proto protoreflect.FileDescriptor
 
 const file_unified_account_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1funified-account/v1/errors.proto\x12\x11unifiedaccount.v1\x1a\x13errors/errors.proto*\xb5\x01\n" +
+	"\x1funified-account/v1/errors.proto\x12\x11unifiedaccount.v1\x1a\x13errors/errors.proto*\xd7\x01\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
 	"\x13INVALID_CREDENTIALS\x10\x01\x1a\x04\xa8E\x91\x03\x12\x18\n" +
 	"\x0eUSERNAME_TAKEN\x10\x02\x1a\x04\xa8E\x99\x03\x12\x16\n" +
 	"\fMOBILE_TAKEN\x10\x03\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eFAULT_INJECTED\x10\x04\x1a\x04\xa8E\x99\x03\x12\x19\n" +
-	"\x0fFAULT_RETRYABLE\x10\x05\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x03B6Z4github.com/p2p-dtx/p2p-dtx/api/unified-account/v1;v1b\x06proto3"
+	"\x0fFAULT_RETRYABLE\x10\x05\x1a\x04\xa8E\xf7\x03\x12 \n" +
+	"\x16INVALID_BRANCH_REQUEST\x10\x06\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B6Z4github.com/p2p-dtx/p2p-dtx/api/unified-account/v1;v1b\x06proto3"
 
 var (
 	file_unified_account_v1_errors_proto_rawDescOnce sync.Once

@@ -88,3 +88,19 @@ func IsFaultRetryable(err error) bool {
 func ErrorFaultRetryable(format string, args ...interface{}) *errors.Error {
 	return errors.New(503, ErrorReason_FAULT_RETRYABLE.String(), fmt.Sprintf(format, args...))
 }
+
+// A branch request that can never succeed (a missing field, a plaintext password): 409
+// so DTM rolls the transaction back instead of retrying it forever.
+func IsInvalidBranchRequest(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVALID_BRANCH_REQUEST.String() && e.Code == 409
+}
+
+// A branch request that can never succeed (a missing field, a plaintext password): 409
+// so DTM rolls the transaction back instead of retrying it forever.
+func ErrorInvalidBranchRequest(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_INVALID_BRANCH_REQUEST.String(), fmt.Sprintf(format, args...))
+}

@@ -36,6 +36,8 @@ const (
 	ErrorReason_REGISTRATION_ROLLED_BACK ErrorReason = 5
 	// An armed fault point (test stack only).
 	ErrorReason_FAULT_INJECTED ErrorReason = 6
+	// A branch request that can never succeed: 409 so DTM rolls back instead of retrying.
+	ErrorReason_INVALID_BRANCH_REQUEST ErrorReason = 7
 )
 
 // Enum value maps for ErrorReason.
@@ -48,6 +50,7 @@ var (
 		4: "MOBILE_TAKEN",
 		5: "REGISTRATION_ROLLED_BACK",
 		6: "FAULT_INJECTED",
+		7: "INVALID_BRANCH_REQUEST",
 	}
 	ErrorReason_value = map[string]int32{
 		"INVALID_ARGUMENT":         0,
@@ -57,6 +60,7 @@ var (
 		"MOBILE_TAKEN":             4,
 		"REGISTRATION_ROLLED_BACK": 5,
 		"FAULT_INJECTED":           6,
+		"INVALID_BRANCH_REQUEST":   7,
 	}
 )
 
@@ -91,7 +95,7 @@ var File_user_center_v1_errors_proto protoreflect.FileDescriptor
 
 const file_user_center_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1buser-center/v1/errors.proto\x12\rusercenter.v1\x1a\x13errors/errors.proto*\xd4\x01\n" +
+	"\x1buser-center/v1/errors.proto\x12\rusercenter.v1\x1a\x13errors/errors.proto*\xf6\x01\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x19\n" +
 	"\x0fUNAUTHENTICATED\x10\x01\x1a\x04\xa8E\x91\x03\x12\x18\n" +
@@ -99,7 +103,8 @@ const file_user_center_v1_errors_proto_rawDesc = "" +
 	"\x0eUSERNAME_TAKEN\x10\x03\x1a\x04\xa8E\x99\x03\x12\x16\n" +
 	"\fMOBILE_TAKEN\x10\x04\x1a\x04\xa8E\x99\x03\x12\"\n" +
 	"\x18REGISTRATION_ROLLED_BACK\x10\x05\x1a\x04\xa8E\x99\x03\x12\x18\n" +
-	"\x0eFAULT_INJECTED\x10\x06\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
+	"\x0eFAULT_INJECTED\x10\x06\x1a\x04\xa8E\x99\x03\x12 \n" +
+	"\x16INVALID_BRANCH_REQUEST\x10\a\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
 
 var (
 	file_user_center_v1_errors_proto_rawDescOnce sync.Once

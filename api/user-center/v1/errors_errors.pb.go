@@ -102,3 +102,17 @@ func IsFaultInjected(err error) bool {
 func ErrorFaultInjected(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_FAULT_INJECTED.String(), fmt.Sprintf(format, args...))
 }
+
+// A branch request that can never succeed: 409 so DTM rolls back instead of retrying.
+func IsInvalidBranchRequest(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVALID_BRANCH_REQUEST.String() && e.Code == 409
+}
+
+// A branch request that can never succeed: 409 so DTM rolls back instead of retrying.
+func ErrorInvalidBranchRequest(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_INVALID_BRANCH_REQUEST.String(), fmt.Sprintf(format, args...))
+}

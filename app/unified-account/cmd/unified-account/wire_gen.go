@@ -41,7 +41,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	registrationRepo := data.NewRegistrationRepo(dataData)
-	registrationUsecase := biz.NewRegistrationUsecase(branchRunner, registrationRepo, registry)
+	registrationUsecase := biz.NewRegistrationUsecase(branchRunner, registrationRepo, passwordHasher, registry)
 	accountRegistrationService := service.NewAccountRegistrationService(registrationUsecase)
 	grpcServer := server.NewGRPCServer(bootstrap, unifiedAccountService, accountRegistrationService, logger)
 	app := newApp(bootstrap, logger, sessionUsecase, httpServer, grpcServer)

@@ -48,4 +48,6 @@ type TokenIssuer interface {
 type PasswordHasher interface {
 	Hash(plain string) (string, error)
 	Matches(hash, plain string) bool
+	// IsHash reports whether s is a hash this hasher made, not a plaintext password.
+	IsHash(s string) bool
 }

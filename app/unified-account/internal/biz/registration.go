@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 )
 
@@ -24,6 +25,30 @@ var (
 	// ErrFaultRetryable is an armed failure DTM must retry.
 	ErrFaultRetryable = errors.New("fault injected (retryable)")
 )
+
+// ValidationError is a branch request that can never succeed; it names the field.
+type ValidationError struct {
+	Field   string
+	Problem string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Problem }
+
+// validateNew guards the participant's own invariants; the initiator validated the
+// person's input. Above all, no plaintext password is ever stored.
+func (a Account) validateNew(isHash func(string) bool) error {
+	switch {
+	case a.Username == "":
+		return &ValidationError{"username", "required"}
+	case a.Mobile == "":
+		return &ValidationError{"mobile", "required"}
+	case !isHash(a.PasswordHash):
+		return &ValidationError{"passwordHash", "must be a bcrypt hash"}
+	case a.Role != auth.RoleBorrower && a.Role != auth.RoleInvestor:
+		return &ValidationError{"role", "must be BORROWER or INVESTOR"}
+	}
+	return nil
+}
 
 // Branch identifies the DTM branch a call belongs to.
 type Branch struct {
@@ -58,12 +83,13 @@ type RegistrationRepo interface {
 type RegistrationUsecase struct {
 	runner   BranchRunner
 	accounts RegistrationRepo
+	hasher   PasswordHasher
 	faults   *faults.Registry
 }
 
 // NewRegistrationUsecase returns the registration branches. f is nil in production.
-func NewRegistrationUsecase(runner BranchRunner, accounts RegistrationRepo, f *faults.Registry) *RegistrationUsecase {
-	return &RegistrationUsecase{runner: runner, accounts: accounts, faults: f}
+func NewRegistrationUsecase(runner BranchRunner, accounts RegistrationRepo, hasher PasswordHasher, f *faults.Registry) *RegistrationUsecase {
+	return &RegistrationUsecase{runner: runner, accounts: accounts, hasher: hasher, faults: f}
 }
 
 // Try reserves username and mobile with a PENDING account.
@@ -77,6 +103,9 @@ func (uc *RegistrationUsecase) Try(ctx context.Context, a Account) (int64, error
 	}
 	if uc.faults.Hit(FaultTryFail).Fire {
 		return 0, ErrFaultInjected
+	}
+	if err := a.validateNew(uc.hasher.IsHash); err != nil {
+		return 0, err
 	}
 	a.Status = StatusPending
 	var id int64
@@ -106,7 +135,8 @@ func (uc *RegistrationUsecase) Cancel(ctx context.Context) error {
 }
 
 // CreateXA inserts the account ACTIVE inside the XA branch: it becomes visible only when
-// DTM commits the global transaction.
+// DTM commits the global transaction. DTM calls the same method again for phase 2 with an
+// empty body, so a is validated only where it is used.
 func (uc *RegistrationUsecase) CreateXA(ctx context.Context, a Account) (int64, error) {
 	if s := uc.faults.Hit(FaultTryDelay); s.Fire {
 		if err := sleep(ctx, s.Delay); err != nil {
@@ -119,6 +149,9 @@ func (uc *RegistrationUsecase) CreateXA(ctx context.Context, a Account) (int64, 
 	a.Status = StatusActive
 	var id int64
 	err := uc.runner.InXA(ctx, func(ctx context.Context, b Branch) error {
+		if err := a.validateNew(uc.hasher.IsHash); err != nil {
+			return err
+		}
 		var err error
 		id, err = uc.accounts.Create(ctx, a, b.GID)
 		return err

@@ -8,8 +8,6 @@ import (
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/unified-account/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/biz"
-	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
-	"github.com/p2p-dtx/p2p-dtx/pkg/password"
 )
 
 // AccountRegistrationService implements the DTM branches of a registration.
@@ -24,11 +22,7 @@ func NewAccountRegistrationService(uc *biz.RegistrationUsecase) *AccountRegistra
 }
 
 func (s *AccountRegistrationService) TryCreateAccount(ctx context.Context, req *v1.CreateAccountRequest) (*v1.CreateAccountReply, error) {
-	a, err := accountFrom(req)
-	if err != nil {
-		return nil, err
-	}
-	id, err := s.uc.Try(ctx, a)
+	id, err := s.uc.Try(ctx, accountFrom(req))
 	if err != nil {
 		return nil, branchError(err)
 	}
@@ -44,34 +38,17 @@ func (s *AccountRegistrationService) CancelCreateAccount(ctx context.Context, _ 
 }
 
 func (s *AccountRegistrationService) XaCreateAccount(ctx context.Context, req *v1.CreateAccountRequest) (*v1.CreateAccountReply, error) {
-	// Phase 2 (commit/rollback) carries the same body; validate only what phase 1 uses.
-	a, err := accountFrom(req)
-	if err != nil {
-		return nil, err
-	}
-	id, err := s.uc.CreateXA(ctx, a)
+	id, err := s.uc.CreateXA(ctx, accountFrom(req))
 	if err != nil {
 		return nil, branchError(err)
 	}
 	return &v1.CreateAccountReply{UserId: id}, nil
 }
 
-// accountFrom validates a branch request. The initiator validated the user's input; this
-// guards the participant's own invariants, above all that no plaintext password is stored.
-func accountFrom(req *v1.CreateAccountRequest) (biz.Account, error) {
-	switch {
-	case req.GetUsername() == "":
-		return biz.Account{}, v1.ErrorInvalidArgument("username: required")
-	case req.GetMobile() == "":
-		return biz.Account{}, v1.ErrorInvalidArgument("mobile: required")
-	case !password.IsHash(req.GetPasswordHash()):
-		return biz.Account{}, v1.ErrorInvalidArgument("passwordHash: must be a bcrypt hash")
-	case req.GetRole() != auth.RoleBorrower && req.GetRole() != auth.RoleInvestor:
-		return biz.Account{}, v1.ErrorInvalidArgument("role: must be BORROWER or INVESTOR")
-	}
+func accountFrom(req *v1.CreateAccountRequest) biz.Account {
 	return biz.Account{
 		Username: req.GetUsername(), Mobile: req.GetMobile(), PasswordHash: req.GetPasswordHash(), Role: req.GetRole(),
-	}, nil
+	}
 }
 
 // branchError maps business failures to the codes DTM acts on: 409 (gRPC Aborted) rolls
@@ -89,6 +66,10 @@ func branchError(err error) error {
 		return v1.ErrorFaultInjected("fault point fired")
 	case errors.Is(err, biz.ErrFaultRetryable):
 		return v1.ErrorFaultRetryable("fault point fired; retry")
+	}
+	var ve *biz.ValidationError
+	if errors.As(err, &ve) {
+		return v1.ErrorInvalidBranchRequest("%s", ve.Error())
 	}
 	return err
 }

@@ -171,8 +171,27 @@ func (uc *RegistrationUsecase) Register(ctx context.Context, r Registration) (*C
 	return c, res.GID, nil
 }
 
+// validateBranch guards the consumer branch's own invariants (the initiator validated
+// the person's input).
+func (c Consumer) validateBranch() error {
+	switch {
+	case c.ID <= 0:
+		return &ValidationError{"userId", "must be a positive id"}
+	case c.Username == "":
+		return &ValidationError{"username", "required"}
+	case c.Mobile == "":
+		return &ValidationError{"mobile", "required"}
+	case c.Role != auth.RoleBorrower && c.Role != auth.RoleInvestor:
+		return &ValidationError{"role", "must be BORROWER or INVESTOR"}
+	}
+	return nil
+}
+
 // TryConsumer reserves username and mobile with a PENDING consumer.
 func (uc *RegistrationUsecase) TryConsumer(ctx context.Context, c Consumer) error {
+	if err := c.validateBranch(); err != nil {
+		return err
+	}
 	c.Status, c.CustodyStatus = StatusPending, CustodyNone
 	return uc.runner.InBarrier(ctx, func(ctx context.Context, b Branch) error {
 		return uc.consumers.Create(ctx, c, b.GID)
@@ -193,10 +212,14 @@ func (uc *RegistrationUsecase) CancelConsumer(ctx context.Context) error {
 	})
 }
 
-// CreateConsumerXA inserts the consumer ACTIVE inside the XA branch.
+// CreateConsumerXA inserts the consumer ACTIVE inside the XA branch. DTM calls the same
+// method again for phase 2 with an empty body, so c is validated only where it is used.
 func (uc *RegistrationUsecase) CreateConsumerXA(ctx context.Context, c Consumer) error {
 	c.Status, c.CustodyStatus = StatusActive, CustodyNone
 	return uc.runner.InXA(ctx, func(ctx context.Context, b Branch) error {
+		if err := c.validateBranch(); err != nil {
+			return err
+		}
 		return uc.consumers.Create(ctx, c, b.GID)
 	})
 }

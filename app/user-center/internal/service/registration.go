@@ -45,11 +45,7 @@ func NewConsumerRegistrationService(uc *biz.RegistrationUsecase) *ConsumerRegist
 }
 
 func (s *ConsumerRegistrationService) TryCreateConsumer(ctx context.Context, req *v1.CreateConsumerRequest) (*emptypb.Empty, error) {
-	c, err := consumerFrom(req)
-	if err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, branchError(s.uc.TryConsumer(ctx, c))
+	return &emptypb.Empty{}, branchError(s.uc.TryConsumer(ctx, consumerFrom(req)))
 }
 
 func (s *ConsumerRegistrationService) ConfirmCreateConsumer(ctx context.Context, _ *v1.CreateConsumerRequest) (*emptypb.Empty, error) {
@@ -61,25 +57,11 @@ func (s *ConsumerRegistrationService) CancelCreateConsumer(ctx context.Context, 
 }
 
 func (s *ConsumerRegistrationService) XaCreateConsumer(ctx context.Context, req *v1.CreateConsumerRequest) (*emptypb.Empty, error) {
-	c, err := consumerFrom(req)
-	if err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, branchError(s.uc.CreateConsumerXA(ctx, c))
+	return &emptypb.Empty{}, branchError(s.uc.CreateConsumerXA(ctx, consumerFrom(req)))
 }
 
-func consumerFrom(req *v1.CreateConsumerRequest) (biz.Consumer, error) {
-	switch {
-	case req.GetUserId() <= 0:
-		return biz.Consumer{}, v1.ErrorInvalidArgument("userId: must be a positive id")
-	case req.GetUsername() == "":
-		return biz.Consumer{}, v1.ErrorInvalidArgument("username: required")
-	case req.GetMobile() == "":
-		return biz.Consumer{}, v1.ErrorInvalidArgument("mobile: required")
-	case req.GetRole() == "":
-		return biz.Consumer{}, v1.ErrorInvalidArgument("role: required")
-	}
-	return biz.Consumer{ID: req.GetUserId(), Username: req.GetUsername(), Mobile: req.GetMobile(), Role: req.GetRole()}, nil
+func consumerFrom(req *v1.CreateConsumerRequest) biz.Consumer {
+	return biz.Consumer{ID: req.GetUserId(), Username: req.GetUsername(), Mobile: req.GetMobile(), Role: req.GetRole()}
 }
 
 // branchError maps business failures to the codes DTM acts on: 409 (gRPC Aborted) rolls
@@ -90,6 +72,10 @@ func branchError(err error) error {
 		return v1.ErrorUsernameTaken("username is taken")
 	case errors.Is(err, biz.ErrMobileTaken):
 		return v1.ErrorMobileTaken("mobile is taken")
+	}
+	var ve *biz.ValidationError
+	if errors.As(err, &ve) {
+		return v1.ErrorInvalidBranchRequest("%s", ve.Error())
 	}
 	return err
 }
