@@ -95,8 +95,8 @@ func run(clients int, d time.Duration, base, socket, repo string) error {
 		fmt.Printf("%-22s %10.1f %10s %10s %10d %7.2fx\n", r.mode, r.rate(),
 			r.pct(0.50).Round(time.Millisecond), r.pct(0.99).Round(time.Millisecond), r.fail, r.rate()/results[0].rate())
 	}
-	fmt.Printf("\nratio = throughput relative to the baseline. Users created: prefix %s (left in place; `make down` + a fresh run dir removes them).\n", prefix)
-	return nil
+	fmt.Printf("\nratio = throughput relative to the baseline.\n")
+	return removeUsers(socket, prefix)
 }
 
 func measure(name string, clients int, d time.Duration, seq *atomic.Int64, do func(context.Context, int64) error) result {
@@ -194,6 +194,27 @@ func openBaseline(socket, repo string) (*sql.DB, func(), error) {
 			fmt.Fprintln(os.Stderr, "bench-register: cleanup:", err)
 		}
 	}, nil
+}
+
+// removeUsers deletes the users the TCC and XA runs registered.
+func removeUsers(socket, prefix string) error {
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Net, cfg.Addr = "root", "unix", socket
+	root, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	like := prefix + `\_%`
+	for _, q := range []string{
+		"DELETE FROM unified_account.account WHERE username LIKE ?",
+		"DELETE FROM user_center.consumer WHERE username LIKE ?",
+	} {
+		if _, err := root.Exec(q, like); err != nil {
+			return fmt.Errorf("remove benchmark users: %w", err)
+		}
+	}
+	return nil
 }
 
 func dropAndClose(root *sql.DB, db string) error {

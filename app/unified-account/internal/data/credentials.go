@@ -17,7 +17,7 @@ type Bcrypt struct{}
 
 func (Bcrypt) Hash(plain string) (string, error) { return password.Hash(plain) }
 func (Bcrypt) Matches(hash, plain string) bool   { return password.Matches(hash, plain) }
-func (Bcrypt) IsHash(s string) bool                { return password.IsHash(s) }
+func (Bcrypt) IsHash(s string) bool              { return password.IsHash(s) }
 
 // NewPasswordHasher returns bcrypt.
 func NewPasswordHasher() biz.PasswordHasher { return Bcrypt{} }
