@@ -36,8 +36,34 @@ func NewVerifier(key *rsa.PublicKey, nonces NonceStore) *Verifier {
 // Rejections wrap ErrMissingHeaders, ErrMalformed, ErrExpired, ErrBadSignature or
 // ErrReplayed; any other error comes from the NonceStore.
 func (v *Verifier) Verify(ctx context.Context, h Headers, body []byte) error {
-	if v.Key == nil || v.Nonces == nil {
-		return errors.New("signing: Verifier needs a public key and a NonceStore")
+	if v.Nonces == nil {
+		return errors.New("signing: Verifier needs a NonceStore")
+	}
+	sent, window, err := v.check(h, body)
+	if err != nil {
+		return err
+	}
+	// Until sent+window the timestamp check alone no longer protects against a replay.
+	fresh, err := v.Nonces.Claim(ctx, h.Nonce, sent.Add(window))
+	if err != nil {
+		return fmt.Errorf("signing: claim nonce: %w", err)
+	}
+	if !fresh {
+		return fmt.Errorf("%w: %s", ErrReplayed, h.Nonce)
+	}
+	return nil
+}
+
+// Check is Verify without claiming the nonce: for a step that must not use the message up,
+// like rendering the bank's page before the user confirms it.
+func (v *Verifier) Check(h Headers, body []byte) error {
+	_, _, err := v.check(h, body)
+	return err
+}
+
+func (v *Verifier) check(h Headers, body []byte) (time.Time, time.Duration, error) {
+	if v.Key == nil {
+		return time.Time{}, 0, errors.New("signing: Verifier needs a public key")
 	}
 	var missing []string
 	if h.Timestamp == "" {
@@ -50,18 +76,18 @@ func (v *Verifier) Verify(ctx context.Context, h Headers, body []byte) error {
 		missing = append(missing, "signature")
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("%w: no %v", ErrMissingHeaders, missing)
+		return time.Time{}, 0, fmt.Errorf("%w: no %v", ErrMissingHeaders, missing)
 	}
 	sent, err := parseTimestamp(h.Timestamp)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
+		return time.Time{}, 0, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if err := checkNonce(h.Nonce); err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
+		return time.Time{}, 0, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	sig, err := base64.StdEncoding.Strict().DecodeString(h.Signature)
 	if err != nil {
-		return fmt.Errorf("%w: signature is not standard base64", ErrMalformed)
+		return time.Time{}, 0, fmt.Errorf("%w: signature is not standard base64", ErrMalformed)
 	}
 
 	window := v.Window
@@ -73,24 +99,15 @@ func (v *Verifier) Verify(ctx context.Context, h Headers, body []byte) error {
 		now = v.Now()
 	}
 	if skew := now.Sub(sent); skew > window || skew < -window {
-		return fmt.Errorf("%w: timestamp %s is %s away from now, allowed %s",
+		return time.Time{}, 0, fmt.Errorf("%w: timestamp %s is %s away from now, allowed %s",
 			ErrExpired, h.Timestamp, skew.Abs().Truncate(time.Second), window)
 	}
 
 	digest := sha256.Sum256(Canonical(h.Timestamp, h.Nonce, body))
 	if err := rsa.VerifyPKCS1v15(v.Key, crypto.SHA256, digest[:], sig); err != nil {
-		return ErrBadSignature
+		return time.Time{}, 0, ErrBadSignature
 	}
-
-	// Until sent+window the timestamp check alone no longer protects against a replay.
-	fresh, err := v.Nonces.Claim(ctx, h.Nonce, sent.Add(window))
-	if err != nil {
-		return fmt.Errorf("signing: claim nonce: %w", err)
-	}
-	if !fresh {
-		return fmt.Errorf("%w: %s", ErrReplayed, h.Nonce)
-	}
-	return nil
+	return sent, window, nil
 }
 
 // VerifyForm verifies a browser form signed by Signer.SignForm.
@@ -99,6 +116,14 @@ func (v *Verifier) VerifyForm(ctx context.Context, form url.Values) error {
 		return fmt.Errorf("%w: no %s", ErrMissingHeaders, FieldReqData)
 	}
 	return v.Verify(ctx, HeadersFromForm(form), []byte(form.Get(FieldReqData)))
+}
+
+// CheckForm is VerifyForm without claiming the nonce.
+func (v *Verifier) CheckForm(form url.Values) error {
+	if !form.Has(FieldReqData) {
+		return fmt.Errorf("%w: no %s", ErrMissingHeaders, FieldReqData)
+	}
+	return v.Check(HeadersFromForm(form), []byte(form.Get(FieldReqData)))
 }
 
 func parseTimestamp(s string) (time.Time, error) {

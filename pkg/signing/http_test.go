@@ -1,0 +1,82 @@
+package signing
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRequireAndClientRoundTrip(t *testing.T) {
+	t.Parallel()
+	platform, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bank, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls int
+	server := httptest.NewServer(NewVerifier(&platform.PublicKey, &MemoryNonceStore{}).Require(
+		func(w http.ResponseWriter, _ *http.Request, body []byte) {
+			calls++
+			WriteSigned(w, NewSigner(bank), http.StatusOK, map[string]string{"echo": string(body)})
+		}))
+	defer server.Close()
+
+	c := &Client{BaseURL: server.URL, HTTP: server.Client(), Signer: NewSigner(platform),
+		Verifier: NewVerifier(&bank.PublicKey, &MemoryNonceStore{})}
+	resp, err := c.Do(context.Background(), http.MethodPost, "/x", []byte(`{"a":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]string
+	if err := json.Unmarshal(resp.Body, &out); err != nil || out["echo"] != `{"a":1}` {
+		t.Fatalf("answer %s %v", resp.Body, err)
+	}
+
+	// A client with the wrong key, and a replay of a captured request, are refused
+	// before the handler runs.
+	forger := &Client{BaseURL: server.URL, HTTP: server.Client(), Signer: NewSigner(bank)}
+	resp, err = forger.Do(context.Background(), http.MethodPost, "/x", []byte(`{}`))
+	if err != nil || resp.Status != http.StatusUnauthorized || !strings.Contains(string(resp.Body), "BAD_SIGNATURE") {
+		t.Fatalf("forged: %d %s %v", resp.Status, resp.Body, err)
+	}
+	h, err := NewSigner(platform).Sign([]byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{http.StatusOK, http.StatusUnauthorized} {
+		req, err := http.NewRequest(http.MethodPost, server.URL+"/x", strings.NewReader(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Set(req.Header)
+		r, err := server.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != want {
+			t.Fatalf("send %d: %d, want %d", i+1, r.StatusCode, want)
+		}
+	}
+	if calls != 2 {
+		t.Fatalf("handler ran %d times, want 2 (the client's and the first of the pair)", calls)
+	}
+
+	// An old timestamp is refused with its own reason.
+	old := NewSigner(platform)
+	old.Now = func() time.Time { return time.Now().Add(-10 * time.Minute) }
+	stale := &Client{BaseURL: server.URL, HTTP: server.Client(), Signer: old}
+	resp, err = stale.Do(context.Background(), http.MethodPost, "/x", []byte(`{}`))
+	if err != nil || resp.Status != http.StatusUnauthorized || !strings.Contains(string(resp.Body), "SIGNATURE_EXPIRED") {
+		t.Fatalf("expired: %d %s %v", resp.Status, resp.Body, err)
+	}
+}
