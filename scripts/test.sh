@@ -38,6 +38,10 @@ acceptance() {
 	# tests always run against the code in this tree.
 	scripts/stack.sh up
 
+	# The custody scenarios drive the bank's pages in a real headless Chromium.
+	P2P_CHROMIUM=$(scripts/ensure-chromium.sh)
+	export P2P_CHROMIUM
+
 	echo "==> repository tests against MariaDB"
 	repository_tests "${run:-.}"
 

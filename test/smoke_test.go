@@ -164,18 +164,16 @@ func roundTrip(t *testing.T) {
 	defer shutdown(t, "producer", p.Shutdown)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	// The first send may create the topic (autoCreateTopicEnable); retry until the route exists.
+	// The first send may create the topic (autoCreateTopicEnable): retry until the route exists.
 	var res *primitive.SendResult
-	for {
+	stack.Eventually(t, 20*time.Second, func() error {
+		var err error
 		res, err = p.SendSync(ctx, primitive.NewMessage(topic, []byte(body)))
-		if err == nil && res.Status == primitive.SendOK {
-			break
+		if err == nil && res.Status != primitive.SendOK {
+			err = fmt.Errorf("send status %v", res.Status)
 		}
-		if ctx.Err() != nil {
-			t.Fatalf("send: %v %v", res, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return err
+	})
 
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
