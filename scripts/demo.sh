@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 started=0
-scripts/stack.sh status >/dev/null 2>&1 || started=1
+# "Started by us" means nothing of the stack ran before (MariaDB is its first component).
+scripts/stack.sh status mariadb >/dev/null 2>&1 || started=1
 if [[ $started == 1 && ${KEEP_STACK:-0} != 1 ]]; then
 	trap 'echo; echo "==> stopping the stack this demo started (KEEP_STACK=1 keeps it running)"; scripts/stack.sh down' EXIT
 fi

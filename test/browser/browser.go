@@ -34,7 +34,7 @@ func New(t testing.TB) context.Context {
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
-		chromedp.UserDataDir(t.TempDir()),
+		// No UserDataDir: chromedp makes a fresh profile and removes it once Chromium exits.
 		chromedp.NoSandbox, // tests run as root
 		chromedp.DisableGPU,
 		chromedp.Flag("disable-quic", true),

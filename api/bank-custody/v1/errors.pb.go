@@ -22,19 +22,66 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Reasons of the bank's answers (docs/custody-protocol.md). The signed server-to-server
+// API answers with these in the Kratos error body; a rejected signature answers 401 with
+// BAD_SIGNATURE, SIGNATURE_EXPIRED, NONCE_REPLAYED or MISSING_SIGNATURE (pkg/signing).
 type ErrorReason int32
 
 const (
 	ErrorReason_INVALID_ARGUMENT ErrorReason = 0
+	// The caller named a platform the bank has no contract with.
+	ErrorReason_UNKNOWN_PLATFORM ErrorReason = 1
+	// The bank never received this request number from this platform (for a gateway
+	// request: the user left the bank's page before confirming).
+	ErrorReason_REQUEST_NOT_FOUND ErrorReason = 2
+	ErrorReason_ACCOUNT_NOT_FOUND ErrorReason = 3
+	ErrorReason_PROJECT_NOT_FOUND ErrorReason = 4
+	// balance − frozen is less than the amount to freeze.
+	ErrorReason_INSUFFICIENT_BALANCE ErrorReason = 5
+	// The project is no longer collecting (its loan was confirmed).
+	ErrorReason_PROJECT_NOT_COLLECTING ErrorReason = 6
+	// The project number or the platform's project id is registered already, under
+	// another request number.
+	ErrorReason_PROJECT_ALREADY_REGISTERED ErrorReason = 7
+	// The request number was used before for a different request.
+	ErrorReason_REQUEST_NO_CONFLICT ErrorReason = 8
+	// The freezes of the project would exceed its amount.
+	ErrorReason_EXCEEDS_PROJECT_AMOUNT ErrorReason = 9
+	// A loan was asked for a project with no frozen tender.
+	ErrorReason_NOTHING_FROZEN ErrorReason = 10
+	// Something failed inside the bank; the call may be repeated with the same requestNo.
+	ErrorReason_INTERNAL ErrorReason = 11
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "INVALID_ARGUMENT",
+		0:  "INVALID_ARGUMENT",
+		1:  "UNKNOWN_PLATFORM",
+		2:  "REQUEST_NOT_FOUND",
+		3:  "ACCOUNT_NOT_FOUND",
+		4:  "PROJECT_NOT_FOUND",
+		5:  "INSUFFICIENT_BALANCE",
+		6:  "PROJECT_NOT_COLLECTING",
+		7:  "PROJECT_ALREADY_REGISTERED",
+		8:  "REQUEST_NO_CONFLICT",
+		9:  "EXCEEDS_PROJECT_AMOUNT",
+		10: "NOTHING_FROZEN",
+		11: "INTERNAL",
 	}
 	ErrorReason_value = map[string]int32{
-		"INVALID_ARGUMENT": 0,
+		"INVALID_ARGUMENT":           0,
+		"UNKNOWN_PLATFORM":           1,
+		"REQUEST_NOT_FOUND":          2,
+		"ACCOUNT_NOT_FOUND":          3,
+		"PROJECT_NOT_FOUND":          4,
+		"INSUFFICIENT_BALANCE":       5,
+		"PROJECT_NOT_COLLECTING":     6,
+		"PROJECT_ALREADY_REGISTERED": 7,
+		"REQUEST_NO_CONFLICT":        8,
+		"EXCEEDS_PROJECT_AMOUNT":     9,
+		"NOTHING_FROZEN":             10,
+		"INTERNAL":                   11,
 	}
 )
 
@@ -69,9 +116,21 @@ var File_bank_custody_v1_errors_proto protoreflect.FileDescriptor
 
 const file_bank_custody_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1cbank-custody/v1/errors.proto\x12\x0ebankcustody.v1\x1a\x13errors/errors.proto*/\n" +
+	"\x1cbank-custody/v1/errors.proto\x12\x0ebankcustody.v1\x1a\x13errors/errors.proto*\xf9\x02\n" +
 	"\vErrorReason\x12\x1a\n" +
-	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1;v1b\x06proto3"
+	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
+	"\x10UNKNOWN_PLATFORM\x10\x01\x1a\x04\xa8E\x91\x03\x12\x1b\n" +
+	"\x11REQUEST_NOT_FOUND\x10\x02\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
+	"\x11ACCOUNT_NOT_FOUND\x10\x03\x1a\x04\xa8E\x94\x03\x12\x1b\n" +
+	"\x11PROJECT_NOT_FOUND\x10\x04\x1a\x04\xa8E\x94\x03\x12\x1e\n" +
+	"\x14INSUFFICIENT_BALANCE\x10\x05\x1a\x04\xa8E\xa6\x03\x12 \n" +
+	"\x16PROJECT_NOT_COLLECTING\x10\x06\x1a\x04\xa8E\x99\x03\x12$\n" +
+	"\x1aPROJECT_ALREADY_REGISTERED\x10\a\x1a\x04\xa8E\x99\x03\x12\x1d\n" +
+	"\x13REQUEST_NO_CONFLICT\x10\b\x1a\x04\xa8E\x99\x03\x12 \n" +
+	"\x16EXCEEDS_PROJECT_AMOUNT\x10\t\x1a\x04\xa8E\x99\x03\x12\x18\n" +
+	"\x0eNOTHING_FROZEN\x10\n" +
+	"\x1a\x04\xa8E\x99\x03\x12\x12\n" +
+	"\bINTERNAL\x10\v\x1a\x04\xa8E\xf4\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1;v1b\x06proto3"
 
 var (
 	file_bank_custody_v1_errors_proto_rawDescOnce sync.Once

@@ -22,3 +22,157 @@ func IsInvalidArgument(err error) bool {
 func ErrorInvalidArgument(format string, args ...interface{}) *errors.Error {
 	return errors.New(400, ErrorReason_INVALID_ARGUMENT.String(), fmt.Sprintf(format, args...))
 }
+
+// The caller named a platform the bank has no contract with.
+func IsUnknownPlatform(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_UNKNOWN_PLATFORM.String() && e.Code == 401
+}
+
+// The caller named a platform the bank has no contract with.
+func ErrorUnknownPlatform(format string, args ...interface{}) *errors.Error {
+	return errors.New(401, ErrorReason_UNKNOWN_PLATFORM.String(), fmt.Sprintf(format, args...))
+}
+
+// The bank never received this request number from this platform (for a gateway
+// request: the user left the bank's page before confirming).
+func IsRequestNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_REQUEST_NOT_FOUND.String() && e.Code == 404
+}
+
+// The bank never received this request number from this platform (for a gateway
+// request: the user left the bank's page before confirming).
+func ErrorRequestNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_REQUEST_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}
+
+func IsAccountNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_ACCOUNT_NOT_FOUND.String() && e.Code == 404
+}
+
+func ErrorAccountNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_ACCOUNT_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}
+
+func IsProjectNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PROJECT_NOT_FOUND.String() && e.Code == 404
+}
+
+func ErrorProjectNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_PROJECT_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}
+
+// balance − frozen is less than the amount to freeze.
+func IsInsufficientBalance(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INSUFFICIENT_BALANCE.String() && e.Code == 422
+}
+
+// balance − frozen is less than the amount to freeze.
+func ErrorInsufficientBalance(format string, args ...interface{}) *errors.Error {
+	return errors.New(422, ErrorReason_INSUFFICIENT_BALANCE.String(), fmt.Sprintf(format, args...))
+}
+
+// The project is no longer collecting (its loan was confirmed).
+func IsProjectNotCollecting(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PROJECT_NOT_COLLECTING.String() && e.Code == 409
+}
+
+// The project is no longer collecting (its loan was confirmed).
+func ErrorProjectNotCollecting(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_PROJECT_NOT_COLLECTING.String(), fmt.Sprintf(format, args...))
+}
+
+// The project number or the platform's project id is registered already, under
+// another request number.
+func IsProjectAlreadyRegistered(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PROJECT_ALREADY_REGISTERED.String() && e.Code == 409
+}
+
+// The project number or the platform's project id is registered already, under
+// another request number.
+func ErrorProjectAlreadyRegistered(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_PROJECT_ALREADY_REGISTERED.String(), fmt.Sprintf(format, args...))
+}
+
+// The request number was used before for a different request.
+func IsRequestNoConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_REQUEST_NO_CONFLICT.String() && e.Code == 409
+}
+
+// The request number was used before for a different request.
+func ErrorRequestNoConflict(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_REQUEST_NO_CONFLICT.String(), fmt.Sprintf(format, args...))
+}
+
+// The freezes of the project would exceed its amount.
+func IsExceedsProjectAmount(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_EXCEEDS_PROJECT_AMOUNT.String() && e.Code == 409
+}
+
+// The freezes of the project would exceed its amount.
+func ErrorExceedsProjectAmount(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_EXCEEDS_PROJECT_AMOUNT.String(), fmt.Sprintf(format, args...))
+}
+
+// A loan was asked for a project with no frozen tender.
+func IsNothingFrozen(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_NOTHING_FROZEN.String() && e.Code == 409
+}
+
+// A loan was asked for a project with no frozen tender.
+func ErrorNothingFrozen(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_NOTHING_FROZEN.String(), fmt.Sprintf(format, args...))
+}
+
+// Something failed inside the bank; the call may be repeated with the same requestNo.
+func IsInternal(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INTERNAL.String() && e.Code == 500
+}
+
+// Something failed inside the bank; the call may be repeated with the same requestNo.
+func ErrorInternal(format string, args ...interface{}) *errors.Error {
+	return errors.New(500, ErrorReason_INTERNAL.String(), fmt.Sprintf(format, args...))
+}

@@ -38,29 +38,54 @@ const (
 	ErrorReason_FAULT_INJECTED ErrorReason = 6
 	// A branch request that can never succeed: 409 so DTM rolls back instead of retrying.
 	ErrorReason_INVALID_BRANCH_REQUEST ErrorReason = 7
+	// Custody (docs/custody-protocol.md).
+	// An account opening is already waiting for the bank's answer.
+	ErrorReason_CUSTODY_ALREADY_REQUESTED ErrorReason = 8
+	ErrorReason_CUSTODY_ALREADY_OPEN      ErrorReason = 9
+	// A recharge needs an open custody account.
+	ErrorReason_CUSTODY_NOT_OPEN ErrorReason = 10
+	// No such custody request, or not the caller's.
+	ErrorReason_REQUEST_NOT_FOUND ErrorReason = 11
+	// A bank notification that disagrees with the stored request (user, kind, amount or
+	// bank user); nothing was changed.
+	ErrorReason_NOTIFICATION_MISMATCH ErrorReason = 12
+	// A bank notification that is not the protocol's JSON; nothing was changed.
+	ErrorReason_INVALID_NOTIFICATION ErrorReason = 13
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "INVALID_ARGUMENT",
-		1: "UNAUTHENTICATED",
-		2: "USER_NOT_FOUND",
-		3: "USERNAME_TAKEN",
-		4: "MOBILE_TAKEN",
-		5: "REGISTRATION_ROLLED_BACK",
-		6: "FAULT_INJECTED",
-		7: "INVALID_BRANCH_REQUEST",
+		0:  "INVALID_ARGUMENT",
+		1:  "UNAUTHENTICATED",
+		2:  "USER_NOT_FOUND",
+		3:  "USERNAME_TAKEN",
+		4:  "MOBILE_TAKEN",
+		5:  "REGISTRATION_ROLLED_BACK",
+		6:  "FAULT_INJECTED",
+		7:  "INVALID_BRANCH_REQUEST",
+		8:  "CUSTODY_ALREADY_REQUESTED",
+		9:  "CUSTODY_ALREADY_OPEN",
+		10: "CUSTODY_NOT_OPEN",
+		11: "REQUEST_NOT_FOUND",
+		12: "NOTIFICATION_MISMATCH",
+		13: "INVALID_NOTIFICATION",
 	}
 	ErrorReason_value = map[string]int32{
-		"INVALID_ARGUMENT":         0,
-		"UNAUTHENTICATED":          1,
-		"USER_NOT_FOUND":           2,
-		"USERNAME_TAKEN":           3,
-		"MOBILE_TAKEN":             4,
-		"REGISTRATION_ROLLED_BACK": 5,
-		"FAULT_INJECTED":           6,
-		"INVALID_BRANCH_REQUEST":   7,
+		"INVALID_ARGUMENT":          0,
+		"UNAUTHENTICATED":           1,
+		"USER_NOT_FOUND":            2,
+		"USERNAME_TAKEN":            3,
+		"MOBILE_TAKEN":              4,
+		"REGISTRATION_ROLLED_BACK":  5,
+		"FAULT_INJECTED":            6,
+		"INVALID_BRANCH_REQUEST":    7,
+		"CUSTODY_ALREADY_REQUESTED": 8,
+		"CUSTODY_ALREADY_OPEN":      9,
+		"CUSTODY_NOT_OPEN":          10,
+		"REQUEST_NOT_FOUND":         11,
+		"NOTIFICATION_MISMATCH":     12,
+		"INVALID_NOTIFICATION":      13,
 	}
 )
 
@@ -95,7 +120,7 @@ var File_user_center_v1_errors_proto protoreflect.FileDescriptor
 
 const file_user_center_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1buser-center/v1/errors.proto\x12\rusercenter.v1\x1a\x13errors/errors.proto*\xf6\x01\n" +
+	"\x1buser-center/v1/errors.proto\x12\rusercenter.v1\x1a\x13errors/errors.proto*\xb5\x03\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x19\n" +
 	"\x0fUNAUTHENTICATED\x10\x01\x1a\x04\xa8E\x91\x03\x12\x18\n" +
@@ -104,7 +129,14 @@ const file_user_center_v1_errors_proto_rawDesc = "" +
 	"\fMOBILE_TAKEN\x10\x04\x1a\x04\xa8E\x99\x03\x12\"\n" +
 	"\x18REGISTRATION_ROLLED_BACK\x10\x05\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eFAULT_INJECTED\x10\x06\x1a\x04\xa8E\x99\x03\x12 \n" +
-	"\x16INVALID_BRANCH_REQUEST\x10\a\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
+	"\x16INVALID_BRANCH_REQUEST\x10\a\x1a\x04\xa8E\x99\x03\x12#\n" +
+	"\x19CUSTODY_ALREADY_REQUESTED\x10\b\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
+	"\x14CUSTODY_ALREADY_OPEN\x10\t\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
+	"\x10CUSTODY_NOT_OPEN\x10\n" +
+	"\x1a\x04\xa8E\x99\x03\x12\x1b\n" +
+	"\x11REQUEST_NOT_FOUND\x10\v\x1a\x04\xa8E\x94\x03\x12\x1f\n" +
+	"\x15NOTIFICATION_MISMATCH\x10\f\x1a\x04\xa8E\x90\x03\x12\x1e\n" +
+	"\x14INVALID_NOTIFICATION\x10\r\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
 
 var (
 	file_user_center_v1_errors_proto_rawDescOnce sync.Once

@@ -116,3 +116,89 @@ func IsInvalidBranchRequest(err error) bool {
 func ErrorInvalidBranchRequest(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_INVALID_BRANCH_REQUEST.String(), fmt.Sprintf(format, args...))
 }
+
+// Custody (docs/custody-protocol.md).
+// An account opening is already waiting for the bank's answer.
+func IsCustodyAlreadyRequested(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_CUSTODY_ALREADY_REQUESTED.String() && e.Code == 409
+}
+
+// Custody (docs/custody-protocol.md).
+// An account opening is already waiting for the bank's answer.
+func ErrorCustodyAlreadyRequested(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_CUSTODY_ALREADY_REQUESTED.String(), fmt.Sprintf(format, args...))
+}
+
+func IsCustodyAlreadyOpen(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_CUSTODY_ALREADY_OPEN.String() && e.Code == 409
+}
+
+func ErrorCustodyAlreadyOpen(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_CUSTODY_ALREADY_OPEN.String(), fmt.Sprintf(format, args...))
+}
+
+// A recharge needs an open custody account.
+func IsCustodyNotOpen(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_CUSTODY_NOT_OPEN.String() && e.Code == 409
+}
+
+// A recharge needs an open custody account.
+func ErrorCustodyNotOpen(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_CUSTODY_NOT_OPEN.String(), fmt.Sprintf(format, args...))
+}
+
+// No such custody request, or not the caller's.
+func IsRequestNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_REQUEST_NOT_FOUND.String() && e.Code == 404
+}
+
+// No such custody request, or not the caller's.
+func ErrorRequestNotFound(format string, args ...interface{}) *errors.Error {
+	return errors.New(404, ErrorReason_REQUEST_NOT_FOUND.String(), fmt.Sprintf(format, args...))
+}
+
+// A bank notification that disagrees with the stored request (user, kind, amount or
+// bank user); nothing was changed.
+func IsNotificationMismatch(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_NOTIFICATION_MISMATCH.String() && e.Code == 400
+}
+
+// A bank notification that disagrees with the stored request (user, kind, amount or
+// bank user); nothing was changed.
+func ErrorNotificationMismatch(format string, args ...interface{}) *errors.Error {
+	return errors.New(400, ErrorReason_NOTIFICATION_MISMATCH.String(), fmt.Sprintf(format, args...))
+}
+
+// A bank notification that is not the protocol's JSON; nothing was changed.
+func IsInvalidNotification(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVALID_NOTIFICATION.String() && e.Code == 400
+}
+
+// A bank notification that is not the protocol's JSON; nothing was changed.
+func ErrorInvalidNotification(format string, args ...interface{}) *errors.Error {
+	return errors.New(400, ErrorReason_INVALID_NOTIFICATION.String(), fmt.Sprintf(format, args...))
+}

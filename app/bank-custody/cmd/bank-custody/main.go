@@ -1,4 +1,5 @@
-// Command bank-custody runs the mock custody bank: its users, accounts, request log and notifier.
+// Command bank-custody runs the mock custody bank: its pages, its signed API, its users,
+// accounts and request log, the poller that completes requests and the notifier.
 package main
 
 import (
@@ -8,6 +9,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/pkg/boot"
 )
 
@@ -18,6 +20,6 @@ var version = "dev"
 
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(hs, gs))
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, poller *server.Poller, notifier *server.Notifier) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(hs, gs, poller, notifier))
 }

@@ -27,9 +27,47 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	notificationRepo := data.NewNotificationRepo(dataData)
 	notificationUsecase := biz.NewNotificationUsecase(notificationRepo)
 	bankCustodyService := service.NewBankCustodyService(notificationUsecase)
-	httpServer := server.NewHTTPServer(bootstrap, dataData, bankCustodyService, logger)
+	sqlNonceStore := data.NewAPINonceStore(dataData)
+	keyring, err := data.NewKeyring(bootstrap, sqlNonceStore)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	transaction := data.NewTransaction(dataData)
+	requestRepo := data.NewRequestRepo(dataData)
+	nonceRepo := data.NewNonceRepo(dataData)
+	passwordHasher := data.NewPasswordHasher()
+	platforms := data.NewPlatforms(keyring)
+	gatewayUsecase := biz.NewGatewayUsecase(transaction, requestRepo, nonceRepo, passwordHasher, platforms)
+	gatewayPages := service.NewGatewayPages(keyring, gatewayUsecase, logger)
+	userRepo := data.NewUserRepo(dataData)
+	accountRepo := data.NewAccountRepo(dataData)
+	inquiryUsecase := biz.NewInquiryUsecase(requestRepo, userRepo, accountRepo)
+	projectRepo := data.NewProjectRepo(dataData)
+	freezeRepo := data.NewFreezeRepo(dataData)
+	lendingUsecase := biz.NewLendingUsecase(transaction, requestRepo, userRepo, accountRepo, projectRepo, freezeRepo)
+	custodyAPI := service.NewCustodyAPI(keyring, inquiryUsecase, lendingUsecase, logger)
+	registry := data.NewFaults(bootstrap)
+	httpServer := server.NewHTTPServer(bootstrap, dataData, bankCustodyService, gatewayPages, custodyAPI, registry, logger)
 	grpcServer := server.NewGRPCServer(bootstrap, bankCustodyService, logger)
-	app := newApp(logger, httpServer, grpcServer)
+	publisher, err := data.NewPublisher(bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	userNumbers := biz.NewUserNumbers()
+	processingUsecase := biz.NewProcessingUsecase(transaction, requestRepo, userRepo, accountRepo, publisher, userNumbers, logger)
+	poller := server.NewPoller(bootstrap, processingUsecase, publisher, sqlNonceStore, logger)
+	attemptRecorder := data.NewAttemptRecorder(dataData)
+	platformCallback := data.NewPlatformCallback(bootstrap, keyring)
+	retrySchedule, err := server.NewRetrySchedule(bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	deliveryUsecase := biz.NewDeliveryUsecase(attemptRecorder, platformCallback, platforms, retrySchedule, registry, logger)
+	notifier := server.NewNotifier(deliveryUsecase, publisher, logger)
+	app := newApp(logger, httpServer, grpcServer, poller, notifier)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -1,37 +1,8 @@
-// Package biz holds bank-custody's domain: the mock bank's users, accounts, request log
-// and notifier, and the interfaces it needs from storage.
 package biz
 
 import (
 	"context"
 	"time"
-
-	"github.com/google/wire"
-)
-
-// ProviderSet is biz providers.
-var ProviderSet = wire.NewSet(NewNotificationUsecase)
-
-// ServiceName is the kind of a platform's request to the bank.
-type ServiceName string
-
-// The requests a platform can make.
-const (
-	ServiceOpenAccount     ServiceName = "OPEN_ACCOUNT"
-	ServiceRecharge        ServiceName = "RECHARGE"
-	ServiceRegisterProject ServiceName = "REGISTER_PROJECT"
-	ServiceFreeze          ServiceName = "FREEZE"
-	ServiceConfirmLoan     ServiceName = "CONFIRM_LOAN"
-)
-
-// RequestStatus is where a request is in the bank: PROCESSING until it succeeds or fails.
-type RequestStatus string
-
-// Request statuses.
-const (
-	RequestProcessing RequestStatus = "PROCESSING"
-	RequestSuccess    RequestStatus = "SUCCESS"
-	RequestFailed     RequestStatus = "FAILED"
 )
 
 // NotificationAttempt is one try of the notifier to deliver a request's result.

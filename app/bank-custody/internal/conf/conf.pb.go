@@ -13,6 +13,7 @@ import (
 	conf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -26,12 +27,17 @@ const (
 )
 
 type Bootstrap struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Server        *conf.Server           `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
-	Database      *conf.Database         `protobuf:"bytes,2,opt,name=database,proto3" json:"database,omitempty"`
-	Log           *conf.Log              `protobuf:"bytes,3,opt,name=log,proto3" json:"log,omitempty"`
-	Faults        *conf.Faults           `protobuf:"bytes,4,opt,name=faults,proto3" json:"faults,omitempty"`
-	Rocketmq      *conf.RocketMQ         `protobuf:"bytes,5,opt,name=rocketmq,proto3" json:"rocketmq,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Server   *conf.Server           `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Database *conf.Database         `protobuf:"bytes,2,opt,name=database,proto3" json:"database,omitempty"`
+	Log      *conf.Log              `protobuf:"bytes,3,opt,name=log,proto3" json:"log,omitempty"`
+	Faults   *conf.Faults           `protobuf:"bytes,4,opt,name=faults,proto3" json:"faults,omitempty"`
+	Rocketmq *conf.RocketMQ         `protobuf:"bytes,5,opt,name=rocketmq,proto3" json:"rocketmq,omitempty"`
+	Keys     *Keys                  `protobuf:"bytes,6,opt,name=keys,proto3" json:"keys,omitempty"`
+	// The platforms the bank has a contract with.
+	Platforms     []*Platform `protobuf:"bytes,7,rep,name=platforms,proto3" json:"platforms,omitempty"`
+	Notifier      *Notifier   `protobuf:"bytes,8,opt,name=notifier,proto3" json:"notifier,omitempty"`
+	Processor     *Processor  `protobuf:"bytes,9,opt,name=processor,proto3" json:"processor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -101,17 +107,287 @@ func (x *Bootstrap) GetRocketmq() *conf.RocketMQ {
 	return nil
 }
 
+func (x *Bootstrap) GetKeys() *Keys {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetPlatforms() []*Platform {
+	if x != nil {
+		return x.Platforms
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetNotifier() *Notifier {
+	if x != nil {
+		return x.Notifier
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetProcessor() *Processor {
+	if x != nil {
+		return x.Processor
+	}
+	return nil
+}
+
+// Where the RSA keys are (generated per stack, never committed).
+type Keys struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Directory holding bank_private.pem (the bank signs its answers and notifications with
+	// it) and every platform's public key file.
+	Dir           string `protobuf:"bytes,1,opt,name=dir,proto3" json:"dir,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Keys) Reset() {
+	*x = Keys{}
+	mi := &file_bank_custody_internal_conf_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Keys) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Keys) ProtoMessage() {}
+
+func (x *Keys) ProtoReflect() protoreflect.Message {
+	mi := &file_bank_custody_internal_conf_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Keys.ProtoReflect.Descriptor instead.
+func (*Keys) Descriptor() ([]byte, []int) {
+	return file_bank_custody_internal_conf_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Keys) GetDir() string {
+	if x != nil {
+		return x.Dir
+	}
+	return ""
+}
+
+type Platform struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// platformNo in gateway forms, e.g. P2PDTX.
+	PlatformNo string `protobuf:"bytes,1,opt,name=platform_no,json=platformNo,proto3" json:"platform_no,omitempty"`
+	// File in keys.dir with the platform's public key; default platform_public.pem.
+	PublicKeyFile string `protobuf:"bytes,2,opt,name=public_key_file,json=publicKeyFile,proto3" json:"public_key_file,omitempty"`
+	// Where the notifier POSTs request results, e.g.
+	// http://127.0.0.1:8020/v1/custody/notifications.
+	CallbackUrl   string `protobuf:"bytes,3,opt,name=callback_url,json=callbackUrl,proto3" json:"callback_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Platform) Reset() {
+	*x = Platform{}
+	mi := &file_bank_custody_internal_conf_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Platform) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Platform) ProtoMessage() {}
+
+func (x *Platform) ProtoReflect() protoreflect.Message {
+	mi := &file_bank_custody_internal_conf_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Platform.ProtoReflect.Descriptor instead.
+func (*Platform) Descriptor() ([]byte, []int) {
+	return file_bank_custody_internal_conf_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Platform) GetPlatformNo() string {
+	if x != nil {
+		return x.PlatformNo
+	}
+	return ""
+}
+
+func (x *Platform) GetPublicKeyFile() string {
+	if x != nil {
+		return x.PublicKeyFile
+	}
+	return ""
+}
+
+func (x *Platform) GetCallbackUrl() string {
+	if x != nil {
+		return x.CallbackUrl
+	}
+	return ""
+}
+
+// The notifier: consumer group CID_BANK_NOTIFIER on topic TP_BANK_NOTIFY.
+type Notifier struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// RocketMQ delay level before each redelivery of an undelivered notification:
+	// retry_delay_levels[n-1] after failed attempt n. Its length is the consumer's
+	// MaxReconsumeTimes, so there are len+1 attempts before the message goes to
+	// %DLQ%CID_BANK_NOTIFIER. What a level means is the broker's messageDelayLevel.
+	RetryDelayLevels []int32 `protobuf:"varint,1,rep,packed,name=retry_delay_levels,json=retryDelayLevels,proto3" json:"retry_delay_levels,omitempty"`
+	// How long one POST to the platform may take; default 5s.
+	Timeout       *durationpb.Duration `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Notifier) Reset() {
+	*x = Notifier{}
+	mi := &file_bank_custody_internal_conf_conf_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Notifier) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Notifier) ProtoMessage() {}
+
+func (x *Notifier) ProtoReflect() protoreflect.Message {
+	mi := &file_bank_custody_internal_conf_conf_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Notifier.ProtoReflect.Descriptor instead.
+func (*Notifier) Descriptor() ([]byte, []int) {
+	return file_bank_custody_internal_conf_conf_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Notifier) GetRetryDelayLevels() []int32 {
+	if x != nil {
+		return x.RetryDelayLevels
+	}
+	return nil
+}
+
+func (x *Notifier) GetTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
+// The poller that completes accepted gateway requests and publishes their results.
+type Processor struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Pause between two polls of PROCESSING and unpublished requests; default 1s.
+	PollInterval *durationpb.Duration `protobuf:"bytes,1,opt,name=poll_interval,json=pollInterval,proto3" json:"poll_interval,omitempty"`
+	// Requests handled per poll; default 50.
+	BatchSize     int32 `protobuf:"varint,2,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Processor) Reset() {
+	*x = Processor{}
+	mi := &file_bank_custody_internal_conf_conf_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Processor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Processor) ProtoMessage() {}
+
+func (x *Processor) ProtoReflect() protoreflect.Message {
+	mi := &file_bank_custody_internal_conf_conf_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Processor.ProtoReflect.Descriptor instead.
+func (*Processor) Descriptor() ([]byte, []int) {
+	return file_bank_custody_internal_conf_conf_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Processor) GetPollInterval() *durationpb.Duration {
+	if x != nil {
+		return x.PollInterval
+	}
+	return nil
+}
+
+func (x *Processor) GetBatchSize() int32 {
+	if x != nil {
+		return x.BatchSize
+	}
+	return 0
+}
+
 var File_bank_custody_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_bank_custody_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"%bank-custody/internal/conf/conf.proto\x12\x10bankcustody.conf\x1a\x0fconf/conf.proto\"\xef\x01\n" +
+	"%bank-custody/internal/conf/conf.proto\x12\x10bankcustody.conf\x1a\x0fconf/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xc8\x03\n" +
 	"\tBootstrap\x12+\n" +
 	"\x06server\x18\x01 \x01(\v2\x13.p2pdtx.conf.ServerR\x06server\x121\n" +
 	"\bdatabase\x18\x02 \x01(\v2\x15.p2pdtx.conf.DatabaseR\bdatabase\x12\"\n" +
 	"\x03log\x18\x03 \x01(\v2\x10.p2pdtx.conf.LogR\x03log\x12+\n" +
 	"\x06faults\x18\x04 \x01(\v2\x13.p2pdtx.conf.FaultsR\x06faults\x121\n" +
-	"\brocketmq\x18\x05 \x01(\v2\x15.p2pdtx.conf.RocketMQR\brocketmqB@Z>github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf;confb\x06proto3"
+	"\brocketmq\x18\x05 \x01(\v2\x15.p2pdtx.conf.RocketMQR\brocketmq\x12*\n" +
+	"\x04keys\x18\x06 \x01(\v2\x16.bankcustody.conf.KeysR\x04keys\x128\n" +
+	"\tplatforms\x18\a \x03(\v2\x1a.bankcustody.conf.PlatformR\tplatforms\x126\n" +
+	"\bnotifier\x18\b \x01(\v2\x1a.bankcustody.conf.NotifierR\bnotifier\x129\n" +
+	"\tprocessor\x18\t \x01(\v2\x1b.bankcustody.conf.ProcessorR\tprocessor\"\x18\n" +
+	"\x04Keys\x12\x10\n" +
+	"\x03dir\x18\x01 \x01(\tR\x03dir\"v\n" +
+	"\bPlatform\x12\x1f\n" +
+	"\vplatform_no\x18\x01 \x01(\tR\n" +
+	"platformNo\x12&\n" +
+	"\x0fpublic_key_file\x18\x02 \x01(\tR\rpublicKeyFile\x12!\n" +
+	"\fcallback_url\x18\x03 \x01(\tR\vcallbackUrl\"m\n" +
+	"\bNotifier\x12,\n" +
+	"\x12retry_delay_levels\x18\x01 \x03(\x05R\x10retryDelayLevels\x123\n" +
+	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"j\n" +
+	"\tProcessor\x12>\n" +
+	"\rpoll_interval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\fpollInterval\x12\x1d\n" +
+	"\n" +
+	"batch_size\x18\x02 \x01(\x05R\tbatchSizeB@Z>github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf;confb\x06proto3"
 
 var (
 	file_bank_custody_internal_conf_conf_proto_rawDescOnce sync.Once
@@ -125,26 +401,37 @@ func file_bank_custody_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_bank_custody_internal_conf_conf_proto_rawDescData
 }
 
-var file_bank_custody_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_bank_custody_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_bank_custody_internal_conf_conf_proto_goTypes = []any{
-	(*Bootstrap)(nil),     // 0: bankcustody.conf.Bootstrap
-	(*conf.Server)(nil),   // 1: p2pdtx.conf.Server
-	(*conf.Database)(nil), // 2: p2pdtx.conf.Database
-	(*conf.Log)(nil),      // 3: p2pdtx.conf.Log
-	(*conf.Faults)(nil),   // 4: p2pdtx.conf.Faults
-	(*conf.RocketMQ)(nil), // 5: p2pdtx.conf.RocketMQ
+	(*Bootstrap)(nil),           // 0: bankcustody.conf.Bootstrap
+	(*Keys)(nil),                // 1: bankcustody.conf.Keys
+	(*Platform)(nil),            // 2: bankcustody.conf.Platform
+	(*Notifier)(nil),            // 3: bankcustody.conf.Notifier
+	(*Processor)(nil),           // 4: bankcustody.conf.Processor
+	(*conf.Server)(nil),         // 5: p2pdtx.conf.Server
+	(*conf.Database)(nil),       // 6: p2pdtx.conf.Database
+	(*conf.Log)(nil),            // 7: p2pdtx.conf.Log
+	(*conf.Faults)(nil),         // 8: p2pdtx.conf.Faults
+	(*conf.RocketMQ)(nil),       // 9: p2pdtx.conf.RocketMQ
+	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
 }
 var file_bank_custody_internal_conf_conf_proto_depIdxs = []int32{
-	1, // 0: bankcustody.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
-	2, // 1: bankcustody.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
-	3, // 2: bankcustody.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
-	4, // 3: bankcustody.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
-	5, // 4: bankcustody.conf.Bootstrap.rocketmq:type_name -> p2pdtx.conf.RocketMQ
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	5,  // 0: bankcustody.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
+	6,  // 1: bankcustody.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
+	7,  // 2: bankcustody.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
+	8,  // 3: bankcustody.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
+	9,  // 4: bankcustody.conf.Bootstrap.rocketmq:type_name -> p2pdtx.conf.RocketMQ
+	1,  // 5: bankcustody.conf.Bootstrap.keys:type_name -> bankcustody.conf.Keys
+	2,  // 6: bankcustody.conf.Bootstrap.platforms:type_name -> bankcustody.conf.Platform
+	3,  // 7: bankcustody.conf.Bootstrap.notifier:type_name -> bankcustody.conf.Notifier
+	4,  // 8: bankcustody.conf.Bootstrap.processor:type_name -> bankcustody.conf.Processor
+	10, // 9: bankcustody.conf.Notifier.timeout:type_name -> google.protobuf.Duration
+	10, // 10: bankcustody.conf.Processor.poll_interval:type_name -> google.protobuf.Duration
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_bank_custody_internal_conf_conf_proto_init() }
@@ -158,7 +445,7 @@ func file_bank_custody_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_bank_custody_internal_conf_conf_proto_rawDesc), len(file_bank_custody_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,21 +1,30 @@
-// Package data implements biz's repositories on bank-custody's MariaDB database via ent.
+// Package data implements biz's repositories on bank-custody's MariaDB database via ent,
+// and its adapters: the RocketMQ publisher of results, the signed callback to platforms,
+// the keys and the password hasher.
 package data
 
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/pkg/database"
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewNotificationRepo)
+var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNotificationRepo, NewAttemptRecorder, NewRequestRepo,
+	NewUserRepo, NewAccountRepo, NewProjectRepo, NewFreezeRepo, NewNonceRepo, NewAPINonceStore, NewKeyring,
+	NewPlatforms, NewPasswordHasher, NewFaults, NewPlatformCallback, NewPublisher,
+	wire.Bind(new(biz.NotificationPublisher), new(*Publisher)))
 
 // Data holds the connection pool and the ent client over it.
 type Data struct {
@@ -41,3 +50,78 @@ func NewData(c *conf.Bootstrap, logger log.Logger) (*Data, func(), error) {
 
 // Ping reports whether the database answers; /healthz uses it.
 func (d *Data) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// txClientKey carries the ent client of the transaction a use case opened.
+type txClientKey struct{}
+
+// client is the ent client of the transaction in ctx, or the pooled one.
+func (d *Data) client(ctx context.Context) *ent.Client {
+	if c, ok := ctx.Value(txClientKey{}).(*ent.Client); ok {
+		return c
+	}
+	return d.ent
+}
+
+func inTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txClientKey{}).(*ent.Client)
+	return ok
+}
+
+// errNoTx guards the locking reads: outside a transaction the lock would end with the
+// statement and protect nothing.
+var errNoTx = errors.New("data: a locking read needs a transaction (Transaction.InTx)")
+
+type transaction struct{ data *Data }
+
+// NewTransaction runs use cases in local transactions on the service's database.
+func NewTransaction(d *Data) biz.Transaction { return transaction{data: d} }
+
+// InTx opens a transaction and hands fn a context carrying it; repositories pick it up
+// with Data.client. Inside a transaction already, fn simply joins it.
+func (t transaction) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if inTx(ctx) {
+		return fn(ctx)
+	}
+	tx, err := t.data.ent.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if rerr := tx.Rollback(); rerr != nil {
+				p = fmt.Sprintf("%v (roll back: %v)", p, rerr)
+			}
+			panic(p)
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txClientKey{}, tx.Client())); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// duplicateKey reports whether err is a unique-key violation, and on which key (MariaDB
+// names it in the message: "Duplicate entry '…' for key 'uk_…'"; 'PRIMARY' for the
+// primary key).
+func duplicateKey(err error) (key string, ok bool) {
+	if !ent.IsConstraintError(err) {
+		return "", false
+	}
+	msg := err.Error()
+	i := strings.LastIndex(msg, "for key '")
+	if i < 0 {
+		return "", true
+	}
+	key = strings.TrimSuffix(msg[i+len("for key '"):], "'")
+	// MySQL 8 qualifies the key with the table ("bank_user.uk_…").
+	if j := strings.LastIndex(key, "."); j >= 0 {
+		key = key[j+1:]
+	}
+	return key, true
+}

@@ -13,8 +13,11 @@ type notificationRepo struct{ data *Data }
 // NewNotificationRepo returns the ent-backed notification log.
 func NewNotificationRepo(d *Data) biz.NotificationRepo { return &notificationRepo{data: d} }
 
+// NewAttemptRecorder returns the ent-backed writer of the notification log.
+func NewAttemptRecorder(d *Data) biz.AttemptRecorder { return &notificationRepo{data: d} }
+
 func (r *notificationRepo) Attempts(ctx context.Context, requestNo string) ([]biz.NotificationAttempt, error) {
-	rows, err := r.data.ent.NotificationAttempt.Query().
+	rows, err := r.data.client(ctx).NotificationAttempt.Query().
 		Where(notificationattempt.RequestNo(requestNo)).
 		Order(ent.Asc(notificationattempt.FieldAttempt)).
 		All(ctx)
@@ -32,4 +35,15 @@ func (r *notificationRepo) Attempts(ctx context.Context, requestNo string) ([]bi
 		attempts = append(attempts, attempt)
 	}
 	return attempts, nil
+}
+
+// Record inserts the attempt; the unique (request_no, attempt) key turns a redelivered
+// message's second record into a no-op, keeping the first.
+func (r *notificationRepo) Record(ctx context.Context, a biz.NotificationAttempt) error {
+	create := r.data.client(ctx).NotificationAttempt.Create().
+		SetRequestNo(a.RequestNo).SetAttempt(a.Attempt).SetAttemptedAt(a.AttemptedAt).SetHTTPStatus(a.HTTPStatus)
+	if a.Error != "" {
+		create.SetError(a.Error)
+	}
+	return create.OnConflict().Ignore().Exec(ctx)
 }

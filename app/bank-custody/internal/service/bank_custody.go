@@ -1,4 +1,5 @@
-// Package service maps bank-custody's proto API onto its use cases.
+// Package service maps bank-custody's APIs onto its use cases: the proto API
+// (notification log), the browser gateway's pages and the signed server-to-server API.
 package service
 
 import (
@@ -13,7 +14,7 @@ import (
 )
 
 // ProviderSet is service providers.
-var ProviderSet = wire.NewSet(NewBankCustodyService)
+var ProviderSet = wire.NewSet(NewBankCustodyService, NewGatewayPages, NewCustodyAPI)
 
 // BankCustodyService implements api/bank-custody/v1.
 type BankCustodyService struct {

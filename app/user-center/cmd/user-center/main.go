@@ -7,6 +7,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/pkg/boot"
 )
 
@@ -17,6 +18,7 @@ var version = "dev"
 
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(hs, gs))
+// newApp runs the HTTP and gRPC servers and the custody reconciliation job.
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, rec *server.Reconciler) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(hs, gs, rec))
 }

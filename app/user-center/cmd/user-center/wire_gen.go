@@ -41,10 +41,37 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	registry := data.NewFaults(bootstrap)
 	registrationUsecase := biz.NewRegistrationUsecase(registrar, branchRunner, registrationRepo, consumerRepo, passwordHasher, registry)
 	userCenterService := service.NewUserCenterService(consumerUsecase, registrationUsecase)
-	httpServer := server.NewHTTPServer(bootstrap, dataData, userCenterService, registry, logger)
+	transaction := data.NewTransaction(dataData)
+	custodyRepo := data.NewCustodyRepo(dataData)
+	signer, err := data.NewPlatformSigner(bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	sqlNonceStore := data.NewCallbackNonces(dataData)
+	verifier, err := data.NewBankVerifier(bootstrap, sqlNonceStore)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	bank, err := data.NewBank(bootstrap, signer, verifier)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	custodySettings, err := data.NewCustodySettings(bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	custodyUsecase := biz.NewCustodyUsecase(transaction, custodyRepo, consumerRepo, bank, custodySettings, registry, logger)
+	custodyService := service.NewCustodyService(custodyUsecase)
+	custodyNotifications := service.NewCustodyNotifications(custodyUsecase, signer, logger)
+	httpServer := server.NewHTTPServer(bootstrap, dataData, userCenterService, custodyService, custodyNotifications, verifier, registry, logger)
 	consumerRegistrationService := service.NewConsumerRegistrationService(registrationUsecase)
-	grpcServer := server.NewGRPCServer(bootstrap, userCenterService, consumerRegistrationService, logger)
-	app := newApp(logger, httpServer, grpcServer)
+	grpcServer := server.NewGRPCServer(bootstrap, userCenterService, custodyService, consumerRegistrationService, logger)
+	reconciler := server.NewReconciler(bootstrap, custodyUsecase, sqlNonceStore, logger)
+	app := newApp(logger, httpServer, grpcServer, reconciler)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -10,7 +10,7 @@ import (
 )
 
 // ProviderSet is biz providers.
-var ProviderSet = wire.NewSet(NewConsumerUsecase, NewRegistrationUsecase)
+var ProviderSet = wire.NewSet(NewConsumerUsecase, NewRegistrationUsecase, NewCustodyUsecase)
 
 // Consumer statuses: a registration's Try creates PENDING, its Confirm makes it ACTIVE.
 const (

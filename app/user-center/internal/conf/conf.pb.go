@@ -13,6 +13,7 @@ import (
 	conf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -34,6 +35,7 @@ type Bootstrap struct {
 	Auth          *conf.Auth             `protobuf:"bytes,5,opt,name=auth,proto3" json:"auth,omitempty"`
 	Dtm           *conf.DTM              `protobuf:"bytes,6,opt,name=dtm,proto3" json:"dtm,omitempty"`
 	Peers         *Peers                 `protobuf:"bytes,7,opt,name=peers,proto3" json:"peers,omitempty"`
+	Custody       *Custody               `protobuf:"bytes,8,opt,name=custody,proto3" json:"custody,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -117,6 +119,13 @@ func (x *Bootstrap) GetPeers() *Peers {
 	return nil
 }
 
+func (x *Bootstrap) GetCustody() *Custody {
+	if x != nil {
+		return x.Custody
+	}
+	return nil
+}
+
 // Where the other services are.
 type Peers struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -163,11 +172,187 @@ func (x *Peers) GetUnifiedAccountGrpc() string {
 	return ""
 }
 
+// The custody bank (docs/custody-protocol.md).
+type Custody struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Holds platform_private.pem (signs forms, queries and answers) and bank_public.pem
+	// (verifies the bank's notifications and answers); from P2P_KEYS_DIR on the stack.
+	KeysDir string `protobuf:"bytes,1,opt,name=keys_dir,json=keysDir,proto3" json:"keys_dir,omitempty"`
+	// The platform's number at the bank, P2PDTX.
+	PlatformNo string `protobuf:"bytes,2,opt,name=platform_no,json=platformNo,proto3" json:"platform_no,omitempty"`
+	// The bank's server-to-server API, e.g. http://127.0.0.1:8050.
+	BankBaseUrl string `protobuf:"bytes,3,opt,name=bank_base_url,json=bankBaseUrl,proto3" json:"bank_base_url,omitempty"`
+	// Where the browser posts the signed form, e.g. http://127.0.0.1:8050/gateway.
+	GatewayUrl string `protobuf:"bytes,4,opt,name=gateway_url,json=gatewayUrl,proto3" json:"gateway_url,omitempty"`
+	// Where the bank's "Request accepted" page sends the browser back.
+	ReturnUrl string `protobuf:"bytes,5,opt,name=return_url,json=returnUrl,proto3" json:"return_url,omitempty"`
+	// Timeout of one call to the bank's API; 5s when unset.
+	BankTimeout    *durationpb.Duration `protobuf:"bytes,6,opt,name=bank_timeout,json=bankTimeout,proto3" json:"bank_timeout,omitempty"`
+	Reconciliation *Reconciliation      `protobuf:"bytes,7,opt,name=reconciliation,proto3" json:"reconciliation,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Custody) Reset() {
+	*x = Custody{}
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Custody) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Custody) ProtoMessage() {}
+
+func (x *Custody) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Custody.ProtoReflect.Descriptor instead.
+func (*Custody) Descriptor() ([]byte, []int) {
+	return file_user_center_internal_conf_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Custody) GetKeysDir() string {
+	if x != nil {
+		return x.KeysDir
+	}
+	return ""
+}
+
+func (x *Custody) GetPlatformNo() string {
+	if x != nil {
+		return x.PlatformNo
+	}
+	return ""
+}
+
+func (x *Custody) GetBankBaseUrl() string {
+	if x != nil {
+		return x.BankBaseUrl
+	}
+	return ""
+}
+
+func (x *Custody) GetGatewayUrl() string {
+	if x != nil {
+		return x.GatewayUrl
+	}
+	return ""
+}
+
+func (x *Custody) GetReturnUrl() string {
+	if x != nil {
+		return x.ReturnUrl
+	}
+	return ""
+}
+
+func (x *Custody) GetBankTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.BankTimeout
+	}
+	return nil
+}
+
+func (x *Custody) GetReconciliation() *Reconciliation {
+	if x != nil {
+		return x.Reconciliation
+	}
+	return nil
+}
+
+// The job that asks the bank about requests whose notification has not arrived.
+type Reconciliation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Time between two rounds.
+	Interval *durationpb.Duration `protobuf:"bytes,1,opt,name=interval,proto3" json:"interval,omitempty"`
+	// A PENDING request is queried only once it is this old: the notification usually
+	// arrives first.
+	MinAge *durationpb.Duration `protobuf:"bytes,2,opt,name=min_age,json=minAge,proto3" json:"min_age,omitempty"`
+	// A request the bank says it never received is marked FAILED once it is this old. Must
+	// exceed the signature window (5 minutes): until then the user may still submit the
+	// signed form and the bank would accept it.
+	AbandonAfter *durationpb.Duration `protobuf:"bytes,3,opt,name=abandon_after,json=abandonAfter,proto3" json:"abandon_after,omitempty"`
+	// Requests asked about per database page; 100 when unset.
+	BatchSize     int32 `protobuf:"varint,4,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Reconciliation) Reset() {
+	*x = Reconciliation{}
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Reconciliation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Reconciliation) ProtoMessage() {}
+
+func (x *Reconciliation) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Reconciliation.ProtoReflect.Descriptor instead.
+func (*Reconciliation) Descriptor() ([]byte, []int) {
+	return file_user_center_internal_conf_conf_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Reconciliation) GetInterval() *durationpb.Duration {
+	if x != nil {
+		return x.Interval
+	}
+	return nil
+}
+
+func (x *Reconciliation) GetMinAge() *durationpb.Duration {
+	if x != nil {
+		return x.MinAge
+	}
+	return nil
+}
+
+func (x *Reconciliation) GetAbandonAfter() *durationpb.Duration {
+	if x != nil {
+		return x.AbandonAfter
+	}
+	return nil
+}
+
+func (x *Reconciliation) GetBatchSize() int32 {
+	if x != nil {
+		return x.BatchSize
+	}
+	return 0
+}
+
 var File_user_center_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_user_center_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"$user-center/internal/conf/conf.proto\x12\x0fusercenter.conf\x1a\x0fconf/conf.proto\"\xb5\x02\n" +
+	"$user-center/internal/conf/conf.proto\x12\x0fusercenter.conf\x1a\x0fconf/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xe9\x02\n" +
 	"\tBootstrap\x12+\n" +
 	"\x06server\x18\x01 \x01(\v2\x13.p2pdtx.conf.ServerR\x06server\x121\n" +
 	"\bdatabase\x18\x02 \x01(\v2\x15.p2pdtx.conf.DatabaseR\bdatabase\x12\"\n" +
@@ -175,9 +360,27 @@ const file_user_center_internal_conf_conf_proto_rawDesc = "" +
 	"\x06faults\x18\x04 \x01(\v2\x13.p2pdtx.conf.FaultsR\x06faults\x12%\n" +
 	"\x04auth\x18\x05 \x01(\v2\x11.p2pdtx.conf.AuthR\x04auth\x12\"\n" +
 	"\x03dtm\x18\x06 \x01(\v2\x10.p2pdtx.conf.DTMR\x03dtm\x12,\n" +
-	"\x05peers\x18\a \x01(\v2\x16.usercenter.conf.PeersR\x05peers\"9\n" +
+	"\x05peers\x18\a \x01(\v2\x16.usercenter.conf.PeersR\x05peers\x122\n" +
+	"\acustody\x18\b \x01(\v2\x18.usercenter.conf.CustodyR\acustody\"9\n" +
 	"\x05Peers\x120\n" +
-	"\x14unified_account_grpc\x18\x01 \x01(\tR\x12unifiedAccountGrpcB?Z=github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf;confb\x06proto3"
+	"\x14unified_account_grpc\x18\x01 \x01(\tR\x12unifiedAccountGrpc\"\xb0\x02\n" +
+	"\aCustody\x12\x19\n" +
+	"\bkeys_dir\x18\x01 \x01(\tR\akeysDir\x12\x1f\n" +
+	"\vplatform_no\x18\x02 \x01(\tR\n" +
+	"platformNo\x12\"\n" +
+	"\rbank_base_url\x18\x03 \x01(\tR\vbankBaseUrl\x12\x1f\n" +
+	"\vgateway_url\x18\x04 \x01(\tR\n" +
+	"gatewayUrl\x12\x1d\n" +
+	"\n" +
+	"return_url\x18\x05 \x01(\tR\treturnUrl\x12<\n" +
+	"\fbank_timeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\vbankTimeout\x12G\n" +
+	"\x0ereconciliation\x18\a \x01(\v2\x1f.usercenter.conf.ReconciliationR\x0ereconciliation\"\xda\x01\n" +
+	"\x0eReconciliation\x125\n" +
+	"\binterval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\binterval\x122\n" +
+	"\amin_age\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06minAge\x12>\n" +
+	"\rabandon_after\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\fabandonAfter\x12\x1d\n" +
+	"\n" +
+	"batch_size\x18\x04 \x01(\x05R\tbatchSizeB?Z=github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf;confb\x06proto3"
 
 var (
 	file_user_center_internal_conf_conf_proto_rawDescOnce sync.Once
@@ -191,30 +394,39 @@ func file_user_center_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_user_center_internal_conf_conf_proto_rawDescData
 }
 
-var file_user_center_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_user_center_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_user_center_internal_conf_conf_proto_goTypes = []any{
-	(*Bootstrap)(nil),     // 0: usercenter.conf.Bootstrap
-	(*Peers)(nil),         // 1: usercenter.conf.Peers
-	(*conf.Server)(nil),   // 2: p2pdtx.conf.Server
-	(*conf.Database)(nil), // 3: p2pdtx.conf.Database
-	(*conf.Log)(nil),      // 4: p2pdtx.conf.Log
-	(*conf.Faults)(nil),   // 5: p2pdtx.conf.Faults
-	(*conf.Auth)(nil),     // 6: p2pdtx.conf.Auth
-	(*conf.DTM)(nil),      // 7: p2pdtx.conf.DTM
+	(*Bootstrap)(nil),           // 0: usercenter.conf.Bootstrap
+	(*Peers)(nil),               // 1: usercenter.conf.Peers
+	(*Custody)(nil),             // 2: usercenter.conf.Custody
+	(*Reconciliation)(nil),      // 3: usercenter.conf.Reconciliation
+	(*conf.Server)(nil),         // 4: p2pdtx.conf.Server
+	(*conf.Database)(nil),       // 5: p2pdtx.conf.Database
+	(*conf.Log)(nil),            // 6: p2pdtx.conf.Log
+	(*conf.Faults)(nil),         // 7: p2pdtx.conf.Faults
+	(*conf.Auth)(nil),           // 8: p2pdtx.conf.Auth
+	(*conf.DTM)(nil),            // 9: p2pdtx.conf.DTM
+	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
 }
 var file_user_center_internal_conf_conf_proto_depIdxs = []int32{
-	2, // 0: usercenter.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
-	3, // 1: usercenter.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
-	4, // 2: usercenter.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
-	5, // 3: usercenter.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
-	6, // 4: usercenter.conf.Bootstrap.auth:type_name -> p2pdtx.conf.Auth
-	7, // 5: usercenter.conf.Bootstrap.dtm:type_name -> p2pdtx.conf.DTM
-	1, // 6: usercenter.conf.Bootstrap.peers:type_name -> usercenter.conf.Peers
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	4,  // 0: usercenter.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
+	5,  // 1: usercenter.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
+	6,  // 2: usercenter.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
+	7,  // 3: usercenter.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
+	8,  // 4: usercenter.conf.Bootstrap.auth:type_name -> p2pdtx.conf.Auth
+	9,  // 5: usercenter.conf.Bootstrap.dtm:type_name -> p2pdtx.conf.DTM
+	1,  // 6: usercenter.conf.Bootstrap.peers:type_name -> usercenter.conf.Peers
+	2,  // 7: usercenter.conf.Bootstrap.custody:type_name -> usercenter.conf.Custody
+	10, // 8: usercenter.conf.Custody.bank_timeout:type_name -> google.protobuf.Duration
+	3,  // 9: usercenter.conf.Custody.reconciliation:type_name -> usercenter.conf.Reconciliation
+	10, // 10: usercenter.conf.Reconciliation.interval:type_name -> google.protobuf.Duration
+	10, // 11: usercenter.conf.Reconciliation.min_age:type_name -> google.protobuf.Duration
+	10, // 12: usercenter.conf.Reconciliation.abandon_after:type_name -> google.protobuf.Duration
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_user_center_internal_conf_conf_proto_init() }
@@ -228,7 +440,7 @@ func file_user_center_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_user_center_internal_conf_conf_proto_rawDesc), len(file_user_center_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -16,7 +16,9 @@ import (
 
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, NewConsumerRepo, NewBranchRunner, NewRegistrationRepo,
-	NewFaults, NewPasswordHasher, NewRegistrar)
+	NewFaults, NewPasswordHasher, NewRegistrar,
+	NewTransaction, NewCustodyRepo, NewPlatformSigner, NewCallbackNonces, NewBankVerifier,
+	NewCustodySettings, NewBank)
 
 // Data holds the connection pool and the ent client over it.
 type Data struct {

@@ -15,15 +15,22 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/password"
 )
 
-// branchClientKey carries the ent client bound to a DTM branch's transaction.
-type branchClientKey struct{}
+// txClientKey carries the ent client bound to the transaction a use case runs in: a DTM
+// branch's (barrier or XA) or a local one (Transaction.InTx).
+type txClientKey struct{}
 
-// client is the ent client of the branch transaction in ctx, or the pooled one.
+// client is the ent client of the transaction in ctx, or the pooled one.
 func (d *Data) client(ctx context.Context) *ent.Client {
-	if c, ok := ctx.Value(branchClientKey{}).(*ent.Client); ok {
+	if c, ok := ctx.Value(txClientKey{}).(*ent.Client); ok {
 		return c
 	}
 	return d.ent
+}
+
+// inTx reports whether ctx carries a transaction.
+func inTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txClientKey{}).(*ent.Client)
+	return ok
 }
 
 type branchRunner struct{ dtm *dtmx.Runner }
@@ -50,7 +57,7 @@ func (b branchRunner) InXA(ctx context.Context, fn func(context.Context, biz.Bra
 }
 
 func withBranchClient(ctx context.Context, drv *entx.Driver) context.Context {
-	return context.WithValue(ctx, branchClientKey{}, ent.NewClient(ent.Driver(drv)))
+	return context.WithValue(ctx, txClientKey{}, ent.NewClient(ent.Driver(drv)))
 }
 
 type registrationRepo struct{ data *Data }
@@ -104,7 +111,7 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultInitiatorFail)
+	return faults.New(biz.FaultInitiatorFail, biz.FaultCallbackReject)
 }
 
 // Bcrypt is the production PasswordHasher.

@@ -14,7 +14,8 @@ import (
 )
 
 // ProviderSet is service providers.
-var ProviderSet = wire.NewSet(NewUserCenterService, NewConsumerRegistrationService)
+var ProviderSet = wire.NewSet(NewUserCenterService, NewConsumerRegistrationService, NewCustodyService,
+	NewCustodyNotifications)
 
 // UserCenterService implements api/user-center/v1.
 type UserCenterService struct {

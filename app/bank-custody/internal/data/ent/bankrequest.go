@@ -39,8 +39,12 @@ type BankRequest struct {
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
-	UpdatedAt    time.Time `json:"updated_at,omitempty"`
-	selectValues sql.SelectValues
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
+	// PasswordHash holds the value of the "password_hash" field.
+	PasswordHash *string `json:"-"`
+	// NotifyPublishedAt holds the value of the "notify_published_at" field.
+	NotifyPublishedAt *time.Time `json:"notify_published_at,omitempty"`
+	selectValues      sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -52,9 +56,9 @@ func (*BankRequest) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(money.Amount)}
 		case bankrequest.FieldPlatformUserID:
 			values[i] = new(sql.NullInt64)
-		case bankrequest.FieldID, bankrequest.FieldPlatformNo, bankrequest.FieldServiceName, bankrequest.FieldUserNo, bankrequest.FieldStatus, bankrequest.FieldCallbackURL, bankrequest.FieldFailureReason, bankrequest.FieldPayload:
+		case bankrequest.FieldID, bankrequest.FieldPlatformNo, bankrequest.FieldServiceName, bankrequest.FieldUserNo, bankrequest.FieldStatus, bankrequest.FieldCallbackURL, bankrequest.FieldFailureReason, bankrequest.FieldPayload, bankrequest.FieldPasswordHash:
 			values[i] = new(sql.NullString)
-		case bankrequest.FieldCreatedAt, bankrequest.FieldUpdatedAt:
+		case bankrequest.FieldCreatedAt, bankrequest.FieldUpdatedAt, bankrequest.FieldNotifyPublishedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -149,6 +153,20 @@ func (_m *BankRequest) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.UpdatedAt = value.Time
 			}
+		case bankrequest.FieldPasswordHash:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field password_hash", values[i])
+			} else if value.Valid {
+				_m.PasswordHash = new(string)
+				*_m.PasswordHash = value.String
+			}
+		case bankrequest.FieldNotifyPublishedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field notify_published_at", values[i])
+			} else if value.Valid {
+				_m.NotifyPublishedAt = new(time.Time)
+				*_m.NotifyPublishedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -229,6 +247,13 @@ func (_m *BankRequest) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("updated_at=")
 	builder.WriteString(_m.UpdatedAt.Format(time.ANSIC))
+	builder.WriteString(", ")
+	builder.WriteString("password_hash=<sensitive>")
+	builder.WriteString(", ")
+	if v := _m.NotifyPublishedAt; v != nil {
+		builder.WriteString("notify_published_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

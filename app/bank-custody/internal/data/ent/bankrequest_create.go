@@ -154,6 +154,34 @@ func (_c *BankRequestCreate) SetNillableUpdatedAt(v *time.Time) *BankRequestCrea
 	return _c
 }
 
+// SetPasswordHash sets the "password_hash" field.
+func (_c *BankRequestCreate) SetPasswordHash(v string) *BankRequestCreate {
+	_c.mutation.SetPasswordHash(v)
+	return _c
+}
+
+// SetNillablePasswordHash sets the "password_hash" field if the given value is not nil.
+func (_c *BankRequestCreate) SetNillablePasswordHash(v *string) *BankRequestCreate {
+	if v != nil {
+		_c.SetPasswordHash(*v)
+	}
+	return _c
+}
+
+// SetNotifyPublishedAt sets the "notify_published_at" field.
+func (_c *BankRequestCreate) SetNotifyPublishedAt(v time.Time) *BankRequestCreate {
+	_c.mutation.SetNotifyPublishedAt(v)
+	return _c
+}
+
+// SetNillableNotifyPublishedAt sets the "notify_published_at" field if the given value is not nil.
+func (_c *BankRequestCreate) SetNillableNotifyPublishedAt(v *time.Time) *BankRequestCreate {
+	if v != nil {
+		_c.SetNotifyPublishedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *BankRequestCreate) SetID(v string) *BankRequestCreate {
 	_c.mutation.SetID(v)
@@ -252,6 +280,11 @@ func (_c *BankRequestCreate) check() error {
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
 		return &ValidationError{Name: "updated_at", err: errors.New(`ent: missing required field "BankRequest.updated_at"`)}
 	}
+	if v, ok := _c.mutation.PasswordHash(); ok {
+		if err := bankrequest.PasswordHashValidator(v); err != nil {
+			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "BankRequest.password_hash": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := bankrequest.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "BankRequest.id": %w`, err)}
@@ -336,6 +369,14 @@ func (_c *BankRequestCreate) createSpec() (*BankRequest, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UpdatedAt(); ok {
 		_spec.SetField(bankrequest.FieldUpdatedAt, field.TypeTime, value)
 		_node.UpdatedAt = value
+	}
+	if value, ok := _c.mutation.PasswordHash(); ok {
+		_spec.SetField(bankrequest.FieldPasswordHash, field.TypeString, value)
+		_node.PasswordHash = &value
+	}
+	if value, ok := _c.mutation.NotifyPublishedAt(); ok {
+		_spec.SetField(bankrequest.FieldNotifyPublishedAt, field.TypeTime, value)
+		_node.NotifyPublishedAt = &value
 	}
 	return _node, _spec
 }
@@ -548,6 +589,42 @@ func (u *BankRequestUpsert) SetUpdatedAt(v time.Time) *BankRequestUpsert {
 // UpdateUpdatedAt sets the "updated_at" field to the value that was provided on create.
 func (u *BankRequestUpsert) UpdateUpdatedAt() *BankRequestUpsert {
 	u.SetExcluded(bankrequest.FieldUpdatedAt)
+	return u
+}
+
+// SetPasswordHash sets the "password_hash" field.
+func (u *BankRequestUpsert) SetPasswordHash(v string) *BankRequestUpsert {
+	u.Set(bankrequest.FieldPasswordHash, v)
+	return u
+}
+
+// UpdatePasswordHash sets the "password_hash" field to the value that was provided on create.
+func (u *BankRequestUpsert) UpdatePasswordHash() *BankRequestUpsert {
+	u.SetExcluded(bankrequest.FieldPasswordHash)
+	return u
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (u *BankRequestUpsert) ClearPasswordHash() *BankRequestUpsert {
+	u.SetNull(bankrequest.FieldPasswordHash)
+	return u
+}
+
+// SetNotifyPublishedAt sets the "notify_published_at" field.
+func (u *BankRequestUpsert) SetNotifyPublishedAt(v time.Time) *BankRequestUpsert {
+	u.Set(bankrequest.FieldNotifyPublishedAt, v)
+	return u
+}
+
+// UpdateNotifyPublishedAt sets the "notify_published_at" field to the value that was provided on create.
+func (u *BankRequestUpsert) UpdateNotifyPublishedAt() *BankRequestUpsert {
+	u.SetExcluded(bankrequest.FieldNotifyPublishedAt)
+	return u
+}
+
+// ClearNotifyPublishedAt clears the value of the "notify_published_at" field.
+func (u *BankRequestUpsert) ClearNotifyPublishedAt() *BankRequestUpsert {
+	u.SetNull(bankrequest.FieldNotifyPublishedAt)
 	return u
 }
 
@@ -788,6 +865,48 @@ func (u *BankRequestUpsertOne) SetUpdatedAt(v time.Time) *BankRequestUpsertOne {
 func (u *BankRequestUpsertOne) UpdateUpdatedAt() *BankRequestUpsertOne {
 	return u.Update(func(s *BankRequestUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetPasswordHash sets the "password_hash" field.
+func (u *BankRequestUpsertOne) SetPasswordHash(v string) *BankRequestUpsertOne {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.SetPasswordHash(v)
+	})
+}
+
+// UpdatePasswordHash sets the "password_hash" field to the value that was provided on create.
+func (u *BankRequestUpsertOne) UpdatePasswordHash() *BankRequestUpsertOne {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.UpdatePasswordHash()
+	})
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (u *BankRequestUpsertOne) ClearPasswordHash() *BankRequestUpsertOne {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.ClearPasswordHash()
+	})
+}
+
+// SetNotifyPublishedAt sets the "notify_published_at" field.
+func (u *BankRequestUpsertOne) SetNotifyPublishedAt(v time.Time) *BankRequestUpsertOne {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.SetNotifyPublishedAt(v)
+	})
+}
+
+// UpdateNotifyPublishedAt sets the "notify_published_at" field to the value that was provided on create.
+func (u *BankRequestUpsertOne) UpdateNotifyPublishedAt() *BankRequestUpsertOne {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.UpdateNotifyPublishedAt()
+	})
+}
+
+// ClearNotifyPublishedAt clears the value of the "notify_published_at" field.
+func (u *BankRequestUpsertOne) ClearNotifyPublishedAt() *BankRequestUpsertOne {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.ClearNotifyPublishedAt()
 	})
 }
 
@@ -1195,6 +1314,48 @@ func (u *BankRequestUpsertBulk) SetUpdatedAt(v time.Time) *BankRequestUpsertBulk
 func (u *BankRequestUpsertBulk) UpdateUpdatedAt() *BankRequestUpsertBulk {
 	return u.Update(func(s *BankRequestUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetPasswordHash sets the "password_hash" field.
+func (u *BankRequestUpsertBulk) SetPasswordHash(v string) *BankRequestUpsertBulk {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.SetPasswordHash(v)
+	})
+}
+
+// UpdatePasswordHash sets the "password_hash" field to the value that was provided on create.
+func (u *BankRequestUpsertBulk) UpdatePasswordHash() *BankRequestUpsertBulk {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.UpdatePasswordHash()
+	})
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (u *BankRequestUpsertBulk) ClearPasswordHash() *BankRequestUpsertBulk {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.ClearPasswordHash()
+	})
+}
+
+// SetNotifyPublishedAt sets the "notify_published_at" field.
+func (u *BankRequestUpsertBulk) SetNotifyPublishedAt(v time.Time) *BankRequestUpsertBulk {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.SetNotifyPublishedAt(v)
+	})
+}
+
+// UpdateNotifyPublishedAt sets the "notify_published_at" field to the value that was provided on create.
+func (u *BankRequestUpsertBulk) UpdateNotifyPublishedAt() *BankRequestUpsertBulk {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.UpdateNotifyPublishedAt()
+	})
+}
+
+// ClearNotifyPublishedAt clears the value of the "notify_published_at" field.
+func (u *BankRequestUpsertBulk) ClearNotifyPublishedAt() *BankRequestUpsertBulk {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.ClearNotifyPublishedAt()
 	})
 }
 

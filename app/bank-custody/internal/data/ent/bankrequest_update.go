@@ -205,6 +205,46 @@ func (_u *BankRequestUpdate) SetUpdatedAt(v time.Time) *BankRequestUpdate {
 	return _u
 }
 
+// SetPasswordHash sets the "password_hash" field.
+func (_u *BankRequestUpdate) SetPasswordHash(v string) *BankRequestUpdate {
+	_u.mutation.SetPasswordHash(v)
+	return _u
+}
+
+// SetNillablePasswordHash sets the "password_hash" field if the given value is not nil.
+func (_u *BankRequestUpdate) SetNillablePasswordHash(v *string) *BankRequestUpdate {
+	if v != nil {
+		_u.SetPasswordHash(*v)
+	}
+	return _u
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (_u *BankRequestUpdate) ClearPasswordHash() *BankRequestUpdate {
+	_u.mutation.ClearPasswordHash()
+	return _u
+}
+
+// SetNotifyPublishedAt sets the "notify_published_at" field.
+func (_u *BankRequestUpdate) SetNotifyPublishedAt(v time.Time) *BankRequestUpdate {
+	_u.mutation.SetNotifyPublishedAt(v)
+	return _u
+}
+
+// SetNillableNotifyPublishedAt sets the "notify_published_at" field if the given value is not nil.
+func (_u *BankRequestUpdate) SetNillableNotifyPublishedAt(v *time.Time) *BankRequestUpdate {
+	if v != nil {
+		_u.SetNotifyPublishedAt(*v)
+	}
+	return _u
+}
+
+// ClearNotifyPublishedAt clears the value of the "notify_published_at" field.
+func (_u *BankRequestUpdate) ClearNotifyPublishedAt() *BankRequestUpdate {
+	_u.mutation.ClearNotifyPublishedAt()
+	return _u
+}
+
 // Mutation returns the BankRequestMutation object of the builder.
 func (_u *BankRequestUpdate) Mutation() *BankRequestMutation {
 	return _u.mutation
@@ -278,6 +318,11 @@ func (_u *BankRequestUpdate) check() error {
 			return &ValidationError{Name: "failure_reason", err: fmt.Errorf(`ent: validator failed for field "BankRequest.failure_reason": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.PasswordHash(); ok {
+		if err := bankrequest.PasswordHashValidator(v); err != nil {
+			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "BankRequest.password_hash": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -349,6 +394,18 @@ func (_u *BankRequestUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(bankrequest.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PasswordHash(); ok {
+		_spec.SetField(bankrequest.FieldPasswordHash, field.TypeString, value)
+	}
+	if _u.mutation.PasswordHashCleared() {
+		_spec.ClearField(bankrequest.FieldPasswordHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.NotifyPublishedAt(); ok {
+		_spec.SetField(bankrequest.FieldNotifyPublishedAt, field.TypeTime, value)
+	}
+	if _u.mutation.NotifyPublishedAtCleared() {
+		_spec.ClearField(bankrequest.FieldNotifyPublishedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -547,6 +604,46 @@ func (_u *BankRequestUpdateOne) SetUpdatedAt(v time.Time) *BankRequestUpdateOne 
 	return _u
 }
 
+// SetPasswordHash sets the "password_hash" field.
+func (_u *BankRequestUpdateOne) SetPasswordHash(v string) *BankRequestUpdateOne {
+	_u.mutation.SetPasswordHash(v)
+	return _u
+}
+
+// SetNillablePasswordHash sets the "password_hash" field if the given value is not nil.
+func (_u *BankRequestUpdateOne) SetNillablePasswordHash(v *string) *BankRequestUpdateOne {
+	if v != nil {
+		_u.SetPasswordHash(*v)
+	}
+	return _u
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (_u *BankRequestUpdateOne) ClearPasswordHash() *BankRequestUpdateOne {
+	_u.mutation.ClearPasswordHash()
+	return _u
+}
+
+// SetNotifyPublishedAt sets the "notify_published_at" field.
+func (_u *BankRequestUpdateOne) SetNotifyPublishedAt(v time.Time) *BankRequestUpdateOne {
+	_u.mutation.SetNotifyPublishedAt(v)
+	return _u
+}
+
+// SetNillableNotifyPublishedAt sets the "notify_published_at" field if the given value is not nil.
+func (_u *BankRequestUpdateOne) SetNillableNotifyPublishedAt(v *time.Time) *BankRequestUpdateOne {
+	if v != nil {
+		_u.SetNotifyPublishedAt(*v)
+	}
+	return _u
+}
+
+// ClearNotifyPublishedAt clears the value of the "notify_published_at" field.
+func (_u *BankRequestUpdateOne) ClearNotifyPublishedAt() *BankRequestUpdateOne {
+	_u.mutation.ClearNotifyPublishedAt()
+	return _u
+}
+
 // Mutation returns the BankRequestMutation object of the builder.
 func (_u *BankRequestUpdateOne) Mutation() *BankRequestMutation {
 	return _u.mutation
@@ -631,6 +728,11 @@ func (_u *BankRequestUpdateOne) check() error {
 	if v, ok := _u.mutation.FailureReason(); ok {
 		if err := bankrequest.FailureReasonValidator(v); err != nil {
 			return &ValidationError{Name: "failure_reason", err: fmt.Errorf(`ent: validator failed for field "BankRequest.failure_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.PasswordHash(); ok {
+		if err := bankrequest.PasswordHashValidator(v); err != nil {
+			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "BankRequest.password_hash": %w`, err)}
 		}
 	}
 	return nil
@@ -721,6 +823,18 @@ func (_u *BankRequestUpdateOne) sqlSave(ctx context.Context) (_node *BankRequest
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(bankrequest.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PasswordHash(); ok {
+		_spec.SetField(bankrequest.FieldPasswordHash, field.TypeString, value)
+	}
+	if _u.mutation.PasswordHashCleared() {
+		_spec.ClearField(bankrequest.FieldPasswordHash, field.TypeString)
+	}
+	if value, ok := _u.mutation.NotifyPublishedAt(); ok {
+		_spec.SetField(bankrequest.FieldNotifyPublishedAt, field.TypeTime, value)
+	}
+	if _u.mutation.NotifyPublishedAtCleared() {
+		_spec.ClearField(bankrequest.FieldNotifyPublishedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &BankRequest{config: _u.config}

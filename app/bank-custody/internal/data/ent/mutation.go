@@ -2070,6 +2070,8 @@ type BankRequestMutation struct {
 	payload             *string
 	created_at          *time.Time
 	updated_at          *time.Time
+	password_hash       *string
+	notify_published_at *time.Time
 	clearedFields       map[string]struct{}
 	done                bool
 	oldValue            func(context.Context) (*BankRequest, error)
@@ -2675,6 +2677,104 @@ func (m *BankRequestMutation) ResetUpdatedAt() {
 	m.updated_at = nil
 }
 
+// SetPasswordHash sets the "password_hash" field.
+func (m *BankRequestMutation) SetPasswordHash(s string) {
+	m.password_hash = &s
+}
+
+// PasswordHash returns the value of the "password_hash" field in the mutation.
+func (m *BankRequestMutation) PasswordHash() (r string, exists bool) {
+	v := m.password_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPasswordHash returns the old "password_hash" field's value of the BankRequest entity.
+// If the BankRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRequestMutation) OldPasswordHash(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPasswordHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPasswordHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPasswordHash: %w", err)
+	}
+	return oldValue.PasswordHash, nil
+}
+
+// ClearPasswordHash clears the value of the "password_hash" field.
+func (m *BankRequestMutation) ClearPasswordHash() {
+	m.password_hash = nil
+	m.clearedFields[bankrequest.FieldPasswordHash] = struct{}{}
+}
+
+// PasswordHashCleared returns if the "password_hash" field was cleared in this mutation.
+func (m *BankRequestMutation) PasswordHashCleared() bool {
+	_, ok := m.clearedFields[bankrequest.FieldPasswordHash]
+	return ok
+}
+
+// ResetPasswordHash resets all changes to the "password_hash" field.
+func (m *BankRequestMutation) ResetPasswordHash() {
+	m.password_hash = nil
+	delete(m.clearedFields, bankrequest.FieldPasswordHash)
+}
+
+// SetNotifyPublishedAt sets the "notify_published_at" field.
+func (m *BankRequestMutation) SetNotifyPublishedAt(t time.Time) {
+	m.notify_published_at = &t
+}
+
+// NotifyPublishedAt returns the value of the "notify_published_at" field in the mutation.
+func (m *BankRequestMutation) NotifyPublishedAt() (r time.Time, exists bool) {
+	v := m.notify_published_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotifyPublishedAt returns the old "notify_published_at" field's value of the BankRequest entity.
+// If the BankRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRequestMutation) OldNotifyPublishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotifyPublishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotifyPublishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotifyPublishedAt: %w", err)
+	}
+	return oldValue.NotifyPublishedAt, nil
+}
+
+// ClearNotifyPublishedAt clears the value of the "notify_published_at" field.
+func (m *BankRequestMutation) ClearNotifyPublishedAt() {
+	m.notify_published_at = nil
+	m.clearedFields[bankrequest.FieldNotifyPublishedAt] = struct{}{}
+}
+
+// NotifyPublishedAtCleared returns if the "notify_published_at" field was cleared in this mutation.
+func (m *BankRequestMutation) NotifyPublishedAtCleared() bool {
+	_, ok := m.clearedFields[bankrequest.FieldNotifyPublishedAt]
+	return ok
+}
+
+// ResetNotifyPublishedAt resets all changes to the "notify_published_at" field.
+func (m *BankRequestMutation) ResetNotifyPublishedAt() {
+	m.notify_published_at = nil
+	delete(m.clearedFields, bankrequest.FieldNotifyPublishedAt)
+}
+
 // Where appends a list predicates to the BankRequestMutation builder.
 func (m *BankRequestMutation) Where(ps ...predicate.BankRequest) {
 	m.predicates = append(m.predicates, ps...)
@@ -2709,7 +2809,7 @@ func (m *BankRequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BankRequestMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 13)
 	if m.platform_no != nil {
 		fields = append(fields, bankrequest.FieldPlatformNo)
 	}
@@ -2743,6 +2843,12 @@ func (m *BankRequestMutation) Fields() []string {
 	if m.updated_at != nil {
 		fields = append(fields, bankrequest.FieldUpdatedAt)
 	}
+	if m.password_hash != nil {
+		fields = append(fields, bankrequest.FieldPasswordHash)
+	}
+	if m.notify_published_at != nil {
+		fields = append(fields, bankrequest.FieldNotifyPublishedAt)
+	}
 	return fields
 }
 
@@ -2773,6 +2879,10 @@ func (m *BankRequestMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case bankrequest.FieldUpdatedAt:
 		return m.UpdatedAt()
+	case bankrequest.FieldPasswordHash:
+		return m.PasswordHash()
+	case bankrequest.FieldNotifyPublishedAt:
+		return m.NotifyPublishedAt()
 	}
 	return nil, false
 }
@@ -2804,6 +2914,10 @@ func (m *BankRequestMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldCreatedAt(ctx)
 	case bankrequest.FieldUpdatedAt:
 		return m.OldUpdatedAt(ctx)
+	case bankrequest.FieldPasswordHash:
+		return m.OldPasswordHash(ctx)
+	case bankrequest.FieldNotifyPublishedAt:
+		return m.OldNotifyPublishedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown BankRequest field %s", name)
 }
@@ -2890,6 +3004,20 @@ func (m *BankRequestMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUpdatedAt(v)
 		return nil
+	case bankrequest.FieldPasswordHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPasswordHash(v)
+		return nil
+	case bankrequest.FieldNotifyPublishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotifyPublishedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown BankRequest field %s", name)
 }
@@ -2953,6 +3081,12 @@ func (m *BankRequestMutation) ClearedFields() []string {
 	if m.FieldCleared(bankrequest.FieldPayload) {
 		fields = append(fields, bankrequest.FieldPayload)
 	}
+	if m.FieldCleared(bankrequest.FieldPasswordHash) {
+		fields = append(fields, bankrequest.FieldPasswordHash)
+	}
+	if m.FieldCleared(bankrequest.FieldNotifyPublishedAt) {
+		fields = append(fields, bankrequest.FieldNotifyPublishedAt)
+	}
 	return fields
 }
 
@@ -2984,6 +3118,12 @@ func (m *BankRequestMutation) ClearField(name string) error {
 		return nil
 	case bankrequest.FieldPayload:
 		m.ClearPayload()
+		return nil
+	case bankrequest.FieldPasswordHash:
+		m.ClearPasswordHash()
+		return nil
+	case bankrequest.FieldNotifyPublishedAt:
+		m.ClearNotifyPublishedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown BankRequest nullable field %s", name)
@@ -3025,6 +3165,12 @@ func (m *BankRequestMutation) ResetField(name string) error {
 		return nil
 	case bankrequest.FieldUpdatedAt:
 		m.ResetUpdatedAt()
+		return nil
+	case bankrequest.FieldPasswordHash:
+		m.ResetPasswordHash()
+		return nil
+	case bankrequest.FieldNotifyPublishedAt:
+		m.ResetNotifyPublishedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown BankRequest field %s", name)

@@ -204,6 +204,10 @@ func init() {
 	bankrequest.DefaultUpdatedAt = bankrequestDescUpdatedAt.Default.(func() time.Time)
 	// bankrequest.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	bankrequest.UpdateDefaultUpdatedAt = bankrequestDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// bankrequestDescPasswordHash is the schema descriptor for password_hash field.
+	bankrequestDescPasswordHash := bankrequestFields[12].Descriptor()
+	// bankrequest.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
+	bankrequest.PasswordHashValidator = bankrequestDescPasswordHash.Validators[0].(func(string) error)
 	// bankrequestDescID is the schema descriptor for id field.
 	bankrequestDescID := bankrequestFields[0].Descriptor()
 	// bankrequest.IDValidator is a validator for the "id" field. It is called by the builders before save.

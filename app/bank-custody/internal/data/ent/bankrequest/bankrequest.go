@@ -35,6 +35,10 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
 	FieldUpdatedAt = "updated_at"
+	// FieldPasswordHash holds the string denoting the password_hash field in the database.
+	FieldPasswordHash = "password_hash"
+	// FieldNotifyPublishedAt holds the string denoting the notify_published_at field in the database.
+	FieldNotifyPublishedAt = "notify_published_at"
 	// Table holds the table name of the bankrequest in the database.
 	Table = "bank_request"
 )
@@ -53,6 +57,8 @@ var Columns = []string{
 	FieldPayload,
 	FieldCreatedAt,
 	FieldUpdatedAt,
+	FieldPasswordHash,
+	FieldNotifyPublishedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -84,6 +90,8 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
+	PasswordHashValidator func(string) error
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -149,4 +157,14 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByUpdatedAt orders the results by the updated_at field.
 func ByUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUpdatedAt, opts...).ToFunc()
+}
+
+// ByPasswordHash orders the results by the password_hash field.
+func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPasswordHash, opts...).ToFunc()
+}
+
+// ByNotifyPublishedAt orders the results by the notify_published_at field.
+func ByNotifyPublishedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNotifyPublishedAt, opts...).ToFunc()
 }

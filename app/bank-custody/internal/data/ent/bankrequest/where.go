@@ -120,6 +120,16 @@ func UpdatedAt(v time.Time) predicate.BankRequest {
 	return predicate.BankRequest(sql.FieldEQ(FieldUpdatedAt, v))
 }
 
+// PasswordHash applies equality check predicate on the "password_hash" field. It's identical to PasswordHashEQ.
+func PasswordHash(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldEQ(FieldPasswordHash, v))
+}
+
+// NotifyPublishedAt applies equality check predicate on the "notify_published_at" field. It's identical to NotifyPublishedAtEQ.
+func NotifyPublishedAt(v time.Time) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldEQ(FieldNotifyPublishedAt, v))
+}
+
 // PlatformNoEQ applies the EQ predicate on the "platform_no" field.
 func PlatformNoEQ(v string) predicate.BankRequest {
 	return predicate.BankRequest(sql.FieldEQ(FieldPlatformNo, v))
@@ -793,6 +803,131 @@ func UpdatedAtLT(v time.Time) predicate.BankRequest {
 // UpdatedAtLTE applies the LTE predicate on the "updated_at" field.
 func UpdatedAtLTE(v time.Time) predicate.BankRequest {
 	return predicate.BankRequest(sql.FieldLTE(FieldUpdatedAt, v))
+}
+
+// PasswordHashEQ applies the EQ predicate on the "password_hash" field.
+func PasswordHashEQ(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldEQ(FieldPasswordHash, v))
+}
+
+// PasswordHashNEQ applies the NEQ predicate on the "password_hash" field.
+func PasswordHashNEQ(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldNEQ(FieldPasswordHash, v))
+}
+
+// PasswordHashIn applies the In predicate on the "password_hash" field.
+func PasswordHashIn(vs ...string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldIn(FieldPasswordHash, vs...))
+}
+
+// PasswordHashNotIn applies the NotIn predicate on the "password_hash" field.
+func PasswordHashNotIn(vs ...string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldNotIn(FieldPasswordHash, vs...))
+}
+
+// PasswordHashGT applies the GT predicate on the "password_hash" field.
+func PasswordHashGT(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldGT(FieldPasswordHash, v))
+}
+
+// PasswordHashGTE applies the GTE predicate on the "password_hash" field.
+func PasswordHashGTE(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldGTE(FieldPasswordHash, v))
+}
+
+// PasswordHashLT applies the LT predicate on the "password_hash" field.
+func PasswordHashLT(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldLT(FieldPasswordHash, v))
+}
+
+// PasswordHashLTE applies the LTE predicate on the "password_hash" field.
+func PasswordHashLTE(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldLTE(FieldPasswordHash, v))
+}
+
+// PasswordHashContains applies the Contains predicate on the "password_hash" field.
+func PasswordHashContains(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldContains(FieldPasswordHash, v))
+}
+
+// PasswordHashHasPrefix applies the HasPrefix predicate on the "password_hash" field.
+func PasswordHashHasPrefix(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldHasPrefix(FieldPasswordHash, v))
+}
+
+// PasswordHashHasSuffix applies the HasSuffix predicate on the "password_hash" field.
+func PasswordHashHasSuffix(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldHasSuffix(FieldPasswordHash, v))
+}
+
+// PasswordHashIsNil applies the IsNil predicate on the "password_hash" field.
+func PasswordHashIsNil() predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldIsNull(FieldPasswordHash))
+}
+
+// PasswordHashNotNil applies the NotNil predicate on the "password_hash" field.
+func PasswordHashNotNil() predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldNotNull(FieldPasswordHash))
+}
+
+// PasswordHashEqualFold applies the EqualFold predicate on the "password_hash" field.
+func PasswordHashEqualFold(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldEqualFold(FieldPasswordHash, v))
+}
+
+// PasswordHashContainsFold applies the ContainsFold predicate on the "password_hash" field.
+func PasswordHashContainsFold(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldContainsFold(FieldPasswordHash, v))
+}
+
+// NotifyPublishedAtEQ applies the EQ predicate on the "notify_published_at" field.
+func NotifyPublishedAtEQ(v time.Time) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldEQ(FieldNotifyPublishedAt, v))
+}
+
+// NotifyPublishedAtNEQ applies the NEQ predicate on the "notify_published_at" field.
+func NotifyPublishedAtNEQ(v time.Time) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldNEQ(FieldNotifyPublishedAt, v))
+}
+
+// NotifyPublishedAtIn applies the In predicate on the "notify_published_at" field.
+func NotifyPublishedAtIn(vs ...time.Time) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldIn(FieldNotifyPublishedAt, vs...))
+}
+
+// NotifyPublishedAtNotIn applies the NotIn predicate on the "notify_published_at" field.
+func NotifyPublishedAtNotIn(vs ...time.Time) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldNotIn(FieldNotifyPublishedAt, vs...))
+}
+
+// NotifyPublishedAtGT applies the GT predicate on the "notify_published_at" field.
+func NotifyPublishedAtGT(v time.Time) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldGT(FieldNotifyPublishedAt, v))
+}
+
+// NotifyPublishedAtGTE applies the GTE predicate on the "notify_published_at" field.
+func NotifyPublishedAtGTE(v time.Time) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldGTE(FieldNotifyPublishedAt, v))
+}
+
+// NotifyPublishedAtLT applies the LT predicate on the "notify_published_at" field.
+func NotifyPublishedAtLT(v time.Time) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldLT(FieldNotifyPublishedAt, v))
+}
+
+// NotifyPublishedAtLTE applies the LTE predicate on the "notify_published_at" field.
+func NotifyPublishedAtLTE(v time.Time) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldLTE(FieldNotifyPublishedAt, v))
+}
+
+// NotifyPublishedAtIsNil applies the IsNil predicate on the "notify_published_at" field.
+func NotifyPublishedAtIsNil() predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldIsNull(FieldNotifyPublishedAt))
+}
+
+// NotifyPublishedAtNotNil applies the NotNil predicate on the "notify_published_at" field.
+func NotifyPublishedAtNotNil() predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldNotNull(FieldNotifyPublishedAt))
 }
 
 // And groups predicates with the AND operator between them.

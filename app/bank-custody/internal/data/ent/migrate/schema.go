@@ -100,6 +100,8 @@ var (
 		{Name: "payload", Type: field.TypeString, Nullable: true, Size: 2147483647, SchemaType: map[string]string{"mysql": "text"}},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "password_hash", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "notify_published_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 	}
 	// BankRequestTable holds the schema information for the "bank_request" table.
 	BankRequestTable = &schema.Table{
@@ -111,6 +113,11 @@ var (
 				Name:    "idx_bank_request_status_created",
 				Unique:  false,
 				Columns: []*schema.Column{BankRequestColumns[6], BankRequestColumns[10]},
+			},
+			{
+				Name:    "idx_bank_request_unpublished",
+				Unique:  false,
+				Columns: []*schema.Column{BankRequestColumns[6], BankRequestColumns[13], BankRequestColumns[2]},
 			},
 		},
 	}

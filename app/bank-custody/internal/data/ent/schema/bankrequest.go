@@ -34,10 +34,20 @@ func (BankRequest) Fields() []ent.Field {
 		field.Text("payload").SchemaType(textType).Optional().Nillable(),
 		createdAt(),
 		updatedAt(),
+		// Hash of the custody password typed on the bank's page, kept only until the
+		// poller has opened the account (it then lives on bank_user); NULL otherwise.
+		field.String("password_hash").MaxLen(255).Optional().Nillable().Sensitive(),
+		// When the result went to TP_BANK_NOTIFY; NULL while it still has to, so a crash
+		// between the commit and the publish is repaired by the next poll (V002).
+		field.Time("notify_published_at").SchemaType(datetimeType).Optional().Nillable(),
 	}
 }
 
 func (BankRequest) Indexes() []ent.Index {
-	// The processor and the result query look for requests by status, oldest first.
-	return []ent.Index{index.Fields("status", "created_at").StorageKey("idx_bank_request_status_created")}
+	return []ent.Index{
+		// The processor and the result query look for requests by status, oldest first.
+		index.Fields("status", "created_at").StorageKey("idx_bank_request_status_created"),
+		// The publisher looks for finished gateway requests whose result is not published.
+		index.Fields("status", "notify_published_at", "service_name").StorageKey("idx_bank_request_unpublished"),
+	}
 }

@@ -113,6 +113,11 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{RechargeRecordColumns[1]},
 			},
+			{
+				Name:    "idx_recharge_record_user_created",
+				Unique:  false,
+				Columns: []*schema.Column{RechargeRecordColumns[2], RechargeRecordColumns[4]},
+			},
 		},
 	}
 	// Tables holds all the tables in the schema.

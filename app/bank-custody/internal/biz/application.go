@@ -1,0 +1,129 @@
+package biz
+
+import (
+	"errors"
+	"net/url"
+	"unicode/utf8"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+)
+
+// Application is what a platform asks the bank, through the browser gateway, to do on a
+// user's behalf: open a custody account, or recharge one.
+type Application struct {
+	PlatformNo     string
+	RequestNo      string
+	ServiceName    ServiceName
+	PlatformUserID int64
+	// Account opening.
+	RealName   string
+	IDNumber   string
+	BankCardNo string
+	Mobile     string
+	// Recharge.
+	UserNo string
+	Amount money.Amount
+	// ReturnURL is where the "Request accepted" page links back to.
+	ReturnURL string
+}
+
+// Validate checks the application before the bank shows it to the user.
+func (a Application) Validate() error {
+	if err := validRequestNo(a.RequestNo); err != nil {
+		return err
+	}
+	if a.PlatformUserID <= 0 {
+		return &ValidationError{"platformUserId", "must be a positive number"}
+	}
+	switch a.ServiceName {
+	case ServiceOpenAccount:
+		switch {
+		case a.RealName == "" || utf8.RuneCountInString(a.RealName) > 64:
+			return &ValidationError{"realName", "required, at most 64 characters"}
+		case !isAlnum(a.IDNumber, 6, 32):
+			return &ValidationError{"idNumber", "must be 6 to 32 letters or digits"}
+		case !isDigits(a.BankCardNo, 8, 32):
+			return &ValidationError{"bankCardNo", "must be 8 to 32 digits"}
+		case len(a.Mobile) > 20:
+			return &ValidationError{"mobile", "at most 20 characters"}
+		}
+	case ServiceRecharge:
+		switch {
+		case a.UserNo == "" || len(a.UserNo) > 32:
+			return &ValidationError{"userNo", "required, at most 32 characters"}
+		case !a.Amount.IsPositive():
+			return &ValidationError{"amount", "must be more than 0.00"}
+		}
+	default:
+		return &ValidationError{"serviceName", "must be OPEN_ACCOUNT or RECHARGE"}
+	}
+	u, err := url.Parse(a.ReturnURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(a.ReturnURL) > 1024 {
+		return &ValidationError{"returnUrl", "must be an absolute http(s) URL"}
+	}
+	return nil
+}
+
+// Reasons the custody password typed on the bank's page is refused.
+var (
+	ErrPasswordsDiffer = errors.New("passwords do not match")
+	ErrPasswordFormat  = errors.New("the custody password must be 6 digits")
+)
+
+// CheckCustodyPassword checks the two passwords typed on the bank's page. A difference is
+// reported before the format, so that two different entries always read "do not match".
+func CheckCustodyPassword(password, confirm string) error {
+	if password != confirm {
+		return ErrPasswordsDiffer
+	}
+	if !isDigits(password, 6, 6) {
+		return ErrPasswordFormat
+	}
+	return nil
+}
+
+func validRequestNo(no string) error {
+	if !isToken(no, 1, 64) {
+		return &ValidationError{"requestNo", "required: 1 to 64 letters, digits, '-' or '_'"}
+	}
+	return nil
+}
+
+func isDigits(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// isToken: letters, digits, '-' and '_' — what request, project and user numbers use.
+func isToken(s string, minLen, maxLen int) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}

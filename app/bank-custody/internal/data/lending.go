@@ -1,0 +1,128 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankfreeze"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankproject"
+)
+
+type projectRepo struct{ data *Data }
+
+// NewProjectRepo returns the ent-backed registered projects.
+func NewProjectRepo(d *Data) biz.ProjectRepo { return &projectRepo{data: d} }
+
+func (r *projectRepo) Get(ctx context.Context, projectNo string) (*biz.Project, error) {
+	return r.get(ctx, projectNo, false)
+}
+
+func (r *projectRepo) Lock(ctx context.Context, projectNo string) (*biz.Project, error) {
+	if !inTx(ctx) {
+		return nil, errNoTx
+	}
+	return r.get(ctx, projectNo, true)
+}
+
+func (r *projectRepo) get(ctx context.Context, projectNo string, lock bool) (*biz.Project, error) {
+	q := r.data.client(ctx).BankProject.Query().Where(bankproject.ID(projectNo))
+	if lock {
+		q.ForUpdate()
+	}
+	p, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: %s", biz.ErrProjectNotFound, projectNo)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &biz.Project{
+		ProjectNo: p.ID, PlatformProjectID: p.PlatformProjectID, BorrowerUserNo: p.BorrowerUserNo, Amount: p.Amount,
+		Status: biz.ProjectStatus(p.Status), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+	}, nil
+}
+
+func (r *projectRepo) Create(ctx context.Context, p *biz.Project) error {
+	err := r.data.client(ctx).BankProject.Create().
+		SetID(p.ProjectNo).SetPlatformProjectID(p.PlatformProjectID).SetBorrowerUserNo(p.BorrowerUserNo).
+		SetAmount(p.Amount).SetStatus(string(p.Status)).SetCreatedAt(p.CreatedAt).SetUpdatedAt(p.UpdatedAt).
+		Exec(ctx)
+	if _, dup := duplicateKey(err); dup {
+		return fmt.Errorf("%w: project %s / platform project %d", biz.ErrProjectAlreadyRegistered, p.ProjectNo, p.PlatformProjectID)
+	}
+	return err
+}
+
+func (r *projectRepo) SetStatus(ctx context.Context, projectNo string, status biz.ProjectStatus, at time.Time) error {
+	return r.data.client(ctx).BankProject.UpdateOneID(projectNo).SetStatus(string(status)).SetUpdatedAt(at).Exec(ctx)
+}
+
+type freezeRepo struct{ data *Data }
+
+// NewFreezeRepo returns the ent-backed freezes.
+func NewFreezeRepo(d *Data) biz.FreezeRepo { return &freezeRepo{data: d} }
+
+func (r *freezeRepo) Get(ctx context.Context, requestNo string) (*biz.Freeze, error) {
+	f, err := r.data.client(ctx).BankFreeze.Get(ctx, requestNo)
+	if ent.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: %s", biz.ErrFreezeNotFound, requestNo)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return freezeToBiz(f), nil
+}
+
+func (r *freezeRepo) OfProject(ctx context.Context, projectNo string) ([]*biz.Freeze, error) {
+	if !inTx(ctx) {
+		return nil, errNoTx
+	}
+	rows, err := r.data.client(ctx).BankFreeze.Query().
+		Where(bankfreeze.ProjectNo(projectNo)).
+		Order(ent.Asc(bankfreeze.FieldID)).
+		ForUpdate().
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*biz.Freeze, 0, len(rows))
+	for _, f := range rows {
+		out = append(out, freezeToBiz(f))
+	}
+	return out, nil
+}
+
+func (r *freezeRepo) Create(ctx context.Context, f *biz.Freeze) error {
+	err := r.data.client(ctx).BankFreeze.Create().
+		SetID(f.RequestNo).SetProjectNo(f.ProjectNo).SetUserNo(f.UserNo).SetAmount(f.Amount).
+		SetStatus(string(f.Status)).SetCreatedAt(f.CreatedAt).SetUpdatedAt(f.UpdatedAt).
+		Exec(ctx)
+	if _, dup := duplicateKey(err); dup {
+		return fmt.Errorf("%w: freeze %s", biz.ErrDuplicateRequest, f.RequestNo)
+	}
+	return err
+}
+
+func (r *freezeRepo) SetStatus(ctx context.Context, requestNos []string, status biz.FreezeStatus, at time.Time) error {
+	n, err := r.data.client(ctx).BankFreeze.Update().
+		Where(bankfreeze.IDIn(requestNos...)).
+		SetStatus(string(status)).SetUpdatedAt(at).
+		Save(ctx)
+	if err != nil {
+		return err
+	}
+	if n != len(requestNos) {
+		return fmt.Errorf("set %d freezes %s: %d changed", len(requestNos), status, n)
+	}
+	return nil
+}
+
+func freezeToBiz(f *ent.BankFreeze) *biz.Freeze {
+	return &biz.Freeze{
+		RequestNo: f.ID, ProjectNo: f.ProjectNo, UserNo: f.UserNo, Amount: f.Amount, Status: biz.FreezeStatus(f.Status),
+		CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt,
+	}
+}

@@ -1,0 +1,198 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
+)
+
+type requestRepo struct{ data *Data }
+
+// NewRequestRepo returns the ent-backed request log.
+func NewRequestRepo(d *Data) biz.RequestRepo { return &requestRepo{data: d} }
+
+// payload is bank_request.payload: the request's business fields, never a password.
+type payload struct {
+	RealName   string `json:"realName,omitempty"`
+	IDNumber   string `json:"idNumber,omitempty"`
+	BankCardNo string `json:"bankCardNo,omitempty"`
+	Mobile     string `json:"mobile,omitempty"`
+	ReturnURL  string `json:"returnUrl,omitempty"`
+	ProjectNo  string `json:"projectNo,omitempty"`
+}
+
+func gatewayServices() []string {
+	out := make([]string, len(biz.GatewayServices))
+	for i, s := range biz.GatewayServices {
+		out[i] = string(s)
+	}
+	return out
+}
+
+func (r *requestRepo) Get(ctx context.Context, requestNo string) (*biz.CustodyRequest, error) {
+	return r.get(ctx, requestNo, false)
+}
+
+func (r *requestRepo) Lock(ctx context.Context, requestNo string) (*biz.CustodyRequest, error) {
+	if !inTx(ctx) {
+		return nil, errNoTx
+	}
+	return r.get(ctx, requestNo, true)
+}
+
+func (r *requestRepo) get(ctx context.Context, requestNo string, lock bool) (*biz.CustodyRequest, error) {
+	q := r.data.client(ctx).BankRequest.Query().Where(bankrequest.ID(requestNo))
+	if lock {
+		q.ForUpdate()
+	}
+	row, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: %s", biz.ErrRequestNotFound, requestNo)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return requestToBiz(row)
+}
+
+func (r *requestRepo) Create(ctx context.Context, req *biz.CustodyRequest) error {
+	p, err := json.Marshal(payload{
+		RealName: req.Details.RealName, IDNumber: req.Details.IDNumber, BankCardNo: req.Details.BankCardNo,
+		Mobile: req.Details.Mobile, ReturnURL: req.Details.ReturnURL, ProjectNo: req.Details.ProjectNo,
+	})
+	if err != nil {
+		return err
+	}
+	c := r.data.client(ctx).BankRequest.Create().
+		SetID(req.RequestNo).
+		SetPlatformNo(req.PlatformNo).
+		SetServiceName(string(req.ServiceName)).
+		SetStatus(string(req.Status)).
+		SetPayload(string(p)).
+		SetCreatedAt(req.CreatedAt).
+		SetUpdatedAt(req.UpdatedAt).
+		SetNillableAmount(req.Amount)
+	if req.PlatformUserID != 0 {
+		c.SetPlatformUserID(req.PlatformUserID)
+	}
+	if req.UserNo != "" {
+		c.SetUserNo(req.UserNo)
+	}
+	if req.CallbackURL != "" {
+		c.SetCallbackURL(req.CallbackURL)
+	}
+	if req.FailureReason != "" {
+		c.SetFailureReason(req.FailureReason)
+	}
+	if req.PasswordHash != "" {
+		c.SetPasswordHash(req.PasswordHash)
+	}
+	if err := c.Exec(ctx); err != nil {
+		if _, dup := duplicateKey(err); dup {
+			return fmt.Errorf("%w: %s", biz.ErrDuplicateRequest, req.RequestNo)
+		}
+		return err
+	}
+	return nil
+}
+
+func (r *requestRepo) SaveResult(ctx context.Context, req *biz.CustodyRequest) error {
+	u := r.data.client(ctx).BankRequest.Update().
+		Where(bankrequest.ID(req.RequestNo), bankrequest.Status(string(biz.RequestProcessing))).
+		SetStatus(string(req.Status)).
+		SetUpdatedAt(req.UpdatedAt).
+		ClearPasswordHash()
+	if req.UserNo != "" {
+		u.SetUserNo(req.UserNo)
+	}
+	if req.FailureReason != "" {
+		u.SetFailureReason(req.FailureReason)
+	}
+	n, err := u.Save(ctx)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		// Only reachable without Lock: someone else finished it meanwhile.
+		return fmt.Errorf("finish request %s: %w", req.RequestNo, biz.ErrRequestFinished)
+	}
+	return nil
+}
+
+func (r *requestRepo) Processing(ctx context.Context, limit int) ([]string, error) {
+	return r.data.client(ctx).BankRequest.Query().
+		Where(bankrequest.Status(string(biz.RequestProcessing)), bankrequest.ServiceNameIn(gatewayServices()...)).
+		Order(ent.Asc(bankrequest.FieldCreatedAt), ent.Asc(bankrequest.FieldID)).
+		Limit(limit).
+		IDs(ctx)
+}
+
+func (r *requestRepo) Unpublished(ctx context.Context, limit int) ([]*biz.CustodyRequest, error) {
+	rows, err := r.data.client(ctx).BankRequest.Query().
+		Where(
+			bankrequest.StatusIn(string(biz.RequestSuccess), string(biz.RequestFailed)),
+			bankrequest.NotifyPublishedAtIsNil(),
+			bankrequest.ServiceNameIn(gatewayServices()...),
+		).
+		Order(ent.Asc(bankrequest.FieldUpdatedAt), ent.Asc(bankrequest.FieldID)).
+		Limit(limit).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*biz.CustodyRequest, 0, len(rows))
+	for _, row := range rows {
+		req, err := requestToBiz(row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, req)
+	}
+	return out, nil
+}
+
+func (r *requestRepo) MarkPublished(ctx context.Context, requestNo string, at time.Time) error {
+	return r.data.client(ctx).BankRequest.Update().
+		Where(bankrequest.ID(requestNo), bankrequest.NotifyPublishedAtIsNil()).
+		SetNotifyPublishedAt(at).
+		Exec(ctx)
+}
+
+func requestToBiz(row *ent.BankRequest) (*biz.CustodyRequest, error) {
+	req := &biz.CustodyRequest{
+		RequestNo: row.ID, PlatformNo: row.PlatformNo, ServiceName: biz.ServiceName(row.ServiceName),
+		Amount: row.Amount, Status: biz.RequestStatus(row.Status), CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt,
+		NotifyPublishedAt: row.NotifyPublishedAt,
+	}
+	if row.PlatformUserID != nil {
+		req.PlatformUserID = *row.PlatformUserID
+	}
+	if row.UserNo != nil {
+		req.UserNo = *row.UserNo
+	}
+	if row.CallbackURL != nil {
+		req.CallbackURL = *row.CallbackURL
+	}
+	if row.FailureReason != nil {
+		req.FailureReason = *row.FailureReason
+	}
+	if row.PasswordHash != nil {
+		req.PasswordHash = *row.PasswordHash
+	}
+	if row.Payload != nil && *row.Payload != "" {
+		var p payload
+		if err := json.Unmarshal([]byte(*row.Payload), &p); err != nil {
+			return nil, fmt.Errorf("request %s: payload: %w", row.ID, err)
+		}
+		req.Details = biz.RequestDetails{
+			RealName: p.RealName, IDNumber: p.IDNumber, BankCardNo: p.BankCardNo, Mobile: p.Mobile,
+			ReturnURL: p.ReturnURL, ProjectNo: p.ProjectNo,
+		}
+	}
+	return req, nil
+}

@@ -1,0 +1,227 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+)
+
+// The custody bank's side of docs/custody-protocol.md: the signed gateway form and the
+// signed result query. The bank's notifications arrive at the service layer.
+
+// Key files in custody.keys_dir.
+const (
+	platformPrivateKeyFile = "platform_private.pem"
+	bankPublicKeyFile      = "bank_public.pem"
+)
+
+// callbackNonceTable remembers the nonces of everything the bank signs for us (its
+// notifications and its answers), so none of its messages can be replayed.
+const callbackNonceTable = "callback_nonce"
+
+const defaultBankTimeout = 5 * time.Second
+
+// NewPlatformSigner signs, with the platform's private key, the gateway forms, the
+// queries to the bank and the answers to its notifications.
+func NewPlatformSigner(c *conf.Bootstrap) (*signing.Signer, error) {
+	dir := c.GetCustody().GetKeysDir()
+	if dir == "" {
+		return nil, errors.New("custody.keys_dir is not set (P2P_KEYS_DIR on the local stack)")
+	}
+	key, err := signing.LoadPrivateKey(filepath.Join(dir, platformPrivateKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	return signing.NewSigner(key), nil
+}
+
+// NewCallbackNonces is the nonce store of the bank's signed messages.
+func NewCallbackNonces(d *Data) *signing.SQLNonceStore {
+	return &signing.SQLNonceStore{DB: d.db, Table: callbackNonceTable}
+}
+
+// NewBankVerifier checks that a message comes from the bank, once.
+func NewBankVerifier(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (*signing.Verifier, error) {
+	dir := c.GetCustody().GetKeysDir()
+	if dir == "" {
+		return nil, errors.New("custody.keys_dir is not set (P2P_KEYS_DIR on the local stack)")
+	}
+	key, err := signing.LoadPublicKey(filepath.Join(dir, bankPublicKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	return signing.NewVerifier(key, nonces), nil
+}
+
+// NewCustodySettings reads and checks the reconciliation settings.
+func NewCustodySettings(c *conf.Bootstrap) (biz.CustodySettings, error) {
+	r := c.GetCustody().GetReconciliation()
+	s := biz.CustodySettings{MinAge: r.GetMinAge().AsDuration(), AbandonAfter: r.GetAbandonAfter().AsDuration(),
+		BatchSize: int(r.GetBatchSize())}
+	switch {
+	case r.GetInterval().AsDuration() <= 0:
+		return s, errors.New("custody.reconciliation.interval must be positive")
+	case s.MinAge < 0:
+		return s, errors.New("custody.reconciliation.min_age must not be negative")
+	case s.AbandonAfter <= signing.DefaultWindow:
+		// Inside the window the user may still submit the signed form and the bank would
+		// accept it: giving the request up then could contradict the bank.
+		return s, fmt.Errorf("custody.reconciliation.abandon_after must exceed the signature window %s", signing.DefaultWindow)
+	}
+	return s, nil
+}
+
+type bank struct {
+	platformNo string
+	gatewayURL string
+	returnURL  string
+	timeout    time.Duration
+	signer     *signing.Signer
+	client     *signing.Client
+}
+
+// NewBank returns the custody bank's client.
+func NewBank(c *conf.Bootstrap, signer *signing.Signer, verifier *signing.Verifier) (biz.Bank, error) {
+	cc := c.GetCustody()
+	for name, v := range map[string]string{"platform_no": cc.GetPlatformNo(), "bank_base_url": cc.GetBankBaseUrl(),
+		"gateway_url": cc.GetGatewayUrl(), "return_url": cc.GetReturnUrl()} {
+		if v == "" {
+			return nil, fmt.Errorf("custody.%s is not set", name)
+		}
+	}
+	timeout := cc.GetBankTimeout().AsDuration()
+	if timeout <= 0 {
+		timeout = defaultBankTimeout
+	}
+	return &bank{
+		platformNo: cc.GetPlatformNo(), gatewayURL: cc.GetGatewayUrl(), returnURL: cc.GetReturnUrl(),
+		timeout: timeout, signer: signer,
+		client: &signing.Client{BaseURL: cc.GetBankBaseUrl(), HTTP: &http.Client{Timeout: timeout},
+			Signer: signer, Verifier: verifier},
+	}, nil
+}
+
+// openAccountReqData and rechargeReqData are the JSON inside reqData, fields in the
+// protocol's order.
+type openAccountReqData struct {
+	RequestNo      string `json:"requestNo"`
+	ServiceName    string `json:"serviceName"`
+	PlatformUserID string `json:"platformUserId"`
+	RealName       string `json:"realName"`
+	IDNumber       string `json:"idNumber"`
+	BankCardNo     string `json:"bankCardNo"`
+	Mobile         string `json:"mobile"`
+	ReturnURL      string `json:"returnUrl"`
+}
+
+type rechargeReqData struct {
+	RequestNo      string `json:"requestNo"`
+	ServiceName    string `json:"serviceName"`
+	PlatformUserID string `json:"platformUserId"`
+	UserNo         string `json:"userNo"`
+	Amount         string `json:"amount"`
+	ReturnURL      string `json:"returnUrl"`
+}
+
+// Form fields besides the signing ones.
+const (
+	fieldServiceName = "serviceName"
+	fieldPlatformNo  = "platformNo"
+)
+
+func (b *bank) GatewayForm(req biz.GatewayRequest) (*biz.GatewayForm, error) {
+	userID := strconv.FormatInt(req.UserID, 10)
+	var data any
+	switch req.Kind {
+	case biz.KindOpenAccount:
+		data = openAccountReqData{RequestNo: req.RequestNo, ServiceName: req.Kind, PlatformUserID: userID,
+			RealName: req.Opening.RealName, IDNumber: req.Opening.IDNumber, BankCardNo: req.Opening.BankCardNo,
+			Mobile: req.Mobile, ReturnURL: b.returnURL}
+	case biz.KindRecharge:
+		data = rechargeReqData{RequestNo: req.RequestNo, ServiceName: req.Kind, PlatformUserID: userID,
+			UserNo: req.UserNo, Amount: req.Amount.String(), ReturnURL: b.returnURL}
+	default:
+		return nil, fmt.Errorf("gateway form: unknown kind %q", req.Kind)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // the bank decodes JSON, not HTML: keep "&" in URLs as is
+	if err := enc.Encode(data); err != nil {
+		return nil, err
+	}
+	form := url.Values{}
+	form.Set(fieldServiceName, req.Kind)
+	form.Set(fieldPlatformNo, b.platformNo)
+	form.Set(signing.FieldReqData, base64.StdEncoding.EncodeToString(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
+	if err := b.signer.SignForm(form); err != nil {
+		return nil, err
+	}
+	fields := make(map[string]string, len(form))
+	for k := range form {
+		fields[k] = form.Get(k)
+	}
+	return &biz.GatewayForm{URL: b.gatewayURL, Method: http.MethodPost, Fields: fields}, nil
+}
+
+// requestResult is the bank's answer to GET /v1/requests/{requestNo}.
+type requestResult struct {
+	RequestNo      string `json:"requestNo"`
+	ServiceName    string `json:"serviceName"`
+	Status         string `json:"status"`
+	UserNo         string `json:"userNo"`
+	Amount         string `json:"amount"`
+	PlatformUserID string `json:"platformUserId"`
+	FailureReason  string `json:"failureReason"`
+}
+
+// reasonRequestNotFound is the bank's 404 reason for a request it never received. A 404
+// without it (a missing route, a proxy) says nothing about the request.
+const reasonRequestNotFound = "REQUEST_NOT_FOUND"
+
+func (b *bank) QueryResult(ctx context.Context, requestNo string) (biz.BankResult, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	resp, err := b.client.Do(ctx, http.MethodGet, "/v1/requests/"+url.PathEscape(requestNo), nil)
+	if err != nil {
+		return biz.BankResult{}, fmt.Errorf("query bank for %s: %w", requestNo, err)
+	}
+	switch resp.Status {
+	case http.StatusOK:
+		var r requestResult
+		if err := json.Unmarshal(resp.Body, &r); err != nil {
+			return biz.BankResult{}, fmt.Errorf("query bank for %s: answer is not the protocol's JSON: %w", requestNo, err)
+		}
+		if r.RequestNo != requestNo {
+			return biz.BankResult{}, fmt.Errorf("query bank for %s: answer is about %q", requestNo, r.RequestNo)
+		}
+		return biz.BankResult{RequestNo: r.RequestNo, Kind: r.ServiceName, Status: r.Status, UserNo: r.UserNo,
+			PlatformUserID: r.PlatformUserID, Amount: r.Amount, FailureReason: r.FailureReason}, nil
+	case http.StatusNotFound:
+		var e struct {
+			Reason string `json:"reason"`
+		}
+		if json.Unmarshal(resp.Body, &e) == nil && e.Reason == reasonRequestNotFound {
+			return biz.BankResult{}, biz.ErrNotReceivedByBank
+		}
+	}
+	return biz.BankResult{}, fmt.Errorf("query bank for %s: HTTP %d: %s", requestNo, resp.Status, excerpt(resp.Body))
+}
+
+func excerpt(b []byte) string {
+	if len(b) > 200 {
+		return string(b[:200]) + "..."
+	}
+	return string(b)
+}

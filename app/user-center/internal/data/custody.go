@@ -1,0 +1,217 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/consumer"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/custodyrequest"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/recharge"
+)
+
+type transaction struct{ data *Data }
+
+// NewTransaction runs use cases in local transactions on the service's database.
+func NewTransaction(d *Data) biz.Transaction { return transaction{data: d} }
+
+// InTx opens a transaction and hands fn a context carrying it; repositories pick it up
+// with Data.client. Inside a transaction already, fn simply joins it.
+func (t transaction) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if inTx(ctx) {
+		return fn(ctx)
+	}
+	tx, err := t.data.ent.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			if rerr := tx.Rollback(); rerr != nil {
+				p = fmt.Sprintf("%v (roll back: %v)", p, rerr)
+			}
+			panic(p)
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txClientKey{}, tx.Client())); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+type custodyRepo struct{ data *Data }
+
+// NewCustodyRepo returns the ent-backed repository of custody requests and recharges.
+func NewCustodyRepo(d *Data) biz.CustodyRepo { return &custodyRepo{data: d} }
+
+// errNoTx guards the locking reads: outside a transaction the lock would end with the
+// statement and protect nothing.
+var errNoTx = errors.New("data: a locking read needs a transaction (Transaction.InTx)")
+
+func (r *custodyRepo) LockConsumer(ctx context.Context, userID int64) (*biz.Consumer, error) {
+	if !inTx(ctx) {
+		return nil, errNoTx
+	}
+	c, err := r.data.client(ctx).Consumer.Query().Where(consumer.ID(userID)).ForUpdate().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, biz.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return consumerToBiz(c), nil
+}
+
+func (r *custodyRepo) SetCustody(ctx context.Context, userID int64, status, userNo string) error {
+	u := r.data.client(ctx).Consumer.Update().Where(consumer.ID(userID)).
+		SetCustodyStatus(status).SetUpdatedAt(time.Now().UTC())
+	if userNo != "" {
+		u.SetCustodyUserNo(userNo)
+	}
+	n, err := u.Save(ctx)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("set custody status of consumer %d: %w", userID, biz.ErrNotFound)
+	}
+	return nil
+}
+
+func (r *custodyRepo) CreateRequest(ctx context.Context, req *biz.CustodyRequest) error {
+	c := r.data.client(ctx).CustodyRequest.Create().
+		SetID(req.RequestNo).
+		SetUserID(req.UserID).
+		SetKind(req.Kind).
+		SetStatus(req.Status).
+		SetCreatedAt(req.CreatedAt).
+		SetUpdatedAt(req.UpdatedAt)
+	if req.Amount != nil {
+		c.SetAmount(*req.Amount)
+	}
+	if req.BankUserNo != "" {
+		c.SetBankUserNo(req.BankUserNo)
+	}
+	return c.Exec(ctx)
+}
+
+func (r *custodyRepo) Request(ctx context.Context, requestNo string) (*biz.CustodyRequest, error) {
+	return r.request(ctx, requestNo, false)
+}
+
+func (r *custodyRepo) LockRequest(ctx context.Context, requestNo string) (*biz.CustodyRequest, error) {
+	if !inTx(ctx) {
+		return nil, errNoTx
+	}
+	return r.request(ctx, requestNo, true)
+}
+
+func (r *custodyRepo) request(ctx context.Context, requestNo string, lock bool) (*biz.CustodyRequest, error) {
+	q := r.data.client(ctx).CustodyRequest.Query().Where(custodyrequest.ID(requestNo))
+	if lock {
+		q.ForUpdate()
+	}
+	c, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, biz.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return requestToBiz(c), nil
+}
+
+func (r *custodyRepo) SaveCompletion(ctx context.Context, req *biz.CustodyRequest) error {
+	u := r.data.client(ctx).CustodyRequest.Update().
+		Where(custodyrequest.ID(req.RequestNo), custodyrequest.Status(biz.RequestPending)).
+		SetStatus(req.Status).
+		SetUpdatedAt(req.UpdatedAt)
+	if req.CompletedAt != nil {
+		u.SetCompletedAt(*req.CompletedAt)
+	}
+	if req.BankUserNo != "" {
+		u.SetBankUserNo(req.BankUserNo)
+	}
+	if req.FailureReason != "" {
+		u.SetFailureReason(req.FailureReason)
+	}
+	n, err := u.Save(ctx)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		// Only reachable without LockRequest's lock: someone else completed it meanwhile.
+		return fmt.Errorf("complete custody request %s: it is no longer PENDING", req.RequestNo)
+	}
+	return nil
+}
+
+func (r *custodyRepo) CreateRecharge(ctx context.Context, rc biz.Recharge) error {
+	return r.data.client(ctx).Recharge.Create().
+		SetRequestNo(rc.RequestNo).
+		SetUserID(rc.UserID).
+		SetAmount(rc.Amount).
+		SetCreatedAt(rc.CreatedAt).
+		Exec(ctx)
+}
+
+func (r *custodyRepo) Recharges(ctx context.Context, userID int64) ([]biz.Recharge, error) {
+	rows, err := r.data.client(ctx).Recharge.Query().
+		Where(recharge.UserID(userID)).
+		Order(recharge.ByCreatedAt(), recharge.ByID()).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]biz.Recharge, 0, len(rows))
+	for _, rc := range rows {
+		out = append(out, biz.Recharge{RequestNo: rc.RequestNo, UserID: rc.UserID, Amount: rc.Amount, CreatedAt: rc.CreatedAt})
+	}
+	return out, nil
+}
+
+func (r *custodyRepo) PendingRequests(ctx context.Context, createdBefore time.Time, after *biz.PageKey, limit int) ([]*biz.CustodyRequest, error) {
+	q := r.data.client(ctx).CustodyRequest.Query().
+		Where(custodyrequest.Status(biz.RequestPending), custodyrequest.CreatedAtLT(createdBefore))
+	if after != nil {
+		q.Where(custodyrequest.Or(
+			custodyrequest.CreatedAtGT(after.CreatedAt),
+			custodyrequest.And(custodyrequest.CreatedAt(after.CreatedAt), custodyrequest.IDGT(after.RequestNo)),
+		))
+	}
+	rows, err := q.Order(custodyrequest.ByCreatedAt(entsql.OrderAsc()), custodyrequest.ByID(entsql.OrderAsc())).
+		Limit(limit).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*biz.CustodyRequest, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, requestToBiz(row))
+	}
+	return out, nil
+}
+
+func requestToBiz(c *ent.CustodyRequest) *biz.CustodyRequest {
+	out := &biz.CustodyRequest{
+		RequestNo: c.ID, UserID: c.UserID, Kind: c.Kind, Status: c.Status, Amount: c.Amount,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, CompletedAt: c.CompletedAt,
+	}
+	if c.BankUserNo != nil {
+		out.BankUserNo = *c.BankUserNo
+	}
+	if c.FailureReason != nil {
+		out.FailureReason = *c.FailureReason
+	}
+	return out
+}

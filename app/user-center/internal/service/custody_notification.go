@@ -1,0 +1,108 @@
+package service
+
+import (
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/http"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	v1 "github.com/p2p-dtx/p2p-dtx/api/user-center/v1"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+)
+
+// notification is the body of the bank's callback (docs/custody-protocol.md).
+type notification struct {
+	RequestNo      string `json:"requestNo"`
+	ServiceName    string `json:"serviceName"`
+	Status         string `json:"status"`
+	UserNo         string `json:"userNo"`
+	PlatformUserID string `json:"platformUserId"`
+	Amount         string `json:"amount"`
+	FailureReason  string `json:"failureReason"`
+	FinishedAt     string `json:"finishedAt"`
+}
+
+// notificationAck is the signed 200 answer: the request as it now stands, and whether
+// this notification is the one that completed it.
+type notificationAck struct {
+	RequestNo string `json:"requestNo"`
+	Status    string `json:"status"`
+	Applied   bool   `json:"applied"`
+}
+
+// CustodyNotifications receives the bank's notifications: POST /v1/custody/notifications.
+type CustodyNotifications struct {
+	uc     *biz.CustodyUsecase
+	signer *signing.Signer
+	log    *log.Helper
+}
+
+// NewCustodyNotifications returns the callback handler; signer signs its answers.
+func NewCustodyNotifications(uc *biz.CustodyUsecase, signer *signing.Signer, logger log.Logger) *CustodyNotifications {
+	return &CustodyNotifications{uc: uc, signer: signer,
+		log: log.NewHelper(log.With(logger, "module", "custody/notification"))}
+}
+
+// Handle is the handler behind signing.Verifier.Require: body is verified and its nonce
+// used up. It answers 200, signed, only once the result is committed or recognised as a
+// duplicate; anything else makes the bank try again later.
+func (n *CustodyNotifications) Handle(w http.ResponseWriter, r *http.Request, body []byte) {
+	var msg notification
+	if err := json.Unmarshal(body, &msg); err != nil || msg.RequestNo == "" {
+		n.refuse(w, "", http.StatusBadRequest, v1.ErrorReason_INVALID_NOTIFICATION.String(),
+			"body is not a custody notification (JSON with requestNo)")
+		return
+	}
+	applied, err := n.uc.ReceiveNotification(r.Context(), biz.BankResult{
+		RequestNo: msg.RequestNo, Kind: msg.ServiceName, Status: msg.Status, UserNo: msg.UserNo,
+		PlatformUserID: msg.PlatformUserID, Amount: msg.Amount, FailureReason: msg.FailureReason,
+	})
+	switch {
+	case err == nil:
+		n.log.WithContext(r.Context()).Infow("msg", "custody notification acknowledged", "request_no", msg.RequestNo,
+			"status", applied.Request.Status, "applied", applied.Changed)
+		signing.WriteSigned(w, n.signer, http.StatusOK, notificationAck{RequestNo: msg.RequestNo,
+			Status: applied.Request.Status, Applied: applied.Changed})
+	case errors.Is(err, biz.ErrFaultCallbackReject):
+		n.refuse(w, msg.RequestNo, http.StatusInternalServerError, v1.ErrorReason_FAULT_INJECTED.String(), err.Error())
+	case errors.Is(err, biz.ErrRequestNotFound):
+		n.refuse(w, msg.RequestNo, http.StatusNotFound, v1.ErrorReason_REQUEST_NOT_FOUND.String(), err.Error())
+	case errors.Is(err, biz.ErrResultMismatch):
+		n.refuse(w, msg.RequestNo, http.StatusBadRequest, v1.ErrorReason_NOTIFICATION_MISMATCH.String(), err.Error())
+	case errors.Is(err, biz.ErrInvalidResult):
+		n.refuse(w, msg.RequestNo, http.StatusBadRequest, v1.ErrorReason_INVALID_NOTIFICATION.String(), err.Error())
+	default:
+		n.log.WithContext(r.Context()).Errorw("msg", "custody notification not applied", "request_no", msg.RequestNo, "err", err)
+		signing.WriteError(w, http.StatusInternalServerError, "INTERNAL", "the notification could not be applied; try again later")
+	}
+}
+
+func (n *CustodyNotifications) refuse(w http.ResponseWriter, requestNo string, code int, reason, message string) {
+	n.log.Warnw("msg", "custody notification refused", "request_no", requestNo, "code", code, "reason", reason, "err", message)
+	signing.WriteError(w, code, reason, message)
+}
+
+var returnPage = template.Must(template.New("return").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Back at the platform</title></head>
+<body><h1>Back at the platform</h1>
+<p>The bank has your request{{if .}} {{.}}{{end}}. Its result arrives shortly; its status is at
+GET /v1/custody/requests/{requestNo}.</p></body></html>
+`))
+
+// ReturnPage is where the bank's "Request accepted" page sends the browser back
+// (custody.return_url): GET /custody/return.
+func ReturnPage(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		signing.WriteError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "use GET")
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// html/template escapes the request number, which comes from the URL.
+	if err := returnPage.Execute(w, r.URL.Query().Get("requestNo")); err != nil {
+		return // the status is sent; a failed write only means the browser went away
+	}
+}
