@@ -102,3 +102,7 @@ lint: ## gofmt and go vet over the workspace.
 .PHONY: bench-register
 bench-register: up ## Registrations/s and p50/p99 for DTM TCC, DTM XA and a one-database baseline.
 	@go run ./test/cmd/bench-register -clients $${CLIENTS:-16} -duration $${DURATION:-20s} -repo $(ROOT)
+
+.PHONY: bench-plan
+bench-plan: up ## Full-loan approval → complete plan (1,000 tenders × 36 periods) and the consumer's rows/s.
+	@go run ./test/cmd/bench-plan -tenders $${TENDERS:-1000} -periods $${PERIODS:-36} -run-dir $(RUN)

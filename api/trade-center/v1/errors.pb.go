@@ -27,17 +27,83 @@ type ErrorReason int32
 const (
 	ErrorReason_INVALID_ARGUMENT  ErrorReason = 0
 	ErrorReason_PROJECT_NOT_FOUND ErrorReason = 1
+	// The caller's role may not do this (e.g. a borrower tendering, an investor reviewing).
+	ErrorReason_FORBIDDEN ErrorReason = 2
+	// A tender below the minimum that does not take exactly what remains.
+	ErrorReason_BELOW_MINIMUM ErrorReason = 3
+	// A tender above what the project still needs.
+	ErrorReason_EXCEEDS_REMAINING ErrorReason = 4
+	// The project does not take tenders (not reviewed yet, full, repaying or rejected).
+	ErrorReason_PROJECT_NOT_COLLECTING ErrorReason = 5
+	// The investor's custody account holds less than the tender (balance minus frozen).
+	ErrorReason_INSUFFICIENT_BALANCE ErrorReason = 6
+	// The caller has no OPEN custody account at the bank.
+	ErrorReason_CUSTODY_NOT_OPEN ErrorReason = 7
+	// A review of a project that is no longer waiting for one.
+	ErrorReason_PROJECT_NOT_PENDING_REVIEW ErrorReason = 8
+	// A loan approval of a project that is not FULL.
+	ErrorReason_PROJECT_NOT_FULL ErrorReason = 9
+	// A loan approval while some tender's freeze is still unconfirmed; retry shortly.
+	ErrorReason_TENDERS_UNSETTLED ErrorReason = 10
+	// The bank's answer about a freeze is not known yet: the tender stays PENDING and is
+	// settled with the bank (by its request number) shortly.
+	ErrorReason_TENDER_PENDING ErrorReason = 11
+	// The bank could not be reached or failed; nothing was decided, retry.
+	ErrorReason_BANK_UNAVAILABLE ErrorReason = 12
+	// The bank refused the request; nothing changed.
+	ErrorReason_BANK_REFUSED ErrorReason = 13
+	// The loan's local transaction did not commit, so its message was rolled back: the
+	// project is still FULL (the bank's transfer is idempotent); retry the approval.
+	ErrorReason_LOAN_NOT_COMMITTED ErrorReason = 14
+	// The message broker could not take the start-repayment message; retry the approval.
+	ErrorReason_BROKER_UNAVAILABLE ErrorReason = 15
+	// user-center could not tell who the caller is at the bank; retry.
+	ErrorReason_USER_CENTER_UNAVAILABLE ErrorReason = 16
+	// The idempotency key was used before for a different tender.
+	ErrorReason_IDEMPOTENCY_KEY_REUSED ErrorReason = 17
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "INVALID_ARGUMENT",
-		1: "PROJECT_NOT_FOUND",
+		0:  "INVALID_ARGUMENT",
+		1:  "PROJECT_NOT_FOUND",
+		2:  "FORBIDDEN",
+		3:  "BELOW_MINIMUM",
+		4:  "EXCEEDS_REMAINING",
+		5:  "PROJECT_NOT_COLLECTING",
+		6:  "INSUFFICIENT_BALANCE",
+		7:  "CUSTODY_NOT_OPEN",
+		8:  "PROJECT_NOT_PENDING_REVIEW",
+		9:  "PROJECT_NOT_FULL",
+		10: "TENDERS_UNSETTLED",
+		11: "TENDER_PENDING",
+		12: "BANK_UNAVAILABLE",
+		13: "BANK_REFUSED",
+		14: "LOAN_NOT_COMMITTED",
+		15: "BROKER_UNAVAILABLE",
+		16: "USER_CENTER_UNAVAILABLE",
+		17: "IDEMPOTENCY_KEY_REUSED",
 	}
 	ErrorReason_value = map[string]int32{
-		"INVALID_ARGUMENT":  0,
-		"PROJECT_NOT_FOUND": 1,
+		"INVALID_ARGUMENT":           0,
+		"PROJECT_NOT_FOUND":          1,
+		"FORBIDDEN":                  2,
+		"BELOW_MINIMUM":              3,
+		"EXCEEDS_REMAINING":          4,
+		"PROJECT_NOT_COLLECTING":     5,
+		"INSUFFICIENT_BALANCE":       6,
+		"CUSTODY_NOT_OPEN":           7,
+		"PROJECT_NOT_PENDING_REVIEW": 8,
+		"PROJECT_NOT_FULL":           9,
+		"TENDERS_UNSETTLED":          10,
+		"TENDER_PENDING":             11,
+		"BANK_UNAVAILABLE":           12,
+		"BANK_REFUSED":               13,
+		"LOAN_NOT_COMMITTED":         14,
+		"BROKER_UNAVAILABLE":         15,
+		"USER_CENTER_UNAVAILABLE":    16,
+		"IDEMPOTENCY_KEY_REUSED":     17,
 	}
 )
 
@@ -72,10 +138,27 @@ var File_trade_center_v1_errors_proto protoreflect.FileDescriptor
 
 const file_trade_center_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1ctrade-center/v1/errors.proto\x12\x0etradecenter.v1\x1a\x13errors/errors.proto*L\n" +
+	"\x1ctrade-center/v1/errors.proto\x12\x0etradecenter.v1\x1a\x13errors/errors.proto*\xa3\x04\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x1b\n" +
-	"\x11PROJECT_NOT_FOUND\x10\x01\x1a\x04\xa8E\x94\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
+	"\x11PROJECT_NOT_FOUND\x10\x01\x1a\x04\xa8E\x94\x03\x12\x13\n" +
+	"\tFORBIDDEN\x10\x02\x1a\x04\xa8E\x93\x03\x12\x17\n" +
+	"\rBELOW_MINIMUM\x10\x03\x1a\x04\xa8E\x90\x03\x12\x1b\n" +
+	"\x11EXCEEDS_REMAINING\x10\x04\x1a\x04\xa8E\x99\x03\x12 \n" +
+	"\x16PROJECT_NOT_COLLECTING\x10\x05\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
+	"\x14INSUFFICIENT_BALANCE\x10\x06\x1a\x04\xa8E\xa6\x03\x12\x1a\n" +
+	"\x10CUSTODY_NOT_OPEN\x10\a\x1a\x04\xa8E\x99\x03\x12$\n" +
+	"\x1aPROJECT_NOT_PENDING_REVIEW\x10\b\x1a\x04\xa8E\x99\x03\x12\x1a\n" +
+	"\x10PROJECT_NOT_FULL\x10\t\x1a\x04\xa8E\x99\x03\x12\x1b\n" +
+	"\x11TENDERS_UNSETTLED\x10\n" +
+	"\x1a\x04\xa8E\x99\x03\x12\x18\n" +
+	"\x0eTENDER_PENDING\x10\v\x1a\x04\xa8E\xf7\x03\x12\x1a\n" +
+	"\x10BANK_UNAVAILABLE\x10\f\x1a\x04\xa8E\xf7\x03\x12\x16\n" +
+	"\fBANK_REFUSED\x10\r\x1a\x04\xa8E\xf6\x03\x12\x1c\n" +
+	"\x12LOAN_NOT_COMMITTED\x10\x0e\x1a\x04\xa8E\xf7\x03\x12\x1c\n" +
+	"\x12BROKER_UNAVAILABLE\x10\x0f\x1a\x04\xa8E\xf7\x03\x12!\n" +
+	"\x17USER_CENTER_UNAVAILABLE\x10\x10\x1a\x04\xa8E\xf7\x03\x12 \n" +
+	"\x16IDEMPOTENCY_KEY_REUSED\x10\x11\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
 
 var (
 	file_trade_center_v1_errors_proto_rawDescOnce sync.Once

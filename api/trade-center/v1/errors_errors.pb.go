@@ -34,3 +34,231 @@ func IsProjectNotFound(err error) bool {
 func ErrorProjectNotFound(format string, args ...interface{}) *errors.Error {
 	return errors.New(404, ErrorReason_PROJECT_NOT_FOUND.String(), fmt.Sprintf(format, args...))
 }
+
+// The caller's role may not do this (e.g. a borrower tendering, an investor reviewing).
+func IsForbidden(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_FORBIDDEN.String() && e.Code == 403
+}
+
+// The caller's role may not do this (e.g. a borrower tendering, an investor reviewing).
+func ErrorForbidden(format string, args ...interface{}) *errors.Error {
+	return errors.New(403, ErrorReason_FORBIDDEN.String(), fmt.Sprintf(format, args...))
+}
+
+// A tender below the minimum that does not take exactly what remains.
+func IsBelowMinimum(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_BELOW_MINIMUM.String() && e.Code == 400
+}
+
+// A tender below the minimum that does not take exactly what remains.
+func ErrorBelowMinimum(format string, args ...interface{}) *errors.Error {
+	return errors.New(400, ErrorReason_BELOW_MINIMUM.String(), fmt.Sprintf(format, args...))
+}
+
+// A tender above what the project still needs.
+func IsExceedsRemaining(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_EXCEEDS_REMAINING.String() && e.Code == 409
+}
+
+// A tender above what the project still needs.
+func ErrorExceedsRemaining(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_EXCEEDS_REMAINING.String(), fmt.Sprintf(format, args...))
+}
+
+// The project does not take tenders (not reviewed yet, full, repaying or rejected).
+func IsProjectNotCollecting(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PROJECT_NOT_COLLECTING.String() && e.Code == 409
+}
+
+// The project does not take tenders (not reviewed yet, full, repaying or rejected).
+func ErrorProjectNotCollecting(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_PROJECT_NOT_COLLECTING.String(), fmt.Sprintf(format, args...))
+}
+
+// The investor's custody account holds less than the tender (balance minus frozen).
+func IsInsufficientBalance(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INSUFFICIENT_BALANCE.String() && e.Code == 422
+}
+
+// The investor's custody account holds less than the tender (balance minus frozen).
+func ErrorInsufficientBalance(format string, args ...interface{}) *errors.Error {
+	return errors.New(422, ErrorReason_INSUFFICIENT_BALANCE.String(), fmt.Sprintf(format, args...))
+}
+
+// The caller has no OPEN custody account at the bank.
+func IsCustodyNotOpen(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_CUSTODY_NOT_OPEN.String() && e.Code == 409
+}
+
+// The caller has no OPEN custody account at the bank.
+func ErrorCustodyNotOpen(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_CUSTODY_NOT_OPEN.String(), fmt.Sprintf(format, args...))
+}
+
+// A review of a project that is no longer waiting for one.
+func IsProjectNotPendingReview(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PROJECT_NOT_PENDING_REVIEW.String() && e.Code == 409
+}
+
+// A review of a project that is no longer waiting for one.
+func ErrorProjectNotPendingReview(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_PROJECT_NOT_PENDING_REVIEW.String(), fmt.Sprintf(format, args...))
+}
+
+// A loan approval of a project that is not FULL.
+func IsProjectNotFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PROJECT_NOT_FULL.String() && e.Code == 409
+}
+
+// A loan approval of a project that is not FULL.
+func ErrorProjectNotFull(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_PROJECT_NOT_FULL.String(), fmt.Sprintf(format, args...))
+}
+
+// A loan approval while some tender's freeze is still unconfirmed; retry shortly.
+func IsTendersUnsettled(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_TENDERS_UNSETTLED.String() && e.Code == 409
+}
+
+// A loan approval while some tender's freeze is still unconfirmed; retry shortly.
+func ErrorTendersUnsettled(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_TENDERS_UNSETTLED.String(), fmt.Sprintf(format, args...))
+}
+
+// The bank's answer about a freeze is not known yet: the tender stays PENDING and is
+// settled with the bank (by its request number) shortly.
+func IsTenderPending(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_TENDER_PENDING.String() && e.Code == 503
+}
+
+// The bank's answer about a freeze is not known yet: the tender stays PENDING and is
+// settled with the bank (by its request number) shortly.
+func ErrorTenderPending(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_TENDER_PENDING.String(), fmt.Sprintf(format, args...))
+}
+
+// The bank could not be reached or failed; nothing was decided, retry.
+func IsBankUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_BANK_UNAVAILABLE.String() && e.Code == 503
+}
+
+// The bank could not be reached or failed; nothing was decided, retry.
+func ErrorBankUnavailable(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_BANK_UNAVAILABLE.String(), fmt.Sprintf(format, args...))
+}
+
+// The bank refused the request; nothing changed.
+func IsBankRefused(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_BANK_REFUSED.String() && e.Code == 502
+}
+
+// The bank refused the request; nothing changed.
+func ErrorBankRefused(format string, args ...interface{}) *errors.Error {
+	return errors.New(502, ErrorReason_BANK_REFUSED.String(), fmt.Sprintf(format, args...))
+}
+
+// The loan's local transaction did not commit, so its message was rolled back: the
+// project is still FULL (the bank's transfer is idempotent); retry the approval.
+func IsLoanNotCommitted(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_LOAN_NOT_COMMITTED.String() && e.Code == 503
+}
+
+// The loan's local transaction did not commit, so its message was rolled back: the
+// project is still FULL (the bank's transfer is idempotent); retry the approval.
+func ErrorLoanNotCommitted(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_LOAN_NOT_COMMITTED.String(), fmt.Sprintf(format, args...))
+}
+
+// The message broker could not take the start-repayment message; retry the approval.
+func IsBrokerUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_BROKER_UNAVAILABLE.String() && e.Code == 503
+}
+
+// The message broker could not take the start-repayment message; retry the approval.
+func ErrorBrokerUnavailable(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_BROKER_UNAVAILABLE.String(), fmt.Sprintf(format, args...))
+}
+
+// user-center could not tell who the caller is at the bank; retry.
+func IsUserCenterUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_USER_CENTER_UNAVAILABLE.String() && e.Code == 503
+}
+
+// user-center could not tell who the caller is at the bank; retry.
+func ErrorUserCenterUnavailable(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_USER_CENTER_UNAVAILABLE.String(), fmt.Sprintf(format, args...))
+}
+
+// The idempotency key was used before for a different tender.
+func IsIdempotencyKeyReused(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_IDEMPOTENCY_KEY_REUSED.String() && e.Code == 409
+}
+
+// The idempotency key was used before for a different tender.
+func ErrorIdempotencyKeyReused(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_IDEMPOTENCY_KEY_REUSED.String(), fmt.Sprintf(format, args...))
+}

@@ -29,13 +29,16 @@ type Project struct {
 	ProjectId int64                  `protobuf:"varint,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	Name      string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Decimal strings: "10000.00", "0.15".
-	Amount     string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	Raised     string `protobuf:"bytes,4,opt,name=raised,proto3" json:"raised,omitempty"`
+	Amount string `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	Raised string `protobuf:"bytes,4,opt,name=raised,proto3" json:"raised,omitempty"`
+	// What the borrower pays.
 	AnnualRate string `protobuf:"bytes,5,opt,name=annual_rate,json=annualRate,proto3" json:"annual_rate,omitempty"`
 	Periods    int32  `protobuf:"varint,6,opt,name=periods,proto3" json:"periods,omitempty"`
 	// PENDING_REVIEW, COLLECTING, FULL, REPAYING or REJECTED.
-	Status        string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
-	BorrowerId    int64  `protobuf:"varint,8,opt,name=borrower_id,json=borrowerId,proto3" json:"borrower_id,omitempty"`
+	Status     string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	BorrowerId int64  `protobuf:"varint,8,opt,name=borrower_id,json=borrowerId,proto3" json:"borrower_id,omitempty"`
+	// What investors earn: annual_rate minus the platform's commission.
+	InvestorRate  string `protobuf:"bytes,9,opt,name=investor_rate,json=investorRate,proto3" json:"investor_rate,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -124,6 +127,13 @@ func (x *Project) GetBorrowerId() int64 {
 		return x.BorrowerId
 	}
 	return 0
+}
+
+func (x *Project) GetInvestorRate() string {
+	if x != nil {
+		return x.InvestorRate
+	}
+	return ""
 }
 
 type GetProjectRequest struct {
@@ -259,11 +269,463 @@ func (x *ListProjectsReply) GetItems() []*Project {
 	return nil
 }
 
+type CreateProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 64 characters.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Yuan, e.g. "10000.00": positive, at most 2 decimals.
+	Amount string `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// The borrower's annual rate, e.g. "0.15": above the platform's commission, at most
+	// 6 decimals.
+	AnnualRate string `protobuf:"bytes,3,opt,name=annual_rate,json=annualRate,proto3" json:"annual_rate,omitempty"`
+	// Monthly installments.
+	Periods       int32 `protobuf:"varint,4,opt,name=periods,proto3" json:"periods,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProjectRequest) Reset() {
+	*x = CreateProjectRequest{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProjectRequest) ProtoMessage() {}
+
+func (x *CreateProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProjectRequest.ProtoReflect.Descriptor instead.
+func (*CreateProjectRequest) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CreateProjectRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateProjectRequest) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *CreateProjectRequest) GetAnnualRate() string {
+	if x != nil {
+		return x.AnnualRate
+	}
+	return ""
+}
+
+func (x *CreateProjectRequest) GetPeriods() int32 {
+	if x != nil {
+		return x.Periods
+	}
+	return 0
+}
+
+type CreateProjectReply struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId int64                  `protobuf:"varint,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// PENDING_REVIEW.
+	Status        string `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProjectReply) Reset() {
+	*x = CreateProjectReply{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProjectReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProjectReply) ProtoMessage() {}
+
+func (x *CreateProjectReply) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProjectReply.ProtoReflect.Descriptor instead.
+func (*CreateProjectReply) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CreateProjectReply) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *CreateProjectReply) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+type ReviewProjectRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     int64                  `protobuf:"varint,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Approve       bool                   `protobuf:"varint,2,opt,name=approve,proto3" json:"approve,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReviewProjectRequest) Reset() {
+	*x = ReviewProjectRequest{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewProjectRequest) ProtoMessage() {}
+
+func (x *ReviewProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewProjectRequest.ProtoReflect.Descriptor instead.
+func (*ReviewProjectRequest) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ReviewProjectRequest) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *ReviewProjectRequest) GetApprove() bool {
+	if x != nil {
+		return x.Approve
+	}
+	return false
+}
+
+type ReviewProjectReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// COLLECTING or REJECTED.
+	Status        string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReviewProjectReply) Reset() {
+	*x = ReviewProjectReply{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReviewProjectReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReviewProjectReply) ProtoMessage() {}
+
+func (x *ReviewProjectReply) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReviewProjectReply.ProtoReflect.Descriptor instead.
+func (*ReviewProjectReply) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ReviewProjectReply) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+type CreateTenderRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId int64                  `protobuf:"varint,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// Yuan, e.g. "500.00".
+	Amount string `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// Optional, 8 to 64 of [A-Za-z0-9_-]: a retried request with the same key answers the
+	// first one's tender instead of investing (and freezing) twice.
+	IdempotencyKey string `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *CreateTenderRequest) Reset() {
+	*x = CreateTenderRequest{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTenderRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTenderRequest) ProtoMessage() {}
+
+func (x *CreateTenderRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTenderRequest.ProtoReflect.Descriptor instead.
+func (*CreateTenderRequest) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateTenderRequest) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *CreateTenderRequest) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *CreateTenderRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
+	}
+	return ""
+}
+
+type Tender struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	TenderId  int64                  `protobuf:"varint,1,opt,name=tender_id,json=tenderId,proto3" json:"tender_id,omitempty"`
+	ProjectId int64                  `protobuf:"varint,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Amount    string                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	// FROZEN (money held at the bank) or LOANED (transferred to the borrower).
+	Status        string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Tender) Reset() {
+	*x = Tender{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Tender) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Tender) ProtoMessage() {}
+
+func (x *Tender) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Tender.ProtoReflect.Descriptor instead.
+func (*Tender) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Tender) GetTenderId() int64 {
+	if x != nil {
+		return x.TenderId
+	}
+	return 0
+}
+
+func (x *Tender) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *Tender) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *Tender) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+type ApproveLoanRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     int64                  `protobuf:"varint,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Approve       bool                   `protobuf:"varint,2,opt,name=approve,proto3" json:"approve,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveLoanRequest) Reset() {
+	*x = ApproveLoanRequest{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveLoanRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveLoanRequest) ProtoMessage() {}
+
+func (x *ApproveLoanRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveLoanRequest.ProtoReflect.Descriptor instead.
+func (*ApproveLoanRequest) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ApproveLoanRequest) GetProjectId() int64 {
+	if x != nil {
+		return x.ProjectId
+	}
+	return 0
+}
+
+func (x *ApproveLoanRequest) GetApprove() bool {
+	if x != nil {
+		return x.Approve
+	}
+	return false
+}
+
+type ApproveLoanReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// REPAYING.
+	Status        string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApproveLoanReply) Reset() {
+	*x = ApproveLoanReply{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApproveLoanReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApproveLoanReply) ProtoMessage() {}
+
+func (x *ApproveLoanReply) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApproveLoanReply.ProtoReflect.Descriptor instead.
+func (*ApproveLoanReply) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ApproveLoanReply) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
 var File_trade_center_v1_trade_center_proto protoreflect.FileDescriptor
 
 const file_trade_center_v1_trade_center_proto_rawDesc = "" +
 	"\n" +
-	"\"trade-center/v1/trade_center.proto\x12\x0etradecenter.v1\x1a\x1cgoogle/api/annotations.proto\"\xe0\x01\n" +
+	"\"trade-center/v1/trade_center.proto\x12\x0etradecenter.v1\x1a\x1cgoogle/api/annotations.proto\"\x85\x02\n" +
 	"\aProject\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\x03R\tprojectId\x12\x12\n" +
@@ -275,18 +737,56 @@ const file_trade_center_v1_trade_center_proto_rawDesc = "" +
 	"\aperiods\x18\x06 \x01(\x05R\aperiods\x12\x16\n" +
 	"\x06status\x18\a \x01(\tR\x06status\x12\x1f\n" +
 	"\vborrower_id\x18\b \x01(\x03R\n" +
-	"borrowerId\"2\n" +
+	"borrowerId\x12#\n" +
+	"\rinvestor_rate\x18\t \x01(\tR\finvestorRate\"2\n" +
 	"\x11GetProjectRequest\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\x03R\tprojectId\"-\n" +
 	"\x13ListProjectsRequest\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\"B\n" +
 	"\x11ListProjectsReply\x12-\n" +
-	"\x05items\x18\x01 \x03(\v2\x17.tradecenter.v1.ProjectR\x05items2\xe8\x01\n" +
+	"\x05items\x18\x01 \x03(\v2\x17.tradecenter.v1.ProjectR\x05items\"}\n" +
+	"\x14CreateProjectRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amount\x12\x1f\n" +
+	"\vannual_rate\x18\x03 \x01(\tR\n" +
+	"annualRate\x12\x18\n" +
+	"\aperiods\x18\x04 \x01(\x05R\aperiods\"K\n" +
+	"\x12CreateProjectReply\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\x03R\tprojectId\x12\x16\n" +
+	"\x06status\x18\x02 \x01(\tR\x06status\"O\n" +
+	"\x14ReviewProjectRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\x03R\tprojectId\x12\x18\n" +
+	"\aapprove\x18\x02 \x01(\bR\aapprove\",\n" +
+	"\x12ReviewProjectReply\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\tR\x06status\"u\n" +
+	"\x13CreateTenderRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\x03R\tprojectId\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amount\x12'\n" +
+	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\"t\n" +
+	"\x06Tender\x12\x1b\n" +
+	"\ttender_id\x18\x01 \x01(\x03R\btenderId\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\x03R\tprojectId\x12\x16\n" +
+	"\x06amount\x18\x03 \x01(\tR\x06amount\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\"M\n" +
+	"\x12ApproveLoanRequest\x12\x1d\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\x03R\tprojectId\x12\x18\n" +
+	"\aapprove\x18\x02 \x01(\bR\aapprove\"*\n" +
+	"\x10ApproveLoanReply\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\tR\x06status2\xe0\x05\n" +
 	"\vTradeCenter\x12k\n" +
 	"\n" +
 	"GetProject\x12!.tradecenter.v1.GetProjectRequest\x1a\x17.tradecenter.v1.Project\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/projects/{project_id}\x12l\n" +
-	"\fListProjects\x12#.tradecenter.v1.ListProjectsRequest\x1a!.tradecenter.v1.ListProjectsReply\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/projectsB3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
+	"\fListProjects\x12#.tradecenter.v1.ListProjectsRequest\x1a!.tradecenter.v1.ListProjectsReply\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/projects\x12r\n" +
+	"\rCreateProject\x12$.tradecenter.v1.CreateProjectRequest\x1a\".tradecenter.v1.CreateProjectReply\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/projects\x12\x86\x01\n" +
+	"\rReviewProject\x12$.tradecenter.v1.ReviewProjectRequest\x1a\".tradecenter.v1.ReviewProjectReply\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/projects/{project_id}/review\x12y\n" +
+	"\fCreateTender\x12#.tradecenter.v1.CreateTenderRequest\x1a\x16.tradecenter.v1.Tender\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/projects/{project_id}/tenders\x12~\n" +
+	"\vApproveLoan\x12\".tradecenter.v1.ApproveLoanRequest\x1a .tradecenter.v1.ApproveLoanReply\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/projects/{project_id}/loanB3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
 
 var (
 	file_trade_center_v1_trade_center_proto_rawDescOnce sync.Once
@@ -300,24 +800,40 @@ func file_trade_center_v1_trade_center_proto_rawDescGZIP() []byte {
 	return file_trade_center_v1_trade_center_proto_rawDescData
 }
 
-var file_trade_center_v1_trade_center_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_trade_center_v1_trade_center_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_trade_center_v1_trade_center_proto_goTypes = []any{
-	(*Project)(nil),             // 0: tradecenter.v1.Project
-	(*GetProjectRequest)(nil),   // 1: tradecenter.v1.GetProjectRequest
-	(*ListProjectsRequest)(nil), // 2: tradecenter.v1.ListProjectsRequest
-	(*ListProjectsReply)(nil),   // 3: tradecenter.v1.ListProjectsReply
+	(*Project)(nil),              // 0: tradecenter.v1.Project
+	(*GetProjectRequest)(nil),    // 1: tradecenter.v1.GetProjectRequest
+	(*ListProjectsRequest)(nil),  // 2: tradecenter.v1.ListProjectsRequest
+	(*ListProjectsReply)(nil),    // 3: tradecenter.v1.ListProjectsReply
+	(*CreateProjectRequest)(nil), // 4: tradecenter.v1.CreateProjectRequest
+	(*CreateProjectReply)(nil),   // 5: tradecenter.v1.CreateProjectReply
+	(*ReviewProjectRequest)(nil), // 6: tradecenter.v1.ReviewProjectRequest
+	(*ReviewProjectReply)(nil),   // 7: tradecenter.v1.ReviewProjectReply
+	(*CreateTenderRequest)(nil),  // 8: tradecenter.v1.CreateTenderRequest
+	(*Tender)(nil),               // 9: tradecenter.v1.Tender
+	(*ApproveLoanRequest)(nil),   // 10: tradecenter.v1.ApproveLoanRequest
+	(*ApproveLoanReply)(nil),     // 11: tradecenter.v1.ApproveLoanReply
 }
 var file_trade_center_v1_trade_center_proto_depIdxs = []int32{
-	0, // 0: tradecenter.v1.ListProjectsReply.items:type_name -> tradecenter.v1.Project
-	1, // 1: tradecenter.v1.TradeCenter.GetProject:input_type -> tradecenter.v1.GetProjectRequest
-	2, // 2: tradecenter.v1.TradeCenter.ListProjects:input_type -> tradecenter.v1.ListProjectsRequest
-	0, // 3: tradecenter.v1.TradeCenter.GetProject:output_type -> tradecenter.v1.Project
-	3, // 4: tradecenter.v1.TradeCenter.ListProjects:output_type -> tradecenter.v1.ListProjectsReply
-	3, // [3:5] is the sub-list for method output_type
-	1, // [1:3] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	0,  // 0: tradecenter.v1.ListProjectsReply.items:type_name -> tradecenter.v1.Project
+	1,  // 1: tradecenter.v1.TradeCenter.GetProject:input_type -> tradecenter.v1.GetProjectRequest
+	2,  // 2: tradecenter.v1.TradeCenter.ListProjects:input_type -> tradecenter.v1.ListProjectsRequest
+	4,  // 3: tradecenter.v1.TradeCenter.CreateProject:input_type -> tradecenter.v1.CreateProjectRequest
+	6,  // 4: tradecenter.v1.TradeCenter.ReviewProject:input_type -> tradecenter.v1.ReviewProjectRequest
+	8,  // 5: tradecenter.v1.TradeCenter.CreateTender:input_type -> tradecenter.v1.CreateTenderRequest
+	10, // 6: tradecenter.v1.TradeCenter.ApproveLoan:input_type -> tradecenter.v1.ApproveLoanRequest
+	0,  // 7: tradecenter.v1.TradeCenter.GetProject:output_type -> tradecenter.v1.Project
+	3,  // 8: tradecenter.v1.TradeCenter.ListProjects:output_type -> tradecenter.v1.ListProjectsReply
+	5,  // 9: tradecenter.v1.TradeCenter.CreateProject:output_type -> tradecenter.v1.CreateProjectReply
+	7,  // 10: tradecenter.v1.TradeCenter.ReviewProject:output_type -> tradecenter.v1.ReviewProjectReply
+	9,  // 11: tradecenter.v1.TradeCenter.CreateTender:output_type -> tradecenter.v1.Tender
+	11, // 12: tradecenter.v1.TradeCenter.ApproveLoan:output_type -> tradecenter.v1.ApproveLoanReply
+	7,  // [7:13] is the sub-list for method output_type
+	1,  // [1:7] is the sub-list for method input_type
+	1,  // [1:1] is the sub-list for extension type_name
+	1,  // [1:1] is the sub-list for extension extendee
+	0,  // [0:1] is the sub-list for field type_name
 }
 
 func init() { file_trade_center_v1_trade_center_proto_init() }
@@ -331,7 +847,7 @@ func file_trade_center_v1_trade_center_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_trade_center_v1_trade_center_proto_rawDesc), len(file_trade_center_v1_trade_center_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,8 +21,12 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TradeCenter_GetProject_FullMethodName   = "/tradecenter.v1.TradeCenter/GetProject"
-	TradeCenter_ListProjects_FullMethodName = "/tradecenter.v1.TradeCenter/ListProjects"
+	TradeCenter_GetProject_FullMethodName    = "/tradecenter.v1.TradeCenter/GetProject"
+	TradeCenter_ListProjects_FullMethodName  = "/tradecenter.v1.TradeCenter/ListProjects"
+	TradeCenter_CreateProject_FullMethodName = "/tradecenter.v1.TradeCenter/CreateProject"
+	TradeCenter_ReviewProject_FullMethodName = "/tradecenter.v1.TradeCenter/ReviewProject"
+	TradeCenter_CreateTender_FullMethodName  = "/tradecenter.v1.TradeCenter/CreateTender"
+	TradeCenter_ApproveLoan_FullMethodName   = "/tradecenter.v1.TradeCenter/ApproveLoan"
 )
 
 // TradeCenterClient is the client API for TradeCenter service.
@@ -31,6 +35,19 @@ const (
 type TradeCenterClient interface {
 	GetProject(ctx context.Context, in *GetProjectRequest, opts ...grpc.CallOption) (*Project, error)
 	ListProjects(ctx context.Context, in *ListProjectsRequest, opts ...grpc.CallOption) (*ListProjectsReply, error)
+	// A borrower with an OPEN custody account asks for a loan; the project waits for an
+	// admin's review (PENDING_REVIEW).
+	CreateProject(ctx context.Context, in *CreateProjectRequest, opts ...grpc.CallOption) (*CreateProjectReply, error)
+	// ADMIN. Approval registers the project at the bank and opens it for tenders
+	// (COLLECTING); rejection closes it (REJECTED).
+	ReviewProject(ctx context.Context, in *ReviewProjectRequest, opts ...grpc.CallOption) (*ReviewProjectReply, error)
+	// INVESTOR with an OPEN custody account. Freezes the amount at the bank; answers FROZEN
+	// once the bank has confirmed the freeze.
+	CreateTender(ctx context.Context, in *CreateTenderRequest, opts ...grpc.CallOption) (*Tender, error)
+	// ADMIN. Full-loan approval: the bank moves the frozen money to the borrower, then a
+	// RocketMQ transactional message starts repayment. Answers REPAYING once the local
+	// transaction has committed.
+	ApproveLoan(ctx context.Context, in *ApproveLoanRequest, opts ...grpc.CallOption) (*ApproveLoanReply, error)
 }
 
 type tradeCenterClient struct {
@@ -61,12 +78,65 @@ func (c *tradeCenterClient) ListProjects(ctx context.Context, in *ListProjectsRe
 	return out, nil
 }
 
+func (c *tradeCenterClient) CreateProject(ctx context.Context, in *CreateProjectRequest, opts ...grpc.CallOption) (*CreateProjectReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateProjectReply)
+	err := c.cc.Invoke(ctx, TradeCenter_CreateProject_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *tradeCenterClient) ReviewProject(ctx context.Context, in *ReviewProjectRequest, opts ...grpc.CallOption) (*ReviewProjectReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReviewProjectReply)
+	err := c.cc.Invoke(ctx, TradeCenter_ReviewProject_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *tradeCenterClient) CreateTender(ctx context.Context, in *CreateTenderRequest, opts ...grpc.CallOption) (*Tender, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Tender)
+	err := c.cc.Invoke(ctx, TradeCenter_CreateTender_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *tradeCenterClient) ApproveLoan(ctx context.Context, in *ApproveLoanRequest, opts ...grpc.CallOption) (*ApproveLoanReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ApproveLoanReply)
+	err := c.cc.Invoke(ctx, TradeCenter_ApproveLoan_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TradeCenterServer is the server API for TradeCenter service.
 // All implementations must embed UnimplementedTradeCenterServer
 // for forward compatibility.
 type TradeCenterServer interface {
 	GetProject(context.Context, *GetProjectRequest) (*Project, error)
 	ListProjects(context.Context, *ListProjectsRequest) (*ListProjectsReply, error)
+	// A borrower with an OPEN custody account asks for a loan; the project waits for an
+	// admin's review (PENDING_REVIEW).
+	CreateProject(context.Context, *CreateProjectRequest) (*CreateProjectReply, error)
+	// ADMIN. Approval registers the project at the bank and opens it for tenders
+	// (COLLECTING); rejection closes it (REJECTED).
+	ReviewProject(context.Context, *ReviewProjectRequest) (*ReviewProjectReply, error)
+	// INVESTOR with an OPEN custody account. Freezes the amount at the bank; answers FROZEN
+	// once the bank has confirmed the freeze.
+	CreateTender(context.Context, *CreateTenderRequest) (*Tender, error)
+	// ADMIN. Full-loan approval: the bank moves the frozen money to the borrower, then a
+	// RocketMQ transactional message starts repayment. Answers REPAYING once the local
+	// transaction has committed.
+	ApproveLoan(context.Context, *ApproveLoanRequest) (*ApproveLoanReply, error)
 	mustEmbedUnimplementedTradeCenterServer()
 }
 
@@ -82,6 +152,18 @@ func (UnimplementedTradeCenterServer) GetProject(context.Context, *GetProjectReq
 }
 func (UnimplementedTradeCenterServer) ListProjects(context.Context, *ListProjectsRequest) (*ListProjectsReply, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListProjects not implemented")
+}
+func (UnimplementedTradeCenterServer) CreateProject(context.Context, *CreateProjectRequest) (*CreateProjectReply, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateProject not implemented")
+}
+func (UnimplementedTradeCenterServer) ReviewProject(context.Context, *ReviewProjectRequest) (*ReviewProjectReply, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ReviewProject not implemented")
+}
+func (UnimplementedTradeCenterServer) CreateTender(context.Context, *CreateTenderRequest) (*Tender, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateTender not implemented")
+}
+func (UnimplementedTradeCenterServer) ApproveLoan(context.Context, *ApproveLoanRequest) (*ApproveLoanReply, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ApproveLoan not implemented")
 }
 func (UnimplementedTradeCenterServer) mustEmbedUnimplementedTradeCenterServer() {}
 func (UnimplementedTradeCenterServer) testEmbeddedByValue()                     {}
@@ -140,6 +222,78 @@ func _TradeCenter_ListProjects_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TradeCenter_CreateProject_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateProjectRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TradeCenterServer).CreateProject(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TradeCenter_CreateProject_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TradeCenterServer).CreateProject(ctx, req.(*CreateProjectRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TradeCenter_ReviewProject_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReviewProjectRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TradeCenterServer).ReviewProject(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TradeCenter_ReviewProject_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TradeCenterServer).ReviewProject(ctx, req.(*ReviewProjectRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TradeCenter_CreateTender_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateTenderRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TradeCenterServer).CreateTender(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TradeCenter_CreateTender_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TradeCenterServer).CreateTender(ctx, req.(*CreateTenderRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TradeCenter_ApproveLoan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ApproveLoanRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TradeCenterServer).ApproveLoan(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TradeCenter_ApproveLoan_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TradeCenterServer).ApproveLoan(ctx, req.(*ApproveLoanRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TradeCenter_ServiceDesc is the grpc.ServiceDesc for TradeCenter service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -154,6 +308,22 @@ var TradeCenter_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListProjects",
 			Handler:    _TradeCenter_ListProjects_Handler,
+		},
+		{
+			MethodName: "CreateProject",
+			Handler:    _TradeCenter_CreateProject_Handler,
+		},
+		{
+			MethodName: "ReviewProject",
+			Handler:    _TradeCenter_ReviewProject_Handler,
+		},
+		{
+			MethodName: "CreateTender",
+			Handler:    _TradeCenter_CreateTender_Handler,
+		},
+		{
+			MethodName: "ApproveLoan",
+			Handler:    _TradeCenter_ApproveLoan_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

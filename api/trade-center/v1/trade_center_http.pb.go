@@ -19,18 +19,39 @@ var _ = binding.EncodeURL
 
 const _ = http.SupportPackageIsVersion1
 
+const OperationTradeCenterApproveLoan = "/tradecenter.v1.TradeCenter/ApproveLoan"
+const OperationTradeCenterCreateProject = "/tradecenter.v1.TradeCenter/CreateProject"
+const OperationTradeCenterCreateTender = "/tradecenter.v1.TradeCenter/CreateTender"
 const OperationTradeCenterGetProject = "/tradecenter.v1.TradeCenter/GetProject"
 const OperationTradeCenterListProjects = "/tradecenter.v1.TradeCenter/ListProjects"
+const OperationTradeCenterReviewProject = "/tradecenter.v1.TradeCenter/ReviewProject"
 
 type TradeCenterHTTPServer interface {
+	// ApproveLoan ADMIN. Full-loan approval: the bank moves the frozen money to the borrower, then a
+	// RocketMQ transactional message starts repayment. Answers REPAYING once the local
+	// transaction has committed.
+	ApproveLoan(context.Context, *ApproveLoanRequest) (*ApproveLoanReply, error)
+	// CreateProject A borrower with an OPEN custody account asks for a loan; the project waits for an
+	// admin's review (PENDING_REVIEW).
+	CreateProject(context.Context, *CreateProjectRequest) (*CreateProjectReply, error)
+	// CreateTender INVESTOR with an OPEN custody account. Freezes the amount at the bank; answers FROZEN
+	// once the bank has confirmed the freeze.
+	CreateTender(context.Context, *CreateTenderRequest) (*Tender, error)
 	GetProject(context.Context, *GetProjectRequest) (*Project, error)
 	ListProjects(context.Context, *ListProjectsRequest) (*ListProjectsReply, error)
+	// ReviewProject ADMIN. Approval registers the project at the bank and opens it for tenders
+	// (COLLECTING); rejection closes it (REJECTED).
+	ReviewProject(context.Context, *ReviewProjectRequest) (*ReviewProjectReply, error)
 }
 
 func RegisterTradeCenterHTTPServer(s *http.Server, srv TradeCenterHTTPServer) {
 	r := s.Route("/")
 	r.GET("/v1/projects/{project_id}", _TradeCenter_GetProject0_HTTP_Handler(srv))
 	r.GET("/v1/projects", _TradeCenter_ListProjects0_HTTP_Handler(srv))
+	r.POST("/v1/projects", _TradeCenter_CreateProject0_HTTP_Handler(srv))
+	r.POST("/v1/projects/{project_id}/review", _TradeCenter_ReviewProject0_HTTP_Handler(srv))
+	r.POST("/v1/projects/{project_id}/tenders", _TradeCenter_CreateTender0_HTTP_Handler(srv))
+	r.POST("/v1/projects/{project_id}/loan", _TradeCenter_ApproveLoan0_HTTP_Handler(srv))
 }
 
 func _TradeCenter_GetProject0_HTTP_Handler(srv TradeCenterHTTPServer) func(ctx http.Context) error {
@@ -74,9 +95,110 @@ func _TradeCenter_ListProjects0_HTTP_Handler(srv TradeCenterHTTPServer) func(ctx
 	}
 }
 
+func _TradeCenter_CreateProject0_HTTP_Handler(srv TradeCenterHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in CreateProjectRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationTradeCenterCreateProject)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CreateProject(ctx, req.(*CreateProjectRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*CreateProjectReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _TradeCenter_ReviewProject0_HTTP_Handler(srv TradeCenterHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ReviewProjectRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationTradeCenterReviewProject)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ReviewProject(ctx, req.(*ReviewProjectRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ReviewProjectReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _TradeCenter_CreateTender0_HTTP_Handler(srv TradeCenterHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in CreateTenderRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationTradeCenterCreateTender)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CreateTender(ctx, req.(*CreateTenderRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Tender)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _TradeCenter_ApproveLoan0_HTTP_Handler(srv TradeCenterHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ApproveLoanRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindVars(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationTradeCenterApproveLoan)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ApproveLoan(ctx, req.(*ApproveLoanRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ApproveLoanReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 type TradeCenterHTTPClient interface {
+	ApproveLoan(ctx context.Context, req *ApproveLoanRequest, opts ...http.CallOption) (rsp *ApproveLoanReply, err error)
+	CreateProject(ctx context.Context, req *CreateProjectRequest, opts ...http.CallOption) (rsp *CreateProjectReply, err error)
+	CreateTender(ctx context.Context, req *CreateTenderRequest, opts ...http.CallOption) (rsp *Tender, err error)
 	GetProject(ctx context.Context, req *GetProjectRequest, opts ...http.CallOption) (rsp *Project, err error)
 	ListProjects(ctx context.Context, req *ListProjectsRequest, opts ...http.CallOption) (rsp *ListProjectsReply, err error)
+	ReviewProject(ctx context.Context, req *ReviewProjectRequest, opts ...http.CallOption) (rsp *ReviewProjectReply, err error)
 }
 
 type TradeCenterHTTPClientImpl struct {
@@ -85,6 +207,45 @@ type TradeCenterHTTPClientImpl struct {
 
 func NewTradeCenterHTTPClient(client *http.Client) TradeCenterHTTPClient {
 	return &TradeCenterHTTPClientImpl{client}
+}
+
+func (c *TradeCenterHTTPClientImpl) ApproveLoan(ctx context.Context, in *ApproveLoanRequest, opts ...http.CallOption) (*ApproveLoanReply, error) {
+	var out ApproveLoanReply
+	pattern := "/v1/projects/{project_id}/loan"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationTradeCenterApproveLoan))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *TradeCenterHTTPClientImpl) CreateProject(ctx context.Context, in *CreateProjectRequest, opts ...http.CallOption) (*CreateProjectReply, error) {
+	var out CreateProjectReply
+	pattern := "/v1/projects"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationTradeCenterCreateProject))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *TradeCenterHTTPClientImpl) CreateTender(ctx context.Context, in *CreateTenderRequest, opts ...http.CallOption) (*Tender, error) {
+	var out Tender
+	pattern := "/v1/projects/{project_id}/tenders"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationTradeCenterCreateTender))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 func (c *TradeCenterHTTPClientImpl) GetProject(ctx context.Context, in *GetProjectRequest, opts ...http.CallOption) (*Project, error) {
@@ -107,6 +268,19 @@ func (c *TradeCenterHTTPClientImpl) ListProjects(ctx context.Context, in *ListPr
 	opts = append(opts, http.Operation(OperationTradeCenterListProjects))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *TradeCenterHTTPClientImpl) ReviewProject(ctx context.Context, in *ReviewProjectRequest, opts ...http.CallOption) (*ReviewProjectReply, error) {
+	var out ReviewProjectReply
+	pattern := "/v1/projects/{project_id}/review"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationTradeCenterReviewProject))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,3 +1,5 @@
+// Command repayment runs the repayment service: borrowers' repayment plans and investors'
+// receivable plans, written when trade-center's start-repayment message arrives.
 package main
 
 import (
@@ -7,6 +9,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/pkg/boot"
 )
 
@@ -17,6 +20,8 @@ var version = "dev"
 
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(hs, gs))
+// newApp registers the start-repayment consumer with the app beside HTTP and gRPC, so it
+// starts and stops with them.
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, consumer *data.StartRepaymentConsumer) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(consumer, hs, gs))
 }

@@ -25,11 +25,18 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	planRepo := data.NewPlanRepo(dataData)
+	registry := data.NewFaults(bootstrap)
+	startRepaymentUsecase := biz.NewStartRepaymentUsecase(planRepo, registry, logger)
+	startRepaymentConsumer, err := data.NewStartRepaymentConsumer(bootstrap, startRepaymentUsecase, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	planUsecase := biz.NewPlanUsecase(planRepo)
 	repaymentService := service.NewRepaymentService(planUsecase)
-	httpServer := server.NewHTTPServer(bootstrap, dataData, repaymentService, logger)
+	httpServer := server.NewHTTPServer(bootstrap, dataData, startRepaymentConsumer, repaymentService, registry, logger)
 	grpcServer := server.NewGRPCServer(bootstrap, repaymentService, logger)
-	app := newApp(logger, httpServer, grpcServer)
+	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer)
 	return app, func() {
 		cleanup()
 	}, nil

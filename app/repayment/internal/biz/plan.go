@@ -12,7 +12,7 @@ import (
 )
 
 // ProviderSet is biz providers.
-var ProviderSet = wire.NewSet(NewPlanUsecase)
+var ProviderSet = wire.NewSet(NewPlanUsecase, NewStartRepaymentUsecase)
 
 // PlanStatus of one period.
 const (
@@ -50,6 +50,12 @@ type ReceivableItem struct {
 type PlanRepo interface {
 	RepaymentPlan(ctx context.Context, projectID int64) ([]RepaymentItem, error)
 	Receivables(ctx context.Context, projectID int64) ([]ReceivableItem, error)
+	// SaveSchedule writes the borrower's plan and every receivable plan of one project
+	// in one local transaction and reports how many rows it wrote. A project whose plan
+	// exists already is left alone (0 rows): the unique keys (project, period) and
+	// (tender, period) make a redelivered message harmless even when two deliveries
+	// race (the second waits for the first and then writes nothing).
+	SaveSchedule(ctx context.Context, s Schedule) (int, error)
 }
 
 // PlanUsecase answers plan queries.

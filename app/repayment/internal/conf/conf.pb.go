@@ -26,14 +26,15 @@ const (
 )
 
 type Bootstrap struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Server        *conf.Server           `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
-	Database      *conf.Database         `protobuf:"bytes,2,opt,name=database,proto3" json:"database,omitempty"`
-	Log           *conf.Log              `protobuf:"bytes,3,opt,name=log,proto3" json:"log,omitempty"`
-	Faults        *conf.Faults           `protobuf:"bytes,4,opt,name=faults,proto3" json:"faults,omitempty"`
-	Rocketmq      *conf.RocketMQ         `protobuf:"bytes,5,opt,name=rocketmq,proto3" json:"rocketmq,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Server         *conf.Server           `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Database       *conf.Database         `protobuf:"bytes,2,opt,name=database,proto3" json:"database,omitempty"`
+	Log            *conf.Log              `protobuf:"bytes,3,opt,name=log,proto3" json:"log,omitempty"`
+	Faults         *conf.Faults           `protobuf:"bytes,4,opt,name=faults,proto3" json:"faults,omitempty"`
+	Rocketmq       *conf.RocketMQ         `protobuf:"bytes,5,opt,name=rocketmq,proto3" json:"rocketmq,omitempty"`
+	StartRepayment *StartRepayment        `protobuf:"bytes,6,opt,name=start_repayment,json=startRepayment,proto3" json:"start_repayment,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Bootstrap) Reset() {
@@ -101,17 +102,105 @@ func (x *Bootstrap) GetRocketmq() *conf.RocketMQ {
 	return nil
 }
 
+func (x *Bootstrap) GetStartRepayment() *StartRepayment {
+	if x != nil {
+		return x.StartRepayment
+	}
+	return nil
+}
+
+// The consumer of trade-center's start-repayment transactional message.
+type StartRepayment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// TP_START_REPAYMENT.
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// CID_START_REPAYMENT.
+	ConsumerGroup string `protobuf:"bytes,2,opt,name=consumer_group,json=consumerGroup,proto3" json:"consumer_group,omitempty"`
+	// The broker the topic is created on when missing, e.g. 127.0.0.1:10911: the consumer
+	// cannot start on a topic without a route.
+	BrokerAddr string `protobuf:"bytes,3,opt,name=broker_addr,json=brokerAddr,proto3" json:"broker_addr,omitempty"`
+	// Redeliveries of a failing message before it goes to %DLQ%<group>; 16 when unset.
+	MaxReconsumeTimes int32 `protobuf:"varint,4,opt,name=max_reconsume_times,json=maxReconsumeTimes,proto3" json:"max_reconsume_times,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *StartRepayment) Reset() {
+	*x = StartRepayment{}
+	mi := &file_repayment_internal_conf_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartRepayment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartRepayment) ProtoMessage() {}
+
+func (x *StartRepayment) ProtoReflect() protoreflect.Message {
+	mi := &file_repayment_internal_conf_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartRepayment.ProtoReflect.Descriptor instead.
+func (*StartRepayment) Descriptor() ([]byte, []int) {
+	return file_repayment_internal_conf_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *StartRepayment) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *StartRepayment) GetConsumerGroup() string {
+	if x != nil {
+		return x.ConsumerGroup
+	}
+	return ""
+}
+
+func (x *StartRepayment) GetBrokerAddr() string {
+	if x != nil {
+		return x.BrokerAddr
+	}
+	return ""
+}
+
+func (x *StartRepayment) GetMaxReconsumeTimes() int32 {
+	if x != nil {
+		return x.MaxReconsumeTimes
+	}
+	return 0
+}
+
 var File_repayment_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_repayment_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"\"repayment/internal/conf/conf.proto\x12\x0erepayment.conf\x1a\x0fconf/conf.proto\"\xef\x01\n" +
+	"\"repayment/internal/conf/conf.proto\x12\x0erepayment.conf\x1a\x0fconf/conf.proto\"\xb8\x02\n" +
 	"\tBootstrap\x12+\n" +
 	"\x06server\x18\x01 \x01(\v2\x13.p2pdtx.conf.ServerR\x06server\x121\n" +
 	"\bdatabase\x18\x02 \x01(\v2\x15.p2pdtx.conf.DatabaseR\bdatabase\x12\"\n" +
 	"\x03log\x18\x03 \x01(\v2\x10.p2pdtx.conf.LogR\x03log\x12+\n" +
 	"\x06faults\x18\x04 \x01(\v2\x13.p2pdtx.conf.FaultsR\x06faults\x121\n" +
-	"\brocketmq\x18\x05 \x01(\v2\x15.p2pdtx.conf.RocketMQR\brocketmqB=Z;github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf;confb\x06proto3"
+	"\brocketmq\x18\x05 \x01(\v2\x15.p2pdtx.conf.RocketMQR\brocketmq\x12G\n" +
+	"\x0fstart_repayment\x18\x06 \x01(\v2\x1e.repayment.conf.StartRepaymentR\x0estartRepayment\"\x9e\x01\n" +
+	"\x0eStartRepayment\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12%\n" +
+	"\x0econsumer_group\x18\x02 \x01(\tR\rconsumerGroup\x12\x1f\n" +
+	"\vbroker_addr\x18\x03 \x01(\tR\n" +
+	"brokerAddr\x12.\n" +
+	"\x13max_reconsume_times\x18\x04 \x01(\x05R\x11maxReconsumeTimesB=Z;github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf;confb\x06proto3"
 
 var (
 	file_repayment_internal_conf_conf_proto_rawDescOnce sync.Once
@@ -125,26 +214,28 @@ func file_repayment_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_repayment_internal_conf_conf_proto_rawDescData
 }
 
-var file_repayment_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_repayment_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_repayment_internal_conf_conf_proto_goTypes = []any{
-	(*Bootstrap)(nil),     // 0: repayment.conf.Bootstrap
-	(*conf.Server)(nil),   // 1: p2pdtx.conf.Server
-	(*conf.Database)(nil), // 2: p2pdtx.conf.Database
-	(*conf.Log)(nil),      // 3: p2pdtx.conf.Log
-	(*conf.Faults)(nil),   // 4: p2pdtx.conf.Faults
-	(*conf.RocketMQ)(nil), // 5: p2pdtx.conf.RocketMQ
+	(*Bootstrap)(nil),      // 0: repayment.conf.Bootstrap
+	(*StartRepayment)(nil), // 1: repayment.conf.StartRepayment
+	(*conf.Server)(nil),    // 2: p2pdtx.conf.Server
+	(*conf.Database)(nil),  // 3: p2pdtx.conf.Database
+	(*conf.Log)(nil),       // 4: p2pdtx.conf.Log
+	(*conf.Faults)(nil),    // 5: p2pdtx.conf.Faults
+	(*conf.RocketMQ)(nil),  // 6: p2pdtx.conf.RocketMQ
 }
 var file_repayment_internal_conf_conf_proto_depIdxs = []int32{
-	1, // 0: repayment.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
-	2, // 1: repayment.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
-	3, // 2: repayment.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
-	4, // 3: repayment.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
-	5, // 4: repayment.conf.Bootstrap.rocketmq:type_name -> p2pdtx.conf.RocketMQ
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	2, // 0: repayment.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
+	3, // 1: repayment.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
+	4, // 2: repayment.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
+	5, // 3: repayment.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
+	6, // 4: repayment.conf.Bootstrap.rocketmq:type_name -> p2pdtx.conf.RocketMQ
+	1, // 5: repayment.conf.Bootstrap.start_repayment:type_name -> repayment.conf.StartRepayment
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_repayment_internal_conf_conf_proto_init() }
@@ -158,7 +249,7 @@ func file_repayment_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_repayment_internal_conf_conf_proto_rawDesc), len(file_repayment_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

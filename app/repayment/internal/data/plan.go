@@ -2,6 +2,8 @@ package data
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent"
@@ -50,4 +52,70 @@ func (r *planRepo) Receivables(ctx context.Context, projectID int64) ([]biz.Rece
 		})
 	}
 	return items, nil
+}
+
+// insertBatch is how many rows one INSERT carries: ~12 placeholders a row keeps a
+// statement far below MariaDB's 65,535.
+const insertBatch = 2000
+
+// errAlreadyWritten ends a transaction that found the plans written by another delivery.
+var errAlreadyWritten = errors.New("plans written already")
+
+func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error) {
+	if len(s.Repayments) == 0 {
+		return 0, nil
+	}
+	projectID := s.Repayments[0].ProjectID
+	err := r.data.InTx(ctx, func(tx *ent.Tx) error {
+		// Both plans are written in one transaction, so one existing row means the
+		// whole schedule exists: a later duplicate delivery stops here.
+		exists, err := tx.RepaymentPlan.Query().Where(repaymentplan.ProjectID(projectID)).Exist(ctx)
+		if err != nil {
+			return err
+		}
+		if exists {
+			return errAlreadyWritten
+		}
+		now := time.Now().UTC()
+		repayments := make([]*ent.RepaymentPlanCreate, 0, len(s.Repayments))
+		for _, it := range s.Repayments {
+			repayments = append(repayments, tx.RepaymentPlan.Create().
+				SetProjectID(it.ProjectID).SetBorrowerID(it.BorrowerID).SetPeriod(it.Period).SetDueDate(it.DueDate).
+				SetPrincipal(it.Principal).SetInterest(it.Interest).SetAmount(it.Amount).SetCommission(it.Commission).
+				SetStatus(it.Status).SetCreatedAt(now).SetUpdatedAt(now))
+		}
+		// The borrower's rows are the claim: a twin delivery running at the same time
+		// waits on their unique key (project, period) until we commit, then fails with a
+		// duplicate key and writes nothing.
+		if err := tx.RepaymentPlan.CreateBulk(repayments...).Exec(ctx); err != nil {
+			if ent.IsConstraintError(err) {
+				return errAlreadyWritten
+			}
+			return err
+		}
+		for start := 0; start < len(s.Receivables); start += insertBatch {
+			batch := s.Receivables[start:min(start+insertBatch, len(s.Receivables))]
+			creates := make([]*ent.ReceivablePlanCreate, 0, len(batch))
+			for _, it := range batch {
+				creates = append(creates, tx.ReceivablePlan.Create().
+					SetProjectID(it.ProjectID).SetTenderID(it.TenderID).SetInvestorID(it.InvestorID).
+					SetPeriod(it.Period).SetDueDate(it.DueDate).
+					SetPrincipal(it.Principal).SetInterest(it.Interest).SetAmount(it.Amount).
+					SetStatus(it.Status).SetCreatedAt(now).SetUpdatedAt(now))
+			}
+			// (tender, period) is unique too: a receivable written by anything but this
+			// transaction is an anomaly, refused rather than ignored.
+			if err := tx.ReceivablePlan.CreateBulk(creates...).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errAlreadyWritten) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return len(s.Repayments) + len(s.Receivables), nil
 }

@@ -1,4 +1,5 @@
-// Package server builds repayment's HTTP and gRPC servers.
+// Package server builds repayment's HTTP and gRPC servers. The start-repayment consumer
+// (data) is a server too; cmd registers it with the app.
 package server
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
 	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 )
@@ -18,10 +20,18 @@ import (
 // ProviderSet is server providers.
 var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer)
 
-// NewHTTPServer serves the API and /healthz.
-func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.RepaymentService, logger log.Logger) *http.Server {
+// NewHTTPServer serves the API, /healthz (database and the consumer) and, when faults
+// are enabled, /debug/faults.
+func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *data.StartRepaymentConsumer, svc *service.RepaymentService,
+	f *faults.Registry, logger log.Logger) *http.Server {
 	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger))
-	srv.Handle("/healthz", health.Handler(health.Check{Name: "database", Probe: d.Ping}))
+	srv.Handle("/healthz", health.Handler(
+		health.Check{Name: "database", Probe: d.Ping},
+		health.Check{Name: "rocketmq", Probe: consumer.Ready},
+	))
+	if f != nil {
+		srv.Handle("/debug/faults", f.Handler())
+	}
 	v1.RegisterRepaymentHTTPServer(srv, svc)
 	return srv
 }

@@ -1,4 +1,5 @@
-// Command trade-center runs the trade-center service: projects (loan listings) and tenders.
+// Command trade-center runs the trade-center service: projects (loan listings), tenders and
+// full-loan approval, which starts repayment with a RocketMQ transactional message.
 package main
 
 import (
@@ -8,6 +9,8 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/pkg/boot"
 )
 
@@ -18,6 +21,9 @@ var version = "dev"
 
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(hs, gs))
+// newApp registers every server with the app, so they start and stop with it: the
+// producer of the start-repayment message and the tender settler beside HTTP and gRPC.
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, producer *data.StartRepaymentProducer,
+	settler *server.TenderSettler) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(producer, settler, hs, gs))
 }

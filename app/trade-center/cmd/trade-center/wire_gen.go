@@ -25,11 +25,41 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	projectRepo := data.NewProjectRepo(dataData)
-	projectUsecase := biz.NewProjectUsecase(projectRepo)
-	tradeCenterService := service.NewTradeCenterService(projectUsecase)
-	httpServer := server.NewHTTPServer(bootstrap, dataData, tradeCenterService, logger)
+	tenderRepo := data.NewTenderRepo(dataData)
+	loanMessageRepo := data.NewLoanMessageRepo(dataData)
+	transaction := data.NewTransaction(dataData)
+	registry := data.NewFaults(bootstrap)
+	checkBackGrace := data.NewCheckBackGrace(bootstrap)
+	loanLedger := biz.NewLoanLedger(projectRepo, tenderRepo, loanMessageRepo, transaction, registry, checkBackGrace, logger)
+	startRepaymentProducer, err := data.NewStartRepaymentProducer(bootstrap, loanLedger, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	custodyDirectory, err := data.NewCustodyDirectory(bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	sqlNonceStore := data.NewBankNonces(dataData)
+	bank, err := data.NewBank(bootstrap, sqlNonceStore)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	lendingRules, err := data.NewLendingRules(bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	projectUsecase := biz.NewProjectUsecase(projectRepo, transaction, custodyDirectory, bank, lendingRules)
+	tenderUsecase := biz.NewTenderUsecase(projectRepo, tenderRepo, transaction, custodyDirectory, bank, lendingRules, logger)
+	loanUsecase := biz.NewLoanUsecase(projectRepo, tenderRepo, loanMessageRepo, transaction, bank, startRepaymentProducer, loanLedger, logger)
+	tradeCenterService := service.NewTradeCenterService(projectUsecase, tenderUsecase, loanUsecase)
+	httpServer := server.NewHTTPServer(bootstrap, dataData, startRepaymentProducer, tradeCenterService, registry, logger)
 	grpcServer := server.NewGRPCServer(bootstrap, tradeCenterService, logger)
-	app := newApp(logger, httpServer, grpcServer)
+	tenderSettler := server.NewTenderSettler(bootstrap, tenderUsecase, sqlNonceStore, logger)
+	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -7,20 +7,25 @@ import (
 	"testing"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
-// recordingRepo remembers the filter it was asked for.
-type recordingRepo struct {
-	filters []biz.ProjectFilter
+var (
+	borrower = biz.Caller{UserID: 7, Role: biz.RoleBorrower, Token: "borrower-token"}
+	admin    = biz.Caller{UserID: 1, Role: biz.RoleAdmin, Token: "admin-token"}
+)
+
+func openCustody() *fakeDirectory {
+	return &fakeDirectory{custody: map[string]biz.Custody{
+		"borrower-token": {UserID: 7, Status: biz.CustodyOpen, UserNo: "BU0000000007"},
+		"alice-token":    {UserID: 21, Status: biz.CustodyOpen, UserNo: "BU0000000021"},
+		"bob-token":      {UserID: 22, Status: biz.CustodyOpen, UserNo: "BU0000000022"},
+		"pending-token":  {UserID: 23, Status: "PENDING"},
+	}}
 }
 
-func (r *recordingRepo) Project(context.Context, int64) (*biz.Project, error) {
-	return nil, biz.ErrProjectNotFound
-}
-
-func (r *recordingRepo) Projects(_ context.Context, f biz.ProjectFilter) ([]biz.Project, error) {
-	r.filters = append(r.filters, f)
-	return nil, nil
+func newProjects(s *store, b *fakeBank, d *fakeDirectory) *biz.ProjectUsecase {
+	return biz.NewProjectUsecase(s, s, d, b, rules)
 }
 
 func TestParseProjectStatus(t *testing.T) {
@@ -45,30 +50,164 @@ func TestParseProjectStatus(t *testing.T) {
 
 func TestProjectsFilter(t *testing.T) {
 	t.Parallel()
+	s := newStore()
+	uc := newProjects(s, newFakeBank(), openCustody())
+	for _, st := range []biz.ProjectStatus{biz.ProjectCollecting, biz.ProjectRepaying, biz.ProjectCollecting} {
+		if _, err := s.CreateProject(context.Background(), &biz.Project{Status: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := uc.Projects(context.Background(), "COLLECTING")
+	if err != nil || len(got) != 2 || got[0].ID != 3 || got[1].ID != 1 {
+		t.Fatalf("Projects(COLLECTING) = %+v, %v; want 3 then 1", got, err)
+	}
+	if all, err := uc.Projects(context.Background(), ""); err != nil || len(all) != 3 {
+		t.Fatalf("Projects() = %d, %v", len(all), err)
+	}
+	if _, err := uc.Projects(context.Background(), "BOGUS"); !errors.Is(err, biz.ErrUnknownProjectStatus) {
+		t.Fatalf("Projects(BOGUS) error = %v", err)
+	}
+}
+
+func validProject() biz.NewProject {
+	return biz.NewProject{Name: "shop fit-out", Amount: money.MustParseAmount("10000.00"),
+		AnnualRate: money.MustParseRate("0.15"), Periods: 12}
+}
+
+func TestPublish(t *testing.T) {
+	t.Parallel()
+	s, d := newStore(), openCustody()
+	p, err := newProjects(s, newFakeBank(), d).Publish(context.Background(), borrower, validProject())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != biz.ProjectPendingReview || p.BorrowerID != 7 || p.BorrowerUserNo != "BU0000000007" ||
+		p.InvestorRate.String() != "0.12" || !p.Raised.IsZero() {
+		t.Fatalf("published %+v; want PENDING_REVIEW, investors' rate 0.15 − 0.03", p)
+	}
+}
+
+func TestPublishRefusals(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
-		status  string
-		want    biz.ProjectFilter
-		wantErr error
+		name   string
+		caller biz.Caller
+		edit   func(*biz.NewProject)
+		field  string
+		err    error
 	}{
-		{status: "", want: biz.ProjectFilter{Limit: biz.MaxListedProjects}},
-		{status: "COLLECTING", want: biz.ProjectFilter{Status: biz.ProjectCollecting, Limit: biz.MaxListedProjects}},
-		{status: "REPAYING", want: biz.ProjectFilter{Status: biz.ProjectRepaying, Limit: biz.MaxListedProjects}},
-		{status: "BOGUS", wantErr: biz.ErrUnknownProjectStatus},
+		{name: "investor", caller: biz.Caller{UserID: 21, Role: biz.RoleInvestor, Token: "alice-token"}, err: biz.ErrForbidden},
+		{name: "admin", caller: admin, err: biz.ErrForbidden},
+		{name: "no custody account", caller: biz.Caller{UserID: 9, Role: biz.RoleBorrower, Token: "nobody"}, err: biz.ErrCustodyNotOpen},
+		{name: "custody pending", caller: biz.Caller{UserID: 23, Role: biz.RoleBorrower, Token: "pending-token"}, err: biz.ErrCustodyNotOpen},
+		{name: "empty name", edit: func(n *biz.NewProject) { n.Name = "" }, field: "name"},
+		{name: "padded name", edit: func(n *biz.NewProject) { n.Name = " x" }, field: "name"},
+		{name: "long name", edit: func(n *biz.NewProject) { n.Name = strings.Repeat("é", 65) }, field: "name"},
+		{name: "zero amount", edit: func(n *biz.NewProject) { n.Amount = money.Amount{} }, field: "amount"},
+		{name: "below one minimum tender", edit: func(n *biz.NewProject) { n.Amount = money.MustParseAmount("99.99") }, field: "amount"},
+		{name: "huge amount", edit: func(n *biz.NewProject) { n.Amount = money.MustParseAmount("100000000.01") }, field: "amount"},
+		{name: "rate at the commission", edit: func(n *biz.NewProject) { n.AnnualRate = money.MustParseRate("0.03") }, field: "annualRate"},
+		{name: "usurious rate", edit: func(n *biz.NewProject) { n.AnnualRate = money.MustParseRate("0.360001") }, field: "annualRate"},
+		{name: "no periods", edit: func(n *biz.NewProject) { n.Periods = 0 }, field: "periods"},
+		{name: "too many periods", edit: func(n *biz.NewProject) { n.Periods = 361 }, field: "periods"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.status, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			repo := &recordingRepo{}
-			_, err := biz.NewProjectUsecase(repo).Projects(context.Background(), tt.status)
-			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) || len(repo.filters) != 0 {
-					t.Fatalf("error = %v, repo asked %v; want %v and no query", err, repo.filters, tt.wantErr)
-				}
-				return
+			s, d := newStore(), openCustody()
+			n := validProject()
+			if tt.edit != nil {
+				tt.edit(&n)
 			}
-			if err != nil || len(repo.filters) != 1 || repo.filters[0] != tt.want {
-				t.Fatalf("error = %v, repo asked %+v; want %+v", err, repo.filters, tt.want)
+			caller := borrower
+			if tt.caller.Role != "" {
+				caller = tt.caller
+			}
+			_, err := newProjects(s, newFakeBank(), d).Publish(context.Background(), caller, n)
+			var ia *biz.InvalidArgumentError
+			switch {
+			case tt.field != "" && (!errors.As(err, &ia) || ia.Field != tt.field):
+				t.Fatalf("error %v, want an invalid %s", err, tt.field)
+			case tt.err != nil && !errors.Is(err, tt.err):
+				t.Fatalf("error %v, want %v", err, tt.err)
+			}
+			if len(s.projects) != 0 {
+				t.Fatalf("a refused publication stored %+v", s.projects)
 			}
 		})
+	}
+}
+
+func TestReviewApprovalRegistersAtTheBankFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, b := newStore(), newFakeBank()
+	uc := newProjects(s, b, openCustody())
+	p, err := uc.Publish(ctx, borrower, validProject())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	b.registerErr = biz.ErrBankUnavailable
+	if _, err := uc.Review(ctx, admin, p.ID, true); !errors.Is(err, biz.ErrBankUnavailable) {
+		t.Fatalf("review with the bank down: %v", err)
+	}
+	if got, _ := s.Project(ctx, p.ID); got.Status != biz.ProjectPendingReview || got.BankProjectNo != "" {
+		t.Fatalf("after a failed registration: %+v; want it still PENDING_REVIEW", got)
+	}
+
+	b.registerErr = nil
+	st, err := uc.Review(ctx, admin, p.ID, true)
+	if err != nil || st != biz.ProjectCollecting {
+		t.Fatalf("review = %s, %v", st, err)
+	}
+	got, _ := s.Project(ctx, p.ID)
+	if got.Status != biz.ProjectCollecting || got.BankProjectNo != "PRJ000000000001" {
+		t.Fatalf("approved project %+v", got)
+	}
+	reg := b.registered[0]
+	if reg.RequestNo != "PJ000000000001" || reg.ProjectNo != "PRJ000000000001" || reg.PlatformProjectID != p.ID ||
+		reg.BorrowerUserNo != "BU0000000007" || reg.Amount.String() != "10000.00" {
+		t.Fatalf("registered %+v", reg)
+	}
+
+	// The same decision again answers the status; the opposite one is refused.
+	if st, err := uc.Review(ctx, admin, p.ID, true); err != nil || st != biz.ProjectCollecting {
+		t.Fatalf("repeated approval = %s, %v", st, err)
+	}
+	if _, err := uc.Review(ctx, admin, p.ID, false); !errors.Is(err, biz.ErrProjectNotPendingReview) {
+		t.Fatalf("rejecting an approved project: %v", err)
+	}
+	if len(b.registered) != 1 {
+		t.Fatalf("the bank was asked to register %d times after approval", len(b.registered))
+	}
+}
+
+func TestReviewRejection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, b := newStore(), newFakeBank()
+	uc := newProjects(s, b, openCustody())
+	p, err := uc.Publish(ctx, borrower, validProject())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uc.Review(ctx, borrower, p.ID, false); !errors.Is(err, biz.ErrForbidden) {
+		t.Fatalf("review by the borrower: %v", err)
+	}
+	if st, err := uc.Review(ctx, admin, p.ID, false); err != nil || st != biz.ProjectRejected {
+		t.Fatalf("rejection = %s, %v", st, err)
+	}
+	if st, err := uc.Review(ctx, admin, p.ID, false); err != nil || st != biz.ProjectRejected {
+		t.Fatalf("repeated rejection = %s, %v", st, err)
+	}
+	if _, err := uc.Review(ctx, admin, p.ID, true); !errors.Is(err, biz.ErrProjectNotPendingReview) {
+		t.Fatalf("approving a rejected project: %v", err)
+	}
+	if _, err := uc.Review(ctx, admin, 99, true); !errors.Is(err, biz.ErrProjectNotFound) {
+		t.Fatalf("reviewing a missing project: %v", err)
+	}
+	if len(b.registered) != 0 {
+		t.Fatalf("a rejected project was registered at the bank: %+v", b.registered)
 	}
 }

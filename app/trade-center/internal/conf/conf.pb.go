@@ -13,6 +13,7 @@ import (
 	conf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -26,15 +27,19 @@ const (
 )
 
 type Bootstrap struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Server        *conf.Server           `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
-	Database      *conf.Database         `protobuf:"bytes,2,opt,name=database,proto3" json:"database,omitempty"`
-	Log           *conf.Log              `protobuf:"bytes,3,opt,name=log,proto3" json:"log,omitempty"`
-	Faults        *conf.Faults           `protobuf:"bytes,4,opt,name=faults,proto3" json:"faults,omitempty"`
-	Auth          *conf.Auth             `protobuf:"bytes,5,opt,name=auth,proto3" json:"auth,omitempty"`
-	Rocketmq      *conf.RocketMQ         `protobuf:"bytes,6,opt,name=rocketmq,proto3" json:"rocketmq,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	Server         *conf.Server           `protobuf:"bytes,1,opt,name=server,proto3" json:"server,omitempty"`
+	Database       *conf.Database         `protobuf:"bytes,2,opt,name=database,proto3" json:"database,omitempty"`
+	Log            *conf.Log              `protobuf:"bytes,3,opt,name=log,proto3" json:"log,omitempty"`
+	Faults         *conf.Faults           `protobuf:"bytes,4,opt,name=faults,proto3" json:"faults,omitempty"`
+	Auth           *conf.Auth             `protobuf:"bytes,5,opt,name=auth,proto3" json:"auth,omitempty"`
+	Rocketmq       *conf.RocketMQ         `protobuf:"bytes,6,opt,name=rocketmq,proto3" json:"rocketmq,omitempty"`
+	Bank           *Bank                  `protobuf:"bytes,7,opt,name=bank,proto3" json:"bank,omitempty"`
+	Lending        *Lending               `protobuf:"bytes,8,opt,name=lending,proto3" json:"lending,omitempty"`
+	StartRepayment *StartRepayment        `protobuf:"bytes,9,opt,name=start_repayment,json=startRepayment,proto3" json:"start_repayment,omitempty"`
+	Peers          *Peers                 `protobuf:"bytes,10,opt,name=peers,proto3" json:"peers,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Bootstrap) Reset() {
@@ -109,18 +114,330 @@ func (x *Bootstrap) GetRocketmq() *conf.RocketMQ {
 	return nil
 }
 
+func (x *Bootstrap) GetBank() *Bank {
+	if x != nil {
+		return x.Bank
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetLending() *Lending {
+	if x != nil {
+		return x.Lending
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetStartRepayment() *StartRepayment {
+	if x != nil {
+		return x.StartRepayment
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetPeers() *Peers {
+	if x != nil {
+		return x.Peers
+	}
+	return nil
+}
+
+// The custody bank's signed lending API (docs/custody-protocol.md).
+type Bank struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// e.g. http://127.0.0.1:8050.
+	BaseUrl string `protobuf:"bytes,1,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
+	// Holds platform_private.pem (signs our calls) and bank_public.pem (verifies the bank's
+	// answers); P2P_KEYS_DIR on the local stack.
+	KeysDir string `protobuf:"bytes,2,opt,name=keys_dir,json=keysDir,proto3" json:"keys_dir,omitempty"`
+	// Timeout of one call to the bank; 5s when unset.
+	Timeout       *durationpb.Duration `protobuf:"bytes,3,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Bank) Reset() {
+	*x = Bank{}
+	mi := &file_trade_center_internal_conf_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Bank) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Bank) ProtoMessage() {}
+
+func (x *Bank) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_internal_conf_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Bank.ProtoReflect.Descriptor instead.
+func (*Bank) Descriptor() ([]byte, []int) {
+	return file_trade_center_internal_conf_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Bank) GetBaseUrl() string {
+	if x != nil {
+		return x.BaseUrl
+	}
+	return ""
+}
+
+func (x *Bank) GetKeysDir() string {
+	if x != nil {
+		return x.KeysDir
+	}
+	return ""
+}
+
+func (x *Bank) GetTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
+// The platform's lending rules.
+type Lending struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The platform's commission as an annual rate, e.g. "0.03": investors earn the
+	// borrower's rate minus this.
+	CommissionRate string `protobuf:"bytes,1,opt,name=commission_rate,json=commissionRate,proto3" json:"commission_rate,omitempty"`
+	// The smallest tender, e.g. "100.00"; a smaller one is accepted only when it takes
+	// exactly what the project still needs.
+	MinimumTender string `protobuf:"bytes,2,opt,name=minimum_tender,json=minimumTender,proto3" json:"minimum_tender,omitempty"`
+	// How often PENDING tenders (the bank's answer to their freeze unknown) are settled
+	// with the bank, and how old one must be first.
+	TenderSettleInterval *durationpb.Duration `protobuf:"bytes,3,opt,name=tender_settle_interval,json=tenderSettleInterval,proto3" json:"tender_settle_interval,omitempty"`
+	TenderSettleMinAge   *durationpb.Duration `protobuf:"bytes,4,opt,name=tender_settle_min_age,json=tenderSettleMinAge,proto3" json:"tender_settle_min_age,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *Lending) Reset() {
+	*x = Lending{}
+	mi := &file_trade_center_internal_conf_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Lending) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Lending) ProtoMessage() {}
+
+func (x *Lending) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_internal_conf_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Lending.ProtoReflect.Descriptor instead.
+func (*Lending) Descriptor() ([]byte, []int) {
+	return file_trade_center_internal_conf_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Lending) GetCommissionRate() string {
+	if x != nil {
+		return x.CommissionRate
+	}
+	return ""
+}
+
+func (x *Lending) GetMinimumTender() string {
+	if x != nil {
+		return x.MinimumTender
+	}
+	return ""
+}
+
+func (x *Lending) GetTenderSettleInterval() *durationpb.Duration {
+	if x != nil {
+		return x.TenderSettleInterval
+	}
+	return nil
+}
+
+func (x *Lending) GetTenderSettleMinAge() *durationpb.Duration {
+	if x != nil {
+		return x.TenderSettleMinAge
+	}
+	return nil
+}
+
+// The RocketMQ transactional message that starts repayment.
+type StartRepayment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// TP_START_REPAYMENT.
+	Topic string `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	// PID_START_REPAYMENT.
+	ProducerGroup string `protobuf:"bytes,2,opt,name=producer_group,json=producerGroup,proto3" json:"producer_group,omitempty"`
+	// The broker the topic is created on when missing, e.g. 127.0.0.1:10911.
+	BrokerAddr string `protobuf:"bytes,3,opt,name=broker_addr,json=brokerAddr,proto3" json:"broker_addr,omitempty"`
+	// A check-back finding a message's local transaction neither committed nor running
+	// answers UNKNOWN until the message is this old, then rolls it back (and fences the
+	// local transaction so it can no longer commit). 10s when unset.
+	CheckBackGrace *durationpb.Duration `protobuf:"bytes,4,opt,name=check_back_grace,json=checkBackGrace,proto3" json:"check_back_grace,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *StartRepayment) Reset() {
+	*x = StartRepayment{}
+	mi := &file_trade_center_internal_conf_conf_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartRepayment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartRepayment) ProtoMessage() {}
+
+func (x *StartRepayment) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_internal_conf_conf_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartRepayment.ProtoReflect.Descriptor instead.
+func (*StartRepayment) Descriptor() ([]byte, []int) {
+	return file_trade_center_internal_conf_conf_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *StartRepayment) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *StartRepayment) GetProducerGroup() string {
+	if x != nil {
+		return x.ProducerGroup
+	}
+	return ""
+}
+
+func (x *StartRepayment) GetBrokerAddr() string {
+	if x != nil {
+		return x.BrokerAddr
+	}
+	return ""
+}
+
+func (x *StartRepayment) GetCheckBackGrace() *durationpb.Duration {
+	if x != nil {
+		return x.CheckBackGrace
+	}
+	return nil
+}
+
+// Where the other services are.
+type Peers struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// user-center's HTTP API, asked for the caller's custody account (GET /v1/users/me
+	// with the caller's own token), e.g. http://127.0.0.1:8020.
+	UserCenterHttp string `protobuf:"bytes,1,opt,name=user_center_http,json=userCenterHttp,proto3" json:"user_center_http,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *Peers) Reset() {
+	*x = Peers{}
+	mi := &file_trade_center_internal_conf_conf_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Peers) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Peers) ProtoMessage() {}
+
+func (x *Peers) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_internal_conf_conf_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Peers.ProtoReflect.Descriptor instead.
+func (*Peers) Descriptor() ([]byte, []int) {
+	return file_trade_center_internal_conf_conf_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Peers) GetUserCenterHttp() string {
+	if x != nil {
+		return x.UserCenterHttp
+	}
+	return ""
+}
+
 var File_trade_center_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_trade_center_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"%trade-center/internal/conf/conf.proto\x12\x10tradecenter.conf\x1a\x0fconf/conf.proto\"\x96\x02\n" +
+	"%trade-center/internal/conf/conf.proto\x12\x10tradecenter.conf\x1a\x0fconf/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xf1\x03\n" +
 	"\tBootstrap\x12+\n" +
 	"\x06server\x18\x01 \x01(\v2\x13.p2pdtx.conf.ServerR\x06server\x121\n" +
 	"\bdatabase\x18\x02 \x01(\v2\x15.p2pdtx.conf.DatabaseR\bdatabase\x12\"\n" +
 	"\x03log\x18\x03 \x01(\v2\x10.p2pdtx.conf.LogR\x03log\x12+\n" +
 	"\x06faults\x18\x04 \x01(\v2\x13.p2pdtx.conf.FaultsR\x06faults\x12%\n" +
 	"\x04auth\x18\x05 \x01(\v2\x11.p2pdtx.conf.AuthR\x04auth\x121\n" +
-	"\brocketmq\x18\x06 \x01(\v2\x15.p2pdtx.conf.RocketMQR\brocketmqB@Z>github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf;confb\x06proto3"
+	"\brocketmq\x18\x06 \x01(\v2\x15.p2pdtx.conf.RocketMQR\brocketmq\x12*\n" +
+	"\x04bank\x18\a \x01(\v2\x16.tradecenter.conf.BankR\x04bank\x123\n" +
+	"\alending\x18\b \x01(\v2\x19.tradecenter.conf.LendingR\alending\x12I\n" +
+	"\x0fstart_repayment\x18\t \x01(\v2 .tradecenter.conf.StartRepaymentR\x0estartRepayment\x12-\n" +
+	"\x05peers\x18\n" +
+	" \x01(\v2\x17.tradecenter.conf.PeersR\x05peers\"q\n" +
+	"\x04Bank\x12\x19\n" +
+	"\bbase_url\x18\x01 \x01(\tR\abaseUrl\x12\x19\n" +
+	"\bkeys_dir\x18\x02 \x01(\tR\akeysDir\x123\n" +
+	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\xf8\x01\n" +
+	"\aLending\x12'\n" +
+	"\x0fcommission_rate\x18\x01 \x01(\tR\x0ecommissionRate\x12%\n" +
+	"\x0eminimum_tender\x18\x02 \x01(\tR\rminimumTender\x12O\n" +
+	"\x16tender_settle_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x14tenderSettleInterval\x12L\n" +
+	"\x15tender_settle_min_age\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x12tenderSettleMinAge\"\xb3\x01\n" +
+	"\x0eStartRepayment\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12%\n" +
+	"\x0eproducer_group\x18\x02 \x01(\tR\rproducerGroup\x12\x1f\n" +
+	"\vbroker_addr\x18\x03 \x01(\tR\n" +
+	"brokerAddr\x12C\n" +
+	"\x10check_back_grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0echeckBackGrace\"1\n" +
+	"\x05Peers\x12(\n" +
+	"\x10user_center_http\x18\x01 \x01(\tR\x0euserCenterHttpB@Z>github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf;confb\x06proto3"
 
 var (
 	file_trade_center_internal_conf_conf_proto_rawDescOnce sync.Once
@@ -134,28 +451,41 @@ func file_trade_center_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_trade_center_internal_conf_conf_proto_rawDescData
 }
 
-var file_trade_center_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_trade_center_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_trade_center_internal_conf_conf_proto_goTypes = []any{
-	(*Bootstrap)(nil),     // 0: tradecenter.conf.Bootstrap
-	(*conf.Server)(nil),   // 1: p2pdtx.conf.Server
-	(*conf.Database)(nil), // 2: p2pdtx.conf.Database
-	(*conf.Log)(nil),      // 3: p2pdtx.conf.Log
-	(*conf.Faults)(nil),   // 4: p2pdtx.conf.Faults
-	(*conf.Auth)(nil),     // 5: p2pdtx.conf.Auth
-	(*conf.RocketMQ)(nil), // 6: p2pdtx.conf.RocketMQ
+	(*Bootstrap)(nil),           // 0: tradecenter.conf.Bootstrap
+	(*Bank)(nil),                // 1: tradecenter.conf.Bank
+	(*Lending)(nil),             // 2: tradecenter.conf.Lending
+	(*StartRepayment)(nil),      // 3: tradecenter.conf.StartRepayment
+	(*Peers)(nil),               // 4: tradecenter.conf.Peers
+	(*conf.Server)(nil),         // 5: p2pdtx.conf.Server
+	(*conf.Database)(nil),       // 6: p2pdtx.conf.Database
+	(*conf.Log)(nil),            // 7: p2pdtx.conf.Log
+	(*conf.Faults)(nil),         // 8: p2pdtx.conf.Faults
+	(*conf.Auth)(nil),           // 9: p2pdtx.conf.Auth
+	(*conf.RocketMQ)(nil),       // 10: p2pdtx.conf.RocketMQ
+	(*durationpb.Duration)(nil), // 11: google.protobuf.Duration
 }
 var file_trade_center_internal_conf_conf_proto_depIdxs = []int32{
-	1, // 0: tradecenter.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
-	2, // 1: tradecenter.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
-	3, // 2: tradecenter.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
-	4, // 3: tradecenter.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
-	5, // 4: tradecenter.conf.Bootstrap.auth:type_name -> p2pdtx.conf.Auth
-	6, // 5: tradecenter.conf.Bootstrap.rocketmq:type_name -> p2pdtx.conf.RocketMQ
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	5,  // 0: tradecenter.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
+	6,  // 1: tradecenter.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
+	7,  // 2: tradecenter.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
+	8,  // 3: tradecenter.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
+	9,  // 4: tradecenter.conf.Bootstrap.auth:type_name -> p2pdtx.conf.Auth
+	10, // 5: tradecenter.conf.Bootstrap.rocketmq:type_name -> p2pdtx.conf.RocketMQ
+	1,  // 6: tradecenter.conf.Bootstrap.bank:type_name -> tradecenter.conf.Bank
+	2,  // 7: tradecenter.conf.Bootstrap.lending:type_name -> tradecenter.conf.Lending
+	3,  // 8: tradecenter.conf.Bootstrap.start_repayment:type_name -> tradecenter.conf.StartRepayment
+	4,  // 9: tradecenter.conf.Bootstrap.peers:type_name -> tradecenter.conf.Peers
+	11, // 10: tradecenter.conf.Bank.timeout:type_name -> google.protobuf.Duration
+	11, // 11: tradecenter.conf.Lending.tender_settle_interval:type_name -> google.protobuf.Duration
+	11, // 12: tradecenter.conf.Lending.tender_settle_min_age:type_name -> google.protobuf.Duration
+	11, // 13: tradecenter.conf.StartRepayment.check_back_grace:type_name -> google.protobuf.Duration
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_trade_center_internal_conf_conf_proto_init() }
@@ -169,7 +499,7 @@ func file_trade_center_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_trade_center_internal_conf_conf_proto_rawDesc), len(file_trade_center_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

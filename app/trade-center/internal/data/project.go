@@ -14,7 +14,7 @@ type projectRepo struct{ data *Data }
 func NewProjectRepo(d *Data) biz.ProjectRepo { return &projectRepo{data: d} }
 
 func (r *projectRepo) Project(ctx context.Context, id int64) (*biz.Project, error) {
-	row, err := r.data.ent.Project.Get(ctx, id)
+	row, err := r.data.client(ctx).Project.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrProjectNotFound
 	}
@@ -26,7 +26,7 @@ func (r *projectRepo) Project(ctx context.Context, id int64) (*biz.Project, erro
 }
 
 func (r *projectRepo) Projects(ctx context.Context, f biz.ProjectFilter) ([]biz.Project, error) {
-	q := r.data.ent.Project.Query().Order(ent.Desc(project.FieldID))
+	q := r.data.client(ctx).Project.Query().Order(ent.Desc(project.FieldID))
 	if f.Status != "" {
 		q = q.Where(project.Status(string(f.Status)))
 	}
@@ -44,9 +44,51 @@ func (r *projectRepo) Projects(ctx context.Context, f biz.ProjectFilter) ([]biz.
 	return projects, nil
 }
 
+func (r *projectRepo) CreateProject(ctx context.Context, p *biz.Project) (*biz.Project, error) {
+	row, err := r.data.client(ctx).Project.Create().
+		SetBorrowerID(p.BorrowerID).SetNillableBorrowerUserNo(nilIfEmpty(p.BorrowerUserNo)).
+		SetName(p.Name).SetAmount(p.Amount).SetRaised(p.Raised).
+		SetAnnualRate(p.AnnualRate).SetInvestorRate(p.InvestorRate).SetPeriods(p.Periods).
+		SetStatus(string(p.Status)).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := toProject(row)
+	return &out, nil
+}
+
+func (r *projectRepo) LockProject(ctx context.Context, id int64) (*biz.Project, error) {
+	if !inTx(ctx) {
+		return nil, errNoTx
+	}
+	row, err := r.data.client(ctx).Project.Query().Where(project.ID(id)).ForUpdate().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, biz.ErrProjectNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	p := toProject(row)
+	return &p, nil
+}
+
+func (r *projectRepo) UpdateProject(ctx context.Context, p *biz.Project) error {
+	err := r.data.client(ctx).Project.UpdateOneID(p.ID).
+		SetRaised(p.Raised).SetStatus(string(p.Status)).
+		SetNillableBankProjectNo(nilIfEmpty(p.BankProjectNo)).
+		SetNillableLoanRequestNo(nilIfEmpty(p.LoanRequestNo)).
+		SetNillableLoanedAt(p.LoanedAt).
+		Exec(ctx)
+	if ent.IsNotFound(err) {
+		return biz.ErrProjectNotFound
+	}
+	return err
+}
+
 func toProject(p *ent.Project) biz.Project {
 	return biz.Project{
-		ID: p.ID, BorrowerID: p.BorrowerID, Name: p.Name,
+		ID: p.ID, BorrowerID: p.BorrowerID, BorrowerUserNo: deref(p.BorrowerUserNo), Name: p.Name,
 		Amount: p.Amount, Raised: p.Raised, AnnualRate: p.AnnualRate, InvestorRate: p.InvestorRate,
 		Periods: p.Periods, Status: biz.ProjectStatus(p.Status),
 		BankProjectNo: deref(p.BankProjectNo), LoanRequestNo: deref(p.LoanRequestNo),
@@ -59,4 +101,11 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }

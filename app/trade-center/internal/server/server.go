@@ -1,8 +1,13 @@
-// Package server builds trade-center's HTTP and gRPC servers.
+// Package server builds trade-center's servers: HTTP and gRPC from one proto, and the
+// background settler of PENDING tenders. The RocketMQ producer (data) is a server too;
+// cmd registers it with the app.
 package server
 
 import (
+	"context"
+
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/middleware/selector"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
 	"github.com/google/wire"
@@ -11,24 +16,49 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
 	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewTenderSettler)
 
-// NewHTTPServer serves the API and /healthz.
-func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.TradeCenterService, logger log.Logger) *http.Server {
-	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger))
-	srv.Handle("/healthz", health.Handler(health.Check{Name: "database", Probe: d.Ping}))
+// authenticated lists the operations that need a bearer token; reads are public.
+var authenticated = map[string]bool{
+	v1.OperationTradeCenterCreateProject: true,
+	v1.OperationTradeCenterReviewProject: true,
+	v1.OperationTradeCenterCreateTender:  true,
+	v1.OperationTradeCenterApproveLoan:   true,
+}
+
+func authMiddleware(c *conf.Bootstrap) selector.Builder {
+	return *selector.Server(auth.Server(c.GetAuth().GetTokenSecret())).
+		Match(func(_ context.Context, operation string) bool { return authenticated[operation] })
+}
+
+// NewHTTPServer serves the API, /healthz (database and the start-repayment producer) and,
+// when faults are enabled, /debug/faults.
+func NewHTTPServer(c *conf.Bootstrap, d *data.Data, producer *data.StartRepaymentProducer, svc *service.TradeCenterService,
+	f *faults.Registry, logger log.Logger) *http.Server {
+	am := authMiddleware(c)
+	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger, am.Build()))
+	srv.Handle("/healthz", health.Handler(
+		health.Check{Name: "database", Probe: d.Ping},
+		health.Check{Name: "rocketmq", Probe: producer.Ready},
+	))
+	if f != nil {
+		srv.Handle("/debug/faults", f.Handler())
+	}
 	v1.RegisterTradeCenterHTTPServer(srv, svc)
 	return srv
 }
 
 // NewGRPCServer serves the API over gRPC.
 func NewGRPCServer(c *conf.Bootstrap, svc *service.TradeCenterService, logger log.Logger) *grpc.Server {
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger))
+	am := authMiddleware(c)
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, am.Build()))
 	v1.RegisterTradeCenterServer(srv, svc)
 	return srv
 }

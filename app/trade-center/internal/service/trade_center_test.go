@@ -47,8 +47,18 @@ func (f *fakeRepo) Projects(_ context.Context, flt biz.ProjectFilter) ([]biz.Pro
 	return out, nil
 }
 
+func (f *fakeRepo) CreateProject(context.Context, *biz.Project) (*biz.Project, error) {
+	return nil, errors.New("not used")
+}
+
+func (f *fakeRepo) LockProject(ctx context.Context, id int64) (*biz.Project, error) {
+	return f.Project(ctx, id)
+}
+
+func (f *fakeRepo) UpdateProject(context.Context, *biz.Project) error { return errors.New("not used") }
+
 func newService(repo biz.ProjectRepo) *service.TradeCenterService {
-	return service.NewTradeCenterService(biz.NewProjectUsecase(repo))
+	return service.NewTradeCenterService(biz.NewProjectUsecase(repo, nil, nil, nil, biz.LendingRules{}), nil, nil)
 }
 
 func sampleProjects() []biz.Project {
@@ -75,7 +85,7 @@ func TestGetProject(t *testing.T) {
 	}
 	want := &v1.Project{
 		ProjectId: 2, BorrowerId: 7, Name: "shop fit-out", Amount: "10000.00", Raised: "2500.50",
-		AnnualRate: "0.15", Periods: 12, Status: "COLLECTING",
+		AnnualRate: "0.15", InvestorRate: "0.12", Periods: 12, Status: "COLLECTING",
 	}
 	if !proto.Equal(got, want) {
 		t.Fatalf("GetProject = %v\nwant          %v", got, want)

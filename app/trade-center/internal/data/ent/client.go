@@ -14,6 +14,8 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/banknonce"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/loanmessage"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
 
@@ -25,6 +27,10 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// BankNonce is the client for interacting with the BankNonce builders.
+	BankNonce *BankNonceClient
+	// LoanMessage is the client for interacting with the LoanMessage builders.
+	LoanMessage *LoanMessageClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
 	// Tender is the client for interacting with the Tender builders.
@@ -40,6 +46,8 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.BankNonce = NewBankNonceClient(c.config)
+	c.LoanMessage = NewLoanMessageClient(c.config)
 	c.Project = NewProjectClient(c.config)
 	c.Tender = NewTenderClient(c.config)
 }
@@ -132,10 +140,12 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:     ctx,
-		config:  cfg,
-		Project: NewProjectClient(cfg),
-		Tender:  NewTenderClient(cfg),
+		ctx:         ctx,
+		config:      cfg,
+		BankNonce:   NewBankNonceClient(cfg),
+		LoanMessage: NewLoanMessageClient(cfg),
+		Project:     NewProjectClient(cfg),
+		Tender:      NewTenderClient(cfg),
 	}, nil
 }
 
@@ -153,17 +163,19 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:     ctx,
-		config:  cfg,
-		Project: NewProjectClient(cfg),
-		Tender:  NewTenderClient(cfg),
+		ctx:         ctx,
+		config:      cfg,
+		BankNonce:   NewBankNonceClient(cfg),
+		LoanMessage: NewLoanMessageClient(cfg),
+		Project:     NewProjectClient(cfg),
+		Tender:      NewTenderClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		Project.
+//		BankNonce.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -185,6 +197,8 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
+	c.BankNonce.Use(hooks...)
+	c.LoanMessage.Use(hooks...)
 	c.Project.Use(hooks...)
 	c.Tender.Use(hooks...)
 }
@@ -192,6 +206,8 @@ func (c *Client) Use(hooks ...Hook) {
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
+	c.BankNonce.Intercept(interceptors...)
+	c.LoanMessage.Intercept(interceptors...)
 	c.Project.Intercept(interceptors...)
 	c.Tender.Intercept(interceptors...)
 }
@@ -199,12 +215,282 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *BankNonceMutation:
+		return c.BankNonce.mutate(ctx, m)
+	case *LoanMessageMutation:
+		return c.LoanMessage.mutate(ctx, m)
 	case *ProjectMutation:
 		return c.Project.mutate(ctx, m)
 	case *TenderMutation:
 		return c.Tender.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// BankNonceClient is a client for the BankNonce schema.
+type BankNonceClient struct {
+	config
+}
+
+// NewBankNonceClient returns a client for the BankNonce from the given config.
+func NewBankNonceClient(c config) *BankNonceClient {
+	return &BankNonceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `banknonce.Hooks(f(g(h())))`.
+func (c *BankNonceClient) Use(hooks ...Hook) {
+	c.hooks.BankNonce = append(c.hooks.BankNonce, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `banknonce.Intercept(f(g(h())))`.
+func (c *BankNonceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BankNonce = append(c.inters.BankNonce, interceptors...)
+}
+
+// Create returns a builder for creating a BankNonce entity.
+func (c *BankNonceClient) Create() *BankNonceCreate {
+	mutation := newBankNonceMutation(c.config, OpCreate)
+	return &BankNonceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BankNonce entities.
+func (c *BankNonceClient) CreateBulk(builders ...*BankNonceCreate) *BankNonceCreateBulk {
+	return &BankNonceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BankNonceClient) MapCreateBulk(slice any, setFunc func(*BankNonceCreate, int)) *BankNonceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BankNonceCreateBulk{err: fmt.Errorf("calling to BankNonceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BankNonceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BankNonceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BankNonce.
+func (c *BankNonceClient) Update() *BankNonceUpdate {
+	mutation := newBankNonceMutation(c.config, OpUpdate)
+	return &BankNonceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BankNonceClient) UpdateOne(_m *BankNonce) *BankNonceUpdateOne {
+	mutation := newBankNonceMutation(c.config, OpUpdateOne, withBankNonce(_m))
+	return &BankNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BankNonceClient) UpdateOneID(id string) *BankNonceUpdateOne {
+	mutation := newBankNonceMutation(c.config, OpUpdateOne, withBankNonceID(id))
+	return &BankNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BankNonce.
+func (c *BankNonceClient) Delete() *BankNonceDelete {
+	mutation := newBankNonceMutation(c.config, OpDelete)
+	return &BankNonceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BankNonceClient) DeleteOne(_m *BankNonce) *BankNonceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BankNonceClient) DeleteOneID(id string) *BankNonceDeleteOne {
+	builder := c.Delete().Where(banknonce.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BankNonceDeleteOne{builder}
+}
+
+// Query returns a query builder for BankNonce.
+func (c *BankNonceClient) Query() *BankNonceQuery {
+	return &BankNonceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBankNonce},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BankNonce entity by its id.
+func (c *BankNonceClient) Get(ctx context.Context, id string) (*BankNonce, error) {
+	return c.Query().Where(banknonce.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BankNonceClient) GetX(ctx context.Context, id string) *BankNonce {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *BankNonceClient) Hooks() []Hook {
+	return c.hooks.BankNonce
+}
+
+// Interceptors returns the client interceptors.
+func (c *BankNonceClient) Interceptors() []Interceptor {
+	return c.inters.BankNonce
+}
+
+func (c *BankNonceClient) mutate(ctx context.Context, m *BankNonceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BankNonceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BankNonceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BankNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BankNonceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BankNonce mutation op: %q", m.Op())
+	}
+}
+
+// LoanMessageClient is a client for the LoanMessage schema.
+type LoanMessageClient struct {
+	config
+}
+
+// NewLoanMessageClient returns a client for the LoanMessage from the given config.
+func NewLoanMessageClient(c config) *LoanMessageClient {
+	return &LoanMessageClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `loanmessage.Hooks(f(g(h())))`.
+func (c *LoanMessageClient) Use(hooks ...Hook) {
+	c.hooks.LoanMessage = append(c.hooks.LoanMessage, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `loanmessage.Intercept(f(g(h())))`.
+func (c *LoanMessageClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LoanMessage = append(c.inters.LoanMessage, interceptors...)
+}
+
+// Create returns a builder for creating a LoanMessage entity.
+func (c *LoanMessageClient) Create() *LoanMessageCreate {
+	mutation := newLoanMessageMutation(c.config, OpCreate)
+	return &LoanMessageCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LoanMessage entities.
+func (c *LoanMessageClient) CreateBulk(builders ...*LoanMessageCreate) *LoanMessageCreateBulk {
+	return &LoanMessageCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LoanMessageClient) MapCreateBulk(slice any, setFunc func(*LoanMessageCreate, int)) *LoanMessageCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LoanMessageCreateBulk{err: fmt.Errorf("calling to LoanMessageClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LoanMessageCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LoanMessageCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LoanMessage.
+func (c *LoanMessageClient) Update() *LoanMessageUpdate {
+	mutation := newLoanMessageMutation(c.config, OpUpdate)
+	return &LoanMessageUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LoanMessageClient) UpdateOne(_m *LoanMessage) *LoanMessageUpdateOne {
+	mutation := newLoanMessageMutation(c.config, OpUpdateOne, withLoanMessage(_m))
+	return &LoanMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LoanMessageClient) UpdateOneID(id int64) *LoanMessageUpdateOne {
+	mutation := newLoanMessageMutation(c.config, OpUpdateOne, withLoanMessageID(id))
+	return &LoanMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LoanMessage.
+func (c *LoanMessageClient) Delete() *LoanMessageDelete {
+	mutation := newLoanMessageMutation(c.config, OpDelete)
+	return &LoanMessageDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LoanMessageClient) DeleteOne(_m *LoanMessage) *LoanMessageDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LoanMessageClient) DeleteOneID(id int64) *LoanMessageDeleteOne {
+	builder := c.Delete().Where(loanmessage.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LoanMessageDeleteOne{builder}
+}
+
+// Query returns a query builder for LoanMessage.
+func (c *LoanMessageClient) Query() *LoanMessageQuery {
+	return &LoanMessageQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLoanMessage},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LoanMessage entity by its id.
+func (c *LoanMessageClient) Get(ctx context.Context, id int64) (*LoanMessage, error) {
+	return c.Query().Where(loanmessage.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LoanMessageClient) GetX(ctx context.Context, id int64) *LoanMessage {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LoanMessageClient) Hooks() []Hook {
+	return c.hooks.LoanMessage
+}
+
+// Interceptors returns the client interceptors.
+func (c *LoanMessageClient) Interceptors() []Interceptor {
+	return c.inters.LoanMessage
+}
+
+func (c *LoanMessageClient) mutate(ctx context.Context, m *LoanMessageMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LoanMessageCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LoanMessageUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LoanMessageUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LoanMessageDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LoanMessage mutation op: %q", m.Op())
 	}
 }
 
@@ -477,10 +763,10 @@ func (c *TenderClient) mutate(ctx context.Context, m *TenderMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Project, Tender []ent.Hook
+		BankNonce, LoanMessage, Project, Tender []ent.Hook
 	}
 	inters struct {
-		Project, Tender []ent.Interceptor
+		BankNonce, LoanMessage, Project, Tender []ent.Interceptor
 	}
 )
 

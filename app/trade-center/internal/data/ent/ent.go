@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/banknonce"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/loanmessage"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
 )
@@ -74,8 +76,10 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			project.Table: project.ValidColumn,
-			tender.Table:  tender.ValidColumn,
+			banknonce.Table:   banknonce.ValidColumn,
+			loanmessage.Table: loanmessage.ValidColumn,
+			project.Table:     project.ValidColumn,
+			tender.Table:      tender.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -11,6 +11,8 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/banknonce"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/loanmessage"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/predicate"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
@@ -26,35 +28,954 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeProject = "Project"
-	TypeTender  = "Tender"
+	TypeBankNonce   = "BankNonce"
+	TypeLoanMessage = "LoanMessage"
+	TypeProject     = "Project"
+	TypeTender      = "Tender"
 )
+
+// BankNonceMutation represents an operation that mutates the BankNonce nodes in the graph.
+type BankNonceMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	expires_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*BankNonce, error)
+	predicates    []predicate.BankNonce
+}
+
+var _ ent.Mutation = (*BankNonceMutation)(nil)
+
+// banknonceOption allows management of the mutation configuration using functional options.
+type banknonceOption func(*BankNonceMutation)
+
+// newBankNonceMutation creates new mutation for the BankNonce entity.
+func newBankNonceMutation(c config, op Op, opts ...banknonceOption) *BankNonceMutation {
+	m := &BankNonceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBankNonce,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBankNonceID sets the ID field of the mutation.
+func withBankNonceID(id string) banknonceOption {
+	return func(m *BankNonceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BankNonce
+		)
+		m.oldValue = func(ctx context.Context) (*BankNonce, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BankNonce.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBankNonce sets the old BankNonce of the mutation.
+func withBankNonce(node *BankNonce) banknonceOption {
+	return func(m *BankNonceMutation) {
+		m.oldValue = func(context.Context) (*BankNonce, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BankNonceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BankNonceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of BankNonce entities.
+func (m *BankNonceMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BankNonceMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BankNonceMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BankNonce.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *BankNonceMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *BankNonceMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the BankNonce entity.
+// If the BankNonce object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankNonceMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *BankNonceMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// Where appends a list predicates to the BankNonceMutation builder.
+func (m *BankNonceMutation) Where(ps ...predicate.BankNonce) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BankNonceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BankNonceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BankNonce, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BankNonceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BankNonceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BankNonce).
+func (m *BankNonceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BankNonceMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.expires_at != nil {
+		fields = append(fields, banknonce.FieldExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BankNonceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case banknonce.FieldExpiresAt:
+		return m.ExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BankNonceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case banknonce.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown BankNonce field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BankNonceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case banknonce.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BankNonce field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BankNonceMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BankNonceMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BankNonceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown BankNonce numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BankNonceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BankNonceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BankNonceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown BankNonce nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BankNonceMutation) ResetField(name string) error {
+	switch name {
+	case banknonce.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown BankNonce field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BankNonceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BankNonceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BankNonceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BankNonceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BankNonceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BankNonceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BankNonceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown BankNonce unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BankNonceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown BankNonce edge %s", name)
+}
+
+// LoanMessageMutation represents an operation that mutates the LoanMessage nodes in the graph.
+type LoanMessageMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	message_key   *string
+	project_id    *int64
+	addproject_id *int64
+	state         *string
+	created_at    *time.Time
+	updated_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*LoanMessage, error)
+	predicates    []predicate.LoanMessage
+}
+
+var _ ent.Mutation = (*LoanMessageMutation)(nil)
+
+// loanmessageOption allows management of the mutation configuration using functional options.
+type loanmessageOption func(*LoanMessageMutation)
+
+// newLoanMessageMutation creates new mutation for the LoanMessage entity.
+func newLoanMessageMutation(c config, op Op, opts ...loanmessageOption) *LoanMessageMutation {
+	m := &LoanMessageMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLoanMessage,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLoanMessageID sets the ID field of the mutation.
+func withLoanMessageID(id int64) loanmessageOption {
+	return func(m *LoanMessageMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LoanMessage
+		)
+		m.oldValue = func(ctx context.Context) (*LoanMessage, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LoanMessage.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLoanMessage sets the old LoanMessage of the mutation.
+func withLoanMessage(node *LoanMessage) loanmessageOption {
+	return func(m *LoanMessageMutation) {
+		m.oldValue = func(context.Context) (*LoanMessage, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LoanMessageMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LoanMessageMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of LoanMessage entities.
+func (m *LoanMessageMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LoanMessageMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LoanMessageMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LoanMessage.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetMessageKey sets the "message_key" field.
+func (m *LoanMessageMutation) SetMessageKey(s string) {
+	m.message_key = &s
+}
+
+// MessageKey returns the value of the "message_key" field in the mutation.
+func (m *LoanMessageMutation) MessageKey() (r string, exists bool) {
+	v := m.message_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessageKey returns the old "message_key" field's value of the LoanMessage entity.
+// If the LoanMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LoanMessageMutation) OldMessageKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessageKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessageKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessageKey: %w", err)
+	}
+	return oldValue.MessageKey, nil
+}
+
+// ResetMessageKey resets all changes to the "message_key" field.
+func (m *LoanMessageMutation) ResetMessageKey() {
+	m.message_key = nil
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *LoanMessageMutation) SetProjectID(i int64) {
+	m.project_id = &i
+	m.addproject_id = nil
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *LoanMessageMutation) ProjectID() (r int64, exists bool) {
+	v := m.project_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the LoanMessage entity.
+// If the LoanMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LoanMessageMutation) OldProjectID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// AddProjectID adds i to the "project_id" field.
+func (m *LoanMessageMutation) AddProjectID(i int64) {
+	if m.addproject_id != nil {
+		*m.addproject_id += i
+	} else {
+		m.addproject_id = &i
+	}
+}
+
+// AddedProjectID returns the value that was added to the "project_id" field in this mutation.
+func (m *LoanMessageMutation) AddedProjectID() (r int64, exists bool) {
+	v := m.addproject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *LoanMessageMutation) ResetProjectID() {
+	m.project_id = nil
+	m.addproject_id = nil
+}
+
+// SetState sets the "state" field.
+func (m *LoanMessageMutation) SetState(s string) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *LoanMessageMutation) State() (r string, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the LoanMessage entity.
+// If the LoanMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LoanMessageMutation) OldState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *LoanMessageMutation) ResetState() {
+	m.state = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *LoanMessageMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *LoanMessageMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the LoanMessage entity.
+// If the LoanMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LoanMessageMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *LoanMessageMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *LoanMessageMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *LoanMessageMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the LoanMessage entity.
+// If the LoanMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LoanMessageMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *LoanMessageMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the LoanMessageMutation builder.
+func (m *LoanMessageMutation) Where(ps ...predicate.LoanMessage) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LoanMessageMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LoanMessageMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LoanMessage, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LoanMessageMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LoanMessageMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LoanMessage).
+func (m *LoanMessageMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LoanMessageMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.message_key != nil {
+		fields = append(fields, loanmessage.FieldMessageKey)
+	}
+	if m.project_id != nil {
+		fields = append(fields, loanmessage.FieldProjectID)
+	}
+	if m.state != nil {
+		fields = append(fields, loanmessage.FieldState)
+	}
+	if m.created_at != nil {
+		fields = append(fields, loanmessage.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, loanmessage.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LoanMessageMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case loanmessage.FieldMessageKey:
+		return m.MessageKey()
+	case loanmessage.FieldProjectID:
+		return m.ProjectID()
+	case loanmessage.FieldState:
+		return m.State()
+	case loanmessage.FieldCreatedAt:
+		return m.CreatedAt()
+	case loanmessage.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LoanMessageMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case loanmessage.FieldMessageKey:
+		return m.OldMessageKey(ctx)
+	case loanmessage.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case loanmessage.FieldState:
+		return m.OldState(ctx)
+	case loanmessage.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case loanmessage.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown LoanMessage field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LoanMessageMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case loanmessage.FieldMessageKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessageKey(v)
+		return nil
+	case loanmessage.FieldProjectID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case loanmessage.FieldState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case loanmessage.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case loanmessage.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LoanMessage field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LoanMessageMutation) AddedFields() []string {
+	var fields []string
+	if m.addproject_id != nil {
+		fields = append(fields, loanmessage.FieldProjectID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LoanMessageMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case loanmessage.FieldProjectID:
+		return m.AddedProjectID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LoanMessageMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case loanmessage.FieldProjectID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProjectID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LoanMessage numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LoanMessageMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LoanMessageMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LoanMessageMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LoanMessage nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LoanMessageMutation) ResetField(name string) error {
+	switch name {
+	case loanmessage.FieldMessageKey:
+		m.ResetMessageKey()
+		return nil
+	case loanmessage.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case loanmessage.FieldState:
+		m.ResetState()
+		return nil
+	case loanmessage.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case loanmessage.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown LoanMessage field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LoanMessageMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LoanMessageMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LoanMessageMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LoanMessageMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LoanMessageMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LoanMessageMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LoanMessageMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LoanMessage unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LoanMessageMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LoanMessage edge %s", name)
+}
 
 // ProjectMutation represents an operation that mutates the Project nodes in the graph.
 type ProjectMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *int64
-	borrower_id     *int64
-	addborrower_id  *int64
-	name            *string
-	amount          *money.Amount
-	raised          *money.Amount
-	annual_rate     *money.Rate
-	investor_rate   *money.Rate
-	periods         *int
-	addperiods      *int
-	status          *string
-	bank_project_no *string
-	loan_request_no *string
-	loaned_at       *time.Time
-	created_at      *time.Time
-	updated_at      *time.Time
-	clearedFields   map[string]struct{}
-	done            bool
-	oldValue        func(context.Context) (*Project, error)
-	predicates      []predicate.Project
+	op               Op
+	typ              string
+	id               *int64
+	borrower_id      *int64
+	addborrower_id   *int64
+	borrower_user_no *string
+	name             *string
+	amount           *money.Amount
+	raised           *money.Amount
+	annual_rate      *money.Rate
+	investor_rate    *money.Rate
+	periods          *int
+	addperiods       *int
+	status           *string
+	bank_project_no  *string
+	loan_request_no  *string
+	loaned_at        *time.Time
+	created_at       *time.Time
+	updated_at       *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*Project, error)
+	predicates       []predicate.Project
 }
 
 var _ ent.Mutation = (*ProjectMutation)(nil)
@@ -215,6 +1136,55 @@ func (m *ProjectMutation) AddedBorrowerID() (r int64, exists bool) {
 func (m *ProjectMutation) ResetBorrowerID() {
 	m.borrower_id = nil
 	m.addborrower_id = nil
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (m *ProjectMutation) SetBorrowerUserNo(s string) {
+	m.borrower_user_no = &s
+}
+
+// BorrowerUserNo returns the value of the "borrower_user_no" field in the mutation.
+func (m *ProjectMutation) BorrowerUserNo() (r string, exists bool) {
+	v := m.borrower_user_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBorrowerUserNo returns the old "borrower_user_no" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldBorrowerUserNo(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBorrowerUserNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBorrowerUserNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBorrowerUserNo: %w", err)
+	}
+	return oldValue.BorrowerUserNo, nil
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (m *ProjectMutation) ClearBorrowerUserNo() {
+	m.borrower_user_no = nil
+	m.clearedFields[project.FieldBorrowerUserNo] = struct{}{}
+}
+
+// BorrowerUserNoCleared returns if the "borrower_user_no" field was cleared in this mutation.
+func (m *ProjectMutation) BorrowerUserNoCleared() bool {
+	_, ok := m.clearedFields[project.FieldBorrowerUserNo]
+	return ok
+}
+
+// ResetBorrowerUserNo resets all changes to the "borrower_user_no" field.
+func (m *ProjectMutation) ResetBorrowerUserNo() {
+	m.borrower_user_no = nil
+	delete(m.clearedFields, project.FieldBorrowerUserNo)
 }
 
 // SetName sets the "name" field.
@@ -742,9 +1712,12 @@ func (m *ProjectMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProjectMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.borrower_id != nil {
 		fields = append(fields, project.FieldBorrowerID)
+	}
+	if m.borrower_user_no != nil {
+		fields = append(fields, project.FieldBorrowerUserNo)
 	}
 	if m.name != nil {
 		fields = append(fields, project.FieldName)
@@ -792,6 +1765,8 @@ func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
 	switch name {
 	case project.FieldBorrowerID:
 		return m.BorrowerID()
+	case project.FieldBorrowerUserNo:
+		return m.BorrowerUserNo()
 	case project.FieldName:
 		return m.Name()
 	case project.FieldAmount:
@@ -827,6 +1802,8 @@ func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value,
 	switch name {
 	case project.FieldBorrowerID:
 		return m.OldBorrowerID(ctx)
+	case project.FieldBorrowerUserNo:
+		return m.OldBorrowerUserNo(ctx)
 	case project.FieldName:
 		return m.OldName(ctx)
 	case project.FieldAmount:
@@ -866,6 +1843,13 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetBorrowerID(v)
+		return nil
+	case project.FieldBorrowerUserNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBorrowerUserNo(v)
 		return nil
 	case project.FieldName:
 		v, ok := value.(string)
@@ -1008,6 +1992,9 @@ func (m *ProjectMutation) AddField(name string, value ent.Value) error {
 // mutation.
 func (m *ProjectMutation) ClearedFields() []string {
 	var fields []string
+	if m.FieldCleared(project.FieldBorrowerUserNo) {
+		fields = append(fields, project.FieldBorrowerUserNo)
+	}
 	if m.FieldCleared(project.FieldBankProjectNo) {
 		fields = append(fields, project.FieldBankProjectNo)
 	}
@@ -1031,6 +2018,9 @@ func (m *ProjectMutation) FieldCleared(name string) bool {
 // error if the field is not defined in the schema.
 func (m *ProjectMutation) ClearField(name string) error {
 	switch name {
+	case project.FieldBorrowerUserNo:
+		m.ClearBorrowerUserNo()
+		return nil
 	case project.FieldBankProjectNo:
 		m.ClearBankProjectNo()
 		return nil
@@ -1050,6 +2040,9 @@ func (m *ProjectMutation) ResetField(name string) error {
 	switch name {
 	case project.FieldBorrowerID:
 		m.ResetBorrowerID()
+		return nil
+	case project.FieldBorrowerUserNo:
+		m.ResetBorrowerUserNo()
 		return nil
 	case project.FieldName:
 		m.ResetName()
@@ -1149,9 +2142,11 @@ type TenderMutation struct {
 	addproject_id     *int64
 	investor_id       *int64
 	addinvestor_id    *int64
+	investor_user_no  *string
 	amount            *money.Amount
 	status            *string
 	freeze_request_no *string
+	failure_reason    *string
 	created_at        *time.Time
 	updated_at        *time.Time
 	clearedFields     map[string]struct{}
@@ -1376,6 +2371,55 @@ func (m *TenderMutation) ResetInvestorID() {
 	m.addinvestor_id = nil
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (m *TenderMutation) SetInvestorUserNo(s string) {
+	m.investor_user_no = &s
+}
+
+// InvestorUserNo returns the value of the "investor_user_no" field in the mutation.
+func (m *TenderMutation) InvestorUserNo() (r string, exists bool) {
+	v := m.investor_user_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvestorUserNo returns the old "investor_user_no" field's value of the Tender entity.
+// If the Tender object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenderMutation) OldInvestorUserNo(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvestorUserNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvestorUserNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvestorUserNo: %w", err)
+	}
+	return oldValue.InvestorUserNo, nil
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (m *TenderMutation) ClearInvestorUserNo() {
+	m.investor_user_no = nil
+	m.clearedFields[tender.FieldInvestorUserNo] = struct{}{}
+}
+
+// InvestorUserNoCleared returns if the "investor_user_no" field was cleared in this mutation.
+func (m *TenderMutation) InvestorUserNoCleared() bool {
+	_, ok := m.clearedFields[tender.FieldInvestorUserNo]
+	return ok
+}
+
+// ResetInvestorUserNo resets all changes to the "investor_user_no" field.
+func (m *TenderMutation) ResetInvestorUserNo() {
+	m.investor_user_no = nil
+	delete(m.clearedFields, tender.FieldInvestorUserNo)
+}
+
 // SetAmount sets the "amount" field.
 func (m *TenderMutation) SetAmount(value money.Amount) {
 	m.amount = &value
@@ -1484,6 +2528,55 @@ func (m *TenderMutation) ResetFreezeRequestNo() {
 	m.freeze_request_no = nil
 }
 
+// SetFailureReason sets the "failure_reason" field.
+func (m *TenderMutation) SetFailureReason(s string) {
+	m.failure_reason = &s
+}
+
+// FailureReason returns the value of the "failure_reason" field in the mutation.
+func (m *TenderMutation) FailureReason() (r string, exists bool) {
+	v := m.failure_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailureReason returns the old "failure_reason" field's value of the Tender entity.
+// If the Tender object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TenderMutation) OldFailureReason(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailureReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailureReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailureReason: %w", err)
+	}
+	return oldValue.FailureReason, nil
+}
+
+// ClearFailureReason clears the value of the "failure_reason" field.
+func (m *TenderMutation) ClearFailureReason() {
+	m.failure_reason = nil
+	m.clearedFields[tender.FieldFailureReason] = struct{}{}
+}
+
+// FailureReasonCleared returns if the "failure_reason" field was cleared in this mutation.
+func (m *TenderMutation) FailureReasonCleared() bool {
+	_, ok := m.clearedFields[tender.FieldFailureReason]
+	return ok
+}
+
+// ResetFailureReason resets all changes to the "failure_reason" field.
+func (m *TenderMutation) ResetFailureReason() {
+	m.failure_reason = nil
+	delete(m.clearedFields, tender.FieldFailureReason)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *TenderMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -1590,12 +2683,15 @@ func (m *TenderMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TenderMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 9)
 	if m.project_id != nil {
 		fields = append(fields, tender.FieldProjectID)
 	}
 	if m.investor_id != nil {
 		fields = append(fields, tender.FieldInvestorID)
+	}
+	if m.investor_user_no != nil {
+		fields = append(fields, tender.FieldInvestorUserNo)
 	}
 	if m.amount != nil {
 		fields = append(fields, tender.FieldAmount)
@@ -1605,6 +2701,9 @@ func (m *TenderMutation) Fields() []string {
 	}
 	if m.freeze_request_no != nil {
 		fields = append(fields, tender.FieldFreezeRequestNo)
+	}
+	if m.failure_reason != nil {
+		fields = append(fields, tender.FieldFailureReason)
 	}
 	if m.created_at != nil {
 		fields = append(fields, tender.FieldCreatedAt)
@@ -1624,12 +2723,16 @@ func (m *TenderMutation) Field(name string) (ent.Value, bool) {
 		return m.ProjectID()
 	case tender.FieldInvestorID:
 		return m.InvestorID()
+	case tender.FieldInvestorUserNo:
+		return m.InvestorUserNo()
 	case tender.FieldAmount:
 		return m.Amount()
 	case tender.FieldStatus:
 		return m.Status()
 	case tender.FieldFreezeRequestNo:
 		return m.FreezeRequestNo()
+	case tender.FieldFailureReason:
+		return m.FailureReason()
 	case tender.FieldCreatedAt:
 		return m.CreatedAt()
 	case tender.FieldUpdatedAt:
@@ -1647,12 +2750,16 @@ func (m *TenderMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldProjectID(ctx)
 	case tender.FieldInvestorID:
 		return m.OldInvestorID(ctx)
+	case tender.FieldInvestorUserNo:
+		return m.OldInvestorUserNo(ctx)
 	case tender.FieldAmount:
 		return m.OldAmount(ctx)
 	case tender.FieldStatus:
 		return m.OldStatus(ctx)
 	case tender.FieldFreezeRequestNo:
 		return m.OldFreezeRequestNo(ctx)
+	case tender.FieldFailureReason:
+		return m.OldFailureReason(ctx)
 	case tender.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case tender.FieldUpdatedAt:
@@ -1680,6 +2787,13 @@ func (m *TenderMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetInvestorID(v)
 		return nil
+	case tender.FieldInvestorUserNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvestorUserNo(v)
+		return nil
 	case tender.FieldAmount:
 		v, ok := value.(money.Amount)
 		if !ok {
@@ -1700,6 +2814,13 @@ func (m *TenderMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetFreezeRequestNo(v)
+		return nil
+	case tender.FieldFailureReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailureReason(v)
 		return nil
 	case tender.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -1771,7 +2892,14 @@ func (m *TenderMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *TenderMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(tender.FieldInvestorUserNo) {
+		fields = append(fields, tender.FieldInvestorUserNo)
+	}
+	if m.FieldCleared(tender.FieldFailureReason) {
+		fields = append(fields, tender.FieldFailureReason)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -1784,6 +2912,14 @@ func (m *TenderMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *TenderMutation) ClearField(name string) error {
+	switch name {
+	case tender.FieldInvestorUserNo:
+		m.ClearInvestorUserNo()
+		return nil
+	case tender.FieldFailureReason:
+		m.ClearFailureReason()
+		return nil
+	}
 	return fmt.Errorf("unknown Tender nullable field %s", name)
 }
 
@@ -1797,6 +2933,9 @@ func (m *TenderMutation) ResetField(name string) error {
 	case tender.FieldInvestorID:
 		m.ResetInvestorID()
 		return nil
+	case tender.FieldInvestorUserNo:
+		m.ResetInvestorUserNo()
+		return nil
 	case tender.FieldAmount:
 		m.ResetAmount()
 		return nil
@@ -1805,6 +2944,9 @@ func (m *TenderMutation) ResetField(name string) error {
 		return nil
 	case tender.FieldFreezeRequestNo:
 		m.ResetFreezeRequestNo()
+		return nil
+	case tender.FieldFailureReason:
+		m.ResetFailureReason()
 		return nil
 	case tender.FieldCreatedAt:
 		m.ResetCreatedAt()

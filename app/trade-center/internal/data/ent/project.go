@@ -20,6 +20,8 @@ type Project struct {
 	ID int64 `json:"id,omitempty"`
 	// BorrowerID holds the value of the "borrower_id" field.
 	BorrowerID int64 `json:"borrower_id,omitempty"`
+	// BorrowerUserNo holds the value of the "borrower_user_no" field.
+	BorrowerUserNo *string `json:"borrower_user_no,omitempty"`
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
 	// Amount holds the value of the "amount" field.
@@ -58,7 +60,7 @@ func (*Project) scanValues(columns []string) ([]any, error) {
 			values[i] = new(money.Rate)
 		case project.FieldID, project.FieldBorrowerID, project.FieldPeriods:
 			values[i] = new(sql.NullInt64)
-		case project.FieldName, project.FieldStatus, project.FieldBankProjectNo, project.FieldLoanRequestNo:
+		case project.FieldBorrowerUserNo, project.FieldName, project.FieldStatus, project.FieldBankProjectNo, project.FieldLoanRequestNo:
 			values[i] = new(sql.NullString)
 		case project.FieldLoanedAt, project.FieldCreatedAt, project.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -88,6 +90,13 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field borrower_id", values[i])
 			} else if value.Valid {
 				_m.BorrowerID = value.Int64
+			}
+		case project.FieldBorrowerUserNo:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field borrower_user_no", values[i])
+			} else if value.Valid {
+				_m.BorrowerUserNo = new(string)
+				*_m.BorrowerUserNo = value.String
 			}
 		case project.FieldName:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -202,6 +211,11 @@ func (_m *Project) String() string {
 	builder.WriteString(fmt.Sprintf("id=%v, ", _m.ID))
 	builder.WriteString("borrower_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.BorrowerID))
+	builder.WriteString(", ")
+	if v := _m.BorrowerUserNo; v != nil {
+		builder.WriteString("borrower_user_no=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("name=")
 	builder.WriteString(_m.Name)

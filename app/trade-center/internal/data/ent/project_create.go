@@ -29,6 +29,20 @@ func (_c *ProjectCreate) SetBorrowerID(v int64) *ProjectCreate {
 	return _c
 }
 
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (_c *ProjectCreate) SetBorrowerUserNo(v string) *ProjectCreate {
+	_c.mutation.SetBorrowerUserNo(v)
+	return _c
+}
+
+// SetNillableBorrowerUserNo sets the "borrower_user_no" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableBorrowerUserNo(v *string) *ProjectCreate {
+	if v != nil {
+		_c.SetBorrowerUserNo(*v)
+	}
+	return _c
+}
+
 // SetName sets the "name" field.
 func (_c *ProjectCreate) SetName(v string) *ProjectCreate {
 	_c.mutation.SetName(v)
@@ -209,6 +223,11 @@ func (_c *ProjectCreate) check() error {
 	if _, ok := _c.mutation.BorrowerID(); !ok {
 		return &ValidationError{Name: "borrower_id", err: errors.New(`ent: missing required field "Project.borrower_id"`)}
 	}
+	if v, ok := _c.mutation.BorrowerUserNo(); ok {
+		if err := project.BorrowerUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "borrower_user_no", err: fmt.Errorf(`ent: validator failed for field "Project.borrower_user_no": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Name(); !ok {
 		return &ValidationError{Name: "name", err: errors.New(`ent: missing required field "Project.name"`)}
 	}
@@ -292,6 +311,10 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.BorrowerID(); ok {
 		_spec.SetField(project.FieldBorrowerID, field.TypeInt64, value)
 		_node.BorrowerID = value
+	}
+	if value, ok := _c.mutation.BorrowerUserNo(); ok {
+		_spec.SetField(project.FieldBorrowerUserNo, field.TypeString, value)
+		_node.BorrowerUserNo = &value
 	}
 	if value, ok := _c.mutation.Name(); ok {
 		_spec.SetField(project.FieldName, field.TypeString, value)
@@ -408,6 +431,24 @@ func (u *ProjectUpsert) UpdateBorrowerID() *ProjectUpsert {
 // AddBorrowerID adds v to the "borrower_id" field.
 func (u *ProjectUpsert) AddBorrowerID(v int64) *ProjectUpsert {
 	u.Add(project.FieldBorrowerID, v)
+	return u
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (u *ProjectUpsert) SetBorrowerUserNo(v string) *ProjectUpsert {
+	u.Set(project.FieldBorrowerUserNo, v)
+	return u
+}
+
+// UpdateBorrowerUserNo sets the "borrower_user_no" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateBorrowerUserNo() *ProjectUpsert {
+	u.SetExcluded(project.FieldBorrowerUserNo)
+	return u
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (u *ProjectUpsert) ClearBorrowerUserNo() *ProjectUpsert {
+	u.SetNull(project.FieldBorrowerUserNo)
 	return u
 }
 
@@ -636,6 +677,27 @@ func (u *ProjectUpsertOne) AddBorrowerID(v int64) *ProjectUpsertOne {
 func (u *ProjectUpsertOne) UpdateBorrowerID() *ProjectUpsertOne {
 	return u.Update(func(s *ProjectUpsert) {
 		s.UpdateBorrowerID()
+	})
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (u *ProjectUpsertOne) SetBorrowerUserNo(v string) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetBorrowerUserNo(v)
+	})
+}
+
+// UpdateBorrowerUserNo sets the "borrower_user_no" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateBorrowerUserNo() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateBorrowerUserNo()
+	})
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (u *ProjectUpsertOne) ClearBorrowerUserNo() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearBorrowerUserNo()
 	})
 }
 
@@ -1056,6 +1118,27 @@ func (u *ProjectUpsertBulk) AddBorrowerID(v int64) *ProjectUpsertBulk {
 func (u *ProjectUpsertBulk) UpdateBorrowerID() *ProjectUpsertBulk {
 	return u.Update(func(s *ProjectUpsert) {
 		s.UpdateBorrowerID()
+	})
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (u *ProjectUpsertBulk) SetBorrowerUserNo(v string) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetBorrowerUserNo(v)
+	})
+}
+
+// UpdateBorrowerUserNo sets the "borrower_user_no" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateBorrowerUserNo() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateBorrowerUserNo()
+	})
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (u *ProjectUpsertBulk) ClearBorrowerUserNo() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearBorrowerUserNo()
 	})
 }
 

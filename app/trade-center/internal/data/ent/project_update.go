@@ -51,6 +51,26 @@ func (_u *ProjectUpdate) AddBorrowerID(v int64) *ProjectUpdate {
 	return _u
 }
 
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (_u *ProjectUpdate) SetBorrowerUserNo(v string) *ProjectUpdate {
+	_u.mutation.SetBorrowerUserNo(v)
+	return _u
+}
+
+// SetNillableBorrowerUserNo sets the "borrower_user_no" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableBorrowerUserNo(v *string) *ProjectUpdate {
+	if v != nil {
+		_u.SetBorrowerUserNo(*v)
+	}
+	return _u
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (_u *ProjectUpdate) ClearBorrowerUserNo() *ProjectUpdate {
+	_u.mutation.ClearBorrowerUserNo()
+	return _u
+}
+
 // SetName sets the "name" field.
 func (_u *ProjectUpdate) SetName(v string) *ProjectUpdate {
 	_u.mutation.SetName(v)
@@ -265,6 +285,11 @@ func (_u *ProjectUpdate) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ProjectUpdate) check() error {
+	if v, ok := _u.mutation.BorrowerUserNo(); ok {
+		if err := project.BorrowerUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "borrower_user_no", err: fmt.Errorf(`ent: validator failed for field "Project.borrower_user_no": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := project.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Project.name": %w`, err)}
@@ -311,6 +336,12 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedBorrowerID(); ok {
 		_spec.AddField(project.FieldBorrowerID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.BorrowerUserNo(); ok {
+		_spec.SetField(project.FieldBorrowerUserNo, field.TypeString, value)
+	}
+	if _u.mutation.BorrowerUserNoCleared() {
+		_spec.ClearField(project.FieldBorrowerUserNo, field.TypeString)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(project.FieldName, field.TypeString, value)
@@ -397,6 +428,26 @@ func (_u *ProjectUpdateOne) SetNillableBorrowerID(v *int64) *ProjectUpdateOne {
 // AddBorrowerID adds value to the "borrower_id" field.
 func (_u *ProjectUpdateOne) AddBorrowerID(v int64) *ProjectUpdateOne {
 	_u.mutation.AddBorrowerID(v)
+	return _u
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (_u *ProjectUpdateOne) SetBorrowerUserNo(v string) *ProjectUpdateOne {
+	_u.mutation.SetBorrowerUserNo(v)
+	return _u
+}
+
+// SetNillableBorrowerUserNo sets the "borrower_user_no" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableBorrowerUserNo(v *string) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetBorrowerUserNo(*v)
+	}
+	return _u
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (_u *ProjectUpdateOne) ClearBorrowerUserNo() *ProjectUpdateOne {
+	_u.mutation.ClearBorrowerUserNo()
 	return _u
 }
 
@@ -627,6 +678,11 @@ func (_u *ProjectUpdateOne) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ProjectUpdateOne) check() error {
+	if v, ok := _u.mutation.BorrowerUserNo(); ok {
+		if err := project.BorrowerUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "borrower_user_no", err: fmt.Errorf(`ent: validator failed for field "Project.borrower_user_no": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Name(); ok {
 		if err := project.NameValidator(v); err != nil {
 			return &ValidationError{Name: "name", err: fmt.Errorf(`ent: validator failed for field "Project.name": %w`, err)}
@@ -690,6 +746,12 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 	}
 	if value, ok := _u.mutation.AddedBorrowerID(); ok {
 		_spec.AddField(project.FieldBorrowerID, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.BorrowerUserNo(); ok {
+		_spec.SetField(project.FieldBorrowerUserNo, field.TypeString, value)
+	}
+	if _u.mutation.BorrowerUserNoCleared() {
+		_spec.ClearField(project.FieldBorrowerUserNo, field.TypeString)
 	}
 	if value, ok := _u.mutation.Name(); ok {
 		_spec.SetField(project.FieldName, field.TypeString, value)

@@ -5,6 +5,8 @@ package ent
 import (
 	"time"
 
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/banknonce"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/loanmessage"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/schema"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
@@ -15,54 +17,106 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	banknonceFields := schema.BankNonce{}.Fields()
+	_ = banknonceFields
+	// banknonceDescID is the schema descriptor for id field.
+	banknonceDescID := banknonceFields[0].Descriptor()
+	// banknonce.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	banknonce.IDValidator = func() func(string) error {
+		validators := banknonceDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	loanmessageFields := schema.LoanMessage{}.Fields()
+	_ = loanmessageFields
+	// loanmessageDescMessageKey is the schema descriptor for message_key field.
+	loanmessageDescMessageKey := loanmessageFields[1].Descriptor()
+	// loanmessage.MessageKeyValidator is a validator for the "message_key" field. It is called by the builders before save.
+	loanmessage.MessageKeyValidator = loanmessageDescMessageKey.Validators[0].(func(string) error)
+	// loanmessageDescState is the schema descriptor for state field.
+	loanmessageDescState := loanmessageFields[3].Descriptor()
+	// loanmessage.StateValidator is a validator for the "state" field. It is called by the builders before save.
+	loanmessage.StateValidator = loanmessageDescState.Validators[0].(func(string) error)
+	// loanmessageDescCreatedAt is the schema descriptor for created_at field.
+	loanmessageDescCreatedAt := loanmessageFields[4].Descriptor()
+	// loanmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
+	loanmessage.DefaultCreatedAt = loanmessageDescCreatedAt.Default.(func() time.Time)
+	// loanmessageDescUpdatedAt is the schema descriptor for updated_at field.
+	loanmessageDescUpdatedAt := loanmessageFields[5].Descriptor()
+	// loanmessage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	loanmessage.DefaultUpdatedAt = loanmessageDescUpdatedAt.Default.(func() time.Time)
+	// loanmessage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	loanmessage.UpdateDefaultUpdatedAt = loanmessageDescUpdatedAt.UpdateDefault.(func() time.Time)
 	projectFields := schema.Project{}.Fields()
 	_ = projectFields
+	// projectDescBorrowerUserNo is the schema descriptor for borrower_user_no field.
+	projectDescBorrowerUserNo := projectFields[2].Descriptor()
+	// project.BorrowerUserNoValidator is a validator for the "borrower_user_no" field. It is called by the builders before save.
+	project.BorrowerUserNoValidator = projectDescBorrowerUserNo.Validators[0].(func(string) error)
 	// projectDescName is the schema descriptor for name field.
-	projectDescName := projectFields[2].Descriptor()
+	projectDescName := projectFields[3].Descriptor()
 	// project.NameValidator is a validator for the "name" field. It is called by the builders before save.
 	project.NameValidator = projectDescName.Validators[0].(func(string) error)
 	// projectDescRaised is the schema descriptor for raised field.
-	projectDescRaised := projectFields[4].Descriptor()
+	projectDescRaised := projectFields[5].Descriptor()
 	// project.DefaultRaised holds the default value on creation for the raised field.
 	project.DefaultRaised = projectDescRaised.Default.(money.Amount)
 	// projectDescStatus is the schema descriptor for status field.
-	projectDescStatus := projectFields[8].Descriptor()
+	projectDescStatus := projectFields[9].Descriptor()
 	// project.StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	project.StatusValidator = projectDescStatus.Validators[0].(func(string) error)
 	// projectDescBankProjectNo is the schema descriptor for bank_project_no field.
-	projectDescBankProjectNo := projectFields[9].Descriptor()
+	projectDescBankProjectNo := projectFields[10].Descriptor()
 	// project.BankProjectNoValidator is a validator for the "bank_project_no" field. It is called by the builders before save.
 	project.BankProjectNoValidator = projectDescBankProjectNo.Validators[0].(func(string) error)
 	// projectDescLoanRequestNo is the schema descriptor for loan_request_no field.
-	projectDescLoanRequestNo := projectFields[10].Descriptor()
+	projectDescLoanRequestNo := projectFields[11].Descriptor()
 	// project.LoanRequestNoValidator is a validator for the "loan_request_no" field. It is called by the builders before save.
 	project.LoanRequestNoValidator = projectDescLoanRequestNo.Validators[0].(func(string) error)
 	// projectDescCreatedAt is the schema descriptor for created_at field.
-	projectDescCreatedAt := projectFields[12].Descriptor()
+	projectDescCreatedAt := projectFields[13].Descriptor()
 	// project.DefaultCreatedAt holds the default value on creation for the created_at field.
 	project.DefaultCreatedAt = projectDescCreatedAt.Default.(func() time.Time)
 	// projectDescUpdatedAt is the schema descriptor for updated_at field.
-	projectDescUpdatedAt := projectFields[13].Descriptor()
+	projectDescUpdatedAt := projectFields[14].Descriptor()
 	// project.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	project.DefaultUpdatedAt = projectDescUpdatedAt.Default.(func() time.Time)
 	// project.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	project.UpdateDefaultUpdatedAt = projectDescUpdatedAt.UpdateDefault.(func() time.Time)
 	tenderFields := schema.Tender{}.Fields()
 	_ = tenderFields
+	// tenderDescInvestorUserNo is the schema descriptor for investor_user_no field.
+	tenderDescInvestorUserNo := tenderFields[3].Descriptor()
+	// tender.InvestorUserNoValidator is a validator for the "investor_user_no" field. It is called by the builders before save.
+	tender.InvestorUserNoValidator = tenderDescInvestorUserNo.Validators[0].(func(string) error)
 	// tenderDescStatus is the schema descriptor for status field.
-	tenderDescStatus := tenderFields[4].Descriptor()
+	tenderDescStatus := tenderFields[5].Descriptor()
 	// tender.StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	tender.StatusValidator = tenderDescStatus.Validators[0].(func(string) error)
 	// tenderDescFreezeRequestNo is the schema descriptor for freeze_request_no field.
-	tenderDescFreezeRequestNo := tenderFields[5].Descriptor()
+	tenderDescFreezeRequestNo := tenderFields[6].Descriptor()
 	// tender.FreezeRequestNoValidator is a validator for the "freeze_request_no" field. It is called by the builders before save.
 	tender.FreezeRequestNoValidator = tenderDescFreezeRequestNo.Validators[0].(func(string) error)
+	// tenderDescFailureReason is the schema descriptor for failure_reason field.
+	tenderDescFailureReason := tenderFields[7].Descriptor()
+	// tender.FailureReasonValidator is a validator for the "failure_reason" field. It is called by the builders before save.
+	tender.FailureReasonValidator = tenderDescFailureReason.Validators[0].(func(string) error)
 	// tenderDescCreatedAt is the schema descriptor for created_at field.
-	tenderDescCreatedAt := tenderFields[6].Descriptor()
+	tenderDescCreatedAt := tenderFields[8].Descriptor()
 	// tender.DefaultCreatedAt holds the default value on creation for the created_at field.
 	tender.DefaultCreatedAt = tenderDescCreatedAt.Default.(func() time.Time)
 	// tenderDescUpdatedAt is the schema descriptor for updated_at field.
-	tenderDescUpdatedAt := tenderFields[7].Descriptor()
+	tenderDescUpdatedAt := tenderFields[9].Descriptor()
 	// tender.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	tender.DefaultUpdatedAt = tenderDescUpdatedAt.Default.(func() time.Time)
 	// tender.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.

@@ -22,12 +22,16 @@ type Tender struct {
 	ProjectID int64 `json:"project_id,omitempty"`
 	// InvestorID holds the value of the "investor_id" field.
 	InvestorID int64 `json:"investor_id,omitempty"`
+	// InvestorUserNo holds the value of the "investor_user_no" field.
+	InvestorUserNo *string `json:"investor_user_no,omitempty"`
 	// Amount holds the value of the "amount" field.
 	Amount money.Amount `json:"amount,omitempty"`
 	// Status holds the value of the "status" field.
 	Status string `json:"status,omitempty"`
 	// FreezeRequestNo holds the value of the "freeze_request_no" field.
 	FreezeRequestNo string `json:"freeze_request_no,omitempty"`
+	// FailureReason holds the value of the "failure_reason" field.
+	FailureReason *string `json:"failure_reason,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -44,7 +48,7 @@ func (*Tender) scanValues(columns []string) ([]any, error) {
 			values[i] = new(money.Amount)
 		case tender.FieldID, tender.FieldProjectID, tender.FieldInvestorID:
 			values[i] = new(sql.NullInt64)
-		case tender.FieldStatus, tender.FieldFreezeRequestNo:
+		case tender.FieldInvestorUserNo, tender.FieldStatus, tender.FieldFreezeRequestNo, tender.FieldFailureReason:
 			values[i] = new(sql.NullString)
 		case tender.FieldCreatedAt, tender.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -81,6 +85,13 @@ func (_m *Tender) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.InvestorID = value.Int64
 			}
+		case tender.FieldInvestorUserNo:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field investor_user_no", values[i])
+			} else if value.Valid {
+				_m.InvestorUserNo = new(string)
+				*_m.InvestorUserNo = value.String
+			}
 		case tender.FieldAmount:
 			if value, ok := values[i].(*money.Amount); !ok {
 				return fmt.Errorf("unexpected type %T for field amount", values[i])
@@ -98,6 +109,13 @@ func (_m *Tender) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field freeze_request_no", values[i])
 			} else if value.Valid {
 				_m.FreezeRequestNo = value.String
+			}
+		case tender.FieldFailureReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field failure_reason", values[i])
+			} else if value.Valid {
+				_m.FailureReason = new(string)
+				*_m.FailureReason = value.String
 			}
 		case tender.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -153,6 +171,11 @@ func (_m *Tender) String() string {
 	builder.WriteString("investor_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.InvestorID))
 	builder.WriteString(", ")
+	if v := _m.InvestorUserNo; v != nil {
+		builder.WriteString("investor_user_no=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
 	builder.WriteString("amount=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Amount))
 	builder.WriteString(", ")
@@ -161,6 +184,11 @@ func (_m *Tender) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("freeze_request_no=")
 	builder.WriteString(_m.FreezeRequestNo)
+	builder.WriteString(", ")
+	if v := _m.FailureReason; v != nil {
+		builder.WriteString("failure_reason=")
+		builder.WriteString(*v)
+	}
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

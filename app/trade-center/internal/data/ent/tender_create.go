@@ -35,6 +35,20 @@ func (_c *TenderCreate) SetInvestorID(v int64) *TenderCreate {
 	return _c
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (_c *TenderCreate) SetInvestorUserNo(v string) *TenderCreate {
+	_c.mutation.SetInvestorUserNo(v)
+	return _c
+}
+
+// SetNillableInvestorUserNo sets the "investor_user_no" field if the given value is not nil.
+func (_c *TenderCreate) SetNillableInvestorUserNo(v *string) *TenderCreate {
+	if v != nil {
+		_c.SetInvestorUserNo(*v)
+	}
+	return _c
+}
+
 // SetAmount sets the "amount" field.
 func (_c *TenderCreate) SetAmount(v money.Amount) *TenderCreate {
 	_c.mutation.SetAmount(v)
@@ -50,6 +64,20 @@ func (_c *TenderCreate) SetStatus(v string) *TenderCreate {
 // SetFreezeRequestNo sets the "freeze_request_no" field.
 func (_c *TenderCreate) SetFreezeRequestNo(v string) *TenderCreate {
 	_c.mutation.SetFreezeRequestNo(v)
+	return _c
+}
+
+// SetFailureReason sets the "failure_reason" field.
+func (_c *TenderCreate) SetFailureReason(v string) *TenderCreate {
+	_c.mutation.SetFailureReason(v)
+	return _c
+}
+
+// SetNillableFailureReason sets the "failure_reason" field if the given value is not nil.
+func (_c *TenderCreate) SetNillableFailureReason(v *string) *TenderCreate {
+	if v != nil {
+		_c.SetFailureReason(*v)
+	}
 	return _c
 }
 
@@ -140,6 +168,11 @@ func (_c *TenderCreate) check() error {
 	if _, ok := _c.mutation.InvestorID(); !ok {
 		return &ValidationError{Name: "investor_id", err: errors.New(`ent: missing required field "Tender.investor_id"`)}
 	}
+	if v, ok := _c.mutation.InvestorUserNo(); ok {
+		if err := tender.InvestorUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "investor_user_no", err: fmt.Errorf(`ent: validator failed for field "Tender.investor_user_no": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Amount(); !ok {
 		return &ValidationError{Name: "amount", err: errors.New(`ent: missing required field "Tender.amount"`)}
 	}
@@ -157,6 +190,11 @@ func (_c *TenderCreate) check() error {
 	if v, ok := _c.mutation.FreezeRequestNo(); ok {
 		if err := tender.FreezeRequestNoValidator(v); err != nil {
 			return &ValidationError{Name: "freeze_request_no", err: fmt.Errorf(`ent: validator failed for field "Tender.freeze_request_no": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.FailureReason(); ok {
+		if err := tender.FailureReasonValidator(v); err != nil {
+			return &ValidationError{Name: "failure_reason", err: fmt.Errorf(`ent: validator failed for field "Tender.failure_reason": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
@@ -206,6 +244,10 @@ func (_c *TenderCreate) createSpec() (*Tender, *sqlgraph.CreateSpec) {
 		_spec.SetField(tender.FieldInvestorID, field.TypeInt64, value)
 		_node.InvestorID = value
 	}
+	if value, ok := _c.mutation.InvestorUserNo(); ok {
+		_spec.SetField(tender.FieldInvestorUserNo, field.TypeString, value)
+		_node.InvestorUserNo = &value
+	}
 	if value, ok := _c.mutation.Amount(); ok {
 		_spec.SetField(tender.FieldAmount, field.TypeOther, value)
 		_node.Amount = value
@@ -217,6 +259,10 @@ func (_c *TenderCreate) createSpec() (*Tender, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.FreezeRequestNo(); ok {
 		_spec.SetField(tender.FieldFreezeRequestNo, field.TypeString, value)
 		_node.FreezeRequestNo = value
+	}
+	if value, ok := _c.mutation.FailureReason(); ok {
+		_spec.SetField(tender.FieldFailureReason, field.TypeString, value)
+		_node.FailureReason = &value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(tender.FieldCreatedAt, field.TypeTime, value)
@@ -314,6 +360,24 @@ func (u *TenderUpsert) AddInvestorID(v int64) *TenderUpsert {
 	return u
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (u *TenderUpsert) SetInvestorUserNo(v string) *TenderUpsert {
+	u.Set(tender.FieldInvestorUserNo, v)
+	return u
+}
+
+// UpdateInvestorUserNo sets the "investor_user_no" field to the value that was provided on create.
+func (u *TenderUpsert) UpdateInvestorUserNo() *TenderUpsert {
+	u.SetExcluded(tender.FieldInvestorUserNo)
+	return u
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (u *TenderUpsert) ClearInvestorUserNo() *TenderUpsert {
+	u.SetNull(tender.FieldInvestorUserNo)
+	return u
+}
+
 // SetAmount sets the "amount" field.
 func (u *TenderUpsert) SetAmount(v money.Amount) *TenderUpsert {
 	u.Set(tender.FieldAmount, v)
@@ -347,6 +411,24 @@ func (u *TenderUpsert) SetFreezeRequestNo(v string) *TenderUpsert {
 // UpdateFreezeRequestNo sets the "freeze_request_no" field to the value that was provided on create.
 func (u *TenderUpsert) UpdateFreezeRequestNo() *TenderUpsert {
 	u.SetExcluded(tender.FieldFreezeRequestNo)
+	return u
+}
+
+// SetFailureReason sets the "failure_reason" field.
+func (u *TenderUpsert) SetFailureReason(v string) *TenderUpsert {
+	u.Set(tender.FieldFailureReason, v)
+	return u
+}
+
+// UpdateFailureReason sets the "failure_reason" field to the value that was provided on create.
+func (u *TenderUpsert) UpdateFailureReason() *TenderUpsert {
+	u.SetExcluded(tender.FieldFailureReason)
+	return u
+}
+
+// ClearFailureReason clears the value of the "failure_reason" field.
+func (u *TenderUpsert) ClearFailureReason() *TenderUpsert {
+	u.SetNull(tender.FieldFailureReason)
 	return u
 }
 
@@ -455,6 +537,27 @@ func (u *TenderUpsertOne) UpdateInvestorID() *TenderUpsertOne {
 	})
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (u *TenderUpsertOne) SetInvestorUserNo(v string) *TenderUpsertOne {
+	return u.Update(func(s *TenderUpsert) {
+		s.SetInvestorUserNo(v)
+	})
+}
+
+// UpdateInvestorUserNo sets the "investor_user_no" field to the value that was provided on create.
+func (u *TenderUpsertOne) UpdateInvestorUserNo() *TenderUpsertOne {
+	return u.Update(func(s *TenderUpsert) {
+		s.UpdateInvestorUserNo()
+	})
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (u *TenderUpsertOne) ClearInvestorUserNo() *TenderUpsertOne {
+	return u.Update(func(s *TenderUpsert) {
+		s.ClearInvestorUserNo()
+	})
+}
+
 // SetAmount sets the "amount" field.
 func (u *TenderUpsertOne) SetAmount(v money.Amount) *TenderUpsertOne {
 	return u.Update(func(s *TenderUpsert) {
@@ -494,6 +597,27 @@ func (u *TenderUpsertOne) SetFreezeRequestNo(v string) *TenderUpsertOne {
 func (u *TenderUpsertOne) UpdateFreezeRequestNo() *TenderUpsertOne {
 	return u.Update(func(s *TenderUpsert) {
 		s.UpdateFreezeRequestNo()
+	})
+}
+
+// SetFailureReason sets the "failure_reason" field.
+func (u *TenderUpsertOne) SetFailureReason(v string) *TenderUpsertOne {
+	return u.Update(func(s *TenderUpsert) {
+		s.SetFailureReason(v)
+	})
+}
+
+// UpdateFailureReason sets the "failure_reason" field to the value that was provided on create.
+func (u *TenderUpsertOne) UpdateFailureReason() *TenderUpsertOne {
+	return u.Update(func(s *TenderUpsert) {
+		s.UpdateFailureReason()
+	})
+}
+
+// ClearFailureReason clears the value of the "failure_reason" field.
+func (u *TenderUpsertOne) ClearFailureReason() *TenderUpsertOne {
+	return u.Update(func(s *TenderUpsert) {
+		s.ClearFailureReason()
 	})
 }
 
@@ -770,6 +894,27 @@ func (u *TenderUpsertBulk) UpdateInvestorID() *TenderUpsertBulk {
 	})
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (u *TenderUpsertBulk) SetInvestorUserNo(v string) *TenderUpsertBulk {
+	return u.Update(func(s *TenderUpsert) {
+		s.SetInvestorUserNo(v)
+	})
+}
+
+// UpdateInvestorUserNo sets the "investor_user_no" field to the value that was provided on create.
+func (u *TenderUpsertBulk) UpdateInvestorUserNo() *TenderUpsertBulk {
+	return u.Update(func(s *TenderUpsert) {
+		s.UpdateInvestorUserNo()
+	})
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (u *TenderUpsertBulk) ClearInvestorUserNo() *TenderUpsertBulk {
+	return u.Update(func(s *TenderUpsert) {
+		s.ClearInvestorUserNo()
+	})
+}
+
 // SetAmount sets the "amount" field.
 func (u *TenderUpsertBulk) SetAmount(v money.Amount) *TenderUpsertBulk {
 	return u.Update(func(s *TenderUpsert) {
@@ -809,6 +954,27 @@ func (u *TenderUpsertBulk) SetFreezeRequestNo(v string) *TenderUpsertBulk {
 func (u *TenderUpsertBulk) UpdateFreezeRequestNo() *TenderUpsertBulk {
 	return u.Update(func(s *TenderUpsert) {
 		s.UpdateFreezeRequestNo()
+	})
+}
+
+// SetFailureReason sets the "failure_reason" field.
+func (u *TenderUpsertBulk) SetFailureReason(v string) *TenderUpsertBulk {
+	return u.Update(func(s *TenderUpsert) {
+		s.SetFailureReason(v)
+	})
+}
+
+// UpdateFailureReason sets the "failure_reason" field to the value that was provided on create.
+func (u *TenderUpsertBulk) UpdateFailureReason() *TenderUpsertBulk {
+	return u.Update(func(s *TenderUpsert) {
+		s.UpdateFailureReason()
+	})
+}
+
+// ClearFailureReason clears the value of the "failure_reason" field.
+func (u *TenderUpsertBulk) ClearFailureReason() *TenderUpsertBulk {
+	return u.Update(func(s *TenderUpsert) {
+		s.ClearFailureReason()
 	})
 }
 

@@ -72,6 +72,26 @@ func (_u *TenderUpdate) AddInvestorID(v int64) *TenderUpdate {
 	return _u
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (_u *TenderUpdate) SetInvestorUserNo(v string) *TenderUpdate {
+	_u.mutation.SetInvestorUserNo(v)
+	return _u
+}
+
+// SetNillableInvestorUserNo sets the "investor_user_no" field if the given value is not nil.
+func (_u *TenderUpdate) SetNillableInvestorUserNo(v *string) *TenderUpdate {
+	if v != nil {
+		_u.SetInvestorUserNo(*v)
+	}
+	return _u
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (_u *TenderUpdate) ClearInvestorUserNo() *TenderUpdate {
+	_u.mutation.ClearInvestorUserNo()
+	return _u
+}
+
 // SetAmount sets the "amount" field.
 func (_u *TenderUpdate) SetAmount(v money.Amount) *TenderUpdate {
 	_u.mutation.SetAmount(v)
@@ -111,6 +131,26 @@ func (_u *TenderUpdate) SetNillableFreezeRequestNo(v *string) *TenderUpdate {
 	if v != nil {
 		_u.SetFreezeRequestNo(*v)
 	}
+	return _u
+}
+
+// SetFailureReason sets the "failure_reason" field.
+func (_u *TenderUpdate) SetFailureReason(v string) *TenderUpdate {
+	_u.mutation.SetFailureReason(v)
+	return _u
+}
+
+// SetNillableFailureReason sets the "failure_reason" field if the given value is not nil.
+func (_u *TenderUpdate) SetNillableFailureReason(v *string) *TenderUpdate {
+	if v != nil {
+		_u.SetFailureReason(*v)
+	}
+	return _u
+}
+
+// ClearFailureReason clears the value of the "failure_reason" field.
+func (_u *TenderUpdate) ClearFailureReason() *TenderUpdate {
+	_u.mutation.ClearFailureReason()
 	return _u
 }
 
@@ -163,6 +203,11 @@ func (_u *TenderUpdate) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *TenderUpdate) check() error {
+	if v, ok := _u.mutation.InvestorUserNo(); ok {
+		if err := tender.InvestorUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "investor_user_no", err: fmt.Errorf(`ent: validator failed for field "Tender.investor_user_no": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := tender.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Tender.status": %w`, err)}
@@ -171,6 +216,11 @@ func (_u *TenderUpdate) check() error {
 	if v, ok := _u.mutation.FreezeRequestNo(); ok {
 		if err := tender.FreezeRequestNoValidator(v); err != nil {
 			return &ValidationError{Name: "freeze_request_no", err: fmt.Errorf(`ent: validator failed for field "Tender.freeze_request_no": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.FailureReason(); ok {
+		if err := tender.FailureReasonValidator(v); err != nil {
+			return &ValidationError{Name: "failure_reason", err: fmt.Errorf(`ent: validator failed for field "Tender.failure_reason": %w`, err)}
 		}
 	}
 	return nil
@@ -206,6 +256,12 @@ func (_u *TenderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedInvestorID(); ok {
 		_spec.AddField(tender.FieldInvestorID, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.InvestorUserNo(); ok {
+		_spec.SetField(tender.FieldInvestorUserNo, field.TypeString, value)
+	}
+	if _u.mutation.InvestorUserNoCleared() {
+		_spec.ClearField(tender.FieldInvestorUserNo, field.TypeString)
+	}
 	if value, ok := _u.mutation.Amount(); ok {
 		_spec.SetField(tender.FieldAmount, field.TypeOther, value)
 	}
@@ -214,6 +270,12 @@ func (_u *TenderUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.FreezeRequestNo(); ok {
 		_spec.SetField(tender.FieldFreezeRequestNo, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.FailureReason(); ok {
+		_spec.SetField(tender.FieldFailureReason, field.TypeString, value)
+	}
+	if _u.mutation.FailureReasonCleared() {
+		_spec.ClearField(tender.FieldFailureReason, field.TypeString)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(tender.FieldUpdatedAt, field.TypeTime, value)
@@ -282,6 +344,26 @@ func (_u *TenderUpdateOne) AddInvestorID(v int64) *TenderUpdateOne {
 	return _u
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (_u *TenderUpdateOne) SetInvestorUserNo(v string) *TenderUpdateOne {
+	_u.mutation.SetInvestorUserNo(v)
+	return _u
+}
+
+// SetNillableInvestorUserNo sets the "investor_user_no" field if the given value is not nil.
+func (_u *TenderUpdateOne) SetNillableInvestorUserNo(v *string) *TenderUpdateOne {
+	if v != nil {
+		_u.SetInvestorUserNo(*v)
+	}
+	return _u
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (_u *TenderUpdateOne) ClearInvestorUserNo() *TenderUpdateOne {
+	_u.mutation.ClearInvestorUserNo()
+	return _u
+}
+
 // SetAmount sets the "amount" field.
 func (_u *TenderUpdateOne) SetAmount(v money.Amount) *TenderUpdateOne {
 	_u.mutation.SetAmount(v)
@@ -321,6 +403,26 @@ func (_u *TenderUpdateOne) SetNillableFreezeRequestNo(v *string) *TenderUpdateOn
 	if v != nil {
 		_u.SetFreezeRequestNo(*v)
 	}
+	return _u
+}
+
+// SetFailureReason sets the "failure_reason" field.
+func (_u *TenderUpdateOne) SetFailureReason(v string) *TenderUpdateOne {
+	_u.mutation.SetFailureReason(v)
+	return _u
+}
+
+// SetNillableFailureReason sets the "failure_reason" field if the given value is not nil.
+func (_u *TenderUpdateOne) SetNillableFailureReason(v *string) *TenderUpdateOne {
+	if v != nil {
+		_u.SetFailureReason(*v)
+	}
+	return _u
+}
+
+// ClearFailureReason clears the value of the "failure_reason" field.
+func (_u *TenderUpdateOne) ClearFailureReason() *TenderUpdateOne {
+	_u.mutation.ClearFailureReason()
 	return _u
 }
 
@@ -386,6 +488,11 @@ func (_u *TenderUpdateOne) defaults() {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *TenderUpdateOne) check() error {
+	if v, ok := _u.mutation.InvestorUserNo(); ok {
+		if err := tender.InvestorUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "investor_user_no", err: fmt.Errorf(`ent: validator failed for field "Tender.investor_user_no": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := tender.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Tender.status": %w`, err)}
@@ -394,6 +501,11 @@ func (_u *TenderUpdateOne) check() error {
 	if v, ok := _u.mutation.FreezeRequestNo(); ok {
 		if err := tender.FreezeRequestNoValidator(v); err != nil {
 			return &ValidationError{Name: "freeze_request_no", err: fmt.Errorf(`ent: validator failed for field "Tender.freeze_request_no": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.FailureReason(); ok {
+		if err := tender.FailureReasonValidator(v); err != nil {
+			return &ValidationError{Name: "failure_reason", err: fmt.Errorf(`ent: validator failed for field "Tender.failure_reason": %w`, err)}
 		}
 	}
 	return nil
@@ -446,6 +558,12 @@ func (_u *TenderUpdateOne) sqlSave(ctx context.Context) (_node *Tender, err erro
 	if value, ok := _u.mutation.AddedInvestorID(); ok {
 		_spec.AddField(tender.FieldInvestorID, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.InvestorUserNo(); ok {
+		_spec.SetField(tender.FieldInvestorUserNo, field.TypeString, value)
+	}
+	if _u.mutation.InvestorUserNoCleared() {
+		_spec.ClearField(tender.FieldInvestorUserNo, field.TypeString)
+	}
 	if value, ok := _u.mutation.Amount(); ok {
 		_spec.SetField(tender.FieldAmount, field.TypeOther, value)
 	}
@@ -454,6 +572,12 @@ func (_u *TenderUpdateOne) sqlSave(ctx context.Context) (_node *Tender, err erro
 	}
 	if value, ok := _u.mutation.FreezeRequestNo(); ok {
 		_spec.SetField(tender.FieldFreezeRequestNo, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.FailureReason(); ok {
+		_spec.SetField(tender.FieldFailureReason, field.TypeString, value)
+	}
+	if _u.mutation.FailureReasonCleared() {
+		_spec.ClearField(tender.FieldFailureReason, field.TypeString)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(tender.FieldUpdatedAt, field.TypeTime, value)

@@ -14,6 +14,10 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// BankNonce is the client for interacting with the BankNonce builders.
+	BankNonce *BankNonceClient
+	// LoanMessage is the client for interacting with the LoanMessage builders.
+	LoanMessage *LoanMessageClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
 	// Tender is the client for interacting with the Tender builders.
@@ -149,6 +153,8 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.BankNonce = NewBankNonceClient(tx.config)
+	tx.LoanMessage = NewLoanMessageClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
 	tx.Tender = NewTenderClient(tx.config)
 }
@@ -160,7 +166,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Project.QueryXXX(), the query will be executed
+// applies a query, for example: BankNonce.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -9,6 +9,30 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
 )
 
+// The BankNonceFunc type is an adapter to allow the use of ordinary
+// function as BankNonce mutator.
+type BankNonceFunc func(context.Context, *ent.BankNonceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BankNonceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BankNonceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BankNonceMutation", m)
+}
+
+// The LoanMessageFunc type is an adapter to allow the use of ordinary
+// function as LoanMessage mutator.
+type LoanMessageFunc func(context.Context, *ent.LoanMessageMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LoanMessageFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LoanMessageMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LoanMessageMutation", m)
+}
+
 // The ProjectFunc type is an adapter to allow the use of ordinary
 // function as Project mutator.
 type ProjectFunc func(context.Context, *ent.ProjectMutation) (ent.Value, error)

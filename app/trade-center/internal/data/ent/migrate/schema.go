@@ -9,10 +9,56 @@ import (
 )
 
 var (
+	// BankNonceColumns holds the columns for the "bank_nonce" table.
+	BankNonceColumns = []*schema.Column{
+		{Name: "nonce", Type: field.TypeString, Size: 128},
+		{Name: "expires_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// BankNonceTable holds the schema information for the "bank_nonce" table.
+	BankNonceTable = &schema.Table{
+		Name:       "bank_nonce",
+		Columns:    BankNonceColumns,
+		PrimaryKey: []*schema.Column{BankNonceColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idx_bank_nonce_expires",
+				Unique:  false,
+				Columns: []*schema.Column{BankNonceColumns[1]},
+			},
+		},
+	}
+	// LoanMessageColumns holds the columns for the "loan_message" table.
+	LoanMessageColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "message_key", Type: field.TypeString, Size: 64},
+		{Name: "project_id", Type: field.TypeInt64},
+		{Name: "state", Type: field.TypeString, Size: 16},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// LoanMessageTable holds the schema information for the "loan_message" table.
+	LoanMessageTable = &schema.Table{
+		Name:       "loan_message",
+		Columns:    LoanMessageColumns,
+		PrimaryKey: []*schema.Column{LoanMessageColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "uk_loan_message_key",
+				Unique:  true,
+				Columns: []*schema.Column{LoanMessageColumns[1]},
+			},
+			{
+				Name:    "idx_loan_message_project",
+				Unique:  false,
+				Columns: []*schema.Column{LoanMessageColumns[2]},
+			},
+		},
+	}
 	// ProjectColumns holds the columns for the "project" table.
 	ProjectColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "borrower_id", Type: field.TypeInt64},
+		{Name: "borrower_user_no", Type: field.TypeString, Nullable: true, Size: 32},
 		{Name: "name", Type: field.TypeString, Size: 64},
 		{Name: "amount", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
 		{Name: "raised", Type: field.TypeOther, Default: "0.00", SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
@@ -35,12 +81,12 @@ var (
 			{
 				Name:    "uk_project_loan_request_no",
 				Unique:  true,
-				Columns: []*schema.Column{ProjectColumns[10]},
+				Columns: []*schema.Column{ProjectColumns[11]},
 			},
 			{
 				Name:    "idx_project_status",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectColumns[8]},
+				Columns: []*schema.Column{ProjectColumns[9]},
 			},
 		},
 	}
@@ -49,9 +95,11 @@ var (
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "project_id", Type: field.TypeInt64},
 		{Name: "investor_id", Type: field.TypeInt64},
+		{Name: "investor_user_no", Type: field.TypeString, Nullable: true, Size: 32},
 		{Name: "amount", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
 		{Name: "status", Type: field.TypeString, Size: 16},
 		{Name: "freeze_request_no", Type: field.TypeString, Size: 64},
+		{Name: "failure_reason", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 	}
@@ -64,23 +112,36 @@ var (
 			{
 				Name:    "uk_tender_freeze_request_no",
 				Unique:  true,
-				Columns: []*schema.Column{TenderColumns[5]},
+				Columns: []*schema.Column{TenderColumns[6]},
 			},
 			{
 				Name:    "idx_tender_project",
 				Unique:  false,
 				Columns: []*schema.Column{TenderColumns[1]},
 			},
+			{
+				Name:    "idx_tender_status_created",
+				Unique:  false,
+				Columns: []*schema.Column{TenderColumns[5], TenderColumns[8]},
+			},
 		},
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		BankNonceTable,
+		LoanMessageTable,
 		ProjectTable,
 		TenderTable,
 	}
 )
 
 func init() {
+	BankNonceTable.Annotation = &entsql.Annotation{
+		Table: "bank_nonce",
+	}
+	LoanMessageTable.Annotation = &entsql.Annotation{
+		Table: "loan_message",
+	}
 	ProjectTable.Annotation = &entsql.Annotation{
 		Table: "project",
 	}

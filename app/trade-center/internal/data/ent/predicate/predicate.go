@@ -6,6 +6,12 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// BankNonce is the predicate function for banknonce builders.
+type BankNonce func(*sql.Selector)
+
+// LoanMessage is the predicate function for loanmessage builders.
+type LoanMessage func(*sql.Selector)
+
 // Project is the predicate function for project builders.
 type Project func(*sql.Selector)
 

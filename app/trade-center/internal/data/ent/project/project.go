@@ -16,6 +16,8 @@ const (
 	FieldID = "id"
 	// FieldBorrowerID holds the string denoting the borrower_id field in the database.
 	FieldBorrowerID = "borrower_id"
+	// FieldBorrowerUserNo holds the string denoting the borrower_user_no field in the database.
+	FieldBorrowerUserNo = "borrower_user_no"
 	// FieldName holds the string denoting the name field in the database.
 	FieldName = "name"
 	// FieldAmount holds the string denoting the amount field in the database.
@@ -48,6 +50,7 @@ const (
 var Columns = []string{
 	FieldID,
 	FieldBorrowerID,
+	FieldBorrowerUserNo,
 	FieldName,
 	FieldAmount,
 	FieldRaised,
@@ -73,6 +76,8 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// BorrowerUserNoValidator is a validator for the "borrower_user_no" field. It is called by the builders before save.
+	BorrowerUserNoValidator func(string) error
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
 	// DefaultRaised holds the default value on creation for the "raised" field.
@@ -102,6 +107,11 @@ func ByID(opts ...sql.OrderTermOption) OrderOption {
 // ByBorrowerID orders the results by the borrower_id field.
 func ByBorrowerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBorrowerID, opts...).ToFunc()
+}
+
+// ByBorrowerUserNo orders the results by the borrower_user_no field.
+func ByBorrowerUserNo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBorrowerUserNo, opts...).ToFunc()
 }
 
 // ByName orders the results by the name field.

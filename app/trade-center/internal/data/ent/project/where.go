@@ -60,6 +60,11 @@ func BorrowerID(v int64) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldBorrowerID, v))
 }
 
+// BorrowerUserNo applies equality check predicate on the "borrower_user_no" field. It's identical to BorrowerUserNoEQ.
+func BorrowerUserNo(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldBorrowerUserNo, v))
+}
+
 // Name applies equality check predicate on the "name" field. It's identical to NameEQ.
 func Name(v string) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldName, v))
@@ -158,6 +163,81 @@ func BorrowerIDLT(v int64) predicate.Project {
 // BorrowerIDLTE applies the LTE predicate on the "borrower_id" field.
 func BorrowerIDLTE(v int64) predicate.Project {
 	return predicate.Project(sql.FieldLTE(FieldBorrowerID, v))
+}
+
+// BorrowerUserNoEQ applies the EQ predicate on the "borrower_user_no" field.
+func BorrowerUserNoEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoNEQ applies the NEQ predicate on the "borrower_user_no" field.
+func BorrowerUserNoNEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoIn applies the In predicate on the "borrower_user_no" field.
+func BorrowerUserNoIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldBorrowerUserNo, vs...))
+}
+
+// BorrowerUserNoNotIn applies the NotIn predicate on the "borrower_user_no" field.
+func BorrowerUserNoNotIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldBorrowerUserNo, vs...))
+}
+
+// BorrowerUserNoGT applies the GT predicate on the "borrower_user_no" field.
+func BorrowerUserNoGT(v string) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoGTE applies the GTE predicate on the "borrower_user_no" field.
+func BorrowerUserNoGTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoLT applies the LT predicate on the "borrower_user_no" field.
+func BorrowerUserNoLT(v string) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoLTE applies the LTE predicate on the "borrower_user_no" field.
+func BorrowerUserNoLTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoContains applies the Contains predicate on the "borrower_user_no" field.
+func BorrowerUserNoContains(v string) predicate.Project {
+	return predicate.Project(sql.FieldContains(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoHasPrefix applies the HasPrefix predicate on the "borrower_user_no" field.
+func BorrowerUserNoHasPrefix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasPrefix(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoHasSuffix applies the HasSuffix predicate on the "borrower_user_no" field.
+func BorrowerUserNoHasSuffix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasSuffix(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoIsNil applies the IsNil predicate on the "borrower_user_no" field.
+func BorrowerUserNoIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldBorrowerUserNo))
+}
+
+// BorrowerUserNoNotNil applies the NotNil predicate on the "borrower_user_no" field.
+func BorrowerUserNoNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldBorrowerUserNo))
+}
+
+// BorrowerUserNoEqualFold applies the EqualFold predicate on the "borrower_user_no" field.
+func BorrowerUserNoEqualFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldEqualFold(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoContainsFold applies the ContainsFold predicate on the "borrower_user_no" field.
+func BorrowerUserNoContainsFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldContainsFold(FieldBorrowerUserNo, v))
 }
 
 // NameEQ applies the EQ predicate on the "name" field.

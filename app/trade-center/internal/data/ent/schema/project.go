@@ -28,6 +28,8 @@ func (Project) Fields() []ent.Field {
 	return append([]ent.Field{
 		field.Int64("id"),
 		field.Int64("borrower_id"),
+		// The borrower's custody user number, from user-center at publication.
+		field.String("borrower_user_no").MaxLen(32).Optional().Nillable(),
 		field.String("name").MaxLen(64),
 		amount("amount"),
 		field.Other("raised", money.Amount{}).SchemaType(amountType).

@@ -17,12 +17,16 @@ const (
 	FieldProjectID = "project_id"
 	// FieldInvestorID holds the string denoting the investor_id field in the database.
 	FieldInvestorID = "investor_id"
+	// FieldInvestorUserNo holds the string denoting the investor_user_no field in the database.
+	FieldInvestorUserNo = "investor_user_no"
 	// FieldAmount holds the string denoting the amount field in the database.
 	FieldAmount = "amount"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldFreezeRequestNo holds the string denoting the freeze_request_no field in the database.
 	FieldFreezeRequestNo = "freeze_request_no"
+	// FieldFailureReason holds the string denoting the failure_reason field in the database.
+	FieldFailureReason = "failure_reason"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -36,9 +40,11 @@ var Columns = []string{
 	FieldID,
 	FieldProjectID,
 	FieldInvestorID,
+	FieldInvestorUserNo,
 	FieldAmount,
 	FieldStatus,
 	FieldFreezeRequestNo,
+	FieldFailureReason,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -54,10 +60,14 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// InvestorUserNoValidator is a validator for the "investor_user_no" field. It is called by the builders before save.
+	InvestorUserNoValidator func(string) error
 	// StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	StatusValidator func(string) error
 	// FreezeRequestNoValidator is a validator for the "freeze_request_no" field. It is called by the builders before save.
 	FreezeRequestNoValidator func(string) error
+	// FailureReasonValidator is a validator for the "failure_reason" field. It is called by the builders before save.
+	FailureReasonValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -84,6 +94,11 @@ func ByInvestorID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldInvestorID, opts...).ToFunc()
 }
 
+// ByInvestorUserNo orders the results by the investor_user_no field.
+func ByInvestorUserNo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInvestorUserNo, opts...).ToFunc()
+}
+
 // ByAmount orders the results by the amount field.
 func ByAmount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAmount, opts...).ToFunc()
@@ -97,6 +112,11 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByFreezeRequestNo orders the results by the freeze_request_no field.
 func ByFreezeRequestNo(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldFreezeRequestNo, opts...).ToFunc()
+}
+
+// ByFailureReason orders the results by the failure_reason field.
+func ByFailureReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFailureReason, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

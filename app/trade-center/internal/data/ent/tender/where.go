@@ -65,6 +65,11 @@ func InvestorID(v int64) predicate.Tender {
 	return predicate.Tender(sql.FieldEQ(FieldInvestorID, v))
 }
 
+// InvestorUserNo applies equality check predicate on the "investor_user_no" field. It's identical to InvestorUserNoEQ.
+func InvestorUserNo(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldEQ(FieldInvestorUserNo, v))
+}
+
 // Amount applies equality check predicate on the "amount" field. It's identical to AmountEQ.
 func Amount(v money.Amount) predicate.Tender {
 	return predicate.Tender(sql.FieldEQ(FieldAmount, v))
@@ -78,6 +83,11 @@ func Status(v string) predicate.Tender {
 // FreezeRequestNo applies equality check predicate on the "freeze_request_no" field. It's identical to FreezeRequestNoEQ.
 func FreezeRequestNo(v string) predicate.Tender {
 	return predicate.Tender(sql.FieldEQ(FieldFreezeRequestNo, v))
+}
+
+// FailureReason applies equality check predicate on the "failure_reason" field. It's identical to FailureReasonEQ.
+func FailureReason(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldEQ(FieldFailureReason, v))
 }
 
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
@@ -168,6 +178,81 @@ func InvestorIDLT(v int64) predicate.Tender {
 // InvestorIDLTE applies the LTE predicate on the "investor_id" field.
 func InvestorIDLTE(v int64) predicate.Tender {
 	return predicate.Tender(sql.FieldLTE(FieldInvestorID, v))
+}
+
+// InvestorUserNoEQ applies the EQ predicate on the "investor_user_no" field.
+func InvestorUserNoEQ(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldEQ(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoNEQ applies the NEQ predicate on the "investor_user_no" field.
+func InvestorUserNoNEQ(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldNEQ(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoIn applies the In predicate on the "investor_user_no" field.
+func InvestorUserNoIn(vs ...string) predicate.Tender {
+	return predicate.Tender(sql.FieldIn(FieldInvestorUserNo, vs...))
+}
+
+// InvestorUserNoNotIn applies the NotIn predicate on the "investor_user_no" field.
+func InvestorUserNoNotIn(vs ...string) predicate.Tender {
+	return predicate.Tender(sql.FieldNotIn(FieldInvestorUserNo, vs...))
+}
+
+// InvestorUserNoGT applies the GT predicate on the "investor_user_no" field.
+func InvestorUserNoGT(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldGT(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoGTE applies the GTE predicate on the "investor_user_no" field.
+func InvestorUserNoGTE(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldGTE(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoLT applies the LT predicate on the "investor_user_no" field.
+func InvestorUserNoLT(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldLT(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoLTE applies the LTE predicate on the "investor_user_no" field.
+func InvestorUserNoLTE(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldLTE(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoContains applies the Contains predicate on the "investor_user_no" field.
+func InvestorUserNoContains(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldContains(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoHasPrefix applies the HasPrefix predicate on the "investor_user_no" field.
+func InvestorUserNoHasPrefix(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldHasPrefix(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoHasSuffix applies the HasSuffix predicate on the "investor_user_no" field.
+func InvestorUserNoHasSuffix(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldHasSuffix(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoIsNil applies the IsNil predicate on the "investor_user_no" field.
+func InvestorUserNoIsNil() predicate.Tender {
+	return predicate.Tender(sql.FieldIsNull(FieldInvestorUserNo))
+}
+
+// InvestorUserNoNotNil applies the NotNil predicate on the "investor_user_no" field.
+func InvestorUserNoNotNil() predicate.Tender {
+	return predicate.Tender(sql.FieldNotNull(FieldInvestorUserNo))
+}
+
+// InvestorUserNoEqualFold applies the EqualFold predicate on the "investor_user_no" field.
+func InvestorUserNoEqualFold(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldEqualFold(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoContainsFold applies the ContainsFold predicate on the "investor_user_no" field.
+func InvestorUserNoContainsFold(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldContainsFold(FieldInvestorUserNo, v))
 }
 
 // AmountEQ applies the EQ predicate on the "amount" field.
@@ -338,6 +423,81 @@ func FreezeRequestNoEqualFold(v string) predicate.Tender {
 // FreezeRequestNoContainsFold applies the ContainsFold predicate on the "freeze_request_no" field.
 func FreezeRequestNoContainsFold(v string) predicate.Tender {
 	return predicate.Tender(sql.FieldContainsFold(FieldFreezeRequestNo, v))
+}
+
+// FailureReasonEQ applies the EQ predicate on the "failure_reason" field.
+func FailureReasonEQ(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldEQ(FieldFailureReason, v))
+}
+
+// FailureReasonNEQ applies the NEQ predicate on the "failure_reason" field.
+func FailureReasonNEQ(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldNEQ(FieldFailureReason, v))
+}
+
+// FailureReasonIn applies the In predicate on the "failure_reason" field.
+func FailureReasonIn(vs ...string) predicate.Tender {
+	return predicate.Tender(sql.FieldIn(FieldFailureReason, vs...))
+}
+
+// FailureReasonNotIn applies the NotIn predicate on the "failure_reason" field.
+func FailureReasonNotIn(vs ...string) predicate.Tender {
+	return predicate.Tender(sql.FieldNotIn(FieldFailureReason, vs...))
+}
+
+// FailureReasonGT applies the GT predicate on the "failure_reason" field.
+func FailureReasonGT(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldGT(FieldFailureReason, v))
+}
+
+// FailureReasonGTE applies the GTE predicate on the "failure_reason" field.
+func FailureReasonGTE(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldGTE(FieldFailureReason, v))
+}
+
+// FailureReasonLT applies the LT predicate on the "failure_reason" field.
+func FailureReasonLT(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldLT(FieldFailureReason, v))
+}
+
+// FailureReasonLTE applies the LTE predicate on the "failure_reason" field.
+func FailureReasonLTE(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldLTE(FieldFailureReason, v))
+}
+
+// FailureReasonContains applies the Contains predicate on the "failure_reason" field.
+func FailureReasonContains(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldContains(FieldFailureReason, v))
+}
+
+// FailureReasonHasPrefix applies the HasPrefix predicate on the "failure_reason" field.
+func FailureReasonHasPrefix(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldHasPrefix(FieldFailureReason, v))
+}
+
+// FailureReasonHasSuffix applies the HasSuffix predicate on the "failure_reason" field.
+func FailureReasonHasSuffix(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldHasSuffix(FieldFailureReason, v))
+}
+
+// FailureReasonIsNil applies the IsNil predicate on the "failure_reason" field.
+func FailureReasonIsNil() predicate.Tender {
+	return predicate.Tender(sql.FieldIsNull(FieldFailureReason))
+}
+
+// FailureReasonNotNil applies the NotNil predicate on the "failure_reason" field.
+func FailureReasonNotNil() predicate.Tender {
+	return predicate.Tender(sql.FieldNotNull(FieldFailureReason))
+}
+
+// FailureReasonEqualFold applies the EqualFold predicate on the "failure_reason" field.
+func FailureReasonEqualFold(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldEqualFold(FieldFailureReason, v))
+}
+
+// FailureReasonContainsFold applies the ContainsFold predicate on the "failure_reason" field.
+func FailureReasonContainsFold(v string) predicate.Tender {
+	return predicate.Tender(sql.FieldContainsFold(FieldFailureReason, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

@@ -1,0 +1,417 @@
+package biz
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+)
+
+// A tender and its freeze at the bank
+//
+// The bank is an external system: trade-center cannot freeze money and update its own
+// rows in one transaction, so a tender goes through a reservation:
+//
+//  1. Reserve (one local transaction): lock the project row (SELECT … FOR UPDATE), check
+//     it is COLLECTING and that the tender fits what remains, insert the tender PENDING
+//     with a fresh freeze request number and add its amount to raised; the tender that
+//     makes raised equal amount moves the project to FULL. Commit. Because every
+//     reservation holds the project's row lock while it checks and raises, raised can
+//     never pass amount however many tenders race (and the table's CHECK constraint
+//     refuses it anyway). The lock is held only for this short transaction, never across
+//     a call to the bank.
+//  2. Freeze at the bank by the tender's request number.
+//  3. The bank's answer settles the tender:
+//     - frozen → the tender becomes FROZEN;
+//     - a definitive refusal (insufficient balance, any other 4xx: the bank changed
+//     nothing) → in one transaction the tender becomes FAILED and its amount leaves
+//     raised again (a FULL project goes back to COLLECTING), so a bank failure never
+//     leaves a FROZEN tender nor a reservation behind;
+//     - no answer, or one we cannot trust → the tender stays PENDING and the caller hears
+//     TENDER_PENDING. The settler (SettlePendingTenders) later sends the same freeze
+//     again: the bank is idempotent by request number, so a retry never freezes twice,
+//     and its answer settles the tender as above.
+//
+// Reserving before freezing means the bank is only asked to freeze money for a share the
+// project really has; freezing first would freeze money for tenders that then do not fit
+// (and the platform has no unfreeze call). A FULL project whose last tenders are still
+// PENDING cannot be loaned until they are settled (ErrTendersUnsettled).
+
+// TenderStatus of one investment.
+type TenderStatus string
+
+// Tender statuses (see above).
+const (
+	TenderPending TenderStatus = "PENDING"
+	TenderFrozen  TenderStatus = "FROZEN"
+	TenderFailed  TenderStatus = "FAILED"
+	TenderLoaned  TenderStatus = "LOANED"
+)
+
+// Failure reasons recorded on FAILED tenders.
+const (
+	FailureInsufficientBalance = "INSUFFICIENT_BALANCE"
+)
+
+var (
+	// ErrProjectNotCollecting: the project does not take tenders now.
+	ErrProjectNotCollecting = errors.New("project is not collecting tenders")
+	// ErrExceedsRemaining: the tender is larger than what the project still needs.
+	ErrExceedsRemaining = errors.New("tender exceeds what the project still needs")
+	// ErrBelowMinimum: the tender is below the minimum and does not fill the project.
+	ErrBelowMinimum = errors.New("tender is below the minimum")
+	// ErrTenderPending: the bank's answer to the freeze is unknown yet; the tender stays
+	// PENDING and is settled with the bank shortly.
+	ErrTenderPending = errors.New("the bank has not confirmed the freeze yet")
+	// ErrTenderNotFound: no tender has the request number.
+	ErrTenderNotFound = errors.New("tender not found")
+	// ErrIdempotencyKeyReused: the key was used for a different tender.
+	ErrIdempotencyKeyReused = errors.New("idempotency key was used for a different tender")
+	// ErrDuplicateRequestNo: a tender with this freeze request number exists already.
+	ErrDuplicateRequestNo = errors.New("a tender with this freeze request number exists")
+)
+
+// Tender is one investor's investment in a project, backed by money frozen at the bank.
+type Tender struct {
+	ID             int64
+	ProjectID      int64
+	InvestorID     int64
+	InvestorUserNo string
+	Amount         money.Amount
+	Status         TenderStatus
+	// FreezeRequestNo is the bank request number of the freeze (FZ…).
+	FreezeRequestNo string
+	FailureReason   string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// TenderRepo reads and writes tenders.
+type TenderRepo interface {
+	// CreateTender inserts t; ErrDuplicateRequestNo when its request number is taken.
+	CreateTender(ctx context.Context, t *Tender) (*Tender, error)
+	// TenderByRequestNo returns ErrTenderNotFound when absent.
+	TenderByRequestNo(ctx context.Context, requestNo string) (*Tender, error)
+	// LockTender reads the tender FOR UPDATE (inside Transaction.InTx only).
+	LockTender(ctx context.Context, id int64) (*Tender, error)
+	// UpdateTender writes the tender's status and failure reason.
+	UpdateTender(ctx context.Context, t *Tender) error
+	// Tenders returns the project's tenders in the given status, by id.
+	Tenders(ctx context.Context, projectID int64, status TenderStatus) ([]Tender, error)
+	// CountTenders counts the project's tenders in the given status.
+	CountTenders(ctx context.Context, projectID int64, status TenderStatus) (int, error)
+	// PendingTenders returns up to limit PENDING tenders created before before, oldest first.
+	PendingTenders(ctx context.Context, before time.Time, limit int) ([]Tender, error)
+	// LoanTenders moves the project's FROZEN tenders to LOANED and says how many moved.
+	LoanTenders(ctx context.Context, projectID int64) (int, error)
+}
+
+// TenderUsecase invests in projects.
+type TenderUsecase struct {
+	projects ProjectRepo
+	tenders  TenderRepo
+	tx       Transaction
+	custody  CustodyDirectory
+	bank     Bank
+	rules    LendingRules
+	log      *log.Helper
+	now      func() time.Time
+}
+
+// NewTenderUsecase returns the tender use cases.
+func NewTenderUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, custody CustodyDirectory,
+	bank Bank, rules LendingRules, logger log.Logger) *TenderUsecase {
+	return &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
+		rules: rules, log: log.NewHelper(logger), now: time.Now}
+}
+
+// NewTender is what an investor asks for.
+type NewTender struct {
+	ProjectID int64
+	Amount    money.Amount
+	// IdempotencyKey, when set, makes a retried request answer the first one's tender.
+	IdempotencyKey string
+}
+
+var idempotencyKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
+
+// checkFits says whether amount may be tendered for p now.
+func (uc *TenderUsecase) checkFits(p *Project, amount money.Amount) error {
+	if p.Status != ProjectCollecting {
+		return fmt.Errorf("%w: project %d is %s", ErrProjectNotCollecting, p.ID, p.Status)
+	}
+	remaining := p.Remaining()
+	if amount.Cmp(remaining) > 0 {
+		return fmt.Errorf("%w: project %d needs %s more, the tender is %s", ErrExceedsRemaining, p.ID, remaining, amount)
+	}
+	// The last tender may be smaller than the minimum, or no project could ever be
+	// filled once less than the minimum remains.
+	if amount.Cmp(uc.rules.MinimumTender) < 0 && !amount.Equal(remaining) {
+		return fmt.Errorf("%w: %s is below the minimum tender %s (unless it takes exactly the remaining %s)",
+			ErrBelowMinimum, amount, uc.rules.MinimumTender, remaining)
+	}
+	return nil
+}
+
+// Tender invests amount in a project for an investor with an OPEN custody account and
+// answers the FROZEN tender (see the top of this file for the steps). Errors:
+// ErrForbidden, ErrProjectNotFound, ErrProjectNotCollecting, ErrExceedsRemaining,
+// ErrBelowMinimum, ErrCustodyNotOpen, ErrInsufficientBalance, ErrBankRefused,
+// ErrTenderPending, ErrBankUnavailable, ErrUserCenterUnavailable, ErrIdempotencyKeyReused.
+// Every refusal before the reservation changes nothing, here or at the bank.
+func (uc *TenderUsecase) Tender(ctx context.Context, caller Caller, n NewTender) (*Tender, error) {
+	if caller.Role != RoleInvestor {
+		return nil, fmt.Errorf("%w: only an investor tenders", ErrForbidden)
+	}
+	if !n.Amount.IsPositive() {
+		return nil, invalid("amount", "must be positive")
+	}
+	requestNo := newFreezeRequestNo()
+	if n.IdempotencyKey != "" {
+		if !idempotencyKeyPattern.MatchString(n.IdempotencyKey) {
+			return nil, invalid("idempotencyKey", "must be 8 to 64 letters, digits, '-' or '_'")
+		}
+		requestNo = keyedFreezeRequestNo(caller.UserID, n.IdempotencyKey)
+		t, err := uc.tenders.TenderByRequestNo(ctx, requestNo)
+		if err == nil {
+			return uc.replay(ctx, caller, n, t)
+		}
+		if !errors.Is(err, ErrTenderNotFound) {
+			return nil, err
+		}
+	}
+
+	// Cheap checks first, so a doomed tender bothers neither user-center nor the bank;
+	// the reservation checks again under the project's lock.
+	p, err := uc.projects.Project(ctx, n.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	if err := uc.checkFits(p, n.Amount); err != nil {
+		return nil, err
+	}
+	custody, err := uc.custody.CallerCustody(ctx, caller)
+	if err != nil {
+		return nil, err
+	}
+	if custody.Status != CustodyOpen || custody.UserNo == "" {
+		return nil, fmt.Errorf("%w: custody account is %s", ErrCustodyNotOpen, custody.Status)
+	}
+	// The bank checks the balance again when it freezes; asking first spares the
+	// project a reservation that cannot succeed.
+	account, err := uc.bank.Account(ctx, custody.UserNo)
+	if err != nil {
+		return nil, err
+	}
+	if account.Available().Cmp(n.Amount) < 0 {
+		return nil, fmt.Errorf("%w: %s available, tender %s", ErrInsufficientBalance, account.Available(), n.Amount)
+	}
+
+	var t *Tender
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		p, err = uc.projects.LockProject(ctx, n.ProjectID)
+		if err != nil {
+			return err
+		}
+		if err := uc.checkFits(p, n.Amount); err != nil {
+			return err
+		}
+		t, err = uc.tenders.CreateTender(ctx, &Tender{
+			ProjectID: p.ID, InvestorID: caller.UserID, InvestorUserNo: custody.UserNo,
+			Amount: n.Amount, Status: TenderPending, FreezeRequestNo: requestNo,
+		})
+		if err != nil {
+			return err
+		}
+		p.Raised = p.Raised.Add(n.Amount)
+		if p.Raised.Equal(p.Amount) {
+			p.Status = ProjectFull
+		}
+		return uc.projects.UpdateProject(ctx, p)
+	})
+	if errors.Is(err, ErrDuplicateRequestNo) && n.IdempotencyKey != "" {
+		// The same key raced us and reserved first; answer its tender.
+		t, err := uc.tenders.TenderByRequestNo(ctx, requestNo)
+		if err != nil {
+			return nil, err
+		}
+		return uc.replay(ctx, caller, n, t)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return uc.freeze(ctx, t, p.BankProjectNo)
+}
+
+// replay answers a request whose idempotency key already made tender t.
+func (uc *TenderUsecase) replay(ctx context.Context, caller Caller, n NewTender, t *Tender) (*Tender, error) {
+	if t.InvestorID != caller.UserID || t.ProjectID != n.ProjectID || !t.Amount.Equal(n.Amount) {
+		return nil, fmt.Errorf("%w: tender %d is %s in project %d", ErrIdempotencyKeyReused, t.ID, t.Amount, t.ProjectID)
+	}
+	switch t.Status {
+	case TenderPending:
+		p, err := uc.projects.Project(ctx, t.ProjectID)
+		if err != nil {
+			return nil, err
+		}
+		return uc.freeze(ctx, t, p.BankProjectNo)
+	case TenderFailed:
+		return nil, failureError(t)
+	}
+	return t, nil
+}
+
+func failureError(t *Tender) error {
+	if t.FailureReason == FailureInsufficientBalance {
+		return fmt.Errorf("%w: tender %d", ErrInsufficientBalance, t.ID)
+	}
+	return fmt.Errorf("%w: tender %d: %s", ErrBankRefused, t.ID, t.FailureReason)
+}
+
+// freezeAttempts is how often one request sends a freeze whose outcome stays unknown
+// before it leaves the tender to the settler.
+var freezeAttempts = []time.Duration{0, 200 * time.Millisecond, 500 * time.Millisecond}
+
+// freeze asks the bank to freeze a PENDING tender's money and settles the tender by the
+// answer (see the top of this file).
+func (uc *TenderUsecase) freeze(ctx context.Context, t *Tender, projectNo string) (*Tender, error) {
+	f := BankFreeze{RequestNo: t.FreezeRequestNo, ProjectNo: projectNo, UserNo: t.InvestorUserNo, Amount: t.Amount}
+	var err error
+	for _, wait := range freezeAttempts {
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("%w: tender %d: %w", ErrTenderPending, t.ID, ctx.Err())
+			case <-time.After(wait):
+			}
+		}
+		if err = uc.bank.Freeze(ctx, f); !errors.Is(err, ErrBankUnavailable) {
+			break
+		}
+	}
+	switch {
+	case err == nil:
+		return uc.markFrozen(ctx, t.ID)
+	case errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused):
+		reason := err.Error()
+		if errors.Is(err, ErrInsufficientBalance) {
+			reason = FailureInsufficientBalance
+		}
+		if rerr := uc.release(ctx, t, reason); rerr != nil {
+			return nil, rerr
+		}
+		return nil, err
+	}
+	uc.log.WithContext(ctx).Warnw("msg", "freeze outcome unknown; the tender stays PENDING for the settler",
+		"tender_id", t.ID, "request_no", t.FreezeRequestNo, "err", err)
+	return nil, fmt.Errorf("%w: tender %d: %w", ErrTenderPending, t.ID, err)
+}
+
+// markFrozen records the bank's freeze. A tender the settler already settled is
+// answered as it is.
+func (uc *TenderUsecase) markFrozen(ctx context.Context, id int64) (*Tender, error) {
+	var t *Tender
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if t, err = uc.tenders.LockTender(ctx, id); err != nil || t.Status != TenderPending {
+			return err
+		}
+		t.Status = TenderFrozen
+		return uc.tenders.UpdateTender(ctx, t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.Status == TenderFailed {
+		// Only a bank that answered "refused" and later "frozen" for one request number
+		// gets here: its answers contradict each other and an operator must look.
+		return nil, fmt.Errorf("tender %d: the bank froze %s after refusing it", t.ID, t.FreezeRequestNo)
+	}
+	return t, nil
+}
+
+// release gives a refused tender's share back to its project: the tender becomes FAILED
+// and raised shrinks by its amount, in one transaction (project lock first, as in the
+// reservation, so the two cannot deadlock).
+func (uc *TenderUsecase) release(ctx context.Context, pending *Tender, reason string) error {
+	return uc.tx.InTx(ctx, func(ctx context.Context) error {
+		p, err := uc.projects.LockProject(ctx, pending.ProjectID)
+		if err != nil {
+			return err
+		}
+		t, err := uc.tenders.LockTender(ctx, pending.ID)
+		if err != nil || t.Status != TenderPending {
+			return err
+		}
+		t.Status, t.FailureReason = TenderFailed, reason
+		if err := uc.tenders.UpdateTender(ctx, t); err != nil {
+			return err
+		}
+		p.Raised = p.Raised.Sub(t.Amount)
+		if p.Status == ProjectFull {
+			p.Status = ProjectCollecting
+		}
+		return uc.projects.UpdateProject(ctx, p)
+	})
+}
+
+// SettleBatch is how many PENDING tenders one settling round handles.
+const SettleBatch = 100
+
+// SettlePendingTenders sends the freeze of every PENDING tender created before minAge
+// ago to the bank again (same request number) and settles it by the answer. It returns
+// how many it settled; a tender whose outcome is still unknown waits for the next round.
+func (uc *TenderUsecase) SettlePendingTenders(ctx context.Context, minAge time.Duration) (int, error) {
+	pending, err := uc.tenders.PendingTenders(ctx, uc.now().Add(-minAge), SettleBatch)
+	if err != nil {
+		return 0, err
+	}
+	settled := 0
+	for i := range pending {
+		t := &pending[i]
+		p, err := uc.projects.Project(ctx, t.ProjectID)
+		if err != nil {
+			return settled, err
+		}
+		_, err = uc.freeze(ctx, t, p.BankProjectNo)
+		switch {
+		case errors.Is(err, ErrTenderPending):
+			continue
+		case err == nil, errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused):
+			settled++
+			uc.log.WithContext(ctx).Infow("msg", "settled pending tender", "tender_id", t.ID,
+				"request_no", t.FreezeRequestNo, "refused", err != nil)
+		default:
+			return settled, err
+		}
+	}
+	return settled, nil
+}
+
+// newFreezeRequestNo is a fresh freeze request number: FZ and 26 random base32 characters.
+func newFreezeRequestNo() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // documented never to happen
+	}
+	return "FZ" + requestNoEncoding.EncodeToString(b[:])
+}
+
+// keyedFreezeRequestNo derives the freeze request number from the investor and their
+// idempotency key, so a retried request finds the first one's tender (the unique key on
+// the request number settles a race between the two).
+func keyedFreezeRequestNo(investorID int64, key string) string {
+	sum := sha256.Sum256([]byte(strconv.FormatInt(investorID, 10) + "\x00" + key))
+	return "FZK" + requestNoEncoding.EncodeToString(sum[:20])
+}
+
+var requestNoEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)

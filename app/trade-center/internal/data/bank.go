@@ -1,0 +1,184 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+)
+
+// The custody bank's signed lending API (docs/custody-protocol.md "Lending calls").
+
+// Key files in bank.keys_dir.
+const (
+	platformPrivateKeyFile = "platform_private.pem"
+	bankPublicKeyFile      = "bank_public.pem"
+)
+
+// bankNonceTable remembers the nonces of the bank's signed answers, so none can be
+// replayed to us.
+const bankNonceTable = "bank_nonce"
+
+const defaultBankTimeout = 5 * time.Second
+
+// NewBankNonces is the nonce store of the bank's signed answers.
+func NewBankNonces(d *Data) *signing.SQLNonceStore {
+	return &signing.SQLNonceStore{DB: d.db, Table: bankNonceTable}
+}
+
+type bank struct {
+	client *signing.Client
+}
+
+// NewBank returns the bank's client: calls signed with the platform's key, answers
+// checked against the bank's.
+func NewBank(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (biz.Bank, error) {
+	bc := c.GetBank()
+	if bc.GetBaseUrl() == "" {
+		return nil, errors.New("bank.base_url is not set")
+	}
+	if bc.GetKeysDir() == "" {
+		return nil, errors.New("bank.keys_dir is not set (P2P_KEYS_DIR on the local stack)")
+	}
+	priv, err := signing.LoadPrivateKey(filepath.Join(bc.GetKeysDir(), platformPrivateKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	pub, err := signing.LoadPublicKey(filepath.Join(bc.GetKeysDir(), bankPublicKeyFile))
+	if err != nil {
+		return nil, err
+	}
+	timeout := bc.GetTimeout().AsDuration()
+	if timeout <= 0 {
+		timeout = defaultBankTimeout
+	}
+	return &bank{client: &signing.Client{
+		BaseURL: bc.GetBaseUrl(), HTTP: &http.Client{Timeout: timeout},
+		Signer: signing.NewSigner(priv), Verifier: signing.NewVerifier(pub, nonces),
+	}}, nil
+}
+
+type registerProjectRequest struct {
+	RequestNo         string       `json:"requestNo"`
+	ProjectNo         string       `json:"projectNo"`
+	PlatformProjectID string       `json:"platformProjectId"` // int64 as protojson prints it
+	BorrowerUserNo    string       `json:"borrowerUserNo"`
+	Amount            money.Amount `json:"amount"`
+}
+
+type freezeRequest struct {
+	RequestNo string       `json:"requestNo"`
+	ProjectNo string       `json:"projectNo"`
+	UserNo    string       `json:"userNo"`
+	Amount    money.Amount `json:"amount"`
+}
+
+type loanRequest struct {
+	RequestNo string `json:"requestNo"`
+	ProjectNo string `json:"projectNo"`
+}
+
+type accountAnswer struct {
+	UserNo  string       `json:"userNo"`
+	Balance money.Amount `json:"balance"`
+	Frozen  money.Amount `json:"frozen"`
+}
+
+// requestAnswer is the part of the bank's answers to lending calls that is checked.
+type requestAnswer struct {
+	RequestNo string `json:"requestNo"`
+}
+
+func (b *bank) RegisterProject(ctx context.Context, p biz.BankProject) error {
+	return b.post(ctx, "/v1/projects", p.RequestNo, registerProjectRequest{
+		RequestNo: p.RequestNo, ProjectNo: p.ProjectNo, PlatformProjectID: strconv.FormatInt(p.PlatformProjectID, 10),
+		BorrowerUserNo: p.BorrowerUserNo, Amount: p.Amount,
+	})
+}
+
+func (b *bank) Freeze(ctx context.Context, f biz.BankFreeze) error {
+	return b.post(ctx, "/v1/freezes", f.RequestNo, freezeRequest{
+		RequestNo: f.RequestNo, ProjectNo: f.ProjectNo, UserNo: f.UserNo, Amount: f.Amount,
+	})
+}
+
+func (b *bank) ConfirmLoan(ctx context.Context, requestNo, projectNo string) error {
+	return b.post(ctx, "/v1/loans", requestNo, loanRequest{RequestNo: requestNo, ProjectNo: projectNo})
+}
+
+func (b *bank) Account(ctx context.Context, userNo string) (biz.BankAccount, error) {
+	resp, err := b.client.Do(ctx, http.MethodGet, "/v1/accounts/"+url.PathEscape(userNo), nil)
+	if err != nil {
+		return biz.BankAccount{}, fmt.Errorf("%w: account %s: %w", biz.ErrBankUnavailable, userNo, err)
+	}
+	if err := answerError(resp); err != nil {
+		return biz.BankAccount{}, fmt.Errorf("account %s: %w", userNo, err)
+	}
+	var a accountAnswer
+	if err := json.Unmarshal(resp.Body, &a); err != nil || a.UserNo != userNo {
+		return biz.BankAccount{}, fmt.Errorf("%w: account %s: unexpected answer %s", biz.ErrBankUnavailable, userNo, excerpt(resp.Body))
+	}
+	return biz.BankAccount{UserNo: a.UserNo, Balance: a.Balance, Frozen: a.Frozen}, nil
+}
+
+// post sends one signed lending call and maps the answer onto biz's bank errors.
+func (b *bank) post(ctx context.Context, path, requestNo string, body any) error {
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	resp, err := b.client.Do(ctx, http.MethodPost, path, raw)
+	if err != nil {
+		// No answer, or one not signed by the bank: the outcome is unknown.
+		return fmt.Errorf("%w: %s %s: %w", biz.ErrBankUnavailable, path, requestNo, err)
+	}
+	if err := answerError(resp); err != nil {
+		return fmt.Errorf("%s %s: %w", path, requestNo, err)
+	}
+	var a requestAnswer
+	if err := json.Unmarshal(resp.Body, &a); err != nil || a.RequestNo != requestNo {
+		return fmt.Errorf("%w: %s %s: the answer is about something else: %s", biz.ErrBankUnavailable, path, requestNo, excerpt(resp.Body))
+	}
+	return nil
+}
+
+// answerError interprets a non-2xx answer. 4xx is the bank's definitive refusal (it
+// changed nothing; the same request would be refused again), except the time-outs and
+// throttling answers; 5xx and anything else leaves the outcome unknown.
+func answerError(resp signing.Response) error {
+	if resp.Status >= 200 && resp.Status < 300 {
+		return nil
+	}
+	var e struct {
+		Reason  string `json:"reason"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(resp.Body, &e) != nil {
+		e.Message = excerpt(resp.Body)
+	}
+	switch {
+	case resp.Status == http.StatusUnprocessableEntity && e.Reason == "INSUFFICIENT_BALANCE":
+		return fmt.Errorf("%w: %s", biz.ErrInsufficientBalance, e.Message)
+	case resp.Status == http.StatusRequestTimeout, resp.Status == http.StatusTooManyRequests:
+	case resp.Status >= 400 && resp.Status < 500:
+		return fmt.Errorf("%w: HTTP %d %s: %s", biz.ErrBankRefused, resp.Status, e.Reason, e.Message)
+	}
+	return fmt.Errorf("%w: HTTP %d %s: %s", biz.ErrBankUnavailable, resp.Status, e.Reason, e.Message)
+}
+
+func excerpt(b []byte) string {
+	if len(b) > 200 {
+		return string(b[:200]) + "..."
+	}
+	return string(b)
+}

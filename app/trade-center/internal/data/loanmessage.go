@@ -1,0 +1,78 @@
+package data
+
+import (
+	"context"
+	"errors"
+
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/loanmessage"
+)
+
+type loanMessageRepo struct{ data *Data }
+
+// NewLoanMessageRepo returns the ent-backed repository of start-repayment messages.
+func NewLoanMessageRepo(d *Data) biz.LoanMessageRepo { return &loanMessageRepo{data: d} }
+
+func (r *loanMessageRepo) CreateLoanMessage(ctx context.Context, projectID int64, key string) (*biz.LoanMessage, error) {
+	row, err := r.data.client(ctx).LoanMessage.Create().
+		SetMessageKey(key).SetProjectID(projectID).SetState(string(biz.LoanMessagePending)).
+		Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return toLoanMessage(row), nil
+}
+
+func (r *loanMessageRepo) LoanMessage(ctx context.Context, key string) (*biz.LoanMessage, error) {
+	row, err := r.data.client(ctx).LoanMessage.Query().Where(loanmessage.MessageKey(key)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, biz.ErrLoanMessageNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toLoanMessage(row), nil
+}
+
+// The error a NOWAIT read gets for a row another transaction holds: MariaDB answers
+// ER_LOCK_WAIT_TIMEOUT, MySQL 8 ER_LOCK_NOWAIT.
+const (
+	errLockWaitTimeout = 1205
+	errLockNowait      = 3572
+)
+
+func (r *loanMessageRepo) LockLoanMessage(ctx context.Context, key string, nowait bool) (*biz.LoanMessage, error) {
+	if !inTx(ctx) {
+		return nil, errNoTx
+	}
+	var opts []entsql.LockOption
+	if nowait {
+		// NOWAIT rather than SKIP LOCKED: a row that is absent and a row that is locked
+		// must not look the same.
+		opts = append(opts, entsql.WithLockAction(entsql.NoWait))
+	}
+	row, err := r.data.client(ctx).LoanMessage.Query().Where(loanmessage.MessageKey(key)).ForUpdate(opts...).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, biz.ErrLoanMessageNotFound
+	}
+	if me := (*mysql.MySQLError)(nil); errors.As(err, &me) && (me.Number == errLockWaitTimeout || me.Number == errLockNowait) {
+		return nil, biz.ErrLoanMessageBusy
+	}
+	if err != nil {
+		return nil, err
+	}
+	return toLoanMessage(row), nil
+}
+
+func (r *loanMessageRepo) UpdateLoanMessageState(ctx context.Context, id int64, state biz.LoanMessageState) error {
+	return r.data.client(ctx).LoanMessage.UpdateOneID(id).SetState(string(state)).Exec(ctx)
+}
+
+func toLoanMessage(m *ent.LoanMessage) *biz.LoanMessage {
+	return &biz.LoanMessage{ID: m.ID, Key: m.MessageKey, ProjectID: m.ProjectID,
+		State: biz.LoanMessageState(m.State), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+}

@@ -1,0 +1,196 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2"
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/apache/rocketmq-client-go/v2/producer"
+	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	v1 "github.com/p2p-dtx/p2p-dtx/api/trade-center/v1"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
+)
+
+// topicQueues is how many queues TP_START_REPAYMENT gets when trade-center creates it.
+const topicQueues = 4
+
+// PropertyLoanMessageKey carries a start-repayment message's loan_message key, which the
+// check-back looks up.
+const PropertyLoanMessageKey = "LOAN_MESSAGE_KEY"
+
+// Time limits of the producer's callbacks; they have no context of their own.
+const (
+	localTxTimeout   = 30 * time.Second
+	checkBackTimeout = 5 * time.Second
+)
+
+// StartRepaymentProducer is the transactional producer of TP_START_REPAYMENT. It is a
+// Kratos transport.Server: the app starts it (creating the topic if needed) and stops it
+// with the HTTP and gRPC servers. Its listener runs the loan's local transaction and
+// answers check-backs through biz.LoanLedger, which reads the database only.
+type StartRepaymentProducer struct {
+	topic, group, brokerAddr string
+	nameServers              []string
+	ledger                   *biz.LoanLedger
+	log                      *log.Helper
+
+	mu       sync.Mutex
+	producer rocketmq.TransactionProducer // nil until started
+}
+
+// NewStartRepaymentProducer returns the producer; Start connects it.
+func NewStartRepaymentProducer(c *conf.Bootstrap, ledger *biz.LoanLedger, logger log.Logger) (*StartRepaymentProducer, error) {
+	sr := c.GetStartRepayment()
+	if sr.GetTopic() == "" || sr.GetProducerGroup() == "" {
+		return nil, errors.New("start_repayment.topic and start_repayment.producer_group must be set")
+	}
+	if len(c.GetRocketmq().GetNameServers()) == 0 {
+		return nil, errors.New("rocketmq.name_servers is not set")
+	}
+	return &StartRepaymentProducer{
+		topic: sr.GetTopic(), group: sr.GetProducerGroup(), brokerAddr: sr.GetBrokerAddr(),
+		nameServers: c.GetRocketmq().GetNameServers(), ledger: ledger,
+		log: log.NewHelper(log.With(logger, "module", "data/start-repayment-producer")),
+	}, nil
+}
+
+// Start creates the topic if it has no route and starts the producer. The instance name
+// is unique per producer: the client library routes check-backs by client id (IP and
+// instance name), and two producers sharing one would drop each other's check-backs.
+func (p *StartRepaymentProducer) Start(ctx context.Context) error {
+	if err := ensureTopic(ctx, p.log, p.nameServers, p.brokerAddr, p.topic, topicQueues); err != nil {
+		return err
+	}
+	instance := "trade-center-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	tp, err := rocketmq.NewTransactionProducer(listener{ledger: p.ledger, log: p.log},
+		producer.WithNameServer(p.nameServers),
+		producer.WithGroupName(p.group),
+		producer.WithInstanceName(instance),
+		producer.WithRetry(2),
+		producer.WithSendMsgTimeout(5*time.Second),
+	)
+	if err != nil {
+		return fmt.Errorf("start-repayment producer: %w", err)
+	}
+	if err := tp.Start(); err != nil {
+		return fmt.Errorf("start-repayment producer: %w", err)
+	}
+	p.mu.Lock()
+	p.producer = tp
+	p.mu.Unlock()
+	p.log.Infow("msg", "start-repayment producer started", "topic", p.topic, "group", p.group, "instance", instance)
+	return nil
+}
+
+// Stop shuts the producer down.
+func (p *StartRepaymentProducer) Stop(context.Context) error {
+	p.mu.Lock()
+	tp := p.producer
+	p.producer = nil
+	p.mu.Unlock()
+	if tp == nil {
+		return nil
+	}
+	return tp.Shutdown()
+}
+
+// Ready reports whether the producer has started; /healthz uses it.
+func (p *StartRepaymentProducer) Ready(context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.producer == nil {
+		return errors.New("start-repayment producer not started")
+	}
+	return nil
+}
+
+// SendInTransaction implements biz.LoanMessenger.
+func (p *StartRepaymentProducer) SendInTransaction(ctx context.Context, key string, msg biz.StartRepayment) (biz.TxOutcome, error) {
+	p.mu.Lock()
+	tp := p.producer
+	p.mu.Unlock()
+	if tp == nil {
+		return biz.TxUnknown, errors.New("start-repayment producer not started")
+	}
+	body, err := protojson.Marshal(toEvent(msg))
+	if err != nil {
+		return biz.TxUnknown, err
+	}
+	m := primitive.NewMessage(p.topic, body)
+	m.WithKeys([]string{"PROJECT_" + strconv.FormatInt(msg.ProjectID, 10)})
+	m.WithProperty(PropertyLoanMessageKey, key)
+	res, err := tp.SendMessageInTransaction(ctx, m)
+	if err != nil {
+		return biz.TxUnknown, err
+	}
+	if res.Status != primitive.SendOK {
+		// The local transaction did not run; the client already told the broker.
+		return biz.TxRollback, fmt.Errorf("half message not stored: send status %d", res.Status)
+	}
+	return fromState(res.State), nil
+}
+
+// toEvent is the message body (api/trade-center/v1/events.proto).
+func toEvent(m biz.StartRepayment) *v1.StartRepayment {
+	e := &v1.StartRepayment{
+		ProjectId: m.ProjectID, BorrowerId: m.BorrowerID, Principal: m.Principal.String(),
+		BorrowerRate: m.BorrowerRate.String(), InvestorRate: m.InvestorRate.String(), Periods: int32(m.Periods),
+		LoanedAt: timestamppb.New(m.LoanedAt), LoanRequestNo: m.LoanRequestNo,
+		Tenders: make([]*v1.StartRepayment_Tender, 0, len(m.Tenders)),
+	}
+	for _, t := range m.Tenders {
+		e.Tenders = append(e.Tenders, &v1.StartRepayment_Tender{TenderId: t.TenderID, InvestorId: t.InvestorID, Amount: t.Amount.String()})
+	}
+	return e
+}
+
+// listener is the producer's primitive.TransactionListener.
+type listener struct {
+	ledger *biz.LoanLedger
+	log    *log.Helper
+}
+
+func (l listener) ExecuteLocalTransaction(m *primitive.Message) primitive.LocalTransactionState {
+	ctx, cancel := context.WithTimeout(context.Background(), localTxTimeout)
+	defer cancel()
+	return toState(l.ledger.Execute(ctx, m.GetProperty(PropertyLoanMessageKey)))
+}
+
+func (l listener) CheckLocalTransaction(m *primitive.MessageExt) primitive.LocalTransactionState {
+	ctx, cancel := context.WithTimeout(context.Background(), checkBackTimeout)
+	defer cancel()
+	key := m.GetProperty(PropertyLoanMessageKey)
+	outcome := l.ledger.Check(ctx, key)
+	l.log.Infow("msg", "check-back answered", "key", key, "msg_id", m.MsgId, "outcome", outcome.String())
+	return toState(outcome)
+}
+
+func toState(o biz.TxOutcome) primitive.LocalTransactionState {
+	switch o {
+	case biz.TxCommit:
+		return primitive.CommitMessageState
+	case biz.TxRollback:
+		return primitive.RollbackMessageState
+	}
+	return primitive.UnknowState
+}
+
+func fromState(s primitive.LocalTransactionState) biz.TxOutcome {
+	switch s {
+	case primitive.CommitMessageState:
+		return biz.TxCommit
+	case primitive.RollbackMessageState:
+		return biz.TxRollback
+	}
+	return biz.TxUnknown
+}

@@ -1,0 +1,122 @@
+package data
+
+import (
+	"context"
+	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
+)
+
+type tenderRepo struct{ data *Data }
+
+// NewTenderRepo returns the ent-backed tender repository.
+func NewTenderRepo(d *Data) biz.TenderRepo { return &tenderRepo{data: d} }
+
+func (r *tenderRepo) CreateTender(ctx context.Context, t *biz.Tender) (*biz.Tender, error) {
+	row, err := r.data.client(ctx).Tender.Create().
+		SetProjectID(t.ProjectID).SetInvestorID(t.InvestorID).
+		SetNillableInvestorUserNo(nilIfEmpty(t.InvestorUserNo)).
+		SetAmount(t.Amount).SetStatus(string(t.Status)).SetFreezeRequestNo(t.FreezeRequestNo).
+		SetNillableFailureReason(nilIfEmpty(t.FailureReason)).
+		Save(ctx)
+	if ent.IsConstraintError(err) {
+		// The only unique key besides the id is the freeze request number.
+		return nil, biz.ErrDuplicateRequestNo
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := toTender(row)
+	return &out, nil
+}
+
+func (r *tenderRepo) TenderByRequestNo(ctx context.Context, requestNo string) (*biz.Tender, error) {
+	row, err := r.data.client(ctx).Tender.Query().Where(tender.FreezeRequestNo(requestNo)).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, biz.ErrTenderNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := toTender(row)
+	return &out, nil
+}
+
+func (r *tenderRepo) LockTender(ctx context.Context, id int64) (*biz.Tender, error) {
+	if !inTx(ctx) {
+		return nil, errNoTx
+	}
+	row, err := r.data.client(ctx).Tender.Query().Where(tender.ID(id)).ForUpdate().Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, biz.ErrTenderNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := toTender(row)
+	return &out, nil
+}
+
+func (r *tenderRepo) UpdateTender(ctx context.Context, t *biz.Tender) error {
+	err := r.data.client(ctx).Tender.UpdateOneID(t.ID).
+		SetStatus(string(t.Status)).SetNillableFailureReason(nilIfEmpty(t.FailureReason)).
+		Exec(ctx)
+	if ent.IsNotFound(err) {
+		return biz.ErrTenderNotFound
+	}
+	return err
+}
+
+func (r *tenderRepo) Tenders(ctx context.Context, projectID int64, status biz.TenderStatus) ([]biz.Tender, error) {
+	rows, err := r.data.client(ctx).Tender.Query().
+		Where(tender.ProjectID(projectID), tender.Status(string(status))).
+		Order(ent.Asc(tender.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return toTenders(rows), nil
+}
+
+func (r *tenderRepo) CountTenders(ctx context.Context, projectID int64, status biz.TenderStatus) (int, error) {
+	return r.data.client(ctx).Tender.Query().
+		Where(tender.ProjectID(projectID), tender.Status(string(status))).
+		Count(ctx)
+}
+
+func (r *tenderRepo) PendingTenders(ctx context.Context, before time.Time, limit int) ([]biz.Tender, error) {
+	rows, err := r.data.client(ctx).Tender.Query().
+		Where(tender.Status(string(biz.TenderPending)), tender.CreatedAtLT(before)).
+		Order(ent.Asc(tender.FieldCreatedAt), ent.Asc(tender.FieldID)).
+		Limit(limit).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return toTenders(rows), nil
+}
+
+func (r *tenderRepo) LoanTenders(ctx context.Context, projectID int64) (int, error) {
+	return r.data.client(ctx).Tender.Update().
+		Where(tender.ProjectID(projectID), tender.Status(string(biz.TenderFrozen))).
+		SetStatus(string(biz.TenderLoaned)).
+		Save(ctx)
+}
+
+func toTenders(rows []*ent.Tender) []biz.Tender {
+	out := make([]biz.Tender, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, toTender(row))
+	}
+	return out
+}
+
+func toTender(t *ent.Tender) biz.Tender {
+	return biz.Tender{
+		ID: t.ID, ProjectID: t.ProjectID, InvestorID: t.InvestorID, InvestorUserNo: deref(t.InvestorUserNo),
+		Amount: t.Amount, Status: biz.TenderStatus(t.Status), FreezeRequestNo: t.FreezeRequestNo,
+		FailureReason: deref(t.FailureReason), CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+	}
+}

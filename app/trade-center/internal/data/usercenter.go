@@ -1,0 +1,73 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
+)
+
+// custodyDirectory asks user-center who the caller is at the bank: GET /v1/users/me with
+// the caller's own bearer token, so user-center answers about the caller and nobody else
+// and trade-center needs no privileged access to user-center.
+type custodyDirectory struct {
+	base string
+	http *http.Client
+}
+
+// NewCustodyDirectory returns user-center's client.
+func NewCustodyDirectory(c *conf.Bootstrap) (biz.CustodyDirectory, error) {
+	base := c.GetPeers().GetUserCenterHttp()
+	if base == "" {
+		return nil, errors.New("peers.user_center_http is not set")
+	}
+	return &custodyDirectory{base: base, http: &http.Client{Timeout: 5 * time.Second}}, nil
+}
+
+// me is the part of user-center's GET /v1/users/me answer trade-center needs.
+type me struct {
+	UserID        string `json:"userId"` // int64 as protojson prints it
+	CustodyStatus string `json:"custodyStatus"`
+	CustodyUserNo string `json:"custodyUserNo"`
+}
+
+func (d *custodyDirectory) CallerCustody(ctx context.Context, caller biz.Caller) (biz.Custody, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.base+"/v1/users/me", nil)
+	if err != nil {
+		return biz.Custody{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+caller.Token)
+	resp, err := d.http.Do(req)
+	if err != nil {
+		return biz.Custody{}, fmt.Errorf("%w: %w", biz.ErrUserCenterUnavailable, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return biz.Custody{}, fmt.Errorf("%w: %w", biz.ErrUserCenterUnavailable, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		// No ACTIVE consumer behind the token: nobody with a custody account.
+		return biz.Custody{UserID: caller.UserID, Status: "NONE"}, nil
+	case resp.StatusCode != http.StatusOK:
+		return biz.Custody{}, fmt.Errorf("%w: GET /v1/users/me: HTTP %d: %s", biz.ErrUserCenterUnavailable, resp.StatusCode, excerpt(body))
+	}
+	var m me
+	if err := json.Unmarshal(body, &m); err != nil {
+		return biz.Custody{}, fmt.Errorf("%w: GET /v1/users/me: %w", biz.ErrUserCenterUnavailable, err)
+	}
+	id, err := strconv.ParseInt(m.UserID, 10, 64)
+	if err != nil || id != caller.UserID {
+		return biz.Custody{}, fmt.Errorf("%w: GET /v1/users/me answered user %q for token of user %d",
+			biz.ErrUserCenterUnavailable, m.UserID, caller.UserID)
+	}
+	return biz.Custody{UserID: id, Status: m.CustodyStatus, UserNo: m.CustodyUserNo}, nil
+}
