@@ -18,7 +18,7 @@ help: ## Show the targets.
 ## --- run it -------------------------------------------------------------------------------
 
 .PHONY: demo
-demo: ## Bring the local stack up (installing what is missing) and show it healthy.
+demo: ## Start the stack (installing what is missing) and walk the whole lending lifecycle.
 	@scripts/demo.sh
 
 .PHONY: up

@@ -25,11 +25,22 @@ type Gateway struct {
 // New starts a headless Chromium for the test and closes it when the test ends.
 func New(t testing.TB) context.Context {
 	t.Helper()
+	ctx, cancel, err := Start(90 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Start launches headless Chromium (P2P_CHROMIUM, else chromium on PATH) and returns a
+// context for driving it, valid for at most timeout, and the function that closes it.
+func Start(timeout time.Duration) (context.Context, context.CancelFunc, error) {
 	bin := os.Getenv("P2P_CHROMIUM")
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("chromium"); err != nil {
-			t.Fatalf("chromium not found (scripts/ensure-chromium.sh installs it; make test runs it): %v", err)
+			return nil, nil, fmt.Errorf("chromium not found (scripts/ensure-chromium.sh installs it): %w", err)
 		}
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -44,12 +55,13 @@ func New(t testing.TB) context.Context {
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	cancel := func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
 	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		cancel()
+		return nil, nil, fmt.Errorf("start chromium %s: %w", bin, err)
 	}
-	return ctx
+	return ctx, cancel, nil
 }
 
 // OpenGateway does what the platform's page does: it builds the signed form and submits
