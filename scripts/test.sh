@@ -24,6 +24,8 @@ unit() {
 	for s in "${SERVICES[@]}"; do pkgs+=("./app/$s/..."); done
 	echo "==> unit tests"
 	go test -count=1 "${pkgs[@]}"
+	echo "==> compose configs agree with the local ones"
+	deploy/compose/check-configs.sh
 }
 
 # Repository tests (build tag integration) and the black-box scenarios in test/, against

@@ -160,50 +160,51 @@ mariadb_stop() {
 # ---------------------------------------------------------------- accounts
 sql_quote() { printf "'%s'" "${1//\'/\'\'}"; }
 
-# mariadb_provision: databases, users, grants. Idempotent: CREATE ... IF NOT
-# EXISTS, ALTER USER to the current password, additive GRANTs (nothing is
-# revoked, so running services never see a privilege gap).
+# The databases, users and grants are SQL files in deploy/mariadb/, shared with
+# docker compose (whose db-init job runs mariadb_provision too, with host '%').
+MDB_SHARED_DIR=$P2P_REPO_ROOT/deploy/mariadb
+# Account hosts: TCP clients come from 127.0.0.1, socket clients are 'localhost'.
+MDB_ACCOUNT_HOSTS=(127.0.0.1 localhost)
+
+# mdb_render_accounts HOST: deploy/mariadb/accounts.sql.tmpl for one account
+# host. {{HOST}} and {{<secret name>}} become quoted SQL literals. Done in bash
+# alone, so no password ever reaches a process's argv.
+mdb_render_accounts() {
+  local tmpl=$MDB_SHARED_DIR/accounts.sql.tmpl sql rest key val keys=()
+  [[ -f $tmpl ]] || die "mariadb: $tmpl not found"
+  sql=$(<"$tmpl")
+  rest=$sql # the names are collected first: a value is never scanned again
+  while [[ $rest =~ \{\{([A-Za-z0-9_]+)\}\} ]]; do
+    key=${BASH_REMATCH[1]}
+    [[ $key == HOST || $key =~ ^P2P_[A-Z0-9_]+$ ]] || die "mariadb: unknown placeholder {{$key}} in $tmpl"
+    keys+=("$key")
+    rest=${rest//"{{$key}}"/}
+  done
+  for key in "${keys[@]}"; do
+    if [[ $key == HOST ]]; then
+      val=$1
+    else
+      val=$(secret "$key") || exit 3 # secret() has said which one is missing
+    fi
+    val=$(sql_quote "$val")
+    sql=${sql//"{{$key}}"/"$val"}
+  done
+  printf '%s\n' "$sql"
+}
+
+# mariadb_provision: databases, users, grants (deploy/mariadb/*). Idempotent:
+# CREATE ... IF NOT EXISTS, ALTER USER to the current password, additive
+# GRANTs (nothing is revoked, so running services never see a privilege gap).
 mariadb_provision() {
-  local sql db svc pw host
-  sql=""
-  for db in "${SERVICE_DBS[@]}" dtm dtm_barrier; do
-    sql+="CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"$'\n'
-  done
-  for svc in "${SERVICES[@]}"; do
-    db=$(svc_db "$svc")
-    pw=$(secret "P2P_DB_PASSWORD_$(svc_key "$svc")")
-    for host in 127.0.0.1 localhost; do
-      sql+=$(mdb_user_sql "$db" "$host" "$pw")$'\n'
-      # Own database: data only, no DDL (migrations run as root).
-      sql+="GRANT SELECT, INSERT, UPDATE, DELETE ON \`$db\`.* TO '$db'@'$host';"$'\n'
-      # DTM barrier table, written in the same local transaction as the
-      # business change (TCC branches and XA branches alike).
-      sql+="GRANT SELECT, INSERT, UPDATE, DELETE ON \`dtm_barrier\`.* TO '$db'@'$host';"$'\n'
-      # XA branches need nothing more: see the note on XA below.
-    done
-  done
-  pw=$(secret P2P_DB_PASSWORD_DTM)
-  for host in 127.0.0.1 localhost; do
-    sql+=$(mdb_user_sql dtm "$host" "$pw")$'\n'
-    sql+="GRANT ALL PRIVILEGES ON \`dtm\`.* TO 'dtm'@'$host';"$'\n'
-    sql+="GRANT ALL PRIVILEGES ON \`dtm_barrier\`.* TO 'dtm'@'$host';"$'\n'
-  done
-  pw=$(secret P2P_INSPECT_PASSWORD)
-  for host in 127.0.0.1 localhost; do
-    sql+=$(mdb_user_sql "$INSPECT_USER" "$host" "$pw")$'\n'
-    for db in "${SERVICE_DBS[@]}" dtm dtm_barrier; do
-      sql+="GRANT SELECT, DELETE ON \`$db\`.* TO '$INSPECT_USER'@'$host';"$'\n'
-    done
+  local sql host accounts
+  [[ -f $MDB_SHARED_DIR/databases.sql ]] || die "mariadb: $MDB_SHARED_DIR/databases.sql not found"
+  sql=$(<"$MDB_SHARED_DIR/databases.sql")$'\n'
+  for host in "${MDB_ACCOUNT_HOSTS[@]}"; do
+    accounts=$(mdb_render_accounts "$host") || exit 3 # it has said why
+    sql+=$accounts$'\n'
   done
   # Passwords go through stdin, never argv; errors go to the setup log.
   mdb_root <<<"$sql" >>"$MDB_SETUP_LOG" 2>&1 || die "mariadb: creating databases/users/grants failed — see $MDB_SETUP_LOG"
-}
-
-mdb_user_sql() { # mdb_user_sql USER HOST PASSWORD
-  local pw
-  pw=$(sql_quote "$3")
-  printf "CREATE USER IF NOT EXISTS '%s'@'%s' IDENTIFIED BY %s; ALTER USER '%s'@'%s' IDENTIFIED BY %s;" \
-    "$1" "$2" "$pw" "$1" "$2" "$pw"
 }
 
 # Note on XA — the privileges an XA branch user needs beyond the above:
