@@ -69,7 +69,7 @@ repository_tests() {
 		db=${s//-/_}
 		var="P2P_DB_PASSWORD_${db^^}"
 		P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=$db P2P_TEST_DB_PASSWORD=${!var} \
-			go test -count=1 -tags integration -run "$run" "./app/$s/internal/data/..."
+			go test -count=1 -tags integration -run "$run" "./app/$s/internal/data"
 	done
 }
 

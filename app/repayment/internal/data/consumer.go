@@ -19,6 +19,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
 )
 
 const (
@@ -71,10 +72,10 @@ func NewStartRepaymentConsumer(c *conf.Bootstrap, plans *biz.StartRepaymentUseca
 // back that long), then starts consuming. A new group starts from the first offset, so
 // messages sent before its first start are not skipped.
 func (c *StartRepaymentConsumer) Start(ctx context.Context) error {
-	if err := ensureTopic(ctx, c.log, c.nameServers, c.brokerAddr, c.topic, 4); err != nil {
+	if err := mq.EnsureTopic(ctx, c.log, c.nameServers, c.brokerAddr, c.topic, 4); err != nil {
 		return err
 	}
-	if err := ensureTopic(ctx, c.log, c.nameServers, c.brokerAddr, "%RETRY%"+c.group, 1); err != nil {
+	if err := mq.EnsureTopic(ctx, c.log, c.nameServers, c.brokerAddr, "%RETRY%"+c.group, 1); err != nil {
 		return err
 	}
 	instance := "repayment-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)

@@ -19,6 +19,7 @@ import (
 	v1 "github.com/p2p-dtx/p2p-dtx/api/trade-center/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
 )
 
 // topicQueues is how many queues TP_START_REPAYMENT gets when trade-center creates it.
@@ -68,7 +69,7 @@ func NewStartRepaymentProducer(c *conf.Bootstrap, ledger *biz.LoanLedger, logger
 // is unique per producer: the client library routes check-backs by client id (IP and
 // instance name), and two producers sharing one would drop each other's check-backs.
 func (p *StartRepaymentProducer) Start(ctx context.Context) error {
-	if err := ensureTopic(ctx, p.log, p.nameServers, p.brokerAddr, p.topic, topicQueues); err != nil {
+	if err := mq.EnsureTopic(ctx, p.log, p.nameServers, p.brokerAddr, p.topic, topicQueues); err != nil {
 		return err
 	}
 	instance := "trade-center-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)

@@ -1,4 +1,5 @@
-package data
+// Package mq holds RocketMQ helpers the producers and consumers of several services share.
+package mq
 
 import (
 	"context"
@@ -10,12 +11,12 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 )
 
-// ensureTopic creates topic on the broker at brokerAddr unless the name server already
+// EnsureTopic creates topic on the broker at brokerAddr unless the name server already
 // routes it. The broker creates topics on first use too (autoCreateTopicEnable), but a
 // push consumer refuses to start on a topic without a route, and the first send to a
 // missing topic can fail: creating it up front makes either side's start independent of
 // the other's first message.
-func ensureTopic(ctx context.Context, logger *log.Helper, nameServers []string, brokerAddr, topic string, queues int) error {
+func EnsureTopic(ctx context.Context, logger *log.Helper, nameServers []string, brokerAddr, topic string, queues int) error {
 	adm, err := admin.NewAdmin(admin.WithResolver(primitive.NewPassthroughResolver(nameServers)))
 	if err != nil {
 		return fmt.Errorf("rocketmq admin: %w", err)
