@@ -86,6 +86,17 @@ func (p *StartRepaymentProducer) Start(ctx context.Context) error {
 	if err := tp.Start(); err != nil {
 		return fmt.Errorf("start-repayment producer: %w", err)
 	}
+	// The broker learns a producer group from the client's heartbeats, and the client
+	// sends those only to brokers it has learned from a send: the first heartbeat goes out
+	// one second after Start, the next 30 s later. Until the broker knows the group its
+	// check-backs fail ("channel is null") and after transactionCheckMax tries the half
+	// message is dropped. A half message right after Start, always rolled back, teaches the
+	// client the broker before that first heartbeat.
+	warmup := primitive.NewMessage(p.topic, []byte("warm-up"))
+	warmup.WithProperty(propertyWarmup, "1")
+	if _, err := tp.SendMessageInTransaction(ctx, warmup); err != nil {
+		return errors.Join(fmt.Errorf("start-repayment producer: warm-up: %w", err), tp.Shutdown())
+	}
 	p.mu.Lock()
 	p.producer = tp
 	p.mu.Unlock()
@@ -161,13 +172,22 @@ type listener struct {
 	log    *log.Helper
 }
 
+// propertyWarmup marks the producer's start-up half message, which is never committed.
+const propertyWarmup = "P2P_WARMUP"
+
 func (l listener) ExecuteLocalTransaction(m *primitive.Message) primitive.LocalTransactionState {
+	if m.GetProperty(propertyWarmup) != "" {
+		return primitive.RollbackMessageState
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), localTxTimeout)
 	defer cancel()
 	return toState(l.ledger.Execute(ctx, m.GetProperty(PropertyLoanMessageKey)))
 }
 
 func (l listener) CheckLocalTransaction(m *primitive.MessageExt) primitive.LocalTransactionState {
+	if m.GetProperty(propertyWarmup) != "" {
+		return primitive.RollbackMessageState
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), checkBackTimeout)
 	defer cancel()
 	key := m.GetProperty(PropertyLoanMessageKey)
