@@ -59,7 +59,7 @@ test-acceptance: ## Acceptance tests against the running stack: make test-accept
 ## --- build and generate -------------------------------------------------------------------
 
 .PHONY: build
-build: ## Build the five services into .run/bin.
+build: ## Build the five services into .run/bin (workspace mode: name each module, ./app/... fails).
 	@for s in $(SERVICES); do go build -o $(RUN)/bin/$$s ./app/$$s/cmd/$$s || exit 1; done
 
 .PHONY: tools
@@ -95,7 +95,7 @@ tidy: ## go mod tidy in every module.
 .PHONY: lint
 lint: ## gofmt and go vet over the workspace.
 	@test -z "$$(gofmt -l api app pkg test)" || { gofmt -l api app pkg test; exit 1; }
-	@go vet ./api/... ./pkg/... ./app/... ./test/...
+	@go vet ./api/... ./pkg/... ./test/... $(addsuffix /...,$(addprefix ./app/,$(SERVICES)))
 
 ## --- measure ------------------------------------------------------------------------------
 

@@ -62,7 +62,7 @@ ensure_secrets() {
   if ((added)); then say "secrets: generated $added new value(s) in $SECRETS_FILE"; fi
 }
 
-# ensure_keys: RSA 2048 pairs, PKCS#8 private ("BEGIN PRIVATE KEY", 0600) and
+# ensure_keys: RSA 2048 pairs, PKCS#8 PEM private key (0600) and
 # SubjectPublicKeyInfo public ("BEGIN PUBLIC KEY", 0644).
 ensure_keys() {
   local name priv pub log=$LOG_DIR/keys.log made=0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -53,7 +54,7 @@ func TestSignedLendingCalls(t *testing.T) {
 		t.Fatalf("freeze: %d %v", status, out)
 	}
 	status, out = b.call(t, http.MethodPost, "/v1/freezes", `{"requestNo":"FZ2","projectNo":"PN1","userNo":"BUI","amount":"400.01"}`)
-	if status != http.StatusUnprocessableEntity || out["reason"] != "INSUFFICIENT_BALANCE" || out["code"] != float64(422) {
+	if status != http.StatusUnprocessableEntity || out["reason"] != "INSUFFICIENT_BALANCE" || fmt.Sprint(out["code"]) != "422" {
 		t.Fatalf("freeze beyond balance: %d %v", status, out)
 	}
 	// The repeat answers the first result and freezes nothing more.

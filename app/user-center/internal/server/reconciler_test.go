@@ -24,7 +24,6 @@ func TestReconcilerStartsAndStops(t *testing.T) {
 	r := NewReconciler(hourly(), nil, &signing.SQLNonceStore{}, log.NewStdLogger(io.Discard))
 	started := make(chan error, 1)
 	go func() { started <- r.Start(context.Background()) }()
-	time.Sleep(50 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := r.Stop(ctx); err != nil {
