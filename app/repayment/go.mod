@@ -11,7 +11,6 @@ require (
 	entgo.io/ent v0.14.5
 	github.com/apache/rocketmq-client-go/v2 v2.1.2
 	github.com/go-kratos/kratos/v2 v2.9.2
-	github.com/go-sql-driver/mysql v1.9.3
 	github.com/google/wire v0.7.0
 	github.com/p2p-dtx/p2p-dtx/api v0.0.0-00010101000000-000000000000
 	github.com/p2p-dtx/p2p-dtx/pkg v0.0.0-00010101000000-000000000000
@@ -30,6 +29,7 @@ require (
 	github.com/go-kratos/aegis v0.2.0 // indirect
 	github.com/go-openapi/inflect v0.19.0 // indirect
 	github.com/go-playground/form/v4 v4.2.0 // indirect
+	github.com/go-sql-driver/mysql v1.9.3 // indirect
 	github.com/golang/mock v1.6.0 // indirect
 	github.com/google/go-cmp v0.6.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect

@@ -3,18 +3,17 @@
 package data
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/dbtest"
+
 	"github.com/go-kratos/kratos/v2/log"
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
@@ -36,20 +35,7 @@ import (
 
 func openTestData(t *testing.T) *Data {
 	t.Helper()
-	addr := os.Getenv("P2P_TEST_MYSQL_ADDR")
-	user := os.Getenv("P2P_TEST_DB_USER")
-	password, hasPassword := os.LookupEnv("P2P_TEST_DB_PASSWORD")
-	if addr == "" || user == "" || !hasPassword {
-		t.Fatal("integration tests need P2P_TEST_MYSQL_ADDR, P2P_TEST_DB_USER and P2P_TEST_DB_PASSWORD " +
-			"(a MariaDB with the bank_custody database and sql/bank_custody applied)")
-	}
-	cfg := mysql.NewConfig()
-	cfg.User, cfg.Passwd, cfg.DBName = user, password, "bank_custody"
-	cfg.Net, cfg.Addr = "tcp", addr
-	if strings.HasPrefix(addr, "/") {
-		cfg.Net = "unix"
-	}
-	d, cleanup, err := NewData(&conf.Bootstrap{Database: &pconf.Database{Dsn: cfg.FormatDSN()}}, log.NewStdLogger(io.Discard))
+	d, cleanup, err := NewData(&conf.Bootstrap{Database: &pconf.Database{Dsn: dbtest.DSN(t, "bank_custody")}}, log.NewStdLogger(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,14 +63,7 @@ func cleanup(t *testing.T, what string, del func(ctx context.Context) error) {
 // database the versioned SQL built: nothing, or the two have drifted apart.
 func TestSchemaMatchesSQL(t *testing.T) {
 	t.Parallel()
-	d := openTestData(t)
-	var plan bytes.Buffer
-	if err := d.ent.Schema.WriteTo(context.Background(), &plan); err != nil {
-		t.Fatal(err)
-	}
-	if s := strings.TrimSpace(plan.String()); s != "" && s != "BEGIN;\nCOMMIT;" {
-		t.Fatalf("sql/bank_custody differs from the ent schema; ent would run:\n%s", s)
-	}
+	dbtest.NoDrift(t, "bank_custody", openTestData(t).ent.Schema.WriteTo)
 }
 
 func TestAttemptsInAttemptOrder(t *testing.T) {

@@ -8,7 +8,12 @@ import (
 	"testing"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/dbtest"
+
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/receivableplan"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentplan"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
@@ -18,7 +23,7 @@ import (
 // first delivery, must leave exactly one set of plans.
 func TestSaveScheduleOnceUnderDuplicates(t *testing.T) {
 	t.Parallel()
-	client := openSchemaTestClient(t)
+	client := ent.NewClient(ent.Driver(entsql.OpenDB("mysql", dbtest.Open(t, "repayment"))))
 	repo := &planRepo{data: &Data{ent: client}}
 	ctx := context.Background()
 	projectID := -time.Now().UnixNano() // no real project has a negative id

@@ -3,23 +3,20 @@
 package data
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/dbtest"
+
 	"github.com/go-kratos/kratos/v2/log"
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
-	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/migrate"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
 	pconf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
@@ -36,20 +33,7 @@ import (
 
 func openTestData(t *testing.T) *Data {
 	t.Helper()
-	addr := os.Getenv("P2P_TEST_MYSQL_ADDR")
-	user := os.Getenv("P2P_TEST_DB_USER")
-	password, hasPassword := os.LookupEnv("P2P_TEST_DB_PASSWORD")
-	if addr == "" || user == "" || !hasPassword {
-		t.Fatal("integration tests need P2P_TEST_MYSQL_ADDR, P2P_TEST_DB_USER and P2P_TEST_DB_PASSWORD " +
-			"(a MariaDB with the trade_center database and sql/trade_center applied)")
-	}
-	cfg := mysql.NewConfig()
-	cfg.User, cfg.Passwd, cfg.DBName = user, password, "trade_center"
-	cfg.Net, cfg.Addr = "tcp", addr
-	if strings.HasPrefix(addr, "/") {
-		cfg.Net = "unix"
-	}
-	d, cleanup, err := NewData(&conf.Bootstrap{Database: &pconf.Database{Dsn: cfg.FormatDSN()}}, log.NewStdLogger(io.Discard))
+	d, cleanup, err := NewData(&conf.Bootstrap{Database: &pconf.Database{Dsn: dbtest.DSN(t, "trade_center")}}, log.NewStdLogger(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,15 +70,7 @@ func newProject(t *testing.T, d *Data, status biz.ProjectStatus, amount, raised 
 // makes an index or column that only the SQL has show up too.
 func TestSchemaMatchesSQL(t *testing.T) {
 	t.Parallel()
-	d := openTestData(t)
-	var plan bytes.Buffer
-	if err := d.ent.Schema.WriteTo(context.Background(), &plan,
-		migrate.WithDropIndex(true), migrate.WithDropColumn(true)); err != nil {
-		t.Fatal(err)
-	}
-	if s := strings.TrimSpace(plan.String()); s != "" && s != "BEGIN;\nCOMMIT;" {
-		t.Fatalf("sql/trade_center differs from the ent schema; ent would run:\n%s", s)
-	}
+	dbtest.NoDrift(t, "trade_center", openTestData(t).ent.Schema.WriteTo)
 }
 
 func TestProjectRoundTrip(t *testing.T) {

@@ -8,14 +8,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/dbtest"
+
 	"github.com/go-kratos/kratos/v2/log"
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
@@ -38,20 +38,7 @@ import (
 
 func openTestData(t *testing.T) *Data {
 	t.Helper()
-	addr := os.Getenv("P2P_TEST_MYSQL_ADDR")
-	user := os.Getenv("P2P_TEST_DB_USER")
-	password, hasPassword := os.LookupEnv("P2P_TEST_DB_PASSWORD")
-	if addr == "" || user == "" || !hasPassword {
-		t.Fatal("integration tests need P2P_TEST_MYSQL_ADDR, P2P_TEST_DB_USER and P2P_TEST_DB_PASSWORD " +
-			"(a MariaDB with the user_center database and sql/user_center applied)")
-	}
-	cfg := mysql.NewConfig()
-	cfg.User, cfg.Passwd, cfg.DBName = user, password, "user_center"
-	cfg.Net, cfg.Addr = "tcp", addr
-	if strings.HasPrefix(addr, "/") {
-		cfg.Net = "unix"
-	}
-	d, cleanup, err := NewData(&conf.Bootstrap{Database: &pconf.Database{Dsn: cfg.FormatDSN(), MaxOpenConns: 30}},
+	d, cleanup, err := NewData(&conf.Bootstrap{Database: &pconf.Database{Dsn: dbtest.DSN(t, "user_center"), MaxOpenConns: 30}},
 		log.NewStdLogger(io.Discard))
 	if err != nil {
 		t.Fatal(err)
