@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -18,6 +17,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/pkg/database"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 // ProviderSet is data providers.
@@ -82,28 +82,9 @@ func (t transaction) InTx(ctx context.Context, fn func(ctx context.Context) erro
 	if inTx(ctx) {
 		return fn(ctx)
 	}
-	tx, err := t.data.ent.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			if rerr := tx.Rollback(); rerr != nil {
-				p = fmt.Sprintf("%v (roll back: %v)", p, rerr)
-			}
-			panic(p)
-		}
-	}()
-	if err := fn(context.WithValue(ctx, txClientKey{}, tx.Client())); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return entx.RunInTx(ctx, t.data.ent.Tx, func(tx *ent.Tx) error {
+		return fn(context.WithValue(ctx, txClientKey{}, tx.Client()))
+	})
 }
 
 // duplicateKey reports whether err is a unique-key violation, and on which key (MariaDB

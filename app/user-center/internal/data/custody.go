@@ -13,6 +13,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/consumer"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/custodyrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/recharge"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 type transaction struct{ data *Data }
@@ -22,32 +23,13 @@ func NewTransaction(d *Data) biz.Transaction { return transaction{data: d} }
 
 // InTx opens a transaction and hands fn a context carrying it; repositories pick it up
 // with Data.client. Inside a transaction already, fn simply joins it.
-func (t transaction) InTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+func (t transaction) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if inTx(ctx) {
 		return fn(ctx)
 	}
-	tx, err := t.data.ent.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			if rerr := tx.Rollback(); rerr != nil {
-				p = fmt.Sprintf("%v (roll back: %v)", p, rerr)
-			}
-			panic(p)
-		}
-	}()
-	if err := fn(context.WithValue(ctx, txClientKey{}, tx.Client())); err != nil {
-		if rerr := tx.Rollback(); rerr != nil {
-			return errors.Join(err, fmt.Errorf("roll back: %w", rerr))
-		}
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return entx.RunInTx(ctx, t.data.ent.Tx, func(tx *ent.Tx) error {
+		return fn(context.WithValue(ctx, txClientKey{}, tx.Client()))
+	})
 }
 
 type custodyRepo struct{ data *Data }
