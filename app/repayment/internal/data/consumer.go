@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2"
@@ -42,8 +40,7 @@ type StartRepaymentConsumer struct {
 	plans                    *biz.StartRepaymentUsecase
 	log                      *log.Helper
 
-	mu       sync.Mutex
-	consumer rocketmq.PushConsumer // nil until started
+	consumer mq.Started[rocketmq.PushConsumer]
 }
 
 // NewStartRepaymentConsumer returns the consumer; Start connects it.
@@ -78,7 +75,7 @@ func (c *StartRepaymentConsumer) Start(ctx context.Context) error {
 	if err := mq.EnsureTopic(ctx, c.log, c.nameServers, c.brokerAddr, "%RETRY%"+c.group, 1); err != nil {
 		return err
 	}
-	instance := "repayment-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	instance := mq.InstanceName("repayment")
 	pc, err := rocketmq.NewPushConsumer(
 		consumer.WithNameServer(c.nameServers),
 		consumer.WithGroupName(c.group),
@@ -96,33 +93,17 @@ func (c *StartRepaymentConsumer) Start(ctx context.Context) error {
 	if err := pc.Start(); err != nil {
 		return fmt.Errorf("start-repayment consumer: %w", err)
 	}
-	c.mu.Lock()
-	c.consumer = pc
-	c.mu.Unlock()
+	c.consumer.Set(pc)
 	c.log.Infow("msg", "start-repayment consumer started", "topic", c.topic, "group", c.group, "instance", instance)
 	return nil
 }
 
 // Stop shuts the consumer down; a message being written is finished first by the client.
-func (c *StartRepaymentConsumer) Stop(context.Context) error {
-	c.mu.Lock()
-	pc := c.consumer
-	c.consumer = nil
-	c.mu.Unlock()
-	if pc == nil {
-		return nil
-	}
-	return pc.Shutdown()
-}
+func (c *StartRepaymentConsumer) Stop(context.Context) error { return c.consumer.Shutdown() }
 
 // Ready reports whether the consumer has started; /healthz uses it.
 func (c *StartRepaymentConsumer) Ready(context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.consumer == nil {
-		return errors.New("start-repayment consumer not started")
-	}
-	return nil
+	return c.consumer.Ready("start-repayment consumer")
 }
 
 func (c *StartRepaymentConsumer) consume(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/apache/rocketmq-client-go/v2"
@@ -45,8 +43,7 @@ type StartRepaymentProducer struct {
 	ledger                   *biz.LoanLedger
 	log                      *log.Helper
 
-	mu       sync.Mutex
-	producer rocketmq.TransactionProducer // nil until started
+	producer mq.Started[rocketmq.TransactionProducer]
 }
 
 // NewStartRepaymentProducer returns the producer; Start connects it.
@@ -72,7 +69,7 @@ func (p *StartRepaymentProducer) Start(ctx context.Context) error {
 	if err := mq.EnsureTopic(ctx, p.log, p.nameServers, p.brokerAddr, p.topic, topicQueues); err != nil {
 		return err
 	}
-	instance := "trade-center-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	instance := mq.InstanceName("trade-center")
 	tp, err := rocketmq.NewTransactionProducer(listener{ledger: p.ledger, log: p.log},
 		producer.WithNameServer(p.nameServers),
 		producer.WithGroupName(p.group),
@@ -97,41 +94,23 @@ func (p *StartRepaymentProducer) Start(ctx context.Context) error {
 	if _, err := tp.SendMessageInTransaction(ctx, warmup); err != nil {
 		return errors.Join(fmt.Errorf("start-repayment producer: warm-up: %w", err), tp.Shutdown())
 	}
-	p.mu.Lock()
-	p.producer = tp
-	p.mu.Unlock()
+	p.producer.Set(tp)
 	p.log.Infow("msg", "start-repayment producer started", "topic", p.topic, "group", p.group, "instance", instance)
 	return nil
 }
 
 // Stop shuts the producer down.
-func (p *StartRepaymentProducer) Stop(context.Context) error {
-	p.mu.Lock()
-	tp := p.producer
-	p.producer = nil
-	p.mu.Unlock()
-	if tp == nil {
-		return nil
-	}
-	return tp.Shutdown()
-}
+func (p *StartRepaymentProducer) Stop(context.Context) error { return p.producer.Shutdown() }
 
 // Ready reports whether the producer has started; /healthz uses it.
 func (p *StartRepaymentProducer) Ready(context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.producer == nil {
-		return errors.New("start-repayment producer not started")
-	}
-	return nil
+	return p.producer.Ready("start-repayment producer")
 }
 
 // SendInTransaction implements biz.LoanMessenger.
 func (p *StartRepaymentProducer) SendInTransaction(ctx context.Context, key string, msg biz.StartRepayment) (biz.TxOutcome, error) {
-	p.mu.Lock()
-	tp := p.producer
-	p.mu.Unlock()
-	if tp == nil {
+	tp, ok := p.producer.Get()
+	if !ok {
 		return biz.TxUnknown, errors.New("start-repayment producer not started")
 	}
 	body, err := protojson.Marshal(toEvent(msg))
