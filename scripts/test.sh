@@ -14,6 +14,10 @@ cd "$(dirname "$0")/.."
 
 # rocketmq-client-go complains about an empty level on every start.
 export ROCKETMQ_GO_LOG_LEVEL=${ROCKETMQ_GO_LOG_LEVEL:-warn}
+# A cheap password hash, so the registration load test loads the transaction path rather
+# than bcrypt (TestRegistrationStaysAtomicUnderLoad). The stack keeps it after the tests;
+# a plain `make up` puts user-center back to the default cost 10.
+export P2P_BCRYPT_COST=${P2P_BCRYPT_COST:-4}
 
 SERVICES=(unified-account user-center trade-center repayment bank-custody)
 

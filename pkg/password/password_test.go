@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 func TestHashMatchesOnlyTheSamePassword(t *testing.T) {
@@ -36,5 +38,38 @@ func TestHashRefusesOverlongPassword(t *testing.T) {
 	t.Parallel()
 	if _, err := Hash(strings.Repeat("a", 73)); !errors.Is(err, ErrTooLong) {
 		t.Fatalf("err = %v, want ErrTooLong", err)
+	}
+}
+
+func TestHasherUsesItsCostAndRefusesOutOfRange(t *testing.T) {
+	t.Parallel()
+	h, err := NewHasher(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := h.Hash("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := bcrypt.Cost([]byte(out)); err != nil || c != 4 {
+		t.Fatalf("cost of the hash = %d (%v), want 4", c, err)
+	}
+	if !Matches(out, "correct horse") {
+		t.Error("the right password does not match a cost-4 hash")
+	}
+	for _, bad := range []int{-1, 3, 15, 31} {
+		if _, err := NewHasher(bad); err == nil {
+			t.Errorf("NewHasher(%d) accepted", bad)
+		}
+	}
+	d, err := NewHasher(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err = d.Hash("x"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := bcrypt.Cost([]byte(out)); c != Cost {
+		t.Errorf("default cost = %d, want %d", c, Cost)
 	}
 }

@@ -29,10 +29,20 @@ svc_prepare() {
   svc_build "$1"
 }
 
+# svc_tuning SVC: settings a service takes from the caller's environment (one KEY=VAL a
+# line); part of its fingerprint, so `make up` with another value restarts it.
+#   P2P_BCRYPT_COST  user-center's bcrypt cost, 4..14 (default 10; make test uses 4)
+svc_tuning() {
+  case $1 in
+    user-center) echo "P2P_BCRYPT_COST=${P2P_BCRYPT_COST:-10}" ;;
+  esac
+}
+
 svc_fingerprint() {
   local svc=$1
   fingerprint "$BIN_DIR/$svc" "$P2P_REPO_ROOT/$(svc_conf "$svc")" "$STACK_ENV" \
-    "str:$(secret "P2P_DB_PASSWORD_$(svc_key "$svc")") $(secret P2P_TOKEN_SECRET) $(secret P2P_ADMIN_PASSWORD)"
+    "str:$(secret "P2P_DB_PASSWORD_$(svc_key "$svc")") $(secret P2P_TOKEN_SECRET) $(secret P2P_ADMIN_PASSWORD)" \
+    "str:$(svc_tuning "$svc")"
 }
 
 svc_healthy() {
@@ -54,6 +64,7 @@ svc_env() {
     "P2P_TOKEN_SECRET=$(secret P2P_TOKEN_SECRET)" \
     "P2P_ADMIN_PASSWORD=$(secret P2P_ADMIN_PASSWORD)" \
     "ROCKETMQ_GO_LOG_LEVEL=${ROCKETMQ_GO_LOG_LEVEL:-warn}"
+  svc_tuning "$svc"
 }
 
 svc_start() {

@@ -36,6 +36,7 @@ type Bootstrap struct {
 	Dtm           *conf.DTM              `protobuf:"bytes,6,opt,name=dtm,proto3" json:"dtm,omitempty"`
 	Peers         *Peers                 `protobuf:"bytes,7,opt,name=peers,proto3" json:"peers,omitempty"`
 	Custody       *Custody               `protobuf:"bytes,8,opt,name=custody,proto3" json:"custody,omitempty"`
+	Password      *Password              `protobuf:"bytes,9,opt,name=password,proto3" json:"password,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -126,6 +127,59 @@ func (x *Bootstrap) GetCustody() *Custody {
 	return nil
 }
 
+func (x *Bootstrap) GetPassword() *Password {
+	if x != nil {
+		return x.Password
+	}
+	return nil
+}
+
+// How user-center hashes passwords before they enter a registration's branches.
+type Password struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// bcrypt cost, 4..14; 10 when unset. The local stack fills it from P2P_BCRYPT_COST.
+	BcryptCost    int32 `protobuf:"varint,1,opt,name=bcrypt_cost,json=bcryptCost,proto3" json:"bcrypt_cost,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Password) Reset() {
+	*x = Password{}
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Password) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Password) ProtoMessage() {}
+
+func (x *Password) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Password.ProtoReflect.Descriptor instead.
+func (*Password) Descriptor() ([]byte, []int) {
+	return file_user_center_internal_conf_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Password) GetBcryptCost() int32 {
+	if x != nil {
+		return x.BcryptCost
+	}
+	return 0
+}
+
 // Where the other services are.
 type Peers struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -137,7 +191,7 @@ type Peers struct {
 
 func (x *Peers) Reset() {
 	*x = Peers{}
-	mi := &file_user_center_internal_conf_conf_proto_msgTypes[1]
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -149,7 +203,7 @@ func (x *Peers) String() string {
 func (*Peers) ProtoMessage() {}
 
 func (x *Peers) ProtoReflect() protoreflect.Message {
-	mi := &file_user_center_internal_conf_conf_proto_msgTypes[1]
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -162,7 +216,7 @@ func (x *Peers) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Peers.ProtoReflect.Descriptor instead.
 func (*Peers) Descriptor() ([]byte, []int) {
-	return file_user_center_internal_conf_conf_proto_rawDescGZIP(), []int{1}
+	return file_user_center_internal_conf_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Peers) GetUnifiedAccountGrpc() string {
@@ -195,7 +249,7 @@ type Custody struct {
 
 func (x *Custody) Reset() {
 	*x = Custody{}
-	mi := &file_user_center_internal_conf_conf_proto_msgTypes[2]
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -207,7 +261,7 @@ func (x *Custody) String() string {
 func (*Custody) ProtoMessage() {}
 
 func (x *Custody) ProtoReflect() protoreflect.Message {
-	mi := &file_user_center_internal_conf_conf_proto_msgTypes[2]
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -220,7 +274,7 @@ func (x *Custody) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Custody.ProtoReflect.Descriptor instead.
 func (*Custody) Descriptor() ([]byte, []int) {
-	return file_user_center_internal_conf_conf_proto_rawDescGZIP(), []int{2}
+	return file_user_center_internal_conf_conf_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Custody) GetKeysDir() string {
@@ -292,7 +346,7 @@ type Reconciliation struct {
 
 func (x *Reconciliation) Reset() {
 	*x = Reconciliation{}
-	mi := &file_user_center_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -304,7 +358,7 @@ func (x *Reconciliation) String() string {
 func (*Reconciliation) ProtoMessage() {}
 
 func (x *Reconciliation) ProtoReflect() protoreflect.Message {
-	mi := &file_user_center_internal_conf_conf_proto_msgTypes[3]
+	mi := &file_user_center_internal_conf_conf_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -317,7 +371,7 @@ func (x *Reconciliation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reconciliation.ProtoReflect.Descriptor instead.
 func (*Reconciliation) Descriptor() ([]byte, []int) {
-	return file_user_center_internal_conf_conf_proto_rawDescGZIP(), []int{3}
+	return file_user_center_internal_conf_conf_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Reconciliation) GetInterval() *durationpb.Duration {
@@ -352,7 +406,7 @@ var File_user_center_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_user_center_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"$user-center/internal/conf/conf.proto\x12\x0fusercenter.conf\x1a\x0fconf/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xe9\x02\n" +
+	"$user-center/internal/conf/conf.proto\x12\x0fusercenter.conf\x1a\x0fconf/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xa0\x03\n" +
 	"\tBootstrap\x12+\n" +
 	"\x06server\x18\x01 \x01(\v2\x13.p2pdtx.conf.ServerR\x06server\x121\n" +
 	"\bdatabase\x18\x02 \x01(\v2\x15.p2pdtx.conf.DatabaseR\bdatabase\x12\"\n" +
@@ -361,7 +415,11 @@ const file_user_center_internal_conf_conf_proto_rawDesc = "" +
 	"\x04auth\x18\x05 \x01(\v2\x11.p2pdtx.conf.AuthR\x04auth\x12\"\n" +
 	"\x03dtm\x18\x06 \x01(\v2\x10.p2pdtx.conf.DTMR\x03dtm\x12,\n" +
 	"\x05peers\x18\a \x01(\v2\x16.usercenter.conf.PeersR\x05peers\x122\n" +
-	"\acustody\x18\b \x01(\v2\x18.usercenter.conf.CustodyR\acustody\"9\n" +
+	"\acustody\x18\b \x01(\v2\x18.usercenter.conf.CustodyR\acustody\x125\n" +
+	"\bpassword\x18\t \x01(\v2\x19.usercenter.conf.PasswordR\bpassword\"+\n" +
+	"\bPassword\x12\x1f\n" +
+	"\vbcrypt_cost\x18\x01 \x01(\x05R\n" +
+	"bcryptCost\"9\n" +
 	"\x05Peers\x120\n" +
 	"\x14unified_account_grpc\x18\x01 \x01(\tR\x12unifiedAccountGrpc\"\xb0\x02\n" +
 	"\aCustody\x12\x19\n" +
@@ -394,39 +452,41 @@ func file_user_center_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_user_center_internal_conf_conf_proto_rawDescData
 }
 
-var file_user_center_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_user_center_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_user_center_internal_conf_conf_proto_goTypes = []any{
 	(*Bootstrap)(nil),           // 0: usercenter.conf.Bootstrap
-	(*Peers)(nil),               // 1: usercenter.conf.Peers
-	(*Custody)(nil),             // 2: usercenter.conf.Custody
-	(*Reconciliation)(nil),      // 3: usercenter.conf.Reconciliation
-	(*conf.Server)(nil),         // 4: p2pdtx.conf.Server
-	(*conf.Database)(nil),       // 5: p2pdtx.conf.Database
-	(*conf.Log)(nil),            // 6: p2pdtx.conf.Log
-	(*conf.Faults)(nil),         // 7: p2pdtx.conf.Faults
-	(*conf.Auth)(nil),           // 8: p2pdtx.conf.Auth
-	(*conf.DTM)(nil),            // 9: p2pdtx.conf.DTM
-	(*durationpb.Duration)(nil), // 10: google.protobuf.Duration
+	(*Password)(nil),            // 1: usercenter.conf.Password
+	(*Peers)(nil),               // 2: usercenter.conf.Peers
+	(*Custody)(nil),             // 3: usercenter.conf.Custody
+	(*Reconciliation)(nil),      // 4: usercenter.conf.Reconciliation
+	(*conf.Server)(nil),         // 5: p2pdtx.conf.Server
+	(*conf.Database)(nil),       // 6: p2pdtx.conf.Database
+	(*conf.Log)(nil),            // 7: p2pdtx.conf.Log
+	(*conf.Faults)(nil),         // 8: p2pdtx.conf.Faults
+	(*conf.Auth)(nil),           // 9: p2pdtx.conf.Auth
+	(*conf.DTM)(nil),            // 10: p2pdtx.conf.DTM
+	(*durationpb.Duration)(nil), // 11: google.protobuf.Duration
 }
 var file_user_center_internal_conf_conf_proto_depIdxs = []int32{
-	4,  // 0: usercenter.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
-	5,  // 1: usercenter.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
-	6,  // 2: usercenter.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
-	7,  // 3: usercenter.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
-	8,  // 4: usercenter.conf.Bootstrap.auth:type_name -> p2pdtx.conf.Auth
-	9,  // 5: usercenter.conf.Bootstrap.dtm:type_name -> p2pdtx.conf.DTM
-	1,  // 6: usercenter.conf.Bootstrap.peers:type_name -> usercenter.conf.Peers
-	2,  // 7: usercenter.conf.Bootstrap.custody:type_name -> usercenter.conf.Custody
-	10, // 8: usercenter.conf.Custody.bank_timeout:type_name -> google.protobuf.Duration
-	3,  // 9: usercenter.conf.Custody.reconciliation:type_name -> usercenter.conf.Reconciliation
-	10, // 10: usercenter.conf.Reconciliation.interval:type_name -> google.protobuf.Duration
-	10, // 11: usercenter.conf.Reconciliation.min_age:type_name -> google.protobuf.Duration
-	10, // 12: usercenter.conf.Reconciliation.abandon_after:type_name -> google.protobuf.Duration
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	5,  // 0: usercenter.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
+	6,  // 1: usercenter.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
+	7,  // 2: usercenter.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
+	8,  // 3: usercenter.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
+	9,  // 4: usercenter.conf.Bootstrap.auth:type_name -> p2pdtx.conf.Auth
+	10, // 5: usercenter.conf.Bootstrap.dtm:type_name -> p2pdtx.conf.DTM
+	2,  // 6: usercenter.conf.Bootstrap.peers:type_name -> usercenter.conf.Peers
+	3,  // 7: usercenter.conf.Bootstrap.custody:type_name -> usercenter.conf.Custody
+	1,  // 8: usercenter.conf.Bootstrap.password:type_name -> usercenter.conf.Password
+	11, // 9: usercenter.conf.Custody.bank_timeout:type_name -> google.protobuf.Duration
+	4,  // 10: usercenter.conf.Custody.reconciliation:type_name -> usercenter.conf.Reconciliation
+	11, // 11: usercenter.conf.Reconciliation.interval:type_name -> google.protobuf.Duration
+	11, // 12: usercenter.conf.Reconciliation.min_age:type_name -> google.protobuf.Duration
+	11, // 13: usercenter.conf.Reconciliation.abandon_after:type_name -> google.protobuf.Duration
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_user_center_internal_conf_conf_proto_init() }
@@ -440,7 +500,7 @@ func file_user_center_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_user_center_internal_conf_conf_proto_rawDesc), len(file_user_center_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
