@@ -449,27 +449,22 @@ func TestRegistrationConcurrentSameUsername(t *testing.T) {
 // is still prepared: DTM must always finish phase 2.
 func noPreparedXA(t *testing.T, env stack.Env, gid string) {
 	t.Helper()
+	db := env.Inspect(t, "dtm")
 	stack.Eventually(t, 15*time.Second, func() error {
-		rs, err := env.Inspect(t, "dtm").Query("XA RECOVER")
+		prepared, err := preparedXA(db)
 		if err != nil {
 			return err
 		}
-		defer rs.Close()
 		var left []string
-		for rs.Next() {
-			var format, gl, bl int
-			var data string
-			if err := rs.Scan(&format, &gl, &bl, &data); err != nil {
-				return err
-			}
-			if gid == "" || strings.HasPrefix(data, gid+"-") {
-				left = append(left, data)
+		for _, xid := range prepared {
+			if gid == "" || strings.HasPrefix(xid, gid+"-") {
+				left = append(left, xid)
 			}
 		}
 		if len(left) > 0 {
 			return fmt.Errorf("prepared XA branches left: %v", left)
 		}
-		return rs.Err()
+		return nil
 	})
 }
 

@@ -1,23 +1,22 @@
 // Package dtmx is the glue between DTM's Go client and the services: it runs a gRPC
 // branch's business change inside DTM's barrier or as an XA branch, with ent on the
-// branch's own transaction, and derives the XA connection settings from a service's DSN.
+// branch's own transaction.
 package dtmx
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/dtm-labs/dtm/client/dtmcli"
 	"github.com/dtm-labs/dtm/client/dtmgrpc"
 	"github.com/dtm-labs/logger"
+	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/grpc"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/database"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
@@ -28,18 +27,24 @@ func QuietClientLogs() { logger.InitLog("warn") }
 
 // Runner runs DTM branches of one service against its database.
 type Runner struct {
-	db     *sql.DB
-	xaConf dtmcli.DBConf
+	db   *sql.DB      // the service's pool: barrier transactions, XA phase 2 from another session
+	xaDB *sql.DB      // sessions of XA branches, held from phase 1 to phase 2 (xa.go)
+	held heldBranches // this process's prepared XA branches
 }
 
-// NewRunner returns a Runner for the service's pool db, whose DSN is dsn (the XA branch
-// opens its own connection with the same login).
-func NewRunner(db *sql.DB, dsn string) (*Runner, error) {
-	c, err := XAConf(dsn)
+// NewRunner returns a Runner for the service's pool db, whose settings are c. It opens a
+// second pool on the same login for XA branches; the cleanup closes it.
+func NewRunner(ctx context.Context, db *sql.DB, c *conf.Database) (*Runner, func(), error) {
+	xaDB, err := database.Open(ctx, &conf.Database{Dsn: c.GetDsn(), MaxOpenConns: xaMaxOpen, MaxIdleConns: xaMaxIdle})
 	if err != nil {
-		return nil, err
+		return nil, nil, fmt.Errorf("dtm xa pool: %w", err)
 	}
-	return &Runner{db: db, xaConf: c}, nil
+	cleanup := func() {
+		if err := xaDB.Close(); err != nil {
+			log.Errorf("dtm xa pool: close: %v", err)
+		}
+	}
+	return &Runner{db: db, xaDB: xaDB}, cleanup, nil
 }
 
 // InBarrier runs fn inside DTM's sub-transaction barrier for the gRPC branch call in ctx,
@@ -53,34 +58,6 @@ func (r *Runner) InBarrier(ctx context.Context, fn func(drv *entx.Driver, gid st
 	return bb.CallWithDB(r.db, func(tx *sql.Tx) error {
 		return fn(entx.New(tx), bb.Gid)
 	})
-}
-
-// InXA runs fn as the XA branch of the gRPC call in ctx (XA START … XA PREPARE on a
-// connection of its own), or performs phase 2 when DTM calls back with commit/rollback.
-func (r *Runner) InXA(ctx context.Context, fn func(drv *entx.Driver, gid string) error) error {
-	return dtmgrpc.XaLocalTransaction(ctx, r.xaConf, func(db *sql.DB, xa *dtmgrpc.XaGrpc) error {
-		return fn(entx.New(db), xa.Gid)
-	})
-}
-
-// XAConf turns a go-sql-driver DSN into DTM's connection settings.
-func XAConf(dsn string) (dtmcli.DBConf, error) {
-	cfg, err := database.DriverConfig(dsn)
-	if err != nil {
-		return dtmcli.DBConf{}, err
-	}
-	host, port, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
-		return dtmcli.DBConf{}, fmt.Errorf("dtm xa: address %q: %w", cfg.Addr, err)
-	}
-	p, err := strconv.ParseInt(port, 10, 64)
-	if err != nil {
-		return dtmcli.DBConf{}, fmt.Errorf("dtm xa: port %q: %w", port, err)
-	}
-	return dtmcli.DBConf{
-		Driver: dtmcli.DBTypeMysql, Host: host, Port: p,
-		User: cfg.User, Password: cfg.Passwd, Db: cfg.DBName,
-	}, nil
 }
 
 var limitOnce sync.Once

@@ -35,7 +35,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	unifiedAccountService := service.NewUnifiedAccountService(sessionUsecase)
 	registry := data.NewFaults(bootstrap)
 	httpServer := server.NewHTTPServer(bootstrap, dataData, unifiedAccountService, registry, logger)
-	branchRunner, err := data.NewBranchRunner(bootstrap, dataData)
+	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, dataData)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -46,6 +46,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	grpcServer := server.NewGRPCServer(bootstrap, unifiedAccountService, accountRegistrationService, logger)
 	app := newApp(bootstrap, logger, sessionUsecase, httpServer, grpcServer)
 	return app, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }

@@ -27,13 +27,13 @@ func (d *Data) client(ctx context.Context) *ent.Client {
 type branchRunner struct{ dtm *dtmx.Runner }
 
 // NewBranchRunner runs registration branches on the service's database.
-func NewBranchRunner(c *conf.Bootstrap, d *Data) (biz.BranchRunner, error) {
+func NewBranchRunner(c *conf.Bootstrap, d *Data) (biz.BranchRunner, func(), error) {
 	dtmx.QuietClientLogs()
-	r, err := dtmx.NewRunner(d.db, c.GetDatabase().GetDsn())
+	r, cleanup, err := dtmx.NewRunner(context.Background(), d.db, c.GetDatabase())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return branchRunner{dtm: r}, nil
+	return branchRunner{dtm: r}, cleanup, nil
 }
 
 func (b branchRunner) InBarrier(ctx context.Context, fn func(context.Context, biz.Branch) error) error {

@@ -31,13 +31,18 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	branchRunner, err := data.NewBranchRunner(bootstrap, dataData)
+	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, dataData)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	registrationRepo := data.NewRegistrationRepo(dataData)
-	passwordHasher := data.NewPasswordHasher()
+	passwordHasher, err := data.NewPasswordHasher(bootstrap)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	registry := data.NewFaults(bootstrap)
 	registrationUsecase := biz.NewRegistrationUsecase(registrar, branchRunner, registrationRepo, consumerRepo, passwordHasher, registry)
 	userCenterService := service.NewUserCenterService(consumerUsecase, registrationUsecase)
@@ -45,22 +50,26 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	custodyRepo := data.NewCustodyRepo(dataData)
 	signer, err := data.NewPlatformSigner(bootstrap)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	sqlNonceStore := data.NewCallbackNonces(dataData)
 	verifier, err := data.NewBankVerifier(bootstrap, sqlNonceStore)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	bank, err := data.NewBank(bootstrap, signer, verifier)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	custodySettings, err := data.NewCustodySettings(bootstrap)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -73,6 +82,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	reconciler := server.NewReconciler(bootstrap, custodyUsecase, sqlNonceStore, logger)
 	app := newApp(logger, httpServer, grpcServer, reconciler)
 	return app, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }

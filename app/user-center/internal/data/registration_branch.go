@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -36,12 +37,12 @@ func inTx(ctx context.Context) bool {
 type branchRunner struct{ dtm *dtmx.Runner }
 
 // NewBranchRunner runs the consumer branches on the service's database.
-func NewBranchRunner(c *conf.Bootstrap, d *Data) (biz.BranchRunner, error) {
-	r, err := dtmx.NewRunner(d.db, c.GetDatabase().GetDsn())
+func NewBranchRunner(c *conf.Bootstrap, d *Data) (biz.BranchRunner, func(), error) {
+	r, cleanup, err := dtmx.NewRunner(context.Background(), d.db, c.GetDatabase())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return branchRunner{dtm: r}, nil
+	return branchRunner{dtm: r}, cleanup, nil
 }
 
 func (b branchRunner) InBarrier(ctx context.Context, fn func(context.Context, biz.Branch) error) error {
@@ -114,10 +115,12 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	return faults.New(biz.FaultInitiatorFail, biz.FaultCallbackReject)
 }
 
-// Bcrypt is the production PasswordHasher.
-type Bcrypt struct{}
-
-func (Bcrypt) Hash(plain string) (string, error) { return password.Hash(plain) }
-
-// NewPasswordHasher returns bcrypt.
-func NewPasswordHasher() biz.PasswordHasher { return Bcrypt{} }
+// NewPasswordHasher returns bcrypt at the configured cost (password.bcrypt_cost, from
+// P2P_BCRYPT_COST on the stack); a cost outside 4..14 stops the service at start.
+func NewPasswordHasher(c *conf.Bootstrap) (biz.PasswordHasher, error) {
+	h, err := password.NewHasher(int(c.GetPassword().GetBcryptCost()))
+	if err != nil {
+		return nil, fmt.Errorf("password.bcrypt_cost (P2P_BCRYPT_COST): %w", err)
+	}
+	return h, nil
+}
