@@ -1,9 +1,11 @@
 // Command bench-register measures registration throughput and latency against the running
-// local stack: DTM TCC, DTM XA, and a baseline that does the same work (bcrypt hash, then
-// insert the login account and the consumer) in one local transaction of a single
-// database. It prints a table; it asserts nothing.
+// local stack: p2p-dtx's DTM TCC and DTM XA, the same two schemes done the way DTM's own
+// examples do them (the peer, peer.go: two HTTP branches, barrier + insert, same DTM and
+// MariaDB), and a baseline that does the same work (bcrypt hash, then insert the login
+// account and the consumer) in one local transaction of a single database. Every mode
+// hashes at the same bcrypt cost. It prints a table; it asserts nothing.
 //
-//	go run ./test/cmd/bench-register -clients 16 -duration 20s
+//	go run ./test/cmd/bench-register -clients 16 -duration 20s -cost 10
 package main
 
 import (
@@ -33,6 +35,9 @@ func main() {
 	base := flag.String("user-center", "http://127.0.0.1:8020", "user-center base URL")
 	socket := flag.String("socket", "", "MariaDB socket for the baseline (default: <run dir>/mariadb/mysqld.sock)")
 	repo := flag.String("repo", ".", "repository root (for sql/)")
+	cost := flag.Int("cost", 10, "bcrypt cost of the baseline and the peer: user-center's P2P_BCRYPT_COST")
+	mysqlAddr := flag.String("mysql", "127.0.0.1:3306", "MariaDB host:port for the peer's XA branches")
+	dtmHTTP := flag.String("dtm", "http://127.0.0.1:36789/api/dtmsvr", "DTM's HTTP API for the peer")
 	flag.Parse()
 	if *socket == "" {
 		run := os.Getenv("P2P_RUN_DIR")
@@ -41,7 +46,7 @@ func main() {
 		}
 		*socket = filepath.Join(run, "mariadb", "mysqld.sock")
 	}
-	if err := run(*clients, *duration, *base, *socket, *repo); err != nil {
+	if err := run(settings{*clients, *duration, *base, *socket, *repo, *cost, *mysqlAddr, *dtmHTTP}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-register:", err)
 		os.Exit(1)
 	}
@@ -63,40 +68,65 @@ func (r result) pct(p float64) time.Duration {
 	return r.latencies[int(p*float64(len(r.latencies)-1))]
 }
 
-func run(clients int, d time.Duration, base, socket, repo string) error {
-	baseline, cleanup, err := openBaseline(socket, repo)
+type settings struct {
+	clients            int
+	duration           time.Duration
+	base, socket       string
+	repo               string
+	cost               int
+	mysqlAddr, dtmHTTP string
+}
+
+func run(s settings) (err error) {
+	baseline, cleanup, err := openBaseline(s.socket, s.repo, s.cost)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	p, err := startPeer(s.socket, s.repo, s.mysqlAddr, s.dtmHTTP, s.cost)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, p.stop()) }()
 
 	prefix := fmt.Sprintf("b%d", time.Now().Unix()%100000)
-	httpc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
-	modes := []struct {
-		name string
-		do   func(ctx context.Context, n int64) error
-	}{
-		{"baseline (1 local tx)", func(ctx context.Context, n int64) error { return baselineInsert(ctx, baseline, prefix, n) }},
-		{"DTM TCC", func(ctx context.Context, n int64) error { return register(ctx, httpc, base, "TCC", prefix, n) }},
-		{"DTM XA", func(ctx context.Context, n int64) error { return register(ctx, httpc, base, "XA", prefix, n) }},
+	// Whatever happens below, the users the run registered are removed.
+	defer func() { err = errors.Join(err, removeUsers(s.socket, prefix)) }()
+	httpc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: s.clients}}
+	type mode struct {
+		name, peer string // peer: the row this one is compared with
+		do         func(ctx context.Context, n int64) error
 	}
-	fmt.Printf("registration benchmark: %d clients, %v per mode, bcrypt cost 10 in every mode\n\n", clients, d)
-	var results []result
+	modes := []mode{
+		{"baseline (1 local tx)", "", func(ctx context.Context, n int64) error { return baselineInsert(ctx, baseline, prefix, n) }},
+		{"peer TCC (bare DTM)", "", func(_ context.Context, n int64) error { return p.register("TCC", prefix, n) }},
+		{"p2p-dtx TCC", "peer TCC (bare DTM)", func(ctx context.Context, n int64) error { return register(ctx, httpc, s.base, "TCC", prefix, n) }},
+		{"peer XA (bare DTM)", "", func(_ context.Context, n int64) error { return p.register("XA", prefix, n) }},
+		{"p2p-dtx XA", "peer XA (bare DTM)", func(ctx context.Context, n int64) error { return register(ctx, httpc, s.base, "XA", prefix, n) }},
+	}
+	fmt.Printf("registration benchmark: %d clients, %v per mode, bcrypt cost %d in every mode\n\n", s.clients, s.duration, s.cost)
+	results := map[string]result{}
 	var seq atomic.Int64
 	// Mobile numbers come from this sequence: start where an earlier run is unlikely to have been.
 	seq.Store((time.Now().Unix() % 900) * 1_000_000)
 	for _, m := range modes {
-		r := measure(m.name, clients, d, &seq, m.do)
-		results = append(results, r)
+		r := measure(m.name, s.clients, s.duration, &seq, m.do)
+		results[m.name] = r
 		fmt.Fprintf(os.Stderr, "  %s done (%d ok, %d failed)\n", m.name, r.ok, r.fail)
 	}
-	fmt.Printf("%-22s %10s %10s %10s %10s %8s\n", "mode", "reg/s", "p50", "p99", "failed", "ratio")
-	for _, r := range results {
-		fmt.Printf("%-22s %10.1f %10s %10s %10d %7.2fx\n", r.mode, r.rate(),
-			r.pct(0.50).Round(time.Millisecond), r.pct(0.99).Round(time.Millisecond), r.fail, r.rate()/results[0].rate())
+	fmt.Printf("%-22s %10s %10s %10s %10s %10s %10s\n", "mode", "reg/s", "p50", "p99", "failed", "vs base", "vs peer")
+	for _, m := range modes {
+		r := results[m.name]
+		vsPeer := "-"
+		if m.peer != "" {
+			vsPeer = fmt.Sprintf("%.2fx", r.rate()/results[m.peer].rate())
+		}
+		fmt.Printf("%-22s %10.1f %10s %10s %10d %9.2fx %10s\n", r.mode, r.rate(),
+			r.pct(0.50).Round(time.Millisecond), r.pct(0.99).Round(time.Millisecond), r.fail,
+			r.rate()/results[modes[0].name].rate(), vsPeer)
 	}
-	fmt.Printf("\nratio = throughput relative to the baseline.\n")
-	return removeUsers(socket, prefix)
+	fmt.Printf("\nvs base = throughput relative to the baseline; vs peer = relative to the same scheme done the bare-DTM way.\n")
+	return nil
 }
 
 func measure(name string, clients int, d time.Duration, seq *atomic.Int64, do func(context.Context, int64) error) result {
@@ -160,7 +190,7 @@ func register(ctx context.Context, c *http.Client, base, mode, prefix string, n 
 
 // openBaseline creates a scratch database holding the account and consumer tables from
 // sql/, so the baseline writes the very same rows into one database.
-func openBaseline(socket, repo string) (*sql.DB, func(), error) {
+func openBaseline(socket, repo string, cost int) (*sql.DB, func(), error) {
 	cfg := mysql.NewConfig()
 	cfg.User, cfg.Net, cfg.Addr = "root", "unix", socket
 	cfg.MultiStatements = true
@@ -189,6 +219,7 @@ func openBaseline(socket, repo string) (*sql.DB, func(), error) {
 	}
 	conn.SetMaxOpenConns(64)
 	conn.SetMaxIdleConns(64)
+	baselineCost = cost
 	return conn, func() {
 		if err := errors.Join(conn.Close(), dropAndClose(root, db)); err != nil {
 			fmt.Fprintln(os.Stderr, "bench-register: cleanup:", err)
@@ -222,9 +253,12 @@ func dropAndClose(root *sql.DB, db string) error {
 	return errors.Join(err, root.Close())
 }
 
+// baselineCost is the bcrypt cost of the baseline (-cost).
+var baselineCost = bcrypt.DefaultCost
+
 func baselineInsert(ctx context.Context, db *sql.DB, prefix string, n int64) error {
 	username, mobile := names(prefix, n)
-	hash, err := bcrypt.GenerateFromPassword([]byte("bench-password"), 10)
+	hash, err := bcrypt.GenerateFromPassword([]byte("bench-password"), baselineCost)
 	if err != nil {
 		return err
 	}
