@@ -25,8 +25,11 @@ func Open(ctx context.Context, c *conf.Database) (*sql.DB, error) {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(int(orDefault(c.GetMaxOpenConns(), 20)))
-	db.SetMaxIdleConns(int(orDefault(c.GetMaxIdleConns(), 10)))
+	maxOpen := orDefault(c.GetMaxOpenConns(), 20)
+	db.SetMaxOpenConns(int(maxOpen))
+	// Keeping every open connection idle-able avoids a new TCP connection and login for
+	// each burst above the idle limit (measured: most of a registration's cost at load).
+	db.SetMaxIdleConns(int(orDefault(c.GetMaxIdleConns(), maxOpen)))
 	if l := c.GetConnMaxLifetime(); l != nil {
 		db.SetConnMaxLifetime(l.AsDuration())
 	}
@@ -38,8 +41,10 @@ func Open(ctx context.Context, c *conf.Database) (*sql.DB, error) {
 	return db, nil
 }
 
-// DriverConfig parses a DSN and forces: DATETIME scanned into time.Time in UTC, and dial,
-// read and write timeouts so a stuck server fails a call instead of hanging it.
+// DriverConfig parses a DSN and forces: DATETIME scanned into time.Time in UTC; dial, read
+// and write timeouts so a stuck server fails a call instead of hanging it; and arguments
+// interpolated by the driver, so a statement with arguments is one round trip instead of
+// three (prepare, execute, close) — safe with the utf8mb4 connection charset.
 func DriverConfig(dsn string) (*mysql.Config, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -47,6 +52,7 @@ func DriverConfig(dsn string) (*mysql.Config, error) {
 	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
+	cfg.InterpolateParams = true
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second
 	}

@@ -38,6 +38,7 @@ func main() {
 	cost := flag.Int("cost", 10, "bcrypt cost of the baseline and the peer: user-center's P2P_BCRYPT_COST")
 	mysqlAddr := flag.String("mysql", "127.0.0.1:3306", "MariaDB host:port for the peer's XA branches")
 	dtmHTTP := flag.String("dtm", "http://127.0.0.1:36789/api/dtmsvr", "DTM's HTTP API for the peer")
+	only := flag.String("only", "", "run only the modes whose name contains this (e.g. \"p2p-dtx TCC\"), for profiling")
 	flag.Parse()
 	if *socket == "" {
 		run := os.Getenv("P2P_RUN_DIR")
@@ -46,7 +47,7 @@ func main() {
 		}
 		*socket = filepath.Join(run, "mariadb", "mysqld.sock")
 	}
-	if err := run(settings{*clients, *duration, *base, *socket, *repo, *cost, *mysqlAddr, *dtmHTTP}); err != nil {
+	if err := run(settings{*clients, *duration, *base, *socket, *repo, *cost, *mysqlAddr, *dtmHTTP, *only}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-register:", err)
 		os.Exit(1)
 	}
@@ -75,6 +76,7 @@ type settings struct {
 	repo               string
 	cost               int
 	mysqlAddr, dtmHTTP string
+	only               string
 }
 
 func run(s settings) (err error) {
@@ -109,21 +111,31 @@ func run(s settings) (err error) {
 	var seq atomic.Int64
 	// Mobile numbers come from this sequence: start where an earlier run is unlikely to have been.
 	seq.Store((time.Now().Unix() % 900) * 1_000_000)
+	if s.only != "" {
+		var kept []mode
+		for _, m := range modes {
+			if strings.Contains(m.name, s.only) {
+				kept = append(kept, m)
+			}
+		}
+		modes = kept
+	}
 	for _, m := range modes {
 		r := measure(m.name, s.clients, s.duration, &seq, m.do)
 		results[m.name] = r
 		fmt.Fprintf(os.Stderr, "  %s done (%d ok, %d failed)\n", m.name, r.ok, r.fail)
 	}
 	fmt.Printf("%-22s %10s %10s %10s %10s %10s %10s\n", "mode", "reg/s", "p50", "p99", "failed", "vs base", "vs peer")
+	base := results[modes[0].name]
 	for _, m := range modes {
 		r := results[m.name]
 		vsPeer := "-"
-		if m.peer != "" {
+		if _, measured := results[m.peer]; measured && m.peer != "" {
 			vsPeer = fmt.Sprintf("%.2fx", r.rate()/results[m.peer].rate())
 		}
 		fmt.Printf("%-22s %10.1f %10s %10s %10d %9.2fx %10s\n", r.mode, r.rate(),
 			r.pct(0.50).Round(time.Millisecond), r.pct(0.99).Round(time.Millisecond), r.fail,
-			r.rate()/results[modes[0].name].rate(), vsPeer)
+			r.rate()/base.rate(), vsPeer)
 	}
 	fmt.Printf("\nvs base = throughput relative to the baseline; vs peer = relative to the same scheme done the bare-DTM way.\n")
 	return nil

@@ -86,6 +86,7 @@ func startPeer(socket, repo, mysqlAddr, dtmHTTP string, cost int) (*peer, error)
 	p.xaConf = dtmcli.DBConf{Driver: "mysql", Host: host, Port: portN, User: p.user, Password: password, Db: peerDB}
 	bc := mysql.NewConfig()
 	bc.User, bc.Passwd, bc.Net, bc.Addr, bc.DBName, bc.ParseTime = p.user, password, "tcp", mysqlAddr, peerDB, true
+	bc.InterpolateParams = true // as DTM's own pooled connections (dtmimp.GetDsn)
 	if p.branch, err = sql.Open("mysql", bc.FormatDSN()); err != nil {
 		return nil, errors.Join(err, p.stop())
 	}

@@ -62,6 +62,8 @@ type NewUser struct {
 type Registered struct {
 	UserID int64
 	GID    string
+	// Settled: DTM finished the transaction, so both rows are ACTIVE.
+	Settled bool
 }
 
 // Registrar runs a registration as one DTM global transaction: the login account in
@@ -163,6 +165,11 @@ func (uc *RegistrationUsecase) Register(ctx context.Context, r Registration) (*C
 	})
 	if err != nil {
 		return nil, res.GID, err
+	}
+	if res.Settled {
+		// Nothing to read back: the Confirm (or the XA commit) made the row exactly this.
+		return &Consumer{ID: res.UserID, Username: r.Username, Mobile: r.Mobile, Role: r.Role,
+			Status: StatusActive, CustodyStatus: CustodyNone}, res.GID, nil
 	}
 	c, err := uc.profiles.Get(ctx, res.UserID)
 	if err != nil {

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"github.com/dtm-labs/dtm/client/dtmcli"
 	"github.com/dtm-labs/dtm/client/dtmcli/dtmimp"
 	"github.com/dtm-labs/dtm/client/dtmgrpc"
-	"github.com/dtm-labs/dtm/client/dtmgrpc/dtmgimp"
 	"github.com/go-kratos/kratos/v2/log"
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -64,7 +64,7 @@ func NewRegistrar(c *conf.Bootstrap, logger log.Logger) (biz.Registrar, error) {
 }
 
 func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUser, afterTries func(context.Context) error) (biz.Registered, error) {
-	gid, err := r.newGID(ctx)
+	gid, err := newGID()
 	if err != nil {
 		return biz.Registered{}, err
 	}
@@ -113,6 +113,8 @@ func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUse
 	}
 	res := biz.Registered{UserID: account.GetUserId(), GID: gid}
 	if err == nil {
+		// Submit waited for the result: both Confirms (or XA commits) succeeded.
+		res.Settled = true
 		return res, nil
 	}
 	// Submit or Abort may come back before DTM finished (a Confirm or Cancel is being
@@ -121,6 +123,7 @@ func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUse
 	status, werr := r.settle(txCtx, gid)
 	switch status {
 	case dtmcli.StatusSucceed:
+		res.Settled = true
 		return res, nil
 	case dtmcli.StatusSubmitted:
 		// Committed, but a Confirm is still being retried after the settle wait: the
@@ -145,12 +148,21 @@ func rolledBack(err error) error {
 	return fmt.Errorf("%w: %v", biz.ErrRolledBack, err)
 }
 
-func (r *dtmRegistrar) newGID(ctx context.Context) (string, error) {
-	reply, err := dtmgimp.MustGetDtmClient(r.conf.GetServer()).NewGid(ctx, &emptypb.Empty{})
-	if err != nil {
-		return "", fmt.Errorf("dtm new gid: %w", err)
+// gidAlphabet keeps gids alphanumeric, as DTM's own are: they end up in XA ids and URLs.
+const gidAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// newGID makes the global transaction's id here instead of asking DTM (one round trip
+// less per registration): 22 characters of a 62-letter alphabet, 130 random bits, so two
+// initiators never pick the same one. XA branch ids are gid-01, well under XA's 64 bytes.
+func newGID() (string, error) {
+	var b [22]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("new gid: %w", err)
 	}
-	return reply.GetGid(), nil
+	for i := range b {
+		b[i] = gidAlphabet[int(b[i])%len(gidAlphabet)]
+	}
+	return string(b[:]), nil
 }
 
 // settle polls DTM until the transaction is succeed or failed, or the settle wait ends;
