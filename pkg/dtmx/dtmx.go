@@ -47,6 +47,37 @@ func NewRunner(ctx context.Context, db *sql.DB, c *conf.Database) (*Runner, func
 	return &Runner{db: db, xaDB: xaDB}, cleanup, nil
 }
 
+// Branches runs one service's DTM branches with its repositories bound to the branch's
+// transaction: bind is the service's entx.Store.Bind, so a repository inside fn finds the
+// barrier's transaction (or the XA session) in the context exactly as it finds a local
+// one. Its two methods are what each service's biz.BranchRunner port asks for.
+type Branches struct {
+	run  *Runner
+	bind func(context.Context, *entx.Driver) context.Context
+}
+
+// NewBranches returns the branch runner of a service whose pool is db (settings c); the
+// cleanup closes the XA pool it opens.
+func NewBranches(ctx context.Context, db *sql.DB, c *conf.Database, bind func(context.Context, *entx.Driver) context.Context) (*Branches, func(), error) {
+	QuietClientLogs()
+	r, cleanup, err := NewRunner(ctx, db, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Branches{run: r, bind: bind}, cleanup, nil
+}
+
+// InBarrier runs fn inside DTM's sub-transaction barrier (TCC): a repeated call, a Cancel
+// with no Try before it (empty rollback) and a Try after its Cancel (hanging) skip fn.
+func (b *Branches) InBarrier(ctx context.Context, fn func(ctx context.Context, gid string) error) error {
+	return b.run.InBarrier(ctx, func(drv *entx.Driver, gid string) error { return fn(b.bind(ctx, drv), gid) })
+}
+
+// InXA runs fn as the service's XA branch, or performs phase 2 (fn is not called then).
+func (b *Branches) InXA(ctx context.Context, fn func(ctx context.Context, gid string) error) error {
+	return b.run.InXA(ctx, func(drv *entx.Driver, gid string) error { return fn(b.bind(ctx, drv), gid) })
+}
+
 // InBarrier runs fn inside DTM's sub-transaction barrier for the gRPC branch call in ctx,
 // in one local transaction with the barrier record. fn gets an ent driver on that
 // transaction and the branch's gid.

@@ -17,7 +17,7 @@ const APINonceTable = "api_nonce"
 
 // NewAPINonceStore claims the nonces of signed server-to-server calls.
 func NewAPINonceStore(d *Data) *signing.SQLNonceStore {
-	return &signing.SQLNonceStore{DB: d.db, Table: APINonceTable}
+	return &signing.SQLNonceStore{DB: d.DB(), Table: APINonceTable}
 }
 
 // NewKeyring loads the bank's key and the platforms' keys.
@@ -31,7 +31,7 @@ type nonceRepo struct{ data *Data }
 func NewNonceRepo(d *Data) biz.NonceRepo { return &nonceRepo{data: d} }
 
 func (r *nonceRepo) Claim(ctx context.Context, nonce string, expiresAt time.Time) (bool, error) {
-	err := r.data.client(ctx).APINonce.Create().SetID(nonce).SetExpiresAt(expiresAt.UTC()).Exec(ctx)
+	err := r.data.Client(ctx).APINonce.Create().SetID(nonce).SetExpiresAt(expiresAt.UTC()).Exec(ctx)
 	if _, dup := duplicateKey(err); dup {
 		return false, nil
 	}

@@ -63,7 +63,7 @@ func cleanup(t *testing.T, what string, del func(ctx context.Context) error) {
 // database the versioned SQL built: nothing, or the two have drifted apart.
 func TestSchemaMatchesSQL(t *testing.T) {
 	t.Parallel()
-	dbtest.NoDrift(t, "bank_custody", openTestData(t).ent.Schema.WriteTo)
+	dbtest.NoDrift(t, "bank_custody", openTestData(t).Pool().Schema.WriteTo)
 }
 
 func TestAttemptsInAttemptOrder(t *testing.T) {
@@ -72,7 +72,7 @@ func TestAttemptsInAttemptOrder(t *testing.T) {
 	ctx := context.Background()
 	requestNo, otherNo := uniqueNo("NT"), uniqueNo("NT")
 	cleanup(t, "attempts", func(ctx context.Context) error {
-		_, err := d.ent.NotificationAttempt.Delete().
+		_, err := d.Pool().NotificationAttempt.Delete().
 			Where(notificationattempt.RequestNoIn(requestNo, otherNo)).Exec(ctx)
 		return err
 	})
@@ -90,7 +90,7 @@ func TestAttemptsInAttemptOrder(t *testing.T) {
 		{requestNo, 1, 0, "dial tcp 127.0.0.1:8020: connect: connection refused"},
 		{requestNo, 2, 500, "platform answered 500"},
 	} {
-		create := d.ent.NotificationAttempt.Create().SetRequestNo(a.no).SetAttempt(a.attempt).
+		create := d.Pool().NotificationAttempt.Create().SetRequestNo(a.no).SetAttempt(a.attempt).
 			SetAttemptedAt(first.Add(time.Duration(a.attempt) * time.Minute)).SetHTTPStatus(a.status)
 		if a.err != "" {
 			create.SetError(a.err)
@@ -133,11 +133,11 @@ func TestAttemptRecordedOnce(t *testing.T) {
 	ctx := context.Background()
 	requestNo := uniqueNo("NT")
 	cleanup(t, "attempts", func(ctx context.Context) error {
-		_, err := d.ent.NotificationAttempt.Delete().Where(notificationattempt.RequestNo(requestNo)).Exec(ctx)
+		_, err := d.Pool().NotificationAttempt.Delete().Where(notificationattempt.RequestNo(requestNo)).Exec(ctx)
 		return err
 	})
 	record := func() error {
-		return d.ent.NotificationAttempt.Create().SetRequestNo(requestNo).SetAttempt(1).
+		return d.Pool().NotificationAttempt.Create().SetRequestNo(requestNo).SetAttempt(1).
 			SetAttemptedAt(time.Now()).SetHTTPStatus(200).Exec(ctx)
 	}
 	if err := record(); err != nil {
@@ -157,21 +157,21 @@ func TestAccountMoneyExact(t *testing.T) {
 	d := openTestData(t)
 	ctx := context.Background()
 	userNo := uniqueNo("U")
-	cleanup(t, "account", func(ctx context.Context) error { return d.ent.BankAccount.DeleteOneID(userNo).Exec(ctx) })
+	cleanup(t, "account", func(ctx context.Context) error { return d.Pool().BankAccount.DeleteOneID(userNo).Exec(ctx) })
 
-	opened, err := d.ent.BankAccount.Create().SetID(userNo).Save(ctx)
+	opened, err := d.Pool().BankAccount.Create().SetID(userNo).Save(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if opened.Balance.String() != "0.00" || opened.Frozen.String() != "0.00" {
 		t.Errorf("new account = %s / %s, want 0.00 / 0.00", opened.Balance, opened.Frozen)
 	}
-	err = d.ent.BankAccount.UpdateOneID(userNo).
+	err = d.Pool().BankAccount.UpdateOneID(userNo).
 		SetBalance(money.MustParseAmount("12345.67")).SetFrozen(money.MustParseAmount("0.01")).Exec(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := d.ent.BankAccount.Get(ctx, userNo)
+	back, err := d.Pool().BankAccount.Get(ctx, userNo)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,13 +180,13 @@ func TestAccountMoneyExact(t *testing.T) {
 	}
 
 	// The CHECK constraints refuse what no code path may ever write.
-	if err := d.ent.BankAccount.UpdateOneID(userNo).SetBalance(money.MustParseAmount("0.01").Neg()).Exec(ctx); err == nil {
+	if err := d.Pool().BankAccount.UpdateOneID(userNo).SetBalance(money.MustParseAmount("0.01").Neg()).Exec(ctx); err == nil {
 		t.Error("negative balance was accepted")
 	}
-	if err := d.ent.BankAccount.UpdateOneID(userNo).SetFrozen(money.MustParseAmount("0.01").Neg()).Exec(ctx); err == nil {
+	if err := d.Pool().BankAccount.UpdateOneID(userNo).SetFrozen(money.MustParseAmount("0.01").Neg()).Exec(ctx); err == nil {
 		t.Error("negative frozen was accepted")
 	}
-	back, err = d.ent.BankAccount.Get(ctx, userNo)
+	back, err = d.Pool().BankAccount.Get(ctx, userNo)
 	if err != nil || back.Balance.String() != "12345.67" || back.Frozen.String() != "0.01" {
 		t.Fatalf("account after refused updates = %+v, %v", back, err)
 	}
@@ -198,11 +198,11 @@ func TestRequestNullableFields(t *testing.T) {
 	ctx := context.Background()
 	recharge, registration := uniqueNo("RQ"), uniqueNo("RQ")
 	cleanup(t, "requests", func(ctx context.Context) error {
-		_, err := d.ent.BankRequest.Delete().Where(bankrequest.IDIn(recharge, registration)).Exec(ctx)
+		_, err := d.Pool().BankRequest.Delete().Where(bankrequest.IDIn(recharge, registration)).Exec(ctx)
 		return err
 	})
 
-	err := d.ent.BankRequest.Create().SetID(recharge).SetPlatformNo("P2P").
+	err := d.Pool().BankRequest.Create().SetID(recharge).SetPlatformNo("P2P").
 		SetServiceName(string(biz.ServiceRecharge)).SetPlatformUserID(7).SetUserNo("U7").
 		SetAmount(money.MustParseAmount("12345.67")).SetStatus(string(biz.RequestProcessing)).
 		SetCallbackURL("http://127.0.0.1:8020/v1/custody/notifications").
@@ -211,13 +211,13 @@ func TestRequestNullableFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A project registration names no user and no amount of its own.
-	err = d.ent.BankRequest.Create().SetID(registration).SetPlatformNo("P2P").
+	err = d.Pool().BankRequest.Create().SetID(registration).SetPlatformNo("P2P").
 		SetServiceName(string(biz.ServiceRegisterProject)).SetStatus(string(biz.RequestProcessing)).Exec(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	r, err := d.ent.BankRequest.Get(ctx, recharge)
+	r, err := d.Pool().BankRequest.Get(ctx, recharge)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestRequestNullableFields(t *testing.T) {
 		r.Payload == nil || *r.Payload != `{"amount":"12345.67"}` || r.FailureReason != nil {
 		t.Errorf("recharge request = %v", r)
 	}
-	r, err = d.ent.BankRequest.Get(ctx, registration)
+	r, err = d.Pool().BankRequest.Get(ctx, registration)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ func TestRequestNullableFields(t *testing.T) {
 		t.Errorf("registration request = %v, want NULL user, amount, callback and payload", r)
 	}
 	// A request number is taken once.
-	err = d.ent.BankRequest.Create().SetID(recharge).SetPlatformNo("P2P").
+	err = d.Pool().BankRequest.Create().SetID(recharge).SetPlatformNo("P2P").
 		SetServiceName(string(biz.ServiceRecharge)).SetStatus(string(biz.RequestProcessing)).Exec(ctx)
 	if !ent.IsConstraintError(err) {
 		t.Errorf("second request %s: error = %v, want a constraint error", recharge, err)
@@ -247,11 +247,11 @@ func TestUserKeys(t *testing.T) {
 	platformUserID := time.Now().UnixNano()
 	userNo := uniqueNo("U")
 	cleanup(t, "users", func(ctx context.Context) error {
-		_, err := d.ent.BankUser.Delete().Where(bankuser.PlatformUserIDIn(platformUserID, platformUserID+1)).Exec(ctx)
+		_, err := d.Pool().BankUser.Delete().Where(bankuser.PlatformUserIDIn(platformUserID, platformUserID+1)).Exec(ctx)
 		return err
 	})
 	open := func(userNo string, platformUserID int64) error {
-		return d.ent.BankUser.Create().SetUserNo(userNo).SetPlatformNo("P2P").SetPlatformUserID(platformUserID).
+		return d.Pool().BankUser.Create().SetUserNo(userNo).SetPlatformNo("P2P").SetPlatformUserID(platformUserID).
 			SetRealName("Zhang San").SetIDNumber("110101199001011234").SetBankCardNo("6222020000000000").
 			SetPasswordHash("$argon2id$v=19$m=65536,t=1,p=4$c2FsdA$aGFzaA").Exec(ctx)
 	}
@@ -264,7 +264,7 @@ func TestUserKeys(t *testing.T) {
 	if err := open(userNo, platformUserID+1); !ent.IsConstraintError(err) {
 		t.Errorf("user number %s given twice: error = %v, want a constraint error", userNo, err)
 	}
-	u, err := d.ent.BankUser.Query().Where(bankuser.UserNo(userNo)).Only(ctx)
+	u, err := d.Pool().BankUser.Query().Where(bankuser.UserNo(userNo)).Only(ctx)
 	if err != nil || u.PlatformUserID != platformUserID || u.CreatedAt.IsZero() {
 		t.Fatalf("user = %v, %v", u, err)
 	}
@@ -279,44 +279,44 @@ func TestProjectFreezeAndNonce(t *testing.T) {
 	ctx := context.Background()
 	projectNo, freezeNo, nonce := uniqueNo("BP"), uniqueNo("FRZ"), uniqueNo("N")
 	platformProjectID := time.Now().UnixNano()
-	cleanup(t, "project", func(ctx context.Context) error { return d.ent.BankProject.DeleteOneID(projectNo).Exec(ctx) })
-	cleanup(t, "freeze", func(ctx context.Context) error { return d.ent.BankFreeze.DeleteOneID(freezeNo).Exec(ctx) })
-	cleanup(t, "nonce", func(ctx context.Context) error { return d.ent.APINonce.DeleteOneID(nonce).Exec(ctx) })
+	cleanup(t, "project", func(ctx context.Context) error { return d.Pool().BankProject.DeleteOneID(projectNo).Exec(ctx) })
+	cleanup(t, "freeze", func(ctx context.Context) error { return d.Pool().BankFreeze.DeleteOneID(freezeNo).Exec(ctx) })
+	cleanup(t, "nonce", func(ctx context.Context) error { return d.Pool().APINonce.DeleteOneID(nonce).Exec(ctx) })
 
-	err := d.ent.BankProject.Create().SetID(projectNo).SetPlatformProjectID(platformProjectID).
+	err := d.Pool().BankProject.Create().SetID(projectNo).SetPlatformProjectID(platformProjectID).
 		SetBorrowerUserNo("U1").SetAmount(money.MustParseAmount("12345.67")).SetStatus("COLLECTING").Exec(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Registering the same platform project again is refused.
-	err = d.ent.BankProject.Create().SetID(uniqueNo("BP")).SetPlatformProjectID(platformProjectID).
+	err = d.Pool().BankProject.Create().SetID(uniqueNo("BP")).SetPlatformProjectID(platformProjectID).
 		SetBorrowerUserNo("U1").SetAmount(money.MustParseAmount("1")).SetStatus("COLLECTING").Exec(ctx)
 	if !ent.IsConstraintError(err) {
 		t.Errorf("second registration of project %d: error = %v, want a constraint error", platformProjectID, err)
 	}
-	err = d.ent.BankFreeze.Create().SetID(freezeNo).SetProjectNo(projectNo).SetUserNo("U2").
+	err = d.Pool().BankFreeze.Create().SetID(freezeNo).SetProjectNo(projectNo).SetUserNo("U2").
 		SetAmount(money.MustParseAmount("0.05")).SetStatus("FROZEN").Exec(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	expires := time.Date(2030, 1, 1, 0, 5, 0, 1000, time.UTC)
-	if err := d.ent.APINonce.Create().SetID(nonce).SetExpiresAt(expires).Exec(ctx); err != nil {
+	if err := d.Pool().APINonce.Create().SetID(nonce).SetExpiresAt(expires).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// A replayed nonce cannot be recorded twice.
-	if err := d.ent.APINonce.Create().SetID(nonce).SetExpiresAt(expires).Exec(ctx); !ent.IsConstraintError(err) {
+	if err := d.Pool().APINonce.Create().SetID(nonce).SetExpiresAt(expires).Exec(ctx); !ent.IsConstraintError(err) {
 		t.Errorf("replayed nonce: error = %v, want a constraint error", err)
 	}
 
-	p, err := d.ent.BankProject.Get(ctx, projectNo)
+	p, err := d.Pool().BankProject.Get(ctx, projectNo)
 	if err != nil || p.Amount.String() != "12345.67" || p.PlatformProjectID != platformProjectID {
 		t.Fatalf("project = %v, %v", p, err)
 	}
-	f, err := d.ent.BankFreeze.Get(ctx, freezeNo)
+	f, err := d.Pool().BankFreeze.Get(ctx, freezeNo)
 	if err != nil || f.Amount.String() != "0.05" || f.ProjectNo != projectNo {
 		t.Fatalf("freeze = %v, %v", f, err)
 	}
-	n, err := d.ent.APINonce.Get(ctx, nonce)
+	n, err := d.Pool().APINonce.Get(ctx, nonce)
 	if err != nil || !n.ExpiresAt.Equal(expires) {
 		t.Fatalf("nonce = %v, %v; want expiry %v", n, err, expires)
 	}

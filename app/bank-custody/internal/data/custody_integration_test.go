@@ -141,10 +141,10 @@ func newTestUser(t *testing.T, d *Data, balance string) string {
 	userNo := uniqueNo("IT")
 	platformUserID := time.Now().UnixNano() + serial.Add(1)
 	cleanup(t, "user "+userNo, func(ctx context.Context) error {
-		if _, err := d.ent.BankUser.Delete().Where(bankuser.UserNo(userNo)).Exec(ctx); err != nil {
+		if _, err := d.Pool().BankUser.Delete().Where(bankuser.UserNo(userNo)).Exec(ctx); err != nil {
 			return err
 		}
-		_, err := d.ent.BankAccount.Delete().Where(bankaccount.ID(userNo)).Exec(ctx)
+		_, err := d.Pool().BankAccount.Delete().Where(bankaccount.ID(userNo)).Exec(ctx)
 		return err
 	})
 	if err := NewUserRepo(d).Create(ctx, biz.BankUser{UserNo: userNo, PlatformNo: testPlatform, PlatformUserID: platformUserID,
@@ -217,7 +217,7 @@ func TestNonceClaimedOnce(t *testing.T) {
 	ctx := context.Background()
 	nonce := uniqueNo("N")
 	cleanup(t, "nonce", func(ctx context.Context) error {
-		_, err := d.ent.APINonce.Delete().Where(apinonce.ID(nonce)).Exec(ctx)
+		_, err := d.Pool().APINonce.Delete().Where(apinonce.ID(nonce)).Exec(ctx)
 		return err
 	})
 	repo := NewNonceRepo(d)
@@ -240,7 +240,7 @@ func TestRecordIgnoresARedeliveredAttempt(t *testing.T) {
 	ctx := context.Background()
 	requestNo := uniqueNo("NT")
 	cleanup(t, "attempts", func(ctx context.Context) error {
-		_, err := d.ent.NotificationAttempt.Delete().Where(notificationattempt.RequestNo(requestNo)).Exec(ctx)
+		_, err := d.Pool().NotificationAttempt.Delete().Where(notificationattempt.RequestNo(requestNo)).Exec(ctx)
 		return err
 	})
 	rec := NewAttemptRecorder(d)
@@ -263,18 +263,18 @@ func TestRecordIgnoresARedeliveredAttempt(t *testing.T) {
 // lendingCleanup removes a project and everything recorded for it.
 func lendingCleanup(t *testing.T, d *Data, projectNo string) {
 	cleanup(t, "project "+projectNo, func(ctx context.Context) error {
-		freezes, err := d.ent.BankFreeze.Query().Where(bankfreeze.ProjectNo(projectNo)).IDs(ctx)
+		freezes, err := d.Pool().BankFreeze.Query().Where(bankfreeze.ProjectNo(projectNo)).IDs(ctx)
 		if err != nil {
 			return err
 		}
-		if _, err := d.ent.BankFreeze.Delete().Where(bankfreeze.ProjectNo(projectNo)).Exec(ctx); err != nil {
+		if _, err := d.Pool().BankFreeze.Delete().Where(bankfreeze.ProjectNo(projectNo)).Exec(ctx); err != nil {
 			return err
 		}
-		if _, err := d.ent.BankRequest.Delete().Where(bankrequest.Or(bankrequest.IDIn(freezes...),
+		if _, err := d.Pool().BankRequest.Delete().Where(bankrequest.Or(bankrequest.IDIn(freezes...),
 			bankrequest.PayloadContains(`"projectNo":"`+projectNo+`"`))).Exec(ctx); err != nil {
 			return err
 		}
-		_, err = d.ent.BankProject.Delete().Where(bankproject.ID(projectNo)).Exec(ctx)
+		_, err = d.Pool().BankProject.Delete().Where(bankproject.ID(projectNo)).Exec(ctx)
 		return err
 	})
 }
@@ -354,7 +354,7 @@ func TestLendingOnMariaDB(t *testing.T) {
 	wantBalance(t, d, investor, "550.00", "500.00")
 
 	loanNo := uniqueNo("LN")
-	cleanup(t, "loan request", func(ctx context.Context) error { return d.ent.BankRequest.DeleteOneID(loanNo).Exec(ctx) })
+	cleanup(t, "loan request", func(ctx context.Context) error { return d.Pool().BankRequest.DeleteOneID(loanNo).Exec(ctx) })
 	loan, err := uc.ConfirmLoan(ctx, testPlatform, loanNo, projectNo)
 	if err != nil || loan.Amount.String() != "500.00" {
 		t.Fatalf("loan: %+v, %v", loan, err)
@@ -364,7 +364,7 @@ func TestLendingOnMariaDB(t *testing.T) {
 	}
 	wantBalance(t, d, investor, "50.00", "0.00")
 	wantBalance(t, d, borrower, "500.00", "0.00")
-	n, err := d.ent.BankFreeze.Query().Where(bankfreeze.ProjectNo(projectNo), bankfreeze.Status(string(biz.FreezeTransferred))).Count(ctx)
+	n, err := d.Pool().BankFreeze.Query().Where(bankfreeze.ProjectNo(projectNo), bankfreeze.Status(string(biz.FreezeTransferred))).Count(ctx)
 	if err != nil || n != 5 {
 		t.Fatalf("%d freezes TRANSFERRED, %v; want 5", n, err)
 	}

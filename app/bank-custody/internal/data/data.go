@@ -5,18 +5,15 @@ package data
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 
-	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
-	"github.com/p2p-dtx/p2p-dtx/pkg/database"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
@@ -26,66 +23,22 @@ var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNotificationRepo, NewA
 	NewPlatforms, NewPasswordHasher, NewFaults, NewPlatformCallback, NewPublisher,
 	wire.Bind(new(biz.NotificationPublisher), new(*Publisher)))
 
-// Data holds the connection pool and the ent client over it.
+// Data is the service's database: pool, ent client, and the transaction a use case or
+// a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).
 type Data struct {
-	db  *sql.DB
-	ent *ent.Client
+	*entx.Store[*ent.Client, *ent.Tx]
 }
 
 // NewData opens the database; the cleanup closes it.
 func NewData(c *conf.Bootstrap, logger log.Logger) (*Data, func(), error) {
-	db, err := database.Open(context.Background(), c.GetDatabase())
+	store, cleanup, err := entx.Open(context.Background(), c.GetDatabase(), logger, newEntClient)
 	if err != nil {
 		return nil, nil, err
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB("mysql", db)))
-	helper := log.NewHelper(logger)
-	cleanup := func() {
-		if err := client.Close(); err != nil {
-			helper.Errorw("msg", "close database", "err", err)
-		}
-	}
-	return &Data{db: db, ent: client}, cleanup, nil
+	return &Data{store}, cleanup, nil
 }
 
-// Ping reports whether the database answers; /healthz uses it.
-func (d *Data) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
-
-// txClientKey carries the ent client of the transaction a use case opened.
-type txClientKey struct{}
-
-// client is the ent client of the transaction in ctx, or the pooled one.
-func (d *Data) client(ctx context.Context) *ent.Client {
-	if c, ok := ctx.Value(txClientKey{}).(*ent.Client); ok {
-		return c
-	}
-	return d.ent
-}
-
-func inTx(ctx context.Context) bool {
-	_, ok := ctx.Value(txClientKey{}).(*ent.Client)
-	return ok
-}
-
-// errNoTx guards the locking reads: outside a transaction the lock would end with the
-// statement and protect nothing.
-var errNoTx = errors.New("data: a locking read needs a transaction (Transaction.InTx)")
-
-type transaction struct{ data *Data }
-
-// NewTransaction runs use cases in local transactions on the service's database.
-func NewTransaction(d *Data) biz.Transaction { return transaction{data: d} }
-
-// InTx opens a transaction and hands fn a context carrying it; repositories pick it up
-// with Data.client. Inside a transaction already, fn simply joins it.
-func (t transaction) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if inTx(ctx) {
-		return fn(ctx)
-	}
-	return entx.RunInTx(ctx, t.data.ent.Tx, func(tx *ent.Tx) error {
-		return fn(context.WithValue(ctx, txClientKey{}, tx.Client()))
-	})
-}
+func newEntClient(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) }
 
 // duplicateKey reports whether err is a unique-key violation, and on which key (MariaDB
 // names it in the message: "Duplicate entry '…' for key 'uk_…'"; 'PRIMARY' for the
@@ -106,3 +59,6 @@ func duplicateKey(err error) (key string, ok bool) {
 	}
 	return key, true
 }
+
+// NewTransaction runs use cases in local transactions on the service's database.
+func NewTransaction(d *Data) biz.Transaction { return d.Store }

@@ -21,14 +21,14 @@ func (r *projectRepo) Get(ctx context.Context, projectNo string) (*biz.Project, 
 }
 
 func (r *projectRepo) Lock(ctx context.Context, projectNo string) (*biz.Project, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
 	return r.get(ctx, projectNo, true)
 }
 
 func (r *projectRepo) get(ctx context.Context, projectNo string, lock bool) (*biz.Project, error) {
-	q := r.data.client(ctx).BankProject.Query().Where(bankproject.ID(projectNo))
+	q := r.data.Client(ctx).BankProject.Query().Where(bankproject.ID(projectNo))
 	if lock {
 		q.ForUpdate()
 	}
@@ -46,7 +46,7 @@ func (r *projectRepo) get(ctx context.Context, projectNo string, lock bool) (*bi
 }
 
 func (r *projectRepo) Create(ctx context.Context, p *biz.Project) error {
-	err := r.data.client(ctx).BankProject.Create().
+	err := r.data.Client(ctx).BankProject.Create().
 		SetID(p.ProjectNo).SetPlatformProjectID(p.PlatformProjectID).SetBorrowerUserNo(p.BorrowerUserNo).
 		SetAmount(p.Amount).SetStatus(string(p.Status)).SetCreatedAt(p.CreatedAt).SetUpdatedAt(p.UpdatedAt).
 		Exec(ctx)
@@ -57,7 +57,7 @@ func (r *projectRepo) Create(ctx context.Context, p *biz.Project) error {
 }
 
 func (r *projectRepo) SetStatus(ctx context.Context, projectNo string, status biz.ProjectStatus, at time.Time) error {
-	return r.data.client(ctx).BankProject.UpdateOneID(projectNo).SetStatus(string(status)).SetUpdatedAt(at).Exec(ctx)
+	return r.data.Client(ctx).BankProject.UpdateOneID(projectNo).SetStatus(string(status)).SetUpdatedAt(at).Exec(ctx)
 }
 
 type freezeRepo struct{ data *Data }
@@ -66,7 +66,7 @@ type freezeRepo struct{ data *Data }
 func NewFreezeRepo(d *Data) biz.FreezeRepo { return &freezeRepo{data: d} }
 
 func (r *freezeRepo) Get(ctx context.Context, requestNo string) (*biz.Freeze, error) {
-	f, err := r.data.client(ctx).BankFreeze.Get(ctx, requestNo)
+	f, err := r.data.Client(ctx).BankFreeze.Get(ctx, requestNo)
 	if ent.IsNotFound(err) {
 		return nil, fmt.Errorf("%w: %s", biz.ErrFreezeNotFound, requestNo)
 	}
@@ -77,10 +77,10 @@ func (r *freezeRepo) Get(ctx context.Context, requestNo string) (*biz.Freeze, er
 }
 
 func (r *freezeRepo) OfProject(ctx context.Context, projectNo string) ([]*biz.Freeze, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
-	rows, err := r.data.client(ctx).BankFreeze.Query().
+	rows, err := r.data.Client(ctx).BankFreeze.Query().
 		Where(bankfreeze.ProjectNo(projectNo)).
 		Order(ent.Asc(bankfreeze.FieldID)).
 		ForUpdate().
@@ -96,7 +96,7 @@ func (r *freezeRepo) OfProject(ctx context.Context, projectNo string) ([]*biz.Fr
 }
 
 func (r *freezeRepo) Create(ctx context.Context, f *biz.Freeze) error {
-	err := r.data.client(ctx).BankFreeze.Create().
+	err := r.data.Client(ctx).BankFreeze.Create().
 		SetID(f.RequestNo).SetProjectNo(f.ProjectNo).SetUserNo(f.UserNo).SetAmount(f.Amount).
 		SetStatus(string(f.Status)).SetCreatedAt(f.CreatedAt).SetUpdatedAt(f.UpdatedAt).
 		Exec(ctx)
@@ -107,7 +107,7 @@ func (r *freezeRepo) Create(ctx context.Context, f *biz.Freeze) error {
 }
 
 func (r *freezeRepo) SetStatus(ctx context.Context, requestNos []string, status biz.FreezeStatus, at time.Time) error {
-	n, err := r.data.client(ctx).BankFreeze.Update().
+	n, err := r.data.Client(ctx).BankFreeze.Update().
 		Where(bankfreeze.IDIn(requestNos...)).
 		SetStatus(string(status)).SetUpdatedAt(at).
 		Save(ctx)

@@ -17,7 +17,7 @@ func NewNotificationRepo(d *Data) biz.NotificationRepo { return &notificationRep
 func NewAttemptRecorder(d *Data) biz.AttemptRecorder { return &notificationRepo{data: d} }
 
 func (r *notificationRepo) Attempts(ctx context.Context, requestNo string) ([]biz.NotificationAttempt, error) {
-	rows, err := r.data.client(ctx).NotificationAttempt.Query().
+	rows, err := r.data.Client(ctx).NotificationAttempt.Query().
 		Where(notificationattempt.RequestNo(requestNo)).
 		Order(ent.Asc(notificationattempt.FieldAttempt)).
 		All(ctx)
@@ -40,7 +40,7 @@ func (r *notificationRepo) Attempts(ctx context.Context, requestNo string) ([]bi
 // Record inserts the attempt; the unique (request_no, attempt) key turns a redelivered
 // message's second record into a no-op, keeping the first.
 func (r *notificationRepo) Record(ctx context.Context, a biz.NotificationAttempt) error {
-	create := r.data.client(ctx).NotificationAttempt.Create().
+	create := r.data.Client(ctx).NotificationAttempt.Create().
 		SetRequestNo(a.RequestNo).SetAttempt(a.Attempt).SetAttemptedAt(a.AttemptedAt).SetHTTPStatus(a.HTTPStatus)
 	if a.Error != "" {
 		create.SetError(a.Error)

@@ -39,14 +39,14 @@ func (r *requestRepo) Get(ctx context.Context, requestNo string) (*biz.CustodyRe
 }
 
 func (r *requestRepo) Lock(ctx context.Context, requestNo string) (*biz.CustodyRequest, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
 	return r.get(ctx, requestNo, true)
 }
 
 func (r *requestRepo) get(ctx context.Context, requestNo string, lock bool) (*biz.CustodyRequest, error) {
-	q := r.data.client(ctx).BankRequest.Query().Where(bankrequest.ID(requestNo))
+	q := r.data.Client(ctx).BankRequest.Query().Where(bankrequest.ID(requestNo))
 	if lock {
 		q.ForUpdate()
 	}
@@ -68,7 +68,7 @@ func (r *requestRepo) Create(ctx context.Context, req *biz.CustodyRequest) error
 	if err != nil {
 		return err
 	}
-	c := r.data.client(ctx).BankRequest.Create().
+	c := r.data.Client(ctx).BankRequest.Create().
 		SetID(req.RequestNo).
 		SetPlatformNo(req.PlatformNo).
 		SetServiceName(string(req.ServiceName)).
@@ -102,7 +102,7 @@ func (r *requestRepo) Create(ctx context.Context, req *biz.CustodyRequest) error
 }
 
 func (r *requestRepo) SaveResult(ctx context.Context, req *biz.CustodyRequest) error {
-	u := r.data.client(ctx).BankRequest.Update().
+	u := r.data.Client(ctx).BankRequest.Update().
 		Where(bankrequest.ID(req.RequestNo), bankrequest.Status(string(biz.RequestProcessing))).
 		SetStatus(string(req.Status)).
 		SetUpdatedAt(req.UpdatedAt).
@@ -125,7 +125,7 @@ func (r *requestRepo) SaveResult(ctx context.Context, req *biz.CustodyRequest) e
 }
 
 func (r *requestRepo) Processing(ctx context.Context, limit int) ([]string, error) {
-	return r.data.client(ctx).BankRequest.Query().
+	return r.data.Client(ctx).BankRequest.Query().
 		Where(bankrequest.Status(string(biz.RequestProcessing)), bankrequest.ServiceNameIn(gatewayServices()...)).
 		Order(ent.Asc(bankrequest.FieldCreatedAt), ent.Asc(bankrequest.FieldID)).
 		Limit(limit).
@@ -133,7 +133,7 @@ func (r *requestRepo) Processing(ctx context.Context, limit int) ([]string, erro
 }
 
 func (r *requestRepo) Unpublished(ctx context.Context, limit int) ([]*biz.CustodyRequest, error) {
-	rows, err := r.data.client(ctx).BankRequest.Query().
+	rows, err := r.data.Client(ctx).BankRequest.Query().
 		Where(
 			bankrequest.StatusIn(string(biz.RequestSuccess), string(biz.RequestFailed)),
 			bankrequest.NotifyPublishedAtIsNil(),
@@ -157,7 +157,7 @@ func (r *requestRepo) Unpublished(ctx context.Context, limit int) ([]*biz.Custod
 }
 
 func (r *requestRepo) MarkPublished(ctx context.Context, requestNo string, at time.Time) error {
-	return r.data.client(ctx).BankRequest.Update().
+	return r.data.Client(ctx).BankRequest.Update().
 		Where(bankrequest.ID(requestNo), bankrequest.NotifyPublishedAtIsNil()).
 		SetNotifyPublishedAt(at).
 		Exec(ctx)

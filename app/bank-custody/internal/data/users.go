@@ -17,11 +17,11 @@ type userRepo struct{ data *Data }
 func NewUserRepo(d *Data) biz.UserRepo { return &userRepo{data: d} }
 
 func (r *userRepo) ByUserNo(ctx context.Context, userNo string) (*biz.BankUser, error) {
-	return r.one(ctx, userNo, r.data.client(ctx).BankUser.Query().Where(bankuser.UserNo(userNo)))
+	return r.one(ctx, userNo, r.data.Client(ctx).BankUser.Query().Where(bankuser.UserNo(userNo)))
 }
 
 func (r *userRepo) ByPlatformUser(ctx context.Context, platformNo string, platformUserID int64) (*biz.BankUser, error) {
-	return r.one(ctx, fmt.Sprintf("%s/%d", platformNo, platformUserID), r.data.client(ctx).BankUser.Query().
+	return r.one(ctx, fmt.Sprintf("%s/%d", platformNo, platformUserID), r.data.Client(ctx).BankUser.Query().
 		Where(bankuser.PlatformNo(platformNo), bankuser.PlatformUserID(platformUserID)))
 }
 
@@ -40,7 +40,7 @@ func (r *userRepo) one(ctx context.Context, what string, q *ent.BankUserQuery) (
 }
 
 func (r *userRepo) Create(ctx context.Context, u biz.BankUser) error {
-	err := r.data.client(ctx).BankUser.Create().
+	err := r.data.Client(ctx).BankUser.Create().
 		SetUserNo(u.UserNo).SetPlatformNo(u.PlatformNo).SetPlatformUserID(u.PlatformUserID).
 		SetRealName(u.RealName).SetIDNumber(u.IDNumber).SetBankCardNo(u.BankCardNo).
 		SetPasswordHash(u.PasswordHash).SetCreatedAt(u.CreatedAt).
@@ -66,14 +66,14 @@ func (r *accountRepo) Get(ctx context.Context, userNo string) (*biz.Account, err
 }
 
 func (r *accountRepo) Lock(ctx context.Context, userNo string) (*biz.Account, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
 	return r.get(ctx, userNo, true)
 }
 
 func (r *accountRepo) get(ctx context.Context, userNo string, lock bool) (*biz.Account, error) {
-	q := r.data.client(ctx).BankAccount.Query().Where(bankaccount.ID(userNo))
+	q := r.data.Client(ctx).BankAccount.Query().Where(bankaccount.ID(userNo))
 	if lock {
 		q.ForUpdate()
 	}
@@ -88,11 +88,11 @@ func (r *accountRepo) get(ctx context.Context, userNo string, lock bool) (*biz.A
 }
 
 func (r *accountRepo) LockAll(ctx context.Context, userNos []string) (map[string]*biz.Account, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
 	// One statement scanning the primary key in order locks the rows in that order.
-	rows, err := r.data.client(ctx).BankAccount.Query().
+	rows, err := r.data.Client(ctx).BankAccount.Query().
 		Where(bankaccount.IDIn(userNos...)).
 		Order(ent.Asc(bankaccount.FieldID)).
 		ForUpdate().
@@ -108,11 +108,11 @@ func (r *accountRepo) LockAll(ctx context.Context, userNos []string) (map[string
 }
 
 func (r *accountRepo) Open(ctx context.Context, userNo string, at time.Time) error {
-	return r.data.client(ctx).BankAccount.Create().SetID(userNo).SetUpdatedAt(at).Exec(ctx)
+	return r.data.Client(ctx).BankAccount.Create().SetID(userNo).SetUpdatedAt(at).Exec(ctx)
 }
 
 func (r *accountRepo) Save(ctx context.Context, a *biz.Account) error {
-	return r.data.client(ctx).BankAccount.UpdateOneID(a.UserNo).
+	return r.data.Client(ctx).BankAccount.UpdateOneID(a.UserNo).
 		SetBalance(a.Balance).SetFrozen(a.Frozen).SetUpdatedAt(a.UpdatedAt).
 		Exec(ctx)
 }

@@ -17,7 +17,7 @@ type planRepo struct{ data *Data }
 func NewPlanRepo(d *Data) biz.PlanRepo { return &planRepo{data: d} }
 
 func (r *planRepo) RepaymentPlan(ctx context.Context, projectID int64) ([]biz.RepaymentItem, error) {
-	rows, err := r.data.ent.RepaymentPlan.Query().
+	rows, err := r.data.Client(ctx).RepaymentPlan.Query().
 		Where(repaymentplan.ProjectID(projectID)).
 		Order(ent.Asc(repaymentplan.FieldPeriod)).
 		All(ctx)
@@ -36,7 +36,7 @@ func (r *planRepo) RepaymentPlan(ctx context.Context, projectID int64) ([]biz.Re
 }
 
 func (r *planRepo) Receivables(ctx context.Context, projectID int64) ([]biz.ReceivableItem, error) {
-	rows, err := r.data.ent.ReceivablePlan.Query().
+	rows, err := r.data.Client(ctx).ReceivablePlan.Query().
 		Where(receivableplan.ProjectID(projectID)).
 		Order(ent.Asc(receivableplan.FieldTenderID), ent.Asc(receivableplan.FieldPeriod)).
 		All(ctx)
@@ -66,7 +66,8 @@ func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error
 		return 0, nil
 	}
 	projectID := s.Repayments[0].ProjectID
-	err := r.data.InTx(ctx, func(tx *ent.Tx) error {
+	err := r.data.InTx(ctx, func(ctx context.Context) error {
+		tx := r.data.Client(ctx)
 		// Both plans are written in one transaction, so one existing row means the
 		// whole schedule exists: a later duplicate delivery stops here.
 		exists, err := tx.RepaymentPlan.Query().Where(repaymentplan.ProjectID(projectID)).Exist(ctx)

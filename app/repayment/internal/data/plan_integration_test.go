@@ -4,18 +4,20 @@ package data
 
 import (
 	"context"
+	"io"
 	"sync"
 	"testing"
 	"time"
 
-	entsql "entgo.io/ent/dialect/sql"
+	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/dbtest"
 
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
-	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/receivableplan"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentplan"
+	pconf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -23,8 +25,13 @@ import (
 // first delivery, must leave exactly one set of plans.
 func TestSaveScheduleOnceUnderDuplicates(t *testing.T) {
 	t.Parallel()
-	client := ent.NewClient(ent.Driver(entsql.OpenDB("mysql", dbtest.Open(t, "repayment"))))
-	repo := &planRepo{data: &Data{ent: client}}
+	d, cleanup, err := NewData(&conf.Bootstrap{Database: &pconf.Database{Dsn: dbtest.DSN(t, "repayment")}}, log.NewStdLogger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	client := d.Pool()
+	repo := &planRepo{data: d}
 	ctx := context.Background()
 	projectID := -time.Now().UnixNano() // no real project has a negative id
 	tenders := make([]biz.TenderShare, 0, 30)

@@ -33,7 +33,7 @@ const defaultBankTimeout = 5 * time.Second
 
 // NewBankNonces is the nonce store of the bank's signed answers.
 func NewBankNonces(d *Data) *signing.SQLNonceStore {
-	return &signing.SQLNonceStore{DB: d.db, Table: bankNonceTable}
+	return &signing.SQLNonceStore{DB: d.DB(), Table: bankNonceTable}
 }
 
 type bank struct {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -26,11 +27,11 @@ func TestLockLoanMessageNowaitSeesARunningTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := d.ent.LoanMessage.DeleteOneID(m.ID).Exec(context.Background()); err != nil {
+		if err := d.Pool().LoanMessage.DeleteOneID(m.ID).Exec(context.Background()); err != nil {
 			t.Errorf("clean up loan message: %v", err)
 		}
 	})
-	if _, err := repo.LockLoanMessage(ctx, key, false); !errors.Is(err, errNoTx) {
+	if _, err := repo.LockLoanMessage(ctx, key, false); !errors.Is(err, entx.ErrNoTx) {
 		t.Fatalf("locking read outside a transaction: %v", err)
 	}
 
@@ -87,7 +88,7 @@ func TestTenderRepoRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := d.ent.Tender.DeleteOneID(created.ID).Exec(context.Background()); err != nil {
+		if err := d.Pool().Tender.DeleteOneID(created.ID).Exec(context.Background()); err != nil {
 			t.Errorf("clean up tender: %v", err)
 		}
 	})

@@ -18,7 +18,7 @@ type loanMessageRepo struct{ data *Data }
 func NewLoanMessageRepo(d *Data) biz.LoanMessageRepo { return &loanMessageRepo{data: d} }
 
 func (r *loanMessageRepo) CreateLoanMessage(ctx context.Context, projectID int64, key string) (*biz.LoanMessage, error) {
-	row, err := r.data.client(ctx).LoanMessage.Create().
+	row, err := r.data.Client(ctx).LoanMessage.Create().
 		SetMessageKey(key).SetProjectID(projectID).SetState(string(biz.LoanMessagePending)).
 		Save(ctx)
 	if err != nil {
@@ -28,7 +28,7 @@ func (r *loanMessageRepo) CreateLoanMessage(ctx context.Context, projectID int64
 }
 
 func (r *loanMessageRepo) LoanMessage(ctx context.Context, key string) (*biz.LoanMessage, error) {
-	row, err := r.data.client(ctx).LoanMessage.Query().Where(loanmessage.MessageKey(key)).Only(ctx)
+	row, err := r.data.Client(ctx).LoanMessage.Query().Where(loanmessage.MessageKey(key)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrLoanMessageNotFound
 	}
@@ -46,8 +46,8 @@ const (
 )
 
 func (r *loanMessageRepo) LockLoanMessage(ctx context.Context, key string, nowait bool) (*biz.LoanMessage, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
 	var opts []entsql.LockOption
 	if nowait {
@@ -55,7 +55,7 @@ func (r *loanMessageRepo) LockLoanMessage(ctx context.Context, key string, nowai
 		// must not look the same.
 		opts = append(opts, entsql.WithLockAction(entsql.NoWait))
 	}
-	row, err := r.data.client(ctx).LoanMessage.Query().Where(loanmessage.MessageKey(key)).ForUpdate(opts...).Only(ctx)
+	row, err := r.data.Client(ctx).LoanMessage.Query().Where(loanmessage.MessageKey(key)).ForUpdate(opts...).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrLoanMessageNotFound
 	}
@@ -69,7 +69,7 @@ func (r *loanMessageRepo) LockLoanMessage(ctx context.Context, key string, nowai
 }
 
 func (r *loanMessageRepo) UpdateLoanMessageState(ctx context.Context, id int64, state biz.LoanMessageState) error {
-	return r.data.client(ctx).LoanMessage.UpdateOneID(id).SetState(string(state)).Exec(ctx)
+	return r.data.Client(ctx).LoanMessage.UpdateOneID(id).SetState(string(state)).Exec(ctx)
 }
 
 func toLoanMessage(m *ent.LoanMessage) *biz.LoanMessage {

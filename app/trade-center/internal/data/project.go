@@ -14,7 +14,7 @@ type projectRepo struct{ data *Data }
 func NewProjectRepo(d *Data) biz.ProjectRepo { return &projectRepo{data: d} }
 
 func (r *projectRepo) Project(ctx context.Context, id int64) (*biz.Project, error) {
-	row, err := r.data.client(ctx).Project.Get(ctx, id)
+	row, err := r.data.Client(ctx).Project.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrProjectNotFound
 	}
@@ -26,7 +26,7 @@ func (r *projectRepo) Project(ctx context.Context, id int64) (*biz.Project, erro
 }
 
 func (r *projectRepo) Projects(ctx context.Context, f biz.ProjectFilter) ([]biz.Project, error) {
-	q := r.data.client(ctx).Project.Query().Order(ent.Desc(project.FieldID))
+	q := r.data.Client(ctx).Project.Query().Order(ent.Desc(project.FieldID))
 	if f.Status != "" {
 		q = q.Where(project.Status(string(f.Status)))
 	}
@@ -45,7 +45,7 @@ func (r *projectRepo) Projects(ctx context.Context, f biz.ProjectFilter) ([]biz.
 }
 
 func (r *projectRepo) CreateProject(ctx context.Context, p *biz.Project) (*biz.Project, error) {
-	row, err := r.data.client(ctx).Project.Create().
+	row, err := r.data.Client(ctx).Project.Create().
 		SetBorrowerID(p.BorrowerID).SetNillableBorrowerUserNo(nilIfEmpty(p.BorrowerUserNo)).
 		SetName(p.Name).SetAmount(p.Amount).SetRaised(p.Raised).
 		SetAnnualRate(p.AnnualRate).SetInvestorRate(p.InvestorRate).SetPeriods(p.Periods).
@@ -59,10 +59,10 @@ func (r *projectRepo) CreateProject(ctx context.Context, p *biz.Project) (*biz.P
 }
 
 func (r *projectRepo) LockProject(ctx context.Context, id int64) (*biz.Project, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
-	row, err := r.data.client(ctx).Project.Query().Where(project.ID(id)).ForUpdate().Only(ctx)
+	row, err := r.data.Client(ctx).Project.Query().Where(project.ID(id)).ForUpdate().Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrProjectNotFound
 	}
@@ -74,7 +74,7 @@ func (r *projectRepo) LockProject(ctx context.Context, id int64) (*biz.Project, 
 }
 
 func (r *projectRepo) UpdateProject(ctx context.Context, p *biz.Project) error {
-	err := r.data.client(ctx).Project.UpdateOneID(p.ID).
+	err := r.data.Client(ctx).Project.UpdateOneID(p.ID).
 		SetRaised(p.Raised).SetStatus(string(p.Status)).
 		SetNillableBankProjectNo(nilIfEmpty(p.BankProjectNo)).
 		SetNillableLoanRequestNo(nilIfEmpty(p.LoanRequestNo)).

@@ -45,7 +45,7 @@ func openTestData(t *testing.T) *Data {
 func newProject(t *testing.T, d *Data, status biz.ProjectStatus, amount, raised string) *ent.Project {
 	t.Helper()
 	ctx := context.Background()
-	create := d.ent.Project.Create().
+	create := d.Pool().Project.Create().
 		SetBorrowerID(42).SetName(fmt.Sprintf("integration test %d", time.Now().UnixNano())).
 		SetAmount(money.MustParseAmount(amount)).
 		SetAnnualRate(money.MustParseRate("0.153")).SetInvestorRate(money.MustParseRate("0.123456")).
@@ -58,7 +58,7 @@ func newProject(t *testing.T, d *Data, status biz.ProjectStatus, amount, raised 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if err := d.ent.Project.DeleteOneID(p.ID).Exec(context.Background()); err != nil {
+		if err := d.Pool().Project.DeleteOneID(p.ID).Exec(context.Background()); err != nil {
 			t.Errorf("clean up project %d: %v", p.ID, err)
 		}
 	})
@@ -70,7 +70,7 @@ func newProject(t *testing.T, d *Data, status biz.ProjectStatus, amount, raised 
 // makes an index or column that only the SQL has show up too.
 func TestSchemaMatchesSQL(t *testing.T) {
 	t.Parallel()
-	dbtest.NoDrift(t, "trade_center", openTestData(t).ent.Schema.WriteTo)
+	dbtest.NoDrift(t, "trade_center", openTestData(t).Pool().Schema.WriteTo)
 }
 
 func TestProjectRoundTrip(t *testing.T) {
@@ -102,7 +102,7 @@ func TestProjectRoundTrip(t *testing.T) {
 
 	// The largest DECIMAL(20,2) and a full-precision rate survive too.
 	loanedAt := time.Date(2025, 3, 4, 5, 6, 7, 123456000, time.UTC)
-	updated, err := d.ent.Project.UpdateOneID(inserted.ID).
+	updated, err := d.Pool().Project.UpdateOneID(inserted.ID).
 		SetAmount(money.MustParseAmount("999999999999999999.99")).
 		SetRaised(money.MustParseAmount("999999999999999999.98")).
 		SetBankProjectNo(fmt.Sprintf("BP-%d", inserted.ID)).
@@ -190,11 +190,11 @@ func TestProjectRaisedCheck(t *testing.T) {
 	ctx := context.Background()
 	p := newProject(t, d, biz.ProjectCollecting, "1000.00", "999.99")
 
-	err := d.ent.Project.UpdateOneID(p.ID).SetRaised(money.MustParseAmount("1000.01")).Exec(ctx)
+	err := d.Pool().Project.UpdateOneID(p.ID).SetRaised(money.MustParseAmount("1000.01")).Exec(ctx)
 	if err == nil {
 		t.Fatal("raised above amount was accepted")
 	}
-	_, err = d.ent.Project.Update().Where(project.ID(p.ID)).
+	_, err = d.Pool().Project.Update().Where(project.ID(p.ID)).
 		SetRaised(money.MustParseAmount("0.01").Neg()).Save(ctx)
 	if err == nil {
 		t.Fatal("negative raised was accepted")
@@ -212,13 +212,13 @@ func TestTenderFreezeRequestNoUnique(t *testing.T) {
 	p := newProject(t, d, biz.ProjectCollecting, "5000", "")
 	requestNo := "FRZ-" + fmt.Sprint(time.Now().UnixNano())
 	t.Cleanup(func() {
-		if _, err := d.ent.Tender.Delete().Where(tender.ProjectID(p.ID)).Exec(context.Background()); err != nil {
+		if _, err := d.Pool().Tender.Delete().Where(tender.ProjectID(p.ID)).Exec(context.Background()); err != nil {
 			t.Errorf("clean up tenders: %v", err)
 		}
 	})
 
 	newTender := func() (*ent.Tender, error) {
-		return d.ent.Tender.Create().SetProjectID(p.ID).SetInvestorID(7).
+		return d.Pool().Tender.Create().SetProjectID(p.ID).SetInvestorID(7).
 			SetAmount(money.MustParseAmount("12345.67")).SetStatus(string(biz.TenderFrozen)).
 			SetFreezeRequestNo(requestNo).Save(ctx)
 	}
@@ -229,11 +229,11 @@ func TestTenderFreezeRequestNoUnique(t *testing.T) {
 	if _, err := newTender(); !ent.IsConstraintError(err) {
 		t.Fatalf("second tender with freeze request %s: error = %v, want a constraint error", requestNo, err)
 	}
-	back, err := d.ent.Tender.Get(ctx, first.ID)
+	back, err := d.Pool().Tender.Get(ctx, first.ID)
 	if err != nil || back.Amount.String() != "12345.67" || back.FreezeRequestNo != requestNo {
 		t.Fatalf("tender = %+v, %v", back, err)
 	}
-	n, err := d.ent.Tender.Query().Where(tender.FreezeRequestNo(requestNo)).Count(ctx)
+	n, err := d.Pool().Tender.Query().Where(tender.FreezeRequestNo(requestNo)).Count(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("tenders with freeze request %s = %d, %v; want 1", requestNo, n, err)
 	}

@@ -15,7 +15,7 @@ type tenderRepo struct{ data *Data }
 func NewTenderRepo(d *Data) biz.TenderRepo { return &tenderRepo{data: d} }
 
 func (r *tenderRepo) CreateTender(ctx context.Context, t *biz.Tender) (*biz.Tender, error) {
-	row, err := r.data.client(ctx).Tender.Create().
+	row, err := r.data.Client(ctx).Tender.Create().
 		SetProjectID(t.ProjectID).SetInvestorID(t.InvestorID).
 		SetNillableInvestorUserNo(nilIfEmpty(t.InvestorUserNo)).
 		SetAmount(t.Amount).SetStatus(string(t.Status)).SetFreezeRequestNo(t.FreezeRequestNo).
@@ -33,7 +33,7 @@ func (r *tenderRepo) CreateTender(ctx context.Context, t *biz.Tender) (*biz.Tend
 }
 
 func (r *tenderRepo) TenderByRequestNo(ctx context.Context, requestNo string) (*biz.Tender, error) {
-	row, err := r.data.client(ctx).Tender.Query().Where(tender.FreezeRequestNo(requestNo)).Only(ctx)
+	row, err := r.data.Client(ctx).Tender.Query().Where(tender.FreezeRequestNo(requestNo)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrTenderNotFound
 	}
@@ -45,10 +45,10 @@ func (r *tenderRepo) TenderByRequestNo(ctx context.Context, requestNo string) (*
 }
 
 func (r *tenderRepo) LockTender(ctx context.Context, id int64) (*biz.Tender, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
-	row, err := r.data.client(ctx).Tender.Query().Where(tender.ID(id)).ForUpdate().Only(ctx)
+	row, err := r.data.Client(ctx).Tender.Query().Where(tender.ID(id)).ForUpdate().Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrTenderNotFound
 	}
@@ -60,7 +60,7 @@ func (r *tenderRepo) LockTender(ctx context.Context, id int64) (*biz.Tender, err
 }
 
 func (r *tenderRepo) UpdateTender(ctx context.Context, t *biz.Tender) error {
-	err := r.data.client(ctx).Tender.UpdateOneID(t.ID).
+	err := r.data.Client(ctx).Tender.UpdateOneID(t.ID).
 		SetStatus(string(t.Status)).SetNillableFailureReason(nilIfEmpty(t.FailureReason)).
 		Exec(ctx)
 	if ent.IsNotFound(err) {
@@ -70,7 +70,7 @@ func (r *tenderRepo) UpdateTender(ctx context.Context, t *biz.Tender) error {
 }
 
 func (r *tenderRepo) Tenders(ctx context.Context, projectID int64, status biz.TenderStatus) ([]biz.Tender, error) {
-	rows, err := r.data.client(ctx).Tender.Query().
+	rows, err := r.data.Client(ctx).Tender.Query().
 		Where(tender.ProjectID(projectID), tender.Status(string(status))).
 		Order(ent.Asc(tender.FieldID)).
 		All(ctx)
@@ -81,13 +81,13 @@ func (r *tenderRepo) Tenders(ctx context.Context, projectID int64, status biz.Te
 }
 
 func (r *tenderRepo) CountTenders(ctx context.Context, projectID int64, status biz.TenderStatus) (int, error) {
-	return r.data.client(ctx).Tender.Query().
+	return r.data.Client(ctx).Tender.Query().
 		Where(tender.ProjectID(projectID), tender.Status(string(status))).
 		Count(ctx)
 }
 
 func (r *tenderRepo) PendingTenders(ctx context.Context, before time.Time, limit int) ([]biz.Tender, error) {
-	rows, err := r.data.client(ctx).Tender.Query().
+	rows, err := r.data.Client(ctx).Tender.Query().
 		Where(tender.Status(string(biz.TenderPending)), tender.CreatedAtLT(before)).
 		Order(ent.Asc(tender.FieldCreatedAt), ent.Asc(tender.FieldID)).
 		Limit(limit).
@@ -99,7 +99,7 @@ func (r *tenderRepo) PendingTenders(ctx context.Context, before time.Time, limit
 }
 
 func (r *tenderRepo) LoanTenders(ctx context.Context, projectID int64) (int, error) {
-	return r.data.client(ctx).Tender.Update().
+	return r.data.Client(ctx).Tender.Update().
 		Where(tender.ProjectID(projectID), tender.Status(string(biz.TenderFrozen))).
 		SetStatus(string(biz.TenderLoaned)).
 		Save(ctx)

@@ -50,22 +50,17 @@ func (a Account) validateNew(isHash func(string) bool) error {
 	return nil
 }
 
-// Branch identifies the DTM branch a call belongs to.
-type Branch struct {
-	GID string
-}
-
 // BranchRunner runs a branch's business change exactly once per DTM operation, in one
 // local transaction with DTM's record of it; the repositories pick that transaction up
-// from the context fn receives.
+// from the context fn receives, with the global transaction's id.
 type BranchRunner interface {
 	// InBarrier runs fn inside DTM's sub-transaction barrier (TCC): a repeated call, a
 	// Cancel with no Try before it (empty rollback) and a Try after its Cancel (hanging)
 	// all skip fn.
-	InBarrier(ctx context.Context, fn func(ctx context.Context, b Branch) error) error
+	InBarrier(ctx context.Context, fn func(ctx context.Context, gid string) error) error
 	// InXA runs fn as this service's XA branch, or performs phase 2 when DTM calls back to
 	// commit or roll back (fn is not called then).
-	InXA(ctx context.Context, fn func(ctx context.Context, b Branch) error) error
+	InXA(ctx context.Context, fn func(ctx context.Context, gid string) error) error
 }
 
 // RegistrationRepo is what a registration's branches change.
@@ -109,9 +104,9 @@ func (uc *RegistrationUsecase) Try(ctx context.Context, a Account) (int64, error
 	}
 	a.Status = StatusPending
 	var id int64
-	err := uc.runner.InBarrier(ctx, func(ctx context.Context, b Branch) error {
+	err := uc.runner.InBarrier(ctx, func(ctx context.Context, gid string) error {
 		var err error
-		id, err = uc.accounts.Create(ctx, a, b.GID)
+		id, err = uc.accounts.Create(ctx, a, gid)
 		return err
 	})
 	return id, err
@@ -122,15 +117,15 @@ func (uc *RegistrationUsecase) Confirm(ctx context.Context) error {
 	if uc.faults.Hit(FaultConfirmFail).Fire {
 		return ErrFaultRetryable
 	}
-	return uc.runner.InBarrier(ctx, func(ctx context.Context, b Branch) error {
-		return uc.accounts.SetStatus(ctx, b.GID, StatusPending, StatusActive)
+	return uc.runner.InBarrier(ctx, func(ctx context.Context, gid string) error {
+		return uc.accounts.SetStatus(ctx, gid, StatusPending, StatusActive)
 	})
 }
 
 // Cancel frees the names the Try reserved.
 func (uc *RegistrationUsecase) Cancel(ctx context.Context) error {
-	return uc.runner.InBarrier(ctx, func(ctx context.Context, b Branch) error {
-		return uc.accounts.DeleteByStatus(ctx, b.GID, StatusPending)
+	return uc.runner.InBarrier(ctx, func(ctx context.Context, gid string) error {
+		return uc.accounts.DeleteByStatus(ctx, gid, StatusPending)
 	})
 }
 
@@ -148,12 +143,12 @@ func (uc *RegistrationUsecase) CreateXA(ctx context.Context, a Account) (int64, 
 	}
 	a.Status = StatusActive
 	var id int64
-	err := uc.runner.InXA(ctx, func(ctx context.Context, b Branch) error {
+	err := uc.runner.InXA(ctx, func(ctx context.Context, gid string) error {
 		if err := a.validateNew(uc.hasher.IsHash); err != nil {
 			return err
 		}
 		var err error
-		id, err = uc.accounts.Create(ctx, a, b.GID)
+		id, err = uc.accounts.Create(ctx, a, gid)
 		return err
 	})
 	return id, err

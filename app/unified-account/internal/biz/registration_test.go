@@ -54,7 +54,7 @@ type onceRunner struct {
 	done map[string]bool
 }
 
-func (r *onceRunner) InBarrier(ctx context.Context, fn func(context.Context, Branch) error) error {
+func (r *onceRunner) InBarrier(ctx context.Context, fn func(context.Context, string) error) error {
 	if r.done[r.op] {
 		return nil
 	}
@@ -63,11 +63,11 @@ func (r *onceRunner) InBarrier(ctx context.Context, fn func(context.Context, Bra
 		r.done["try"] = true // the cancel's own record makes a later try a no-op
 		return nil
 	}
-	return fn(ctx, Branch{GID: r.gid})
+	return fn(ctx, r.gid)
 }
 
-func (r *onceRunner) InXA(ctx context.Context, fn func(context.Context, Branch) error) error {
-	return fn(ctx, Branch{GID: r.gid})
+func (r *onceRunner) InXA(ctx context.Context, fn func(context.Context, string) error) error {
+	return fn(ctx, r.gid)
 }
 
 type hashOnly struct{}

@@ -15,7 +15,7 @@ type accountRepo struct{ data *Data }
 func NewAccountRepo(d *Data) biz.AccountRepo { return &accountRepo{data: d} }
 
 func (r *accountRepo) ByLogin(ctx context.Context, login string) (*biz.Account, error) {
-	a, err := r.data.ent.Account.Query().
+	a, err := r.data.Client(ctx).Account.Query().
 		Where(account.Or(account.Username(login), account.Mobile(login))).
 		First(ctx)
 	if ent.IsNotFound(err) {
@@ -29,7 +29,7 @@ func (r *accountRepo) ByLogin(ctx context.Context, login string) (*biz.Account, 
 
 func (r *accountRepo) SaveAdmin(ctx context.Context, in biz.Account) (*biz.Account, error) {
 	now := time.Now().UTC()
-	id, err := r.data.ent.Account.Create().
+	id, err := r.data.Client(ctx).Account.Create().
 		SetUsername(in.Username).
 		SetMobile(in.Mobile).
 		SetPasswordHash(in.PasswordHash).

@@ -10,46 +10,12 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent/account"
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
-	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
-// branchClientKey carries the ent client bound to a DTM branch's transaction.
-type branchClientKey struct{}
-
-// client is the ent client of the branch transaction in ctx, or the pooled one.
-func (d *Data) client(ctx context.Context) *ent.Client {
-	if c, ok := ctx.Value(branchClientKey{}).(*ent.Client); ok {
-		return c
-	}
-	return d.ent
-}
-
-type branchRunner struct{ dtm *dtmx.Runner }
-
-// NewBranchRunner runs registration branches on the service's database.
+// NewBranchRunner runs the registration branches on the service's database, with the
+// repositories bound to each branch's transaction (pkg/dtmx.Branches).
 func NewBranchRunner(c *conf.Bootstrap, d *Data) (biz.BranchRunner, func(), error) {
-	dtmx.QuietClientLogs()
-	r, cleanup, err := dtmx.NewRunner(context.Background(), d.db, c.GetDatabase())
-	if err != nil {
-		return nil, nil, err
-	}
-	return branchRunner{dtm: r}, cleanup, nil
-}
-
-func (b branchRunner) InBarrier(ctx context.Context, fn func(context.Context, biz.Branch) error) error {
-	return b.dtm.InBarrier(ctx, func(drv *entx.Driver, gid string) error {
-		return fn(withBranchClient(ctx, drv), biz.Branch{GID: gid})
-	})
-}
-
-func (b branchRunner) InXA(ctx context.Context, fn func(context.Context, biz.Branch) error) error {
-	return b.dtm.InXA(ctx, func(drv *entx.Driver, gid string) error {
-		return fn(withBranchClient(ctx, drv), biz.Branch{GID: gid})
-	})
-}
-
-func withBranchClient(ctx context.Context, drv *entx.Driver) context.Context {
-	return context.WithValue(ctx, branchClientKey{}, ent.NewClient(ent.Driver(drv)))
+	return dtmx.NewBranches(context.Background(), d.DB(), c.GetDatabase(), d.Bind)
 }
 
 type registrationRepo struct{ data *Data }
@@ -59,7 +25,7 @@ func NewRegistrationRepo(d *Data) biz.RegistrationRepo { return &registrationRep
 
 func (r *registrationRepo) Create(ctx context.Context, a biz.Account, gid string) (int64, error) {
 	now := time.Now().UTC()
-	created, err := r.data.client(ctx).Account.Create().
+	created, err := r.data.Client(ctx).Account.Create().
 		SetUsername(a.Username).
 		SetMobile(a.Mobile).
 		SetPasswordHash(a.PasswordHash).
@@ -90,7 +56,7 @@ func takenOr(err error) error {
 }
 
 func (r *registrationRepo) SetStatus(ctx context.Context, gid, from, to string) error {
-	_, err := r.data.client(ctx).Account.Update().
+	_, err := r.data.Client(ctx).Account.Update().
 		Where(account.RegistrationGid(gid), account.Status(from)).
 		SetStatus(to).
 		SetUpdatedAt(time.Now().UTC()).
@@ -99,7 +65,7 @@ func (r *registrationRepo) SetStatus(ctx context.Context, gid, from, to string) 
 }
 
 func (r *registrationRepo) DeleteByStatus(ctx context.Context, gid, status string) error {
-	_, err := r.data.client(ctx).Account.Delete().
+	_, err := r.data.Client(ctx).Account.Delete().
 		Where(account.RegistrationGid(gid), account.Status(status)).
 		Exec(ctx)
 	return err

@@ -81,16 +81,11 @@ type RegistrationRepo interface {
 	DeleteByStatus(ctx context.Context, gid, status string) error
 }
 
-// Branch identifies the DTM branch a call belongs to.
-type Branch struct {
-	GID string
-}
-
 // BranchRunner runs a branch's change exactly once per DTM operation, in one local
 // transaction with DTM's record of it (see unified-account's biz for the same contract).
 type BranchRunner interface {
-	InBarrier(ctx context.Context, fn func(ctx context.Context, b Branch) error) error
-	InXA(ctx context.Context, fn func(ctx context.Context, b Branch) error) error
+	InBarrier(ctx context.Context, fn func(ctx context.Context, gid string) error) error
+	InXA(ctx context.Context, fn func(ctx context.Context, gid string) error) error
 }
 
 // PasswordHasher hashes passwords before they leave this service.
@@ -200,22 +195,22 @@ func (uc *RegistrationUsecase) TryConsumer(ctx context.Context, c Consumer) erro
 		return err
 	}
 	c.Status, c.CustodyStatus = StatusPending, CustodyNone
-	return uc.runner.InBarrier(ctx, func(ctx context.Context, b Branch) error {
-		return uc.consumers.Create(ctx, c, b.GID)
+	return uc.runner.InBarrier(ctx, func(ctx context.Context, gid string) error {
+		return uc.consumers.Create(ctx, c, gid)
 	})
 }
 
 // ConfirmConsumer activates the consumer the Try reserved.
 func (uc *RegistrationUsecase) ConfirmConsumer(ctx context.Context) error {
-	return uc.runner.InBarrier(ctx, func(ctx context.Context, b Branch) error {
-		return uc.consumers.SetStatus(ctx, b.GID, StatusPending, StatusActive)
+	return uc.runner.InBarrier(ctx, func(ctx context.Context, gid string) error {
+		return uc.consumers.SetStatus(ctx, gid, StatusPending, StatusActive)
 	})
 }
 
 // CancelConsumer removes the PENDING consumer so its names are free again.
 func (uc *RegistrationUsecase) CancelConsumer(ctx context.Context) error {
-	return uc.runner.InBarrier(ctx, func(ctx context.Context, b Branch) error {
-		return uc.consumers.DeleteByStatus(ctx, b.GID, StatusPending)
+	return uc.runner.InBarrier(ctx, func(ctx context.Context, gid string) error {
+		return uc.consumers.DeleteByStatus(ctx, gid, StatusPending)
 	})
 }
 
@@ -223,10 +218,10 @@ func (uc *RegistrationUsecase) CancelConsumer(ctx context.Context) error {
 // method again for phase 2 with an empty body, so c is validated only where it is used.
 func (uc *RegistrationUsecase) CreateConsumerXA(ctx context.Context, c Consumer) error {
 	c.Status, c.CustodyStatus = StatusActive, CustodyNone
-	return uc.runner.InXA(ctx, func(ctx context.Context, b Branch) error {
+	return uc.runner.InXA(ctx, func(ctx context.Context, gid string) error {
 		if err := c.validateBranch(); err != nil {
 			return err
 		}
-		return uc.consumers.Create(ctx, c, b.GID)
+		return uc.consumers.Create(ctx, c, gid)
 	})
 }

@@ -49,7 +49,7 @@ func NewPlatformSigner(c *conf.Bootstrap) (*signing.Signer, error) {
 
 // NewCallbackNonces is the nonce store of the bank's signed messages.
 func NewCallbackNonces(d *Data) *signing.SQLNonceStore {
-	return &signing.SQLNonceStore{DB: d.db, Table: callbackNonceTable}
+	return &signing.SQLNonceStore{DB: d.DB(), Table: callbackNonceTable}
 }
 
 // NewBankVerifier checks that a message comes from the bank, once.

@@ -13,7 +13,7 @@ type consumerRepo struct{ data *Data }
 func NewConsumerRepo(d *Data) biz.ConsumerRepo { return &consumerRepo{data: d} }
 
 func (r *consumerRepo) Get(ctx context.Context, id int64) (*biz.Consumer, error) {
-	c, err := r.data.ent.Consumer.Get(ctx, id)
+	c, err := r.data.Client(ctx).Consumer.Get(ctx, id)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrNotFound
 	}

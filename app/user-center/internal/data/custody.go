@@ -2,7 +2,6 @@ package data
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,39 +12,21 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/consumer"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/custodyrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/recharge"
-	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
-type transaction struct{ data *Data }
-
 // NewTransaction runs use cases in local transactions on the service's database.
-func NewTransaction(d *Data) biz.Transaction { return transaction{data: d} }
-
-// InTx opens a transaction and hands fn a context carrying it; repositories pick it up
-// with Data.client. Inside a transaction already, fn simply joins it.
-func (t transaction) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	if inTx(ctx) {
-		return fn(ctx)
-	}
-	return entx.RunInTx(ctx, t.data.ent.Tx, func(tx *ent.Tx) error {
-		return fn(context.WithValue(ctx, txClientKey{}, tx.Client()))
-	})
-}
+func NewTransaction(d *Data) biz.Transaction { return d.Store }
 
 type custodyRepo struct{ data *Data }
 
 // NewCustodyRepo returns the ent-backed repository of custody requests and recharges.
 func NewCustodyRepo(d *Data) biz.CustodyRepo { return &custodyRepo{data: d} }
 
-// errNoTx guards the locking reads: outside a transaction the lock would end with the
-// statement and protect nothing.
-var errNoTx = errors.New("data: a locking read needs a transaction (Transaction.InTx)")
-
 func (r *custodyRepo) LockConsumer(ctx context.Context, userID int64) (*biz.Consumer, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
-	c, err := r.data.client(ctx).Consumer.Query().Where(consumer.ID(userID)).ForUpdate().Only(ctx)
+	c, err := r.data.Client(ctx).Consumer.Query().Where(consumer.ID(userID)).ForUpdate().Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrNotFound
 	}
@@ -56,7 +37,7 @@ func (r *custodyRepo) LockConsumer(ctx context.Context, userID int64) (*biz.Cons
 }
 
 func (r *custodyRepo) SetCustody(ctx context.Context, userID int64, status, userNo string) error {
-	u := r.data.client(ctx).Consumer.Update().Where(consumer.ID(userID)).
+	u := r.data.Client(ctx).Consumer.Update().Where(consumer.ID(userID)).
 		SetCustodyStatus(status).SetUpdatedAt(time.Now().UTC())
 	if userNo != "" {
 		u.SetCustodyUserNo(userNo)
@@ -72,7 +53,7 @@ func (r *custodyRepo) SetCustody(ctx context.Context, userID int64, status, user
 }
 
 func (r *custodyRepo) CreateRequest(ctx context.Context, req *biz.CustodyRequest) error {
-	c := r.data.client(ctx).CustodyRequest.Create().
+	c := r.data.Client(ctx).CustodyRequest.Create().
 		SetID(req.RequestNo).
 		SetUserID(req.UserID).
 		SetKind(req.Kind).
@@ -93,14 +74,14 @@ func (r *custodyRepo) Request(ctx context.Context, requestNo string) (*biz.Custo
 }
 
 func (r *custodyRepo) LockRequest(ctx context.Context, requestNo string) (*biz.CustodyRequest, error) {
-	if !inTx(ctx) {
-		return nil, errNoTx
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
 	}
 	return r.request(ctx, requestNo, true)
 }
 
 func (r *custodyRepo) request(ctx context.Context, requestNo string, lock bool) (*biz.CustodyRequest, error) {
-	q := r.data.client(ctx).CustodyRequest.Query().Where(custodyrequest.ID(requestNo))
+	q := r.data.Client(ctx).CustodyRequest.Query().Where(custodyrequest.ID(requestNo))
 	if lock {
 		q.ForUpdate()
 	}
@@ -115,7 +96,7 @@ func (r *custodyRepo) request(ctx context.Context, requestNo string, lock bool) 
 }
 
 func (r *custodyRepo) SaveCompletion(ctx context.Context, req *biz.CustodyRequest) error {
-	u := r.data.client(ctx).CustodyRequest.Update().
+	u := r.data.Client(ctx).CustodyRequest.Update().
 		Where(custodyrequest.ID(req.RequestNo), custodyrequest.Status(biz.RequestPending)).
 		SetStatus(req.Status).
 		SetUpdatedAt(req.UpdatedAt)
@@ -140,7 +121,7 @@ func (r *custodyRepo) SaveCompletion(ctx context.Context, req *biz.CustodyReques
 }
 
 func (r *custodyRepo) CreateRecharge(ctx context.Context, rc biz.Recharge) error {
-	return r.data.client(ctx).Recharge.Create().
+	return r.data.Client(ctx).Recharge.Create().
 		SetRequestNo(rc.RequestNo).
 		SetUserID(rc.UserID).
 		SetAmount(rc.Amount).
@@ -149,7 +130,7 @@ func (r *custodyRepo) CreateRecharge(ctx context.Context, rc biz.Recharge) error
 }
 
 func (r *custodyRepo) Recharges(ctx context.Context, userID int64) ([]biz.Recharge, error) {
-	rows, err := r.data.client(ctx).Recharge.Query().
+	rows, err := r.data.Client(ctx).Recharge.Query().
 		Where(recharge.UserID(userID)).
 		Order(recharge.ByCreatedAt(), recharge.ByID()).
 		All(ctx)
@@ -164,7 +145,7 @@ func (r *custodyRepo) Recharges(ctx context.Context, userID int64) ([]biz.Rechar
 }
 
 func (r *custodyRepo) PendingRequests(ctx context.Context, createdBefore time.Time, after *biz.PageKey, limit int) ([]*biz.CustodyRequest, error) {
-	q := r.data.client(ctx).CustodyRequest.Query().
+	q := r.data.Client(ctx).CustodyRequest.Query().
 		Where(custodyrequest.Status(biz.RequestPending), custodyrequest.CreatedAtLT(createdBefore))
 	if after != nil {
 		q.Where(custodyrequest.Or(

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/dbtest"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 
 	"github.com/go-kratos/kratos/v2/log"
 
@@ -54,7 +55,7 @@ func newTestConsumer(t *testing.T, d *Data, custody, userNo string) int64 {
 	ctx := context.Background()
 	id := 9_000_000_000 + rand.Int64N(1_000_000_000)
 	now := time.Now().UTC()
-	c := d.ent.Consumer.Create().SetID(id).SetUsername(fmt.Sprintf("it_custody_%d", id)).
+	c := d.Pool().Consumer.Create().SetID(id).SetUsername(fmt.Sprintf("it_custody_%d", id)).
 		SetMobile(fmt.Sprintf("it%d", id)).SetRole("INVESTOR").SetStatus(biz.StatusActive).
 		SetCustodyStatus(custody).SetRegistrationGid("it-custody").SetCreatedAt(now).SetUpdatedAt(now)
 	if userNo != "" {
@@ -65,13 +66,13 @@ func newTestConsumer(t *testing.T, d *Data, custody, userNo string) int64 {
 	}
 	t.Cleanup(func() {
 		ctx := context.Background()
-		if _, err := d.ent.Recharge.Delete().Where(recharge.UserID(id)).Exec(ctx); err != nil {
+		if _, err := d.Pool().Recharge.Delete().Where(recharge.UserID(id)).Exec(ctx); err != nil {
 			t.Errorf("clean up recharges of %d: %v", id, err)
 		}
-		if _, err := d.ent.CustodyRequest.Delete().Where(custodyrequest.UserID(id)).Exec(ctx); err != nil {
+		if _, err := d.Pool().CustodyRequest.Delete().Where(custodyrequest.UserID(id)).Exec(ctx); err != nil {
 			t.Errorf("clean up requests of %d: %v", id, err)
 		}
-		if _, err := d.ent.Consumer.Delete().Where(consumer.ID(id)).Exec(ctx); err != nil {
+		if _, err := d.Pool().Consumer.Delete().Where(consumer.ID(id)).Exec(ctx); err != nil {
 			t.Errorf("clean up consumer %d: %v", id, err)
 		}
 	})
@@ -163,15 +164,15 @@ func TestCustodyOpeningAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 			t.Errorf("opening: %v", err)
 		}
 	}
-	n, err := d.ent.CustodyRequest.Query().Where(custodyrequest.UserID(id)).Count(ctx)
+	n, err := d.Pool().CustodyRequest.Query().Where(custodyrequest.UserID(id)).Count(ctx)
 	if err != nil || accepted != 1 || n != 1 {
 		t.Fatalf("%d openings accepted, %d requests stored (%v); want 1 and 1", accepted, n, err)
 	}
-	c, err := d.ent.Consumer.Get(ctx, id)
+	c, err := d.Pool().Consumer.Get(ctx, id)
 	if err != nil || c.CustodyStatus != biz.CustodyPending {
 		t.Fatalf("consumer %+v %v, want custody PENDING", c, err)
 	}
-	row, err := d.ent.CustodyRequest.Get(ctx, requestNo)
+	row, err := d.Pool().CustodyRequest.Get(ctx, requestNo)
 	if err != nil || row.Status != biz.RequestPending || row.Kind != biz.KindOpenAccount || row.Amount != nil || row.CompletedAt != nil {
 		t.Fatalf("request %+v %v", row, err)
 	}
@@ -182,7 +183,7 @@ func TestCustodyOpeningAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 		UserNo: "BU0000000009", PlatformUserID: uid + "0"}, biz.SourceNotification); !errors.Is(err, biz.ErrResultMismatch) {
 		t.Fatalf("mismatch: %v", err)
 	}
-	if row, err := d.ent.CustodyRequest.Get(ctx, requestNo); err != nil || row.Status != biz.RequestPending {
+	if row, err := d.Pool().CustodyRequest.Get(ctx, requestNo); err != nil || row.Status != biz.RequestPending {
 		t.Fatalf("after a mismatch: %+v %v", row, err)
 	}
 
@@ -192,12 +193,12 @@ func TestCustodyOpeningAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 	if changed := applyConcurrently(t, uc, res, 10); changed != 1 {
 		t.Fatalf("%d applications changed the request, want 1", changed)
 	}
-	row, err = d.ent.CustodyRequest.Get(ctx, requestNo)
+	row, err = d.Pool().CustodyRequest.Get(ctx, requestNo)
 	if err != nil || row.Status != biz.RequestSuccess || row.BankUserNo == nil || *row.BankUserNo != "BU0000000009" ||
 		row.CompletedAt == nil || row.UpdatedAt.Before(row.CreatedAt) {
 		t.Fatalf("request after success %+v %v", row, err)
 	}
-	c, err = d.ent.Consumer.Get(ctx, id)
+	c, err = d.Pool().Consumer.Get(ctx, id)
 	if err != nil || c.CustodyStatus != biz.CustodyOpen || c.CustodyUserNo == nil || *c.CustodyUserNo != "BU0000000009" {
 		t.Fatalf("consumer %+v %v, want custody OPEN BU0000000009", c, err)
 	}
@@ -218,7 +219,7 @@ func TestCustodyRechargeRecordedOnceUnderConcurrentDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row, err := d.ent.CustodyRequest.Get(ctx, r.RequestNo)
+	row, err := d.Pool().CustodyRequest.Get(ctx, r.RequestNo)
 	if err != nil || row.Amount == nil || row.Amount.String() != "500.50" || row.BankUserNo == nil || *row.BankUserNo != "BU0000000010" {
 		t.Fatalf("request %+v %v", row, err)
 	}
@@ -258,10 +259,10 @@ func TestCustodyRepoLocksOnlyInsideATransaction(t *testing.T) {
 	t.Parallel()
 	d := openTestData(t)
 	repo := NewCustodyRepo(d)
-	if _, err := repo.LockRequest(context.Background(), "OA-none"); !errors.Is(err, errNoTx) {
+	if _, err := repo.LockRequest(context.Background(), "OA-none"); !errors.Is(err, entx.ErrNoTx) {
 		t.Errorf("LockRequest outside a transaction: %v", err)
 	}
-	if _, err := repo.LockConsumer(context.Background(), 1); !errors.Is(err, errNoTx) {
+	if _, err := repo.LockConsumer(context.Background(), 1); !errors.Is(err, entx.ErrNoTx) {
 		t.Errorf("LockConsumer outside a transaction: %v", err)
 	}
 	// Inside one, an absent row is biz.ErrNotFound; and fn's error rolls back.
@@ -279,7 +280,7 @@ func TestCustodyRepoLocksOnlyInsideATransaction(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("InTx: %v", err)
 	}
-	if c, err := d.ent.Consumer.Get(context.Background(), id); err != nil || c.CustodyStatus != biz.CustodyNone {
+	if c, err := d.Pool().Consumer.Get(context.Background(), id); err != nil || c.CustodyStatus != biz.CustodyNone {
 		t.Fatalf("rolled back change is visible: %+v %v", c, err)
 	}
 }
@@ -339,7 +340,7 @@ func TestCallbackNoncesClaimOnce(t *testing.T) {
 	store := NewCallbackNonces(d)
 	nonce := fmt.Sprintf("it-%d", rand.Int64())
 	t.Cleanup(func() {
-		if _, err := d.db.ExecContext(context.Background(), "DELETE FROM callback_nonce WHERE nonce = ?", nonce); err != nil {
+		if _, err := d.DB().ExecContext(context.Background(), "DELETE FROM callback_nonce WHERE nonce = ?", nonce); err != nil {
 			t.Errorf("clean up nonce: %v", err)
 		}
 	})

@@ -3,15 +3,14 @@ package data
 
 import (
 	"context"
-	"database/sql"
 
-	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/google/wire"
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent"
-	"github.com/p2p-dtx/p2p-dtx/pkg/database"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 // ProviderSet is data providers.
@@ -20,27 +19,19 @@ var ProviderSet = wire.NewSet(NewData, NewConsumerRepo, NewBranchRunner, NewRegi
 	NewTransaction, NewCustodyRepo, NewPlatformSigner, NewCallbackNonces, NewBankVerifier,
 	NewCustodySettings, NewBank)
 
-// Data holds the connection pool and the ent client over it.
+// Data is the service's database: pool, ent client, and the transaction a use case or
+// a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).
 type Data struct {
-	db  *sql.DB
-	ent *ent.Client
+	*entx.Store[*ent.Client, *ent.Tx]
 }
 
 // NewData opens the database; the cleanup closes it.
 func NewData(c *conf.Bootstrap, logger log.Logger) (*Data, func(), error) {
-	db, err := database.Open(context.Background(), c.GetDatabase())
+	store, cleanup, err := entx.Open(context.Background(), c.GetDatabase(), logger, newEntClient)
 	if err != nil {
 		return nil, nil, err
 	}
-	client := ent.NewClient(ent.Driver(entsql.OpenDB("mysql", db)))
-	helper := log.NewHelper(logger)
-	cleanup := func() {
-		if err := client.Close(); err != nil {
-			helper.Errorw("msg", "close database", "err", err)
-		}
-	}
-	return &Data{db: db, ent: client}, cleanup, nil
+	return &Data{store}, cleanup, nil
 }
 
-// Ping reports whether the database answers; /healthz uses it.
-func (d *Data) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+func newEntClient(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) }

@@ -11,54 +11,14 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/consumer"
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
-	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/password"
 )
 
-// txClientKey carries the ent client bound to the transaction a use case runs in: a DTM
-// branch's (barrier or XA) or a local one (Transaction.InTx).
-type txClientKey struct{}
-
-// client is the ent client of the transaction in ctx, or the pooled one.
-func (d *Data) client(ctx context.Context) *ent.Client {
-	if c, ok := ctx.Value(txClientKey{}).(*ent.Client); ok {
-		return c
-	}
-	return d.ent
-}
-
-// inTx reports whether ctx carries a transaction.
-func inTx(ctx context.Context) bool {
-	_, ok := ctx.Value(txClientKey{}).(*ent.Client)
-	return ok
-}
-
-type branchRunner struct{ dtm *dtmx.Runner }
-
-// NewBranchRunner runs the consumer branches on the service's database.
+// NewBranchRunner runs the registration branches on the service's database, with the
+// repositories bound to each branch's transaction (pkg/dtmx.Branches).
 func NewBranchRunner(c *conf.Bootstrap, d *Data) (biz.BranchRunner, func(), error) {
-	r, cleanup, err := dtmx.NewRunner(context.Background(), d.db, c.GetDatabase())
-	if err != nil {
-		return nil, nil, err
-	}
-	return branchRunner{dtm: r}, cleanup, nil
-}
-
-func (b branchRunner) InBarrier(ctx context.Context, fn func(context.Context, biz.Branch) error) error {
-	return b.dtm.InBarrier(ctx, func(drv *entx.Driver, gid string) error {
-		return fn(withBranchClient(ctx, drv), biz.Branch{GID: gid})
-	})
-}
-
-func (b branchRunner) InXA(ctx context.Context, fn func(context.Context, biz.Branch) error) error {
-	return b.dtm.InXA(ctx, func(drv *entx.Driver, gid string) error {
-		return fn(withBranchClient(ctx, drv), biz.Branch{GID: gid})
-	})
-}
-
-func withBranchClient(ctx context.Context, drv *entx.Driver) context.Context {
-	return context.WithValue(ctx, txClientKey{}, ent.NewClient(ent.Driver(drv)))
+	return dtmx.NewBranches(context.Background(), d.DB(), c.GetDatabase(), d.Bind)
 }
 
 type registrationRepo struct{ data *Data }
@@ -68,7 +28,7 @@ func NewRegistrationRepo(d *Data) biz.RegistrationRepo { return &registrationRep
 
 func (r *registrationRepo) Create(ctx context.Context, c biz.Consumer, gid string) error {
 	now := time.Now().UTC()
-	err := r.data.client(ctx).Consumer.Create().
+	err := r.data.Client(ctx).Consumer.Create().
 		SetID(c.ID).
 		SetUsername(c.Username).
 		SetMobile(c.Mobile).
@@ -91,7 +51,7 @@ func (r *registrationRepo) Create(ctx context.Context, c biz.Consumer, gid strin
 }
 
 func (r *registrationRepo) SetStatus(ctx context.Context, gid, from, to string) error {
-	_, err := r.data.client(ctx).Consumer.Update().
+	_, err := r.data.Client(ctx).Consumer.Update().
 		Where(consumer.RegistrationGid(gid), consumer.Status(from)).
 		SetStatus(to).
 		SetUpdatedAt(time.Now().UTC()).
@@ -100,7 +60,7 @@ func (r *registrationRepo) SetStatus(ctx context.Context, gid, from, to string) 
 }
 
 func (r *registrationRepo) DeleteByStatus(ctx context.Context, gid, status string) error {
-	_, err := r.data.client(ctx).Consumer.Delete().
+	_, err := r.data.Client(ctx).Consumer.Delete().
 		Where(consumer.RegistrationGid(gid), consumer.Status(status)).
 		Exec(ctx)
 	return err
