@@ -20,35 +20,35 @@ import (
 
 // wireApp wires the application.
 func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(), error) {
-	dataData, cleanup, err := data.NewData(bootstrap, logger)
+	v, cleanup, err := data.NewData(bootstrap, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	notificationRepo := data.NewNotificationRepo(dataData)
+	notificationRepo := data.NewNotificationRepo(v)
 	notificationUsecase := biz.NewNotificationUsecase(notificationRepo)
 	bankCustodyService := service.NewBankCustodyService(notificationUsecase)
-	sqlNonceStore := data.NewAPINonceStore(dataData)
+	sqlNonceStore := data.NewAPINonceStore(v)
 	keyring, err := data.NewKeyring(bootstrap, sqlNonceStore)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	transaction := data.NewTransaction(dataData)
-	requestRepo := data.NewRequestRepo(dataData)
-	nonceRepo := data.NewNonceRepo(dataData)
+	transaction := data.NewTransaction(v)
+	requestRepo := data.NewRequestRepo(v)
+	nonceRepo := data.NewNonceRepo(v)
 	passwordHasher := data.NewPasswordHasher()
 	platforms := data.NewPlatforms(keyring)
 	gatewayUsecase := biz.NewGatewayUsecase(transaction, requestRepo, nonceRepo, passwordHasher, platforms)
 	gatewayPages := service.NewGatewayPages(keyring, gatewayUsecase, logger)
-	userRepo := data.NewUserRepo(dataData)
-	accountRepo := data.NewAccountRepo(dataData)
+	userRepo := data.NewUserRepo(v)
+	accountRepo := data.NewAccountRepo(v)
 	inquiryUsecase := biz.NewInquiryUsecase(requestRepo, userRepo, accountRepo)
-	projectRepo := data.NewProjectRepo(dataData)
-	freezeRepo := data.NewFreezeRepo(dataData)
+	projectRepo := data.NewProjectRepo(v)
+	freezeRepo := data.NewFreezeRepo(v)
 	lendingUsecase := biz.NewLendingUsecase(transaction, requestRepo, userRepo, accountRepo, projectRepo, freezeRepo)
 	custodyAPI := service.NewCustodyAPI(keyring, inquiryUsecase, lendingUsecase, logger)
 	registry := data.NewFaults(bootstrap)
-	httpServer := server.NewHTTPServer(bootstrap, dataData, bankCustodyService, gatewayPages, custodyAPI, registry, logger)
+	httpServer := server.NewHTTPServer(bootstrap, v, bankCustodyService, gatewayPages, custodyAPI, registry, logger)
 	grpcServer := server.NewGRPCServer(bootstrap, bankCustodyService, logger)
 	publisher, err := data.NewPublisher(bootstrap)
 	if err != nil {
@@ -58,7 +58,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	userNumbers := biz.NewUserNumbers()
 	processingUsecase := biz.NewProcessingUsecase(transaction, requestRepo, userRepo, accountRepo, publisher, userNumbers, logger)
 	poller := server.NewPoller(bootstrap, processingUsecase, publisher, sqlNonceStore, logger)
-	attemptRecorder := data.NewAttemptRecorder(dataData)
+	attemptRecorder := data.NewAttemptRecorder(v)
 	platformCallback := data.NewPlatformCallback(bootstrap, keyring)
 	retrySchedule, err := server.NewRetrySchedule(bootstrap)
 	if err != nil {

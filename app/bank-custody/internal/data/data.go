@@ -25,20 +25,13 @@ var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNotificationRepo, NewA
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).
-type Data struct {
-	*entx.Store[*ent.Client, *ent.Tx]
-}
+type Data = entx.Store[*ent.Client, *ent.Tx]
 
 // NewData opens the database; the cleanup closes it.
 func NewData(c *conf.Bootstrap, logger log.Logger) (*Data, func(), error) {
-	store, cleanup, err := entx.Open(context.Background(), c.GetDatabase(), logger, newEntClient)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &Data{store}, cleanup, nil
+	return entx.Open(context.Background(), c.GetDatabase(), logger,
+		func(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) })
 }
-
-func newEntClient(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) }
 
 // duplicateKey reports whether err is a unique-key violation, and on which key (MariaDB
 // names it in the message: "Duplicate entry '…' for key 'uk_…'"; 'PRIMARY' for the
@@ -61,4 +54,4 @@ func duplicateKey(err error) (key string, ok bool) {
 }
 
 // NewTransaction runs use cases in local transactions on the service's database.
-func NewTransaction(d *Data) biz.Transaction { return d.Store }
+func NewTransaction(d *Data) biz.Transaction { return d }

@@ -20,11 +20,11 @@ import (
 
 // wireApp wires the application.
 func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(), error) {
-	dataData, cleanup, err := data.NewData(bootstrap, logger)
+	v, cleanup, err := data.NewData(bootstrap, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	planRepo := data.NewPlanRepo(dataData)
+	planRepo := data.NewPlanRepo(v)
 	registry := data.NewFaults(bootstrap)
 	startRepaymentUsecase := biz.NewStartRepaymentUsecase(planRepo, registry, logger)
 	startRepaymentConsumer, err := data.NewStartRepaymentConsumer(bootstrap, startRepaymentUsecase, logger)
@@ -34,7 +34,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	planUsecase := biz.NewPlanUsecase(planRepo)
 	repaymentService := service.NewRepaymentService(planUsecase)
-	httpServer := server.NewHTTPServer(bootstrap, dataData, startRepaymentConsumer, repaymentService, registry, logger)
+	httpServer := server.NewHTTPServer(bootstrap, v, startRepaymentConsumer, repaymentService, registry, logger)
 	grpcServer := server.NewGRPCServer(bootstrap, repaymentService, logger)
 	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer)
 	return app, func() {

@@ -20,14 +20,14 @@ import (
 
 // wireApp wires the application.
 func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(), error) {
-	dataData, cleanup, err := data.NewData(bootstrap, logger)
+	v, cleanup, err := data.NewData(bootstrap, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	projectRepo := data.NewProjectRepo(dataData)
-	tenderRepo := data.NewTenderRepo(dataData)
-	loanMessageRepo := data.NewLoanMessageRepo(dataData)
-	transaction := data.NewTransaction(dataData)
+	projectRepo := data.NewProjectRepo(v)
+	tenderRepo := data.NewTenderRepo(v)
+	loanMessageRepo := data.NewLoanMessageRepo(v)
+	transaction := data.NewTransaction(v)
 	registry := data.NewFaults(bootstrap)
 	checkBackGrace := data.NewCheckBackGrace(bootstrap)
 	loanLedger := biz.NewLoanLedger(projectRepo, tenderRepo, loanMessageRepo, transaction, registry, checkBackGrace, logger)
@@ -41,7 +41,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	sqlNonceStore := data.NewBankNonces(dataData)
+	sqlNonceStore := data.NewBankNonces(v)
 	bank, err := data.NewBank(bootstrap, sqlNonceStore)
 	if err != nil {
 		cleanup()
@@ -56,7 +56,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	tenderUsecase := biz.NewTenderUsecase(projectRepo, tenderRepo, transaction, custodyDirectory, bank, lendingRules, logger)
 	loanUsecase := biz.NewLoanUsecase(projectRepo, tenderRepo, loanMessageRepo, transaction, bank, startRepaymentProducer, loanLedger, logger)
 	tradeCenterService := service.NewTradeCenterService(projectUsecase, tenderUsecase, loanUsecase)
-	httpServer := server.NewHTTPServer(bootstrap, dataData, startRepaymentProducer, tradeCenterService, registry, logger)
+	httpServer := server.NewHTTPServer(bootstrap, v, startRepaymentProducer, tradeCenterService, registry, logger)
 	grpcServer := server.NewGRPCServer(bootstrap, tradeCenterService, logger)
 	tenderSettler := server.NewTenderSettler(bootstrap, tenderUsecase, sqlNonceStore, logger)
 	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler)

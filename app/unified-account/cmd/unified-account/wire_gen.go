@@ -20,11 +20,11 @@ import (
 
 // wireApp wires the application.
 func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(), error) {
-	dataData, cleanup, err := data.NewData(bootstrap, logger)
+	v, cleanup, err := data.NewData(bootstrap, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	accountRepo := data.NewAccountRepo(dataData)
+	accountRepo := data.NewAccountRepo(v)
 	tokenIssuer, err := data.NewTokenIssuer(bootstrap)
 	if err != nil {
 		cleanup()
@@ -34,13 +34,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	sessionUsecase := biz.NewSessionUsecase(accountRepo, tokenIssuer, passwordHasher)
 	unifiedAccountService := service.NewUnifiedAccountService(sessionUsecase)
 	registry := data.NewFaults(bootstrap)
-	httpServer := server.NewHTTPServer(bootstrap, dataData, unifiedAccountService, registry, logger)
-	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, dataData)
+	httpServer := server.NewHTTPServer(bootstrap, v, unifiedAccountService, registry, logger)
+	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, v)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	registrationRepo := data.NewRegistrationRepo(dataData)
+	registrationRepo := data.NewRegistrationRepo(v)
 	registrationUsecase := biz.NewRegistrationUsecase(branchRunner, registrationRepo, passwordHasher, registry)
 	accountRegistrationService := service.NewAccountRegistrationService(registrationUsecase)
 	grpcServer := server.NewGRPCServer(bootstrap, unifiedAccountService, accountRegistrationService, logger)

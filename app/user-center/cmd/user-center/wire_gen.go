@@ -20,23 +20,23 @@ import (
 
 // wireApp wires the application.
 func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(), error) {
-	dataData, cleanup, err := data.NewData(bootstrap, logger)
+	v, cleanup, err := data.NewData(bootstrap, logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	consumerRepo := data.NewConsumerRepo(dataData)
+	consumerRepo := data.NewConsumerRepo(v)
 	consumerUsecase := biz.NewConsumerUsecase(consumerRepo)
 	registrar, err := data.NewRegistrar(bootstrap, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, dataData)
+	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, v)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	registrationRepo := data.NewRegistrationRepo(dataData)
+	registrationRepo := data.NewRegistrationRepo(v)
 	passwordHasher, err := data.NewPasswordHasher(bootstrap)
 	if err != nil {
 		cleanup2()
@@ -46,15 +46,15 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	registry := data.NewFaults(bootstrap)
 	registrationUsecase := biz.NewRegistrationUsecase(registrar, branchRunner, registrationRepo, consumerRepo, passwordHasher, registry)
 	userCenterService := service.NewUserCenterService(consumerUsecase, registrationUsecase)
-	transaction := data.NewTransaction(dataData)
-	custodyRepo := data.NewCustodyRepo(dataData)
+	transaction := data.NewTransaction(v)
+	custodyRepo := data.NewCustodyRepo(v)
 	signer, err := data.NewPlatformSigner(bootstrap)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	sqlNonceStore := data.NewCallbackNonces(dataData)
+	sqlNonceStore := data.NewCallbackNonces(v)
 	verifier, err := data.NewBankVerifier(bootstrap, sqlNonceStore)
 	if err != nil {
 		cleanup2()
@@ -76,7 +76,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	custodyUsecase := biz.NewCustodyUsecase(transaction, custodyRepo, consumerRepo, bank, custodySettings, registry, logger)
 	custodyService := service.NewCustodyService(custodyUsecase)
 	custodyNotifications := service.NewCustodyNotifications(custodyUsecase, signer, logger)
-	httpServer := server.NewHTTPServer(bootstrap, dataData, userCenterService, custodyService, custodyNotifications, verifier, registry, logger)
+	httpServer := server.NewHTTPServer(bootstrap, v, userCenterService, custodyService, custodyNotifications, verifier, registry, logger)
 	consumerRegistrationService := service.NewConsumerRegistrationService(registrationUsecase)
 	grpcServer := server.NewGRPCServer(bootstrap, userCenterService, custodyService, consumerRegistrationService, logger)
 	reconciler := server.NewReconciler(bootstrap, custodyUsecase, sqlNonceStore, logger)

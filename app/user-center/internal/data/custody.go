@@ -15,7 +15,7 @@ import (
 )
 
 // NewTransaction runs use cases in local transactions on the service's database.
-func NewTransaction(d *Data) biz.Transaction { return d.Store }
+func NewTransaction(d *Data) biz.Transaction { return d }
 
 type custodyRepo struct{ data *Data }
 

@@ -21,17 +21,10 @@ var ProviderSet = wire.NewSet(NewData, NewConsumerRepo, NewBranchRunner, NewRegi
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).
-type Data struct {
-	*entx.Store[*ent.Client, *ent.Tx]
-}
+type Data = entx.Store[*ent.Client, *ent.Tx]
 
 // NewData opens the database; the cleanup closes it.
 func NewData(c *conf.Bootstrap, logger log.Logger) (*Data, func(), error) {
-	store, cleanup, err := entx.Open(context.Background(), c.GetDatabase(), logger, newEntClient)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &Data{store}, cleanup, nil
+	return entx.Open(context.Background(), c.GetDatabase(), logger,
+		func(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) })
 }
-
-func newEntClient(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) }
