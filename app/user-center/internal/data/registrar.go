@@ -24,17 +24,17 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 )
 
-// Branch URLs as DTM calls them: host:port/package.Service/Method.
+// Branch URLs as DTM calls them: host:port + the generated full method name.
 const (
-	accountTry     = "/unifiedaccount.v1.AccountRegistration/TryCreateAccount"
-	accountConfirm = "/unifiedaccount.v1.AccountRegistration/ConfirmCreateAccount"
-	accountCancel  = "/unifiedaccount.v1.AccountRegistration/CancelCreateAccount"
-	accountXA      = "/unifiedaccount.v1.AccountRegistration/XaCreateAccount"
+	accountTry     = uav1.AccountRegistration_TryCreateAccount_FullMethodName
+	accountConfirm = uav1.AccountRegistration_ConfirmCreateAccount_FullMethodName
+	accountCancel  = uav1.AccountRegistration_CancelCreateAccount_FullMethodName
+	accountXA      = uav1.AccountRegistration_XaCreateAccount_FullMethodName
 
-	consumerTry     = "/usercenter.v1.ConsumerRegistration/TryCreateConsumer"
-	consumerConfirm = "/usercenter.v1.ConsumerRegistration/ConfirmCreateConsumer"
-	consumerCancel  = "/usercenter.v1.ConsumerRegistration/CancelCreateConsumer"
-	consumerXA      = "/usercenter.v1.ConsumerRegistration/XaCreateConsumer"
+	consumerTry     = ucv1.ConsumerRegistration_TryCreateConsumer_FullMethodName
+	consumerConfirm = ucv1.ConsumerRegistration_ConfirmCreateConsumer_FullMethodName
+	consumerCancel  = ucv1.ConsumerRegistration_CancelCreateConsumer_FullMethodName
+	consumerXA      = ucv1.ConsumerRegistration_XaCreateConsumer_FullMethodName
 )
 
 // dtmRegistrar runs registrations as DTM global transactions over gRPC.
