@@ -45,7 +45,7 @@ restart: ## Rebuild and restart one service: make restart svc=user-center
 ## --- test ---------------------------------------------------------------------------------
 
 .PHONY: test
-test: ## Everything: unit tests, then the stack (started if needed) and every acceptance test.
+test: ## Everything: unit tests, lint, gen-check, then the stack (started if needed) and every acceptance test.
 	@scripts/test.sh all
 
 .PHONY: test-unit
@@ -79,8 +79,11 @@ gen: tools ## Regenerate all generated code: protos (buf), ent and wire.
 	done
 
 .PHONY: gen-check
-gen-check: gen ## Fail when generated code differs from what is committed.
-	@git diff --exit-code --stat -- api app pkg || { echo "generated code is stale: run make gen and commit"; exit 1; }
+gen-check: ## Fail when regenerating changes anything (in a clean clone: differs from what is committed).
+	@before=$$(git status --porcelain -- api app pkg; git diff -- api app pkg | sha256sum); \
+	$(MAKE) --no-print-directory gen >$(RUN)/gen-check.log 2>&1 || { tail -20 $(RUN)/gen-check.log; exit 1; }; \
+	after=$$(git status --porcelain -- api app pkg; git diff -- api app pkg | sha256sum); \
+	[ "$$before" = "$$after" ] || { git status --short -- api app pkg; echo "generated code is stale: run make gen and commit"; exit 1; }
 
 .PHONY: third-party
 third-party: ## Copy the vendored protos again from the pinned Kratos module.
@@ -93,9 +96,8 @@ tidy: ## go mod tidy in every module.
 	@for m in api pkg test tools $(addprefix app/,$(SERVICES)); do (cd $$m && GOWORK=off go mod tidy) || exit 1; done
 
 .PHONY: lint
-lint: ## gofmt and go vet over the workspace.
-	@test -z "$$(gofmt -l api app pkg test)" || { gofmt -l api app pkg test; exit 1; }
-	@go vet ./api/... ./pkg/... ./test/... $(addsuffix /...,$(addprefix ./app/,$(SERVICES)))
+lint: ## gofmt, go vet, staticcheck and shellcheck (installs the last two if missing).
+	@scripts/lint.sh
 
 ## --- measure ------------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test entry points behind `make test`, `make test-unit` and `make test-acceptance`.
 #
-#   scripts/test.sh all                 unit tests, then the stack (started if it is not
-#                                       running) and every acceptance test
+#   scripts/test.sh all                 unit tests, lint and gen-check, then the stack
+#                                       (started if it is not running) and every
+#                                       acceptance test
 #   scripts/test.sh unit                unit tests only; no stack needed
 #   scripts/test.sh acceptance [regex]  acceptance tests (optionally -run regex) against
 #                                       the stack, starting it if needed
@@ -24,7 +25,7 @@ SERVICES=(unified-account user-center trade-center repayment bank-custody)
 # Unit tests: every module but test/. Packages are named per module because ./... does
 # not cross module boundaries in a workspace.
 unit() {
-	local pkgs=(./api/... ./pkg/...)
+	local pkgs=(./api/... ./pkg/... ./test/layout)
 	for s in "${SERVICES[@]}"; do pkgs+=("./app/$s/..."); done
 	echo "==> unit tests"
 	go test -count=1 "${pkgs[@]}"
@@ -77,9 +78,18 @@ repository_tests() {
 	done
 }
 
+# The habits CI holds the code to: lint (gofmt, vet, staticcheck, shellcheck) and
+# generated code that is what the generators make from the committed sources.
+habits() {
+	echo "==> lint"
+	scripts/lint.sh
+	echo "==> generated code is reproducible"
+	make --no-print-directory gen-check
+}
+
 case ${1:-all} in
 unit) unit ;;
 acceptance) shift; acceptance "${1:-}" ;;
-all) unit; acceptance ;;
+all) unit; habits; acceptance ;;
 *) echo "usage: $0 all|unit|acceptance [regex]" >&2; exit 2 ;;
 esac

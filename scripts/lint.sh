@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# make lint: gofmt, go vet (integration-tagged files too), staticcheck and shellcheck.
+# Installs what is missing: staticcheck is a pinned tool (tools/go.mod), shellcheck comes
+# from Debian's packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS=${P2P_RUN_DIR:-$PWD/.run}/tools/bin
+SERVICES=(unified-account user-center trade-center repayment bank-custody)
+pkgs=(./api/... ./pkg/... ./test/...)
+for s in "${SERVICES[@]}"; do pkgs+=("./app/$s/..."); done
+
+echo "==> gofmt"
+unformatted=$(gofmt -l api app pkg test)
+if [[ -n $unformatted ]]; then
+	echo "not gofmt-ed:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+
+echo "==> go vet"
+go vet "${pkgs[@]}"
+go vet -tags integration "${pkgs[@]}"
+
+echo "==> staticcheck"
+if [[ ! -x $TOOLS/staticcheck ]]; then
+	mkdir -p "$TOOLS"
+	(cd tools && GOWORK=off GOBIN=$TOOLS go install honnef.co/go/tools/cmd/staticcheck)
+fi
+"$TOOLS/staticcheck" "${pkgs[@]}"
+"$TOOLS/staticcheck" -tags integration "${pkgs[@]}"
+
+echo "==> shellcheck"
+if ! command -v shellcheck >/dev/null; then
+	echo "installing shellcheck with apt-get" >&2
+	(apt-get install -y shellcheck || { apt-get update && apt-get install -y shellcheck; }) >/dev/null
+fi
+# Entry points with -x: the libraries they source are checked in the context they run in.
+shellcheck -x scripts/*.sh deploy/compose/*.sh .ci/run
