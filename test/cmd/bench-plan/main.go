@@ -92,11 +92,28 @@ func run(o options) error {
 			}
 		}()
 	}
-
 	adminToken, err := b.login("admin", secrets["P2P_ADMIN_PASSWORD"])
 	if err != nil {
 		return fmt.Errorf("admin login: %w", err)
 	}
+	borrower, investors, err := b.people()
+	if err != nil {
+		return err
+	}
+	if err := b.publish(borrower, adminToken); err != nil {
+		return err
+	}
+	tendering, err := b.placeTenders(investors)
+	if err != nil {
+		return err
+	}
+	return b.approveAndReport(adminToken, tendering)
+}
+
+// people registers the borrower and the investors, each with a custody account; every
+// investor is recharged with what their share of the tenders needs.
+func (b *bench) people() (*person, []*person, error) {
+	o := b.o
 	perInvestor := (o.tenders + o.investors - 1) / o.investors
 	funds := money.MustParseAmount(tenderAmount)
 	for range perInvestor - 1 {
@@ -106,7 +123,7 @@ func run(o options) error {
 	t0 := time.Now()
 	borrower, err := b.person("BORROWER", 0, "")
 	if err != nil {
-		return fmt.Errorf("borrower: %w", err)
+		return nil, nil, fmt.Errorf("borrower: %w", err)
 	}
 	investors := make([]*person, o.investors)
 	errs := make([]error, o.investors)
@@ -120,19 +137,23 @@ func run(o options) error {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return err
+		return nil, nil, err
 	}
 	fmt.Printf("  ready in %v\n", time.Since(t0).Round(100*time.Millisecond))
+	return borrower, investors, nil
+}
 
+// publish publishes the project the tenders fill and has the admin review it.
+func (b *bench) publish(borrower *person, adminToken string) error {
 	amount := money.Amount{}
-	for range o.tenders {
+	for range b.o.tenders {
 		amount = amount.Add(money.MustParseAmount(tenderAmount))
 	}
 	var pub struct {
 		ProjectID string `json:"projectId"`
 	}
 	if err := b.call(http.MethodPost, tradeCenterURL+"/v1/projects", borrower.token,
-		map[string]any{"name": "bench-plan " + b.prefix, "amount": amount.String(), "annualRate": "0.15", "periods": o.periods}, &pub); err != nil {
+		map[string]any{"name": "bench-plan " + b.prefix, "amount": amount.String(), "annualRate": "0.15", "periods": b.o.periods}, &pub); err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	b.projectID = pub.ProjectID
@@ -140,10 +161,16 @@ func run(o options) error {
 		map[string]bool{"approve": true}, nil); err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
+	return nil
+}
 
-	fmt.Printf("placing %d tenders of %s in project %s (%d at a time)…\n", o.tenders, tenderAmount, pub.ProjectID, o.clients)
-	t0 = time.Now()
+// placeTenders fills the project with o.tenders tenders from o.clients clients at once.
+func (b *bench) placeTenders(investors []*person) (time.Duration, error) {
+	o := b.o
+	fmt.Printf("placing %d tenders of %s in project %s (%d at a time)…\n", o.tenders, tenderAmount, b.projectID, o.clients)
+	t0 := time.Now()
 	var next atomic.Int64
+	var wg sync.WaitGroup
 	tenderErrs := make([]error, o.clients)
 	for c := range o.clients {
 		wg.Add(1)
@@ -155,7 +182,7 @@ func run(o options) error {
 					return
 				}
 				inv := investors[n%len(investors)]
-				if err := b.call(http.MethodPost, tradeCenterURL+"/v1/projects/"+pub.ProjectID+"/tenders", inv.token,
+				if err := b.call(http.MethodPost, tradeCenterURL+"/v1/projects/"+b.projectID+"/tenders", inv.token,
 					map[string]string{"amount": tenderAmount}, nil); err != nil {
 					tenderErrs[c] = fmt.Errorf("tender %d: %w", n, err)
 					return
@@ -164,37 +191,38 @@ func run(o options) error {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(tenderErrs...); err != nil {
-		return err
-	}
-	tendering := time.Since(t0)
+	return time.Since(t0), errors.Join(tenderErrs...)
+}
 
+// approveAndReport approves the loan, waits for the complete plan and prints the figures.
+func (b *bench) approveAndReport(adminToken string, tendering time.Duration) error {
+	o := b.o
 	fmt.Println("approving the loan…")
 	start := time.Now()
 	var approved struct {
 		Status string `json:"status"`
 	}
-	if err := b.call(http.MethodPost, tradeCenterURL+"/v1/projects/"+pub.ProjectID+"/loan", adminToken,
+	if err := b.call(http.MethodPost, tradeCenterURL+"/v1/projects/"+b.projectID+"/loan", adminToken,
 		map[string]bool{"approve": true}, &approved); err != nil {
 		return fmt.Errorf("approve the loan: %w", err)
 	}
 	answered := time.Since(start)
 	wantRows := o.periods * (1 + o.tenders)
-	readable, err := b.waitForPlan(pub.ProjectID, o.periods, o.periods*o.tenders, start, 5*time.Minute)
+	readable, err := b.waitForPlan(b.projectID, o.periods, o.periods*o.tenders, start, 5*time.Minute)
 	if err != nil {
 		return err
 	}
-	consumer := consumerLine(filepath.Join(o.runDir, "logs", "repayment.log"), pub.ProjectID)
+	consumer := consumerLine(filepath.Join(o.runDir, "logs", "repayment.log"), b.projectID)
 
 	fmt.Println()
 	fmt.Printf("project %s: %d tenders × %d periods = %d plan rows (%d repayment + %d receivable)\n",
-		pub.ProjectID, o.tenders, o.periods, wantRows, o.periods, o.periods*o.tenders)
+		b.projectID, o.tenders, o.periods, wantRows, o.periods, o.periods*o.tenders)
 	fmt.Printf("  %-44s %v (%.0f tenders/s, %d clients)\n", "tenders placed (each frozen at the bank)",
 		tendering.Round(time.Millisecond), float64(o.tenders)/tendering.Seconds(), o.clients)
 	fmt.Printf("  %-44s %v (%s)\n", "loan approval answered", answered.Round(time.Millisecond), approved.Status)
 	fmt.Printf("  %-44s %v\n", "approval → complete plan readable", readable.Round(time.Millisecond))
 	if consumer == nil {
-		fmt.Printf("  %-44s n/a (no \"repayment plans written\" line for project %s in repayment.log)\n", "consumer", pub.ProjectID)
+		fmt.Printf("  %-44s n/a (no \"repayment plans written\" line for project %s in repayment.log)\n", "consumer", b.projectID)
 		return nil
 	}
 	fmt.Printf("  %-44s amortize %s + write %s (one transaction)\n", "consumer",

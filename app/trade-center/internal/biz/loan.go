@@ -196,7 +196,7 @@ func (l *LoanLedger) Execute(ctx context.Context, key string) TxOutcome {
 		if l.faults.Hit(FaultLoanLocalTxFail).Fire {
 			return errInjected
 		}
-		p.Status = ProjectRepaying
+		p.StartRepaying()
 		if err := l.projects.UpdateProject(ctx, p); err != nil {
 			return err
 		}
@@ -336,24 +336,10 @@ func (uc *LoanUsecase) Approve(ctx context.Context, caller Caller, id int64, app
 	if !approve {
 		return "", ErrLoanRejectionUnsupported
 	}
-	// 1. Prepare.
-	var p *Project
-	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if p, err = uc.lockLoanable(ctx, id); err != nil || p.Status == ProjectRepaying {
-			return err
-		}
-		if p.LoanRequestNo == "" {
-			p.LoanRequestNo = loanRequestNo(p.ID)
-			return uc.projects.UpdateProject(ctx, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", err
-	}
-	if p.Status == ProjectRepaying {
-		return ProjectRepaying, nil
+	// 1. Prepare: the request number the bank's transfer is idempotent by.
+	p, err := uc.prepareLoan(ctx, id)
+	if err != nil || p.Status == ProjectRepaying {
+		return statusOrNothing(p, err)
 	}
 	// 2. The bank moves the money.
 	if err := uc.bank.ConfirmLoan(ctx, p.LoanRequestNo, p.BankProjectNo); err != nil {
@@ -361,39 +347,9 @@ func (uc *LoanUsecase) Approve(ctx context.Context, caller Caller, id int64, app
 	}
 	// 3. Record the loan date and the message.
 	key := newLoanMessageKey()
-	var msg StartRepayment
-	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if p, err = uc.lockLoanable(ctx, id); err != nil || p.Status == ProjectRepaying {
-			return err
-		}
-		if p.LoanedAt == nil {
-			now := uc.now().UTC()
-			p.LoanedAt = &now
-			if err := uc.projects.UpdateProject(ctx, p); err != nil {
-				return err
-			}
-		}
-		frozen, err := uc.tenders.Tenders(ctx, p.ID, TenderFrozen)
-		if err != nil {
-			return err
-		}
-		msg = StartRepayment{
-			ProjectID: p.ID, BorrowerID: p.BorrowerID, Principal: p.Amount,
-			BorrowerRate: p.AnnualRate, InvestorRate: p.InvestorRate, Periods: p.Periods,
-			LoanedAt: *p.LoanedAt, LoanRequestNo: p.LoanRequestNo, Tenders: make([]TenderShare, 0, len(frozen)),
-		}
-		for _, t := range frozen {
-			msg.Tenders = append(msg.Tenders, TenderShare{TenderID: t.ID, InvestorID: t.InvestorID, Amount: t.Amount})
-		}
-		_, err = uc.messages.CreateLoanMessage(ctx, p.ID, key)
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	if p.Status == ProjectRepaying {
-		return ProjectRepaying, nil
+	p, msg, err := uc.recordLoan(ctx, id, key)
+	if err != nil || p.Status == ProjectRepaying {
+		return statusOrNothing(p, err)
 	}
 	// 4. Half message, local transaction, commit or rollback.
 	outcome, sendErr := uc.messenger.SendInTransaction(ctx, key, msg)
@@ -415,6 +371,74 @@ func (uc *LoanUsecase) Approve(ctx context.Context, caller Caller, id int64, app
 		return "", fmt.Errorf("%w: %w", ErrBrokerUnavailable, sendErr)
 	}
 	return "", fmt.Errorf("%w: project %d", ErrLoanNotCommitted, id)
+}
+
+// statusOrNothing answers an approval that stopped early: the error, or the project
+// already REPAYING (an earlier approval finished the job).
+func statusOrNothing(p *Project, err error) (ProjectStatus, error) {
+	if err != nil {
+		return "", err
+	}
+	return p.Status, nil
+}
+
+// prepareLoan locks a loanable project and gives it the request number of its loan at
+// the bank, once.
+func (uc *LoanUsecase) prepareLoan(ctx context.Context, id int64) (*Project, error) {
+	var p *Project
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if p, err = uc.lockLoanable(ctx, id); err != nil || p.Status == ProjectRepaying {
+			return err
+		}
+		if p.LoanRequestNo == "" {
+			p.LoanRequestNo = loanRequestNo(p.ID)
+			return uc.projects.UpdateProject(ctx, p)
+		}
+		return nil
+	})
+	return p, err
+}
+
+// recordLoan stamps the loan date (once) and writes the message row under key, in one
+// transaction; it returns the start-repayment message to send.
+func (uc *LoanUsecase) recordLoan(ctx context.Context, id int64, key string) (*Project, StartRepayment, error) {
+	var p *Project
+	var msg StartRepayment
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		if p, err = uc.lockLoanable(ctx, id); err != nil || p.Status == ProjectRepaying {
+			return err
+		}
+		if p.LoanedAt == nil {
+			now := uc.now().UTC()
+			p.LoanedAt = &now
+			if err := uc.projects.UpdateProject(ctx, p); err != nil {
+				return err
+			}
+		}
+		frozen, err := uc.tenders.Tenders(ctx, p.ID, TenderFrozen)
+		if err != nil {
+			return err
+		}
+		msg = startRepaymentOf(p, frozen)
+		_, err = uc.messages.CreateLoanMessage(ctx, p.ID, key)
+		return err
+	})
+	return p, msg, err
+}
+
+// startRepaymentOf is the message that makes repayment write a loaned project's plans.
+func startRepaymentOf(p *Project, frozen []Tender) StartRepayment {
+	msg := StartRepayment{
+		ProjectID: p.ID, BorrowerID: p.BorrowerID, Principal: p.Amount,
+		BorrowerRate: p.AnnualRate, InvestorRate: p.InvestorRate, Periods: p.Periods,
+		LoanedAt: *p.LoanedAt, LoanRequestNo: p.LoanRequestNo, Tenders: make([]TenderShare, 0, len(frozen)),
+	}
+	for _, t := range frozen {
+		msg.Tenders = append(msg.Tenders, TenderShare{TenderID: t.ID, InvestorID: t.InvestorID, Amount: t.Amount})
+	}
+	return msg
 }
 
 // lockLoanable locks the project and checks it may be loaned: FULL with every tender

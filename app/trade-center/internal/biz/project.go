@@ -120,6 +120,26 @@ type Project struct {
 // Remaining is what the project still needs.
 func (p *Project) Remaining() money.Amount { return p.Amount.Sub(p.Raised) }
 
+// Reserve adds a tender's amount to what is raised; the project is FULL once nothing
+// remains. The caller checked the amount fits (TenderUsecase.checkFits) under the lock.
+func (p *Project) Reserve(amount money.Amount) {
+	p.Raised = p.Raised.Add(amount)
+	if p.Raised.Equal(p.Amount) {
+		p.Status = ProjectFull
+	}
+}
+
+// Release gives back a failed tender's reservation: a FULL project collects again.
+func (p *Project) Release(amount money.Amount) {
+	p.Raised = p.Raised.Sub(amount)
+	if p.Status == ProjectFull {
+		p.Status = ProjectCollecting
+	}
+}
+
+// StartRepaying marks the loan made: the project is REPAYING.
+func (p *Project) StartRepaying() { p.Status = ProjectRepaying }
+
 // Bank numbers of a project. The project's id makes them unique and stable, so a retried
 // registration or loan confirmation reuses the same request number and the bank does it
 // once (docs/custody-protocol.md: PJ… registration, LN… loan confirmation).

@@ -211,3 +211,24 @@ func TestReviewRejection(t *testing.T) {
 		t.Fatalf("a rejected project was registered at the bank: %+v", b.registered)
 	}
 }
+
+func TestProjectReserveAndReleaseMoveRaisedAndStatus(t *testing.T) {
+	t.Parallel()
+	p := &biz.Project{Amount: money.MustParseAmount("1000.00"), Raised: money.MustParseAmount("700.00"), Status: biz.ProjectCollecting}
+	p.Reserve(money.MustParseAmount("200.00"))
+	if p.Raised.String() != "900.00" || p.Status != biz.ProjectCollecting {
+		t.Fatalf("after a partial reserve: raised %s, %s", p.Raised, p.Status)
+	}
+	p.Reserve(money.MustParseAmount("100.00"))
+	if p.Raised.String() != "1000.00" || p.Status != biz.ProjectFull {
+		t.Fatalf("after the last reserve: raised %s, %s; want 1000.00 FULL", p.Raised, p.Status)
+	}
+	p.Release(money.MustParseAmount("100.00"))
+	if p.Raised.String() != "900.00" || p.Status != biz.ProjectCollecting {
+		t.Fatalf("after a release: raised %s, %s; want 900.00 COLLECTING", p.Raised, p.Status)
+	}
+	p.StartRepaying()
+	if p.Status != biz.ProjectRepaying {
+		t.Fatalf("status %s, want REPAYING", p.Status)
+	}
+}

@@ -175,49 +175,88 @@ func (uc *TenderUsecase) Tender(ctx context.Context, caller Caller, n NewTender)
 	if !n.Amount.IsPositive() {
 		return nil, invalid("amount", "must be positive")
 	}
-	requestNo := newFreezeRequestNo()
-	if n.IdempotencyKey != "" {
-		if !idempotencyKeyPattern.MatchString(n.IdempotencyKey) {
-			return nil, invalid("idempotencyKey", "must be 8 to 64 letters, digits, '-' or '_'")
-		}
-		requestNo = keyedFreezeRequestNo(caller.UserID, n.IdempotencyKey)
-		t, err := uc.tenders.TenderByRequestNo(ctx, requestNo)
-		if err == nil {
-			return uc.replay(ctx, caller, n, t)
-		}
-		if !errors.Is(err, ErrTenderNotFound) {
-			return nil, err
-		}
-	}
-
-	// Cheap checks first, so a doomed tender bothers neither user-center nor the bank;
-	// the reservation checks again under the project's lock.
-	p, err := uc.projects.Project(ctx, n.ProjectID)
+	requestNo, earlier, err := uc.requestNoFor(ctx, caller, n)
 	if err != nil {
 		return nil, err
 	}
-	if err := uc.checkFits(p, n.Amount); err != nil {
+	if earlier != nil {
+		return uc.replay(ctx, caller, n, earlier)
+	}
+	custody, err := uc.precheck(ctx, caller, n)
+	if err != nil {
 		return nil, err
+	}
+	t, p, err := uc.reserve(ctx, caller, n, custody, requestNo)
+	if errors.Is(err, ErrDuplicateRequestNo) && n.IdempotencyKey != "" {
+		// The same key raced us and reserved first; answer its tender.
+		t, err := uc.tenders.TenderByRequestNo(ctx, requestNo)
+		if err != nil {
+			return nil, err
+		}
+		return uc.replay(ctx, caller, n, t)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return uc.freeze(ctx, t, p.BankProjectNo)
+}
+
+// requestNoFor is the freeze request number of a new tender: derived from the
+// idempotency key when there is one — and then the tender an earlier request with that
+// key made, if any — or a fresh one.
+func (uc *TenderUsecase) requestNoFor(ctx context.Context, caller Caller, n NewTender) (string, *Tender, error) {
+	if n.IdempotencyKey == "" {
+		return newFreezeRequestNo(), nil, nil
+	}
+	if !idempotencyKeyPattern.MatchString(n.IdempotencyKey) {
+		return "", nil, invalid("idempotencyKey", "must be 8 to 64 letters, digits, '-' or '_'")
+	}
+	requestNo := keyedFreezeRequestNo(caller.UserID, n.IdempotencyKey)
+	t, err := uc.tenders.TenderByRequestNo(ctx, requestNo)
+	switch {
+	case err == nil:
+		return requestNo, t, nil
+	case errors.Is(err, ErrTenderNotFound):
+		return requestNo, nil, nil
+	}
+	return "", nil, err
+}
+
+// precheck refuses a doomed tender before it bothers the project's lock: the project
+// must have room, the investor an OPEN custody account with enough available money. The
+// reservation checks the room again under the lock, the bank the balance when it freezes.
+func (uc *TenderUsecase) precheck(ctx context.Context, caller Caller, n NewTender) (Custody, error) {
+	p, err := uc.projects.Project(ctx, n.ProjectID)
+	if err != nil {
+		return Custody{}, err
+	}
+	if err := uc.checkFits(p, n.Amount); err != nil {
+		return Custody{}, err
 	}
 	custody, err := uc.custody.CallerCustody(ctx, caller)
 	if err != nil {
-		return nil, err
+		return Custody{}, err
 	}
 	if custody.Status != CustodyOpen || custody.UserNo == "" {
-		return nil, fmt.Errorf("%w: custody account is %s", ErrCustodyNotOpen, custody.Status)
+		return Custody{}, fmt.Errorf("%w: custody account is %s", ErrCustodyNotOpen, custody.Status)
 	}
-	// The bank checks the balance again when it freezes; asking first spares the
-	// project a reservation that cannot succeed.
 	account, err := uc.bank.Account(ctx, custody.UserNo)
 	if err != nil {
-		return nil, err
+		return Custody{}, err
 	}
 	if account.Available().Cmp(n.Amount) < 0 {
-		return nil, fmt.Errorf("%w: %s available, tender %s", ErrInsufficientBalance, account.Available(), n.Amount)
+		return Custody{}, fmt.Errorf("%w: %s available, tender %s", ErrInsufficientBalance, account.Available(), n.Amount)
 	}
+	return custody, nil
+}
 
+// reserve records the PENDING tender and raises the project by its amount, in one short
+// transaction on the project's row lock (no network call inside).
+func (uc *TenderUsecase) reserve(ctx context.Context, caller Caller, n NewTender, custody Custody, requestNo string) (*Tender, *Project, error) {
 	var t *Tender
-	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+	var p *Project
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
 		p, err = uc.projects.LockProject(ctx, n.ProjectID)
 		if err != nil {
 			return err
@@ -232,24 +271,10 @@ func (uc *TenderUsecase) Tender(ctx context.Context, caller Caller, n NewTender)
 		if err != nil {
 			return err
 		}
-		p.Raised = p.Raised.Add(n.Amount)
-		if p.Raised.Equal(p.Amount) {
-			p.Status = ProjectFull
-		}
+		p.Reserve(n.Amount)
 		return uc.projects.UpdateProject(ctx, p)
 	})
-	if errors.Is(err, ErrDuplicateRequestNo) && n.IdempotencyKey != "" {
-		// The same key raced us and reserved first; answer its tender.
-		t, err := uc.tenders.TenderByRequestNo(ctx, requestNo)
-		if err != nil {
-			return nil, err
-		}
-		return uc.replay(ctx, caller, n, t)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return uc.freeze(ctx, t, p.BankProjectNo)
+	return t, p, err
 }
 
 // replay answers a request whose idempotency key already made tender t.
@@ -356,10 +381,7 @@ func (uc *TenderUsecase) release(ctx context.Context, pending *Tender, reason st
 		if err := uc.tenders.UpdateTender(ctx, t); err != nil {
 			return err
 		}
-		p.Raised = p.Raised.Sub(t.Amount)
-		if p.Status == ProjectFull {
-			p.Status = ProjectCollecting
-		}
+		p.Release(t.Amount)
 		return uc.projects.UpdateProject(ctx, p)
 	})
 }
