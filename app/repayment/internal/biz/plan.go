@@ -14,10 +14,13 @@ import (
 // ProviderSet is biz providers.
 var ProviderSet = wire.NewSet(NewPlanUsecase, NewStartRepaymentUsecase)
 
-// PlanStatus of one period.
+// PlanStatus is where one period of a plan stands.
+type PlanStatus string
+
+// The plan statuses.
 const (
-	PlanPending = "PENDING"
-	PlanPaid    = "PAID"
+	PlanPending PlanStatus = "PENDING"
+	PlanPaid    PlanStatus = "PAID"
 )
 
 // RepaymentItem is one period of what the borrower pays.
@@ -30,7 +33,7 @@ type RepaymentItem struct {
 	Interest   money.Amount
 	Amount     money.Amount
 	Commission money.Amount
-	Status     string
+	Status     PlanStatus
 }
 
 // ReceivableItem is one period of what one tender's investor receives.
@@ -43,7 +46,7 @@ type ReceivableItem struct {
 	Principal  money.Amount
 	Interest   money.Amount
 	Amount     money.Amount
-	Status     string
+	Status     PlanStatus
 }
 
 // PlanRepo reads and writes the plans.

@@ -29,7 +29,7 @@ func (r *planRepo) RepaymentPlan(ctx context.Context, projectID int64) ([]biz.Re
 		items = append(items, biz.RepaymentItem{
 			ProjectID: p.ProjectID, BorrowerID: p.BorrowerID, Period: p.Period, DueDate: p.DueDate,
 			Principal: p.Principal, Interest: p.Interest, Amount: p.Amount, Commission: p.Commission,
-			Status: p.Status,
+			Status: biz.PlanStatus(p.Status),
 		})
 	}
 	return items, nil
@@ -48,7 +48,7 @@ func (r *planRepo) Receivables(ctx context.Context, projectID int64) ([]biz.Rece
 		items = append(items, biz.ReceivableItem{
 			ProjectID: p.ProjectID, TenderID: p.TenderID, InvestorID: p.InvestorID, Period: p.Period,
 			DueDate: p.DueDate, Principal: p.Principal, Interest: p.Interest, Amount: p.Amount,
-			Status: p.Status,
+			Status: biz.PlanStatus(p.Status),
 		})
 	}
 	return items, nil
@@ -83,7 +83,7 @@ func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error
 			repayments = append(repayments, tx.RepaymentPlan.Create().
 				SetProjectID(it.ProjectID).SetBorrowerID(it.BorrowerID).SetPeriod(it.Period).SetDueDate(it.DueDate).
 				SetPrincipal(it.Principal).SetInterest(it.Interest).SetAmount(it.Amount).SetCommission(it.Commission).
-				SetStatus(it.Status).SetCreatedAt(now).SetUpdatedAt(now))
+				SetStatus(string(it.Status)).SetCreatedAt(now).SetUpdatedAt(now))
 		}
 		// The borrower's rows are the claim: a twin delivery running at the same time
 		// waits on their unique key (project, period) until we commit, then fails with a
@@ -102,7 +102,7 @@ func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error
 					SetProjectID(it.ProjectID).SetTenderID(it.TenderID).SetInvestorID(it.InvestorID).
 					SetPeriod(it.Period).SetDueDate(it.DueDate).
 					SetPrincipal(it.Principal).SetInterest(it.Interest).SetAmount(it.Amount).
-					SetStatus(it.Status).SetCreatedAt(now).SetUpdatedAt(now))
+					SetStatus(string(it.Status)).SetCreatedAt(now).SetUpdatedAt(now))
 			}
 			// (tender, period) is unique too: a receivable written by anything but this
 			// transaction is an anomaly, refused rather than ignored.

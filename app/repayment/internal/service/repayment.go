@@ -39,7 +39,7 @@ func (s *RepaymentService) GetRepaymentPlan(ctx context.Context, req *v1.GetRepa
 		reply.Items = append(reply.Items, &v1.RepaymentPlan_Item{
 			Period: int32(it.Period), DueDate: it.DueDate.Format(dateLayout),
 			Principal: it.Principal.String(), Interest: it.Interest.String(),
-			Amount: it.Amount.String(), Commission: it.Commission.String(), Status: it.Status,
+			Amount: it.Amount.String(), Commission: it.Commission.String(), Status: string(it.Status),
 		})
 	}
 	return reply, nil
@@ -58,7 +58,7 @@ func (s *RepaymentService) ListReceivables(ctx context.Context, req *v1.ListRece
 		reply.Items = append(reply.Items, &v1.ListReceivablesReply_Item{
 			TenderId: it.TenderID, InvestorId: it.InvestorID, Period: int32(it.Period),
 			DueDate: it.DueDate.Format(dateLayout), Principal: it.Principal.String(),
-			Interest: it.Interest.String(), Amount: it.Amount.String(), Status: it.Status,
+			Interest: it.Interest.String(), Amount: it.Amount.String(), Status: string(it.Status),
 		})
 	}
 	return reply, nil

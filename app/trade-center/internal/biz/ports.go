@@ -26,13 +26,17 @@ type Caller struct {
 	Token string
 }
 
-// Custody statuses of a consumer in user-center.
-const CustodyOpen = "OPEN"
+// CustodyStatus is a consumer's custody status as user-center reports it (NONE, PENDING,
+// OPEN or FAILED); only OPEN lets an investor tender.
+type CustodyStatus string
+
+// CustodyOpen is the status of an open custody account.
+const CustodyOpen CustodyStatus = "OPEN"
 
 // Custody is the caller's custody account as user-center knows it.
 type Custody struct {
 	UserID int64
-	Status string // NONE, PENDING, OPEN or FAILED
+	Status CustodyStatus
 	UserNo string // the bank's user number once OPEN
 }
 

@@ -69,5 +69,5 @@ func (d *custodyDirectory) CallerCustody(ctx context.Context, caller biz.Caller)
 		return biz.Custody{}, fmt.Errorf("%w: GET /v1/users/me answered user %q for token of user %d",
 			biz.ErrUserCenterUnavailable, m.UserID, caller.UserID)
 	}
-	return biz.Custody{UserID: id, Status: m.CustodyStatus, UserNo: m.CustodyUserNo}, nil
+	return biz.Custody{UserID: id, Status: biz.CustodyStatus(m.CustodyStatus), UserNo: m.CustodyUserNo}, nil
 }

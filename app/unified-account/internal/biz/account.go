@@ -12,10 +12,13 @@ import (
 // ProviderSet is biz providers.
 var ProviderSet = wire.NewSet(NewSessionUsecase, NewRegistrationUsecase)
 
-// Account statuses: a registration's Try creates PENDING, its Confirm makes it ACTIVE.
+// AccountStatus: a registration's Try creates PENDING, its Confirm makes it ACTIVE.
+type AccountStatus string
+
+// The account statuses.
 const (
-	StatusPending = "PENDING"
-	StatusActive  = "ACTIVE"
+	StatusPending AccountStatus = "PENDING"
+	StatusActive  AccountStatus = "ACTIVE"
 )
 
 // Account is a login account; ID is the platform-wide user id.
@@ -25,7 +28,7 @@ type Account struct {
 	Mobile       string
 	PasswordHash string
 	Role         string
-	Status       string
+	Status       AccountStatus
 }
 
 // ErrNotFound is returned by repositories when no account matches.

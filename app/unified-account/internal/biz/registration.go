@@ -69,9 +69,9 @@ type RegistrationRepo interface {
 	// ErrUsernameTaken or ErrMobileTaken.
 	Create(ctx context.Context, a Account, gid string) (int64, error)
 	// SetStatus moves the registration's account from one status to another.
-	SetStatus(ctx context.Context, gid, from, to string) error
+	SetStatus(ctx context.Context, gid string, from, to AccountStatus) error
 	// DeleteByStatus removes the registration's account if it is in status.
-	DeleteByStatus(ctx context.Context, gid, status string) error
+	DeleteByStatus(ctx context.Context, gid string, status AccountStatus) error
 }
 
 // RegistrationUsecase is unified-account's part of a registration.

@@ -32,14 +32,14 @@ func (m *memAccounts) Create(_ context.Context, a Account, gid string) (int64, e
 	return a.ID, nil
 }
 
-func (m *memAccounts) SetStatus(_ context.Context, gid, from, to string) error {
+func (m *memAccounts) SetStatus(_ context.Context, gid string, from, to AccountStatus) error {
 	if a, ok := m.byGID[gid]; ok && a.Status == from {
 		a.Status = to
 	}
 	return nil
 }
 
-func (m *memAccounts) DeleteByStatus(_ context.Context, gid, status string) error {
+func (m *memAccounts) DeleteByStatus(_ context.Context, gid string, status AccountStatus) error {
 	if a, ok := m.byGID[gid]; ok && a.Status == status {
 		delete(m.byGID, gid)
 	}

@@ -34,7 +34,7 @@ func (r *accountRepo) SaveAdmin(ctx context.Context, in biz.Account) (*biz.Accou
 		SetMobile(in.Mobile).
 		SetPasswordHash(in.PasswordHash).
 		SetRole(in.Role).
-		SetStatus(in.Status).
+		SetStatus(string(in.Status)).
 		SetCreatedAt(now).
 		SetUpdatedAt(now).
 		OnConflictColumns(account.FieldUsername).
@@ -53,6 +53,6 @@ func (r *accountRepo) SaveAdmin(ctx context.Context, in biz.Account) (*biz.Accou
 func toBiz(a *ent.Account) *biz.Account {
 	return &biz.Account{
 		ID: a.ID, Username: a.Username, Mobile: a.Mobile, PasswordHash: a.PasswordHash,
-		Role: a.Role, Status: a.Status,
+		Role: a.Role, Status: biz.AccountStatus(a.Status),
 	}
 }

@@ -30,7 +30,7 @@ func (r *registrationRepo) Create(ctx context.Context, a biz.Account, gid string
 		SetMobile(a.Mobile).
 		SetPasswordHash(a.PasswordHash).
 		SetRole(a.Role).
-		SetStatus(a.Status).
+		SetStatus(string(a.Status)).
 		SetRegistrationGid(gid).
 		SetCreatedAt(now).
 		SetUpdatedAt(now).
@@ -55,18 +55,18 @@ func takenOr(err error) error {
 	return err
 }
 
-func (r *registrationRepo) SetStatus(ctx context.Context, gid, from, to string) error {
+func (r *registrationRepo) SetStatus(ctx context.Context, gid string, from, to biz.AccountStatus) error {
 	_, err := r.data.Client(ctx).Account.Update().
-		Where(account.RegistrationGid(gid), account.Status(from)).
-		SetStatus(to).
+		Where(account.RegistrationGid(gid), account.Status(string(from))).
+		SetStatus(string(to)).
 		SetUpdatedAt(time.Now().UTC()).
 		Save(ctx)
 	return err
 }
 
-func (r *registrationRepo) DeleteByStatus(ctx context.Context, gid, status string) error {
+func (r *registrationRepo) DeleteByStatus(ctx context.Context, gid string, status biz.AccountStatus) error {
 	_, err := r.data.Client(ctx).Account.Delete().
-		Where(account.RegistrationGid(gid), account.Status(status)).
+		Where(account.RegistrationGid(gid), account.Status(string(status))).
 		Exec(ctx)
 	return err
 }

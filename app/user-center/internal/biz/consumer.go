@@ -12,18 +12,24 @@ import (
 // ProviderSet is biz providers.
 var ProviderSet = wire.NewSet(NewConsumerUsecase, NewRegistrationUsecase, NewCustodyUsecase)
 
-// Consumer statuses: a registration's Try creates PENDING, its Confirm makes it ACTIVE.
+// ConsumerStatus: a registration's Try creates PENDING, its Confirm makes it ACTIVE.
+type ConsumerStatus string
+
+// The consumer statuses.
 const (
-	StatusPending = "PENDING"
-	StatusActive  = "ACTIVE"
+	StatusPending ConsumerStatus = "PENDING"
+	StatusActive  ConsumerStatus = "ACTIVE"
 )
 
-// Custody statuses.
+// CustodyStatus is where a consumer's custody account stands.
+type CustodyStatus string
+
+// The custody statuses.
 const (
-	CustodyNone    = "NONE"
-	CustodyPending = "PENDING"
-	CustodyOpen    = "OPEN"
-	CustodyFailed  = "FAILED"
+	CustodyNone    CustodyStatus = "NONE"
+	CustodyPending CustodyStatus = "PENDING"
+	CustodyOpen    CustodyStatus = "OPEN"
+	CustodyFailed  CustodyStatus = "FAILED"
 )
 
 // Consumer is a borrower or an investor. ID is the login account's id.
@@ -32,8 +38,8 @@ type Consumer struct {
 	Username      string
 	Mobile        string
 	Role          string
-	Status        string
-	CustodyStatus string
+	Status        ConsumerStatus
+	CustodyStatus CustodyStatus
 	CustodyUserNo string
 }
 

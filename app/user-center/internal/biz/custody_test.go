@@ -84,7 +84,7 @@ func (s *custodyStore) LockConsumer(ctx context.Context, id int64) (*Consumer, e
 	return s.Get(ctx, id)
 }
 
-func (s *custodyStore) SetCustody(ctx context.Context, id int64, status, userNo string) (err error) {
+func (s *custodyStore) SetCustody(ctx context.Context, id int64, status CustodyStatus, userNo string) (err error) {
 	s.locked(ctx, func() {
 		c, ok := s.consumers[id]
 		if !ok {
@@ -263,7 +263,7 @@ func newCustodyFixture(cs ...Consumer) (*CustodyUsecase, *custodyStore, *fakeBan
 	return uc, store, bank, f
 }
 
-func activeConsumerWith(id int64, custody, userNo string) Consumer {
+func activeConsumerWith(id int64, custody CustodyStatus, userNo string) Consumer {
 	return Consumer{ID: id, Username: fmt.Sprintf("user%d", id), Mobile: "13912345678", Role: "INVESTOR",
 		Status: StatusActive, CustodyStatus: custody, CustodyUserNo: userNo}
 }
@@ -761,7 +761,7 @@ func TestReconcileAppliesWhatTheBankKnows(t *testing.T) {
 	if sum != (ReconcileSummary{Checked: 6, Completed: 2, Abandoned: 1, Errors: 1}) {
 		t.Errorf("summary %+v", sum)
 	}
-	for no, want := range map[string]string{"OA-success": RequestSuccess, "OA-failed": RequestFailed,
+	for no, want := range map[string]RequestStatus{"OA-success": RequestSuccess, "OA-failed": RequestFailed,
 		"OA-processing": RequestPending, "OA-unknown-young": RequestPending, "OA-unknown-old": RequestFailed,
 		"OA-too-young": RequestPending, "OA-bank-error": RequestPending} {
 		if got := store.request(t, no).Status; got != want {
@@ -771,7 +771,7 @@ func TestReconcileAppliesWhatTheBankKnows(t *testing.T) {
 	if r := store.request(t, "OA-unknown-old"); r.FailureReason != ReasonNotReceived {
 		t.Errorf("abandoned reason %q", r.FailureReason)
 	}
-	for id, want := range map[int64]string{1: CustodyOpen, 2: CustodyFailed, 3: CustodyPending, 5: CustodyFailed} {
+	for id, want := range map[int64]CustodyStatus{1: CustodyOpen, 2: CustodyFailed, 3: CustodyPending, 5: CustodyFailed} {
 		if got := store.consumer(t, id).CustodyStatus; got != want {
 			t.Errorf("consumer %d: %s, want %s", id, got, want)
 		}

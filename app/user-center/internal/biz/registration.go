@@ -77,8 +77,8 @@ type Registrar interface {
 // RegistrationRepo is what the consumer branches change.
 type RegistrationRepo interface {
 	Create(ctx context.Context, c Consumer, gid string) error
-	SetStatus(ctx context.Context, gid, from, to string) error
-	DeleteByStatus(ctx context.Context, gid, status string) error
+	SetStatus(ctx context.Context, gid string, from, to ConsumerStatus) error
+	DeleteByStatus(ctx context.Context, gid string, status ConsumerStatus) error
 }
 
 // BranchRunner runs a branch's change exactly once per DTM operation, in one local

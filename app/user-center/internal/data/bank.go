@@ -206,7 +206,7 @@ func (b *bank) QueryResult(ctx context.Context, requestNo string) (biz.BankResul
 		if r.RequestNo != requestNo {
 			return biz.BankResult{}, fmt.Errorf("query bank for %s: answer is about %q", requestNo, r.RequestNo)
 		}
-		return biz.BankResult{RequestNo: r.RequestNo, Kind: r.ServiceName, Status: r.Status, UserNo: r.UserNo,
+		return biz.BankResult{RequestNo: r.RequestNo, Kind: r.ServiceName, Status: biz.RequestStatus(r.Status), UserNo: r.UserNo,
 			PlatformUserID: r.PlatformUserID, Amount: r.Amount, FailureReason: r.FailureReason}, nil
 	case http.StatusNotFound:
 		var e struct {

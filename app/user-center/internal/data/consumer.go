@@ -25,8 +25,8 @@ func (r *consumerRepo) Get(ctx context.Context, id int64) (*biz.Consumer, error)
 
 func consumerToBiz(c *ent.Consumer) *biz.Consumer {
 	out := &biz.Consumer{
-		ID: c.ID, Username: c.Username, Mobile: c.Mobile, Role: c.Role, Status: c.Status,
-		CustodyStatus: c.CustodyStatus,
+		ID: c.ID, Username: c.Username, Mobile: c.Mobile, Role: c.Role, Status: biz.ConsumerStatus(c.Status),
+		CustodyStatus: biz.CustodyStatus(c.CustodyStatus),
 	}
 	if c.CustodyUserNo != nil {
 		out.CustodyUserNo = *c.CustodyUserNo

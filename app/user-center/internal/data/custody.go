@@ -36,9 +36,9 @@ func (r *custodyRepo) LockConsumer(ctx context.Context, userID int64) (*biz.Cons
 	return consumerToBiz(c), nil
 }
 
-func (r *custodyRepo) SetCustody(ctx context.Context, userID int64, status, userNo string) error {
+func (r *custodyRepo) SetCustody(ctx context.Context, userID int64, status biz.CustodyStatus, userNo string) error {
 	u := r.data.Client(ctx).Consumer.Update().Where(consumer.ID(userID)).
-		SetCustodyStatus(status).SetUpdatedAt(time.Now().UTC())
+		SetCustodyStatus(string(status)).SetUpdatedAt(time.Now().UTC())
 	if userNo != "" {
 		u.SetCustodyUserNo(userNo)
 	}
@@ -57,7 +57,7 @@ func (r *custodyRepo) CreateRequest(ctx context.Context, req *biz.CustodyRequest
 		SetID(req.RequestNo).
 		SetUserID(req.UserID).
 		SetKind(req.Kind).
-		SetStatus(req.Status).
+		SetStatus(string(req.Status)).
 		SetCreatedAt(req.CreatedAt).
 		SetUpdatedAt(req.UpdatedAt)
 	if req.Amount != nil {
@@ -97,8 +97,8 @@ func (r *custodyRepo) request(ctx context.Context, requestNo string, lock bool) 
 
 func (r *custodyRepo) SaveCompletion(ctx context.Context, req *biz.CustodyRequest) error {
 	u := r.data.Client(ctx).CustodyRequest.Update().
-		Where(custodyrequest.ID(req.RequestNo), custodyrequest.Status(biz.RequestPending)).
-		SetStatus(req.Status).
+		Where(custodyrequest.ID(req.RequestNo), custodyrequest.Status(string(biz.RequestPending))).
+		SetStatus(string(req.Status)).
 		SetUpdatedAt(req.UpdatedAt)
 	if req.CompletedAt != nil {
 		u.SetCompletedAt(*req.CompletedAt)
@@ -146,7 +146,7 @@ func (r *custodyRepo) Recharges(ctx context.Context, userID int64) ([]biz.Rechar
 
 func (r *custodyRepo) PendingRequests(ctx context.Context, createdBefore time.Time, after *biz.PageKey, limit int) ([]*biz.CustodyRequest, error) {
 	q := r.data.Client(ctx).CustodyRequest.Query().
-		Where(custodyrequest.Status(biz.RequestPending), custodyrequest.CreatedAtLT(createdBefore))
+		Where(custodyrequest.Status(string(biz.RequestPending)), custodyrequest.CreatedAtLT(createdBefore))
 	if after != nil {
 		q.Where(custodyrequest.Or(
 			custodyrequest.CreatedAtGT(after.CreatedAt),
@@ -167,7 +167,7 @@ func (r *custodyRepo) PendingRequests(ctx context.Context, createdBefore time.Ti
 
 func requestToBiz(c *ent.CustodyRequest) *biz.CustodyRequest {
 	out := &biz.CustodyRequest{
-		RequestNo: c.ID, UserID: c.UserID, Kind: c.Kind, Status: c.Status, Amount: c.Amount,
+		RequestNo: c.ID, UserID: c.UserID, Kind: c.Kind, Status: biz.RequestStatus(c.Status), Amount: c.Amount,
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, CompletedAt: c.CompletedAt,
 	}
 	if c.BankUserNo != nil {

@@ -50,14 +50,14 @@ func openTestData(t *testing.T) *Data {
 
 // newTestConsumer inserts an ACTIVE consumer and removes it, its requests and its
 // recharges when the test ends.
-func newTestConsumer(t *testing.T, d *Data, custody, userNo string) int64 {
+func newTestConsumer(t *testing.T, d *Data, custody biz.CustodyStatus, userNo string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	id := 9_000_000_000 + rand.Int64N(1_000_000_000)
 	now := time.Now().UTC()
 	c := d.Pool().Consumer.Create().SetID(id).SetUsername(fmt.Sprintf("it_custody_%d", id)).
-		SetMobile(fmt.Sprintf("it%d", id)).SetRole("INVESTOR").SetStatus(biz.StatusActive).
-		SetCustodyStatus(custody).SetRegistrationGid("it-custody").SetCreatedAt(now).SetUpdatedAt(now)
+		SetMobile(fmt.Sprintf("it%d", id)).SetRole("INVESTOR").SetStatus(string(biz.StatusActive)).
+		SetCustodyStatus(string(custody)).SetRegistrationGid("it-custody").SetCreatedAt(now).SetUpdatedAt(now)
 	if userNo != "" {
 		c.SetCustodyUserNo(userNo)
 	}
@@ -169,11 +169,11 @@ func TestCustodyOpeningAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 		t.Fatalf("%d openings accepted, %d requests stored (%v); want 1 and 1", accepted, n, err)
 	}
 	c, err := d.Pool().Consumer.Get(ctx, id)
-	if err != nil || c.CustodyStatus != biz.CustodyPending {
+	if err != nil || c.CustodyStatus != string(biz.CustodyPending) {
 		t.Fatalf("consumer %+v %v, want custody PENDING", c, err)
 	}
 	row, err := d.Pool().CustodyRequest.Get(ctx, requestNo)
-	if err != nil || row.Status != biz.RequestPending || row.Kind != biz.KindOpenAccount || row.Amount != nil || row.CompletedAt != nil {
+	if err != nil || row.Status != string(biz.RequestPending) || row.Kind != biz.KindOpenAccount || row.Amount != nil || row.CompletedAt != nil {
 		t.Fatalf("request %+v %v", row, err)
 	}
 
@@ -183,7 +183,7 @@ func TestCustodyOpeningAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 		UserNo: "BU0000000009", PlatformUserID: uid + "0"}, biz.SourceNotification); !errors.Is(err, biz.ErrResultMismatch) {
 		t.Fatalf("mismatch: %v", err)
 	}
-	if row, err := d.Pool().CustodyRequest.Get(ctx, requestNo); err != nil || row.Status != biz.RequestPending {
+	if row, err := d.Pool().CustodyRequest.Get(ctx, requestNo); err != nil || row.Status != string(biz.RequestPending) {
 		t.Fatalf("after a mismatch: %+v %v", row, err)
 	}
 
@@ -194,12 +194,12 @@ func TestCustodyOpeningAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 		t.Fatalf("%d applications changed the request, want 1", changed)
 	}
 	row, err = d.Pool().CustodyRequest.Get(ctx, requestNo)
-	if err != nil || row.Status != biz.RequestSuccess || row.BankUserNo == nil || *row.BankUserNo != "BU0000000009" ||
+	if err != nil || row.Status != string(biz.RequestSuccess) || row.BankUserNo == nil || *row.BankUserNo != "BU0000000009" ||
 		row.CompletedAt == nil || row.UpdatedAt.Before(row.CreatedAt) {
 		t.Fatalf("request after success %+v %v", row, err)
 	}
 	c, err = d.Pool().Consumer.Get(ctx, id)
-	if err != nil || c.CustodyStatus != biz.CustodyOpen || c.CustodyUserNo == nil || *c.CustodyUserNo != "BU0000000009" {
+	if err != nil || c.CustodyStatus != string(biz.CustodyOpen) || c.CustodyUserNo == nil || *c.CustodyUserNo != "BU0000000009" {
 		t.Fatalf("consumer %+v %v, want custody OPEN BU0000000009", c, err)
 	}
 	if _, err := uc.OpenAccount(ctx, id, biz.AccountOpening{RealName: "Alice Zhang", IDNumber: "110101199001011234",
@@ -280,7 +280,7 @@ func TestCustodyRepoLocksOnlyInsideATransaction(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("InTx: %v", err)
 	}
-	if c, err := d.Pool().Consumer.Get(context.Background(), id); err != nil || c.CustodyStatus != biz.CustodyNone {
+	if c, err := d.Pool().Consumer.Get(context.Background(), id); err != nil || c.CustodyStatus != string(biz.CustodyNone) {
 		t.Fatalf("rolled back change is visible: %+v %v", c, err)
 	}
 }

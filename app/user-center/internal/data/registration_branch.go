@@ -33,8 +33,8 @@ func (r *registrationRepo) Create(ctx context.Context, c biz.Consumer, gid strin
 		SetUsername(c.Username).
 		SetMobile(c.Mobile).
 		SetRole(c.Role).
-		SetStatus(c.Status).
-		SetCustodyStatus(c.CustodyStatus).
+		SetStatus(string(c.Status)).
+		SetCustodyStatus(string(c.CustodyStatus)).
 		SetRegistrationGid(gid).
 		SetCreatedAt(now).
 		SetUpdatedAt(now).
@@ -50,18 +50,18 @@ func (r *registrationRepo) Create(ctx context.Context, c biz.Consumer, gid strin
 	return err
 }
 
-func (r *registrationRepo) SetStatus(ctx context.Context, gid, from, to string) error {
+func (r *registrationRepo) SetStatus(ctx context.Context, gid string, from, to biz.ConsumerStatus) error {
 	_, err := r.data.Client(ctx).Consumer.Update().
-		Where(consumer.RegistrationGid(gid), consumer.Status(from)).
-		SetStatus(to).
+		Where(consumer.RegistrationGid(gid), consumer.Status(string(from))).
+		SetStatus(string(to)).
 		SetUpdatedAt(time.Now().UTC()).
 		Save(ctx)
 	return err
 }
 
-func (r *registrationRepo) DeleteByStatus(ctx context.Context, gid, status string) error {
+func (r *registrationRepo) DeleteByStatus(ctx context.Context, gid string, status biz.ConsumerStatus) error {
 	_, err := r.data.Client(ctx).Consumer.Delete().
-		Where(consumer.RegistrationGid(gid), consumer.Status(status)).
+		Where(consumer.RegistrationGid(gid), consumer.Status(string(status))).
 		Exec(ctx)
 	return err
 }

@@ -64,7 +64,7 @@ func (s *CustodyService) GetCustodyRequest(ctx context.Context, req *v1.GetCusto
 	if err != nil {
 		return nil, custodyError(err, userID)
 	}
-	out := &v1.CustodyRequest{RequestNo: r.RequestNo, Kind: r.Kind, Status: r.Status,
+	out := &v1.CustodyRequest{RequestNo: r.RequestNo, Kind: r.Kind, Status: string(r.Status),
 		UpdatedAt: timestamppb.New(r.UpdatedAt), CreatedAt: timestamppb.New(r.CreatedAt)}
 	if r.Amount != nil {
 		out.Amount = proto.String(r.Amount.String())

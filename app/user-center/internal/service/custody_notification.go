@@ -57,7 +57,7 @@ func (n *CustodyNotifications) Handle(w http.ResponseWriter, r *http.Request, bo
 		return
 	}
 	applied, err := n.uc.ReceiveNotification(r.Context(), biz.BankResult{
-		RequestNo: msg.RequestNo, Kind: msg.ServiceName, Status: msg.Status, UserNo: msg.UserNo,
+		RequestNo: msg.RequestNo, Kind: msg.ServiceName, Status: biz.RequestStatus(msg.Status), UserNo: msg.UserNo,
 		PlatformUserID: msg.PlatformUserID, Amount: msg.Amount, FailureReason: msg.FailureReason,
 	})
 	switch {
@@ -65,7 +65,7 @@ func (n *CustodyNotifications) Handle(w http.ResponseWriter, r *http.Request, bo
 		n.log.WithContext(r.Context()).Infow("msg", "custody notification acknowledged", "request_no", msg.RequestNo,
 			"status", applied.Request.Status, "applied", applied.Changed)
 		signing.WriteSigned(w, n.signer, http.StatusOK, notificationAck{RequestNo: msg.RequestNo,
-			Status: applied.Request.Status, Applied: applied.Changed})
+			Status: string(applied.Request.Status), Applied: applied.Changed})
 	case errors.Is(err, biz.ErrFaultCallbackReject):
 		n.refuse(w, msg.RequestNo, http.StatusInternalServerError, v1.ErrorReason_FAULT_INJECTED.String(), err.Error())
 	case errors.Is(err, biz.ErrRequestNotFound):

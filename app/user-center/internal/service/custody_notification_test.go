@@ -54,7 +54,7 @@ func (s *memStore) Get(_ context.Context, id int64) (*biz.Consumer, error) {
 func (s *memStore) LockConsumer(ctx context.Context, id int64) (*biz.Consumer, error) {
 	return s.Get(ctx, id)
 }
-func (s *memStore) SetCustody(_ context.Context, _ int64, status, userNo string) error {
+func (s *memStore) SetCustody(_ context.Context, _ int64, status biz.CustodyStatus, userNo string) error {
 	s.consumer.CustodyStatus = status
 	if userNo != "" {
 		s.consumer.CustodyUserNo = userNo

@@ -18,7 +18,7 @@ func (s *UserCenterService) CreateUser(ctx context.Context, req *v1.CreateUserRe
 	var ve *biz.ValidationError
 	switch {
 	case err == nil:
-		return &v1.CreateUserReply{UserId: c.ID, Status: c.Status, Gid: gid}, nil
+		return &v1.CreateUserReply{UserId: c.ID, Status: string(c.Status), Gid: gid}, nil
 	case errors.As(err, &ve):
 		return nil, v1.ErrorInvalidArgument("%s", ve.Error()).WithMetadata(map[string]string{"field": ve.Field})
 	case errors.Is(err, biz.ErrUsernameTaken):

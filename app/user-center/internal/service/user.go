@@ -42,7 +42,7 @@ func (s *UserCenterService) GetMe(ctx context.Context, _ *emptypb.Empty) (*v1.Us
 		return nil, err
 	}
 	return &v1.User{
-		UserId: c.ID, Mobile: c.Mobile, Username: c.Username, Role: c.Role, Status: c.Status,
-		CustodyStatus: c.CustodyStatus, CustodyUserNo: c.CustodyUserNo,
+		UserId: c.ID, Mobile: c.Mobile, Username: c.Username, Role: c.Role, Status: string(c.Status),
+		CustodyStatus: string(c.CustodyStatus), CustodyUserNo: c.CustodyUserNo,
 	}, nil
 }

@@ -1,0 +1,230 @@
+package biz
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+)
+
+// AccountOpening is what a person gives to open a custody account. The platform does not
+// store it: it travels to the bank in the signed form.
+type AccountOpening struct {
+	RealName   string
+	IDNumber   string
+	BankCardNo string
+}
+
+var (
+	idNumberPattern   = regexp.MustCompile(`^[0-9]{17}[0-9X]$`)
+	bankCardNoPattern = regexp.MustCompile(`^[0-9]{12,19}$`)
+)
+
+// Validate checks the opening and normalises it (surrounding spaces, a lower-case x);
+// the error names the field.
+func (a *AccountOpening) Validate() error {
+	a.RealName = strings.TrimSpace(a.RealName)
+	a.IDNumber = strings.ToUpper(strings.TrimSpace(a.IDNumber))
+	a.BankCardNo = strings.TrimSpace(a.BankCardNo)
+	if n := utf8.RuneCountInString(a.RealName); n < 2 || n > 32 || !utf8.ValidString(a.RealName) ||
+		strings.IndexFunc(a.RealName, unicode.IsControl) >= 0 {
+		return &ValidationError{"realName", "must be 2 to 32 characters"}
+	}
+	if !idNumberPattern.MatchString(a.IDNumber) {
+		return &ValidationError{"idNumber", "must be 18 characters: 17 digits and a digit or X"}
+	}
+	if !bankCardNoPattern.MatchString(a.BankCardNo) {
+		return &ValidationError{"bankCardNo", "must be 12 to 19 digits"}
+	}
+	return nil
+}
+
+// ParseRechargeAmount checks a recharge's amount; the error names the field.
+func ParseRechargeAmount(s string) (money.Amount, error) {
+	a, err := money.ParseAmount(strings.TrimSpace(s))
+	var pe *money.ParseError
+	switch {
+	case errors.As(err, &pe):
+		return money.Amount{}, &ValidationError{"amount", pe.Reason}
+	case err != nil:
+		return money.Amount{}, &ValidationError{"amount", err.Error()}
+	case !a.IsPositive():
+		return money.Amount{}, &ValidationError{"amount", "must be positive"}
+	case a.Cmp(MaxRecharge) > 0:
+		return money.Amount{}, &ValidationError{"amount", "must be at most " + MaxRecharge.String()}
+	}
+	return a, nil
+}
+
+// CustodySettings tune the reconciliation of requests the bank has not notified.
+type CustodySettings struct {
+	// MinAge: a PENDING request is asked about once it is this old.
+	MinAge time.Duration
+	// AbandonAfter: a request the bank never received is FAILED once it is this old.
+	AbandonAfter time.Duration
+	// BatchSize: requests per database page.
+	BatchSize int
+}
+
+// CustodyUsecase opens custody accounts and recharges them, and applies the bank's results.
+type CustodyUsecase struct {
+	tx        Transaction
+	repo      CustodyRepo
+	consumers ConsumerRepo
+	bank      Bank
+	settings  CustodySettings
+	faults    *faults.Registry
+	log       *log.Helper
+	now       func() time.Time
+	newNo     func(prefix string, now time.Time) string
+}
+
+// NewCustodyUsecase returns the custody use cases. f is nil in production.
+func NewCustodyUsecase(tx Transaction, repo CustodyRepo, consumers ConsumerRepo, bank Bank,
+	settings CustodySettings, f *faults.Registry, logger log.Logger) *CustodyUsecase {
+	if settings.BatchSize <= 0 {
+		settings.BatchSize = 100
+	}
+	return &CustodyUsecase{tx: tx, repo: repo, consumers: consumers, bank: bank, settings: settings,
+		faults: f, log: log.NewHelper(log.With(logger, "module", "custody")),
+		now: func() time.Time { return time.Now().UTC() }, newNo: newRequestNo}
+}
+
+// newRequestNo is prefix, the UTC time to the second and 64 random bits: 32 characters,
+// unique without coordination and sortable by time for operators.
+func newRequestNo(prefix string, now time.Time) string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// Documented never to happen: crypto/rand crashes the program first.
+		panic(fmt.Sprintf("custody: crypto/rand failed: %v", err))
+	}
+	return prefix + now.UTC().Format("20060102150405") + strings.ToUpper(hex.EncodeToString(b[:]))
+}
+
+// activeConsumer returns the user's consumer unless it is missing or not ACTIVE.
+func activeConsumer(c *Consumer, err error) (*Consumer, error) {
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != StatusActive {
+		return nil, ErrNotFound
+	}
+	return c, nil
+}
+
+// Redirect is a new request and the form that takes the browser to the bank with it.
+type Redirect struct {
+	RequestNo string
+	Form      *GatewayForm
+}
+
+// OpenAccount records an account opening (PENDING, and the consumer's custody status
+// PENDING, in one local transaction) and returns the signed form for the bank's page.
+// Only a consumer without an open or pending account may ask.
+func (uc *CustodyUsecase) OpenAccount(ctx context.Context, userID int64, a AccountOpening) (*Redirect, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	// Check before signing: the form is only worth building for a consumer who may ask.
+	c, err := activeConsumer(uc.consumers.Get(ctx, userID))
+	if err != nil {
+		return nil, err
+	}
+	if err := mayOpen(c); err != nil {
+		return nil, err
+	}
+	now := uc.now()
+	req := &CustodyRequest{RequestNo: uc.newNo(prefixOpenAccount, now), UserID: userID,
+		Kind: KindOpenAccount, Status: RequestPending, CreatedAt: now, UpdatedAt: now}
+	form, err := uc.bank.GatewayForm(GatewayRequest{RequestNo: req.RequestNo, Kind: KindOpenAccount,
+		UserID: userID, Mobile: c.Mobile, Opening: a})
+	if err != nil {
+		return nil, fmt.Errorf("sign gateway form: %w", err)
+	}
+	err = uc.tx.InTx(ctx, func(ctx context.Context) error {
+		// The lock makes a concurrent second opening wait and then see PENDING.
+		c, err := activeConsumer(uc.repo.LockConsumer(ctx, userID))
+		if err != nil {
+			return err
+		}
+		if err := mayOpen(c); err != nil {
+			return err
+		}
+		if err := uc.repo.CreateRequest(ctx, req); err != nil {
+			return err
+		}
+		return uc.repo.SetCustody(ctx, userID, CustodyPending, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	uc.log.WithContext(ctx).Infow("msg", "custody request created", "request_no", req.RequestNo,
+		"kind", req.Kind, "user_id", userID)
+	return &Redirect{RequestNo: req.RequestNo, Form: form}, nil
+}
+
+func mayOpen(c *Consumer) error {
+	switch c.CustodyStatus {
+	case CustodyPending:
+		return ErrCustodyAlreadyRequested
+	case CustodyOpen:
+		return ErrCustodyAlreadyOpen
+	}
+	return nil
+}
+
+// Recharge records a recharge (PENDING) and returns the signed form for the bank's page.
+// Only a consumer with an open custody account may ask.
+func (uc *CustodyUsecase) Recharge(ctx context.Context, userID int64, amount string) (*Redirect, error) {
+	a, err := ParseRechargeAmount(amount)
+	if err != nil {
+		return nil, err
+	}
+	c, err := activeConsumer(uc.consumers.Get(ctx, userID))
+	if err != nil {
+		return nil, err
+	}
+	// OPEN is final, so nothing can change it between this read and the insert.
+	if c.CustodyStatus != CustodyOpen || c.CustodyUserNo == "" {
+		return nil, ErrCustodyNotOpen
+	}
+	now := uc.now()
+	req := &CustodyRequest{RequestNo: uc.newNo(prefixRecharge, now), UserID: userID, Kind: KindRecharge,
+		Status: RequestPending, Amount: &a, BankUserNo: c.CustodyUserNo, CreatedAt: now, UpdatedAt: now}
+	form, err := uc.bank.GatewayForm(GatewayRequest{RequestNo: req.RequestNo, Kind: KindRecharge,
+		UserID: userID, Mobile: c.Mobile, UserNo: c.CustodyUserNo, Amount: a})
+	if err != nil {
+		return nil, fmt.Errorf("sign gateway form: %w", err)
+	}
+	if err := uc.repo.CreateRequest(ctx, req); err != nil {
+		return nil, err
+	}
+	uc.log.WithContext(ctx).Infow("msg", "custody request created", "request_no", req.RequestNo,
+		"kind", req.Kind, "user_id", userID, "amount", a.String())
+	return &Redirect{RequestNo: req.RequestNo, Form: form}, nil
+}
+
+// Request returns one of the user's requests; someone else's is not found, as an absent one.
+func (uc *CustodyUsecase) Request(ctx context.Context, userID int64, requestNo string) (*CustodyRequest, error) {
+	r, err := uc.repo.Request(ctx, requestNo)
+	if errors.Is(err, ErrNotFound) || err == nil && r.UserID != userID {
+		return nil, ErrRequestNotFound
+	}
+	return r, err
+}
+
+// Recharges lists the user's recharges, oldest first.
+func (uc *CustodyUsecase) Recharges(ctx context.Context, userID int64) ([]Recharge, error) {
+	return uc.repo.Recharges(ctx, userID)
+}
