@@ -9,7 +9,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
-	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/pkg/boot"
 )
 
@@ -22,6 +22,6 @@ func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
 // newApp registers the start-repayment consumer with the app beside HTTP and gRPC, so it
 // starts and stops with them.
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, consumer *data.StartRepaymentConsumer) *kratos.App {
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, consumer *server.StartRepaymentConsumer) *kratos.App {
 	return boot.App(name, version, logger, kratos.Server(consumer, hs, gs))
 }

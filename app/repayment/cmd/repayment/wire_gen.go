@@ -27,7 +27,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	planRepo := data.NewPlanRepo(v)
 	registry := data.NewFaults(bootstrap)
 	startRepaymentUsecase := biz.NewStartRepaymentUsecase(planRepo, registry, logger)
-	startRepaymentConsumer, err := data.NewStartRepaymentConsumer(bootstrap, startRepaymentUsecase, logger)
+	startRepaymentConsumer, err := server.NewStartRepaymentConsumer(bootstrap, startRepaymentUsecase, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -1,5 +1,4 @@
-// Package data implements biz's repositories on repayment's MariaDB database via ent, and
-// the RocketMQ consumer of trade-center's start-repayment message.
+// Package data implements biz's repositories on repayment's MariaDB database via ent.
 package data
 
 import (
@@ -17,7 +16,7 @@ import (
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewPlanRepo, NewFaults, NewStartRepaymentConsumer)
+var ProviderSet = wire.NewSet(NewData, NewPlanRepo, NewFaults)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).

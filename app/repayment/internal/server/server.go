@@ -1,5 +1,6 @@
-// Package server builds repayment's HTTP and gRPC servers. The start-repayment consumer
-// (data) is a server too; cmd registers it with the app.
+// Package server builds repayment's servers: HTTP and gRPC from one proto, and the
+// RocketMQ consumer of trade-center's start-repayment message — a client of the broker
+// that calls into the app, so it lives here and cmd registers it like any server.
 package server
 
 import (
@@ -18,11 +19,11 @@ import (
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer)
 
 // NewHTTPServer serves the API, /healthz (database and the consumer) and, when faults
 // are enabled, /debug/faults.
-func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *data.StartRepaymentConsumer, svc *service.RepaymentService,
+func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentConsumer, svc *service.RepaymentService,
 	f *faults.Registry, logger log.Logger) *http.Server {
 	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger))
 	srv.Handle("/healthz", health.Handler(

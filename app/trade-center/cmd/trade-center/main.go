@@ -9,7 +9,6 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
-	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/pkg/boot"
 )
@@ -23,7 +22,7 @@ func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
 // newApp registers every server with the app, so they start and stop with it: the
 // producer of the start-repayment message and the tender settler beside HTTP and gRPC.
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, producer *data.StartRepaymentProducer,
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, producer *server.StartRepaymentProducer,
 	settler *server.TenderSettler) *kratos.App {
 	return boot.App(name, version, logger, kratos.Server(producer, settler, hs, gs))
 }

@@ -31,7 +31,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	registry := data.NewFaults(bootstrap)
 	checkBackGrace := data.NewCheckBackGrace(bootstrap)
 	loanLedger := biz.NewLoanLedger(projectRepo, tenderRepo, loanMessageRepo, transaction, registry, checkBackGrace, logger)
-	startRepaymentProducer, err := data.NewStartRepaymentProducer(bootstrap, loanLedger, logger)
+	startRepaymentProducer, err := server.NewStartRepaymentProducer(bootstrap, loanLedger, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -1,6 +1,5 @@
 // Package data implements biz's repositories on trade-center's MariaDB database via ent,
-// and its adapters to the outside: the custody bank (signed HTTP), user-center (HTTP)
-// and the RocketMQ producer of the start-repayment transactional message.
+// and its adapters to the outside: the custody bank (signed HTTP) and user-center (HTTP).
 package data
 
 import (
@@ -18,8 +17,7 @@ import (
 
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, NewTransaction, NewProjectRepo, NewTenderRepo, NewLoanMessageRepo,
-	NewFaults, NewLendingRules, NewCheckBackGrace, NewBankNonces, NewBank, NewCustodyDirectory,
-	NewStartRepaymentProducer, wire.Bind(new(biz.LoanMessenger), new(*StartRepaymentProducer)))
+	NewFaults, NewLendingRules, NewCheckBackGrace, NewBankNonces, NewBank, NewCustodyDirectory)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).

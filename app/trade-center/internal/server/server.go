@@ -1,6 +1,7 @@
-// Package server builds trade-center's servers: HTTP and gRPC from one proto, and the
-// background settler of PENDING tenders. The RocketMQ producer (data) is a server too;
-// cmd registers it with the app.
+// Package server builds trade-center's servers: HTTP and gRPC from one proto, the
+// background settler of PENDING tenders, and the start-repayment transactional producer
+// — a client of the broker that calls into the app (its local transaction and
+// check-backs run biz.LoanLedger), so it lives here and cmd registers it like any server.
 package server
 
 import (
@@ -13,6 +14,7 @@ import (
 	"github.com/google/wire"
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/trade-center/v1"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/service"
@@ -23,7 +25,8 @@ import (
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewTenderSettler)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewTenderSettler,
+	NewStartRepaymentProducer, wire.Bind(new(biz.LoanMessenger), new(*StartRepaymentProducer)))
 
 // authenticated lists the operations that need a bearer token; reads are public.
 var authenticated = map[string]bool{
@@ -40,7 +43,7 @@ func authMiddleware(c *conf.Bootstrap) selector.Builder {
 
 // NewHTTPServer serves the API, /healthz (database and the start-repayment producer) and,
 // when faults are enabled, /debug/faults.
-func NewHTTPServer(c *conf.Bootstrap, d *data.Data, producer *data.StartRepaymentProducer, svc *service.TradeCenterService,
+func NewHTTPServer(c *conf.Bootstrap, d *data.Data, producer *StartRepaymentProducer, svc *service.TradeCenterService,
 	f *faults.Registry, logger log.Logger) *http.Server {
 	am := authMiddleware(c)
 	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger, am.Build()))

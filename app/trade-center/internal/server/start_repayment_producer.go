@@ -1,4 +1,4 @@
-package data
+package server
 
 import (
 	"context"
@@ -58,7 +58,7 @@ func NewStartRepaymentProducer(c *conf.Bootstrap, ledger *biz.LoanLedger, logger
 	return &StartRepaymentProducer{
 		topic: sr.GetTopic(), group: sr.GetProducerGroup(), brokerAddr: sr.GetBrokerAddr(),
 		nameServers: c.GetRocketmq().GetNameServers(), ledger: ledger,
-		log: log.NewHelper(log.With(logger, "module", "data/start-repayment-producer")),
+		log: log.NewHelper(log.With(logger, "module", "server/start-repayment-producer")),
 	}, nil
 }
 

@@ -1,4 +1,4 @@
-package data
+package server
 
 import (
 	"context"
@@ -59,7 +59,7 @@ func NewStartRepaymentConsumer(c *conf.Bootstrap, plans *biz.StartRepaymentUseca
 	return &StartRepaymentConsumer{
 		topic: sr.GetTopic(), group: sr.GetConsumerGroup(), brokerAddr: sr.GetBrokerAddr(),
 		nameServers: c.GetRocketmq().GetNameServers(), maxReconsume: maxReconsume, plans: plans,
-		log: log.NewHelper(log.With(logger, "module", "data/start-repayment-consumer")),
+		log: log.NewHelper(log.With(logger, "module", "server/start-repayment-consumer")),
 	}, nil
 }
 
