@@ -28,7 +28,7 @@ func NewRepaymentService(plans *biz.PlanUsecase) *RepaymentService {
 
 func (s *RepaymentService) GetRepaymentPlan(ctx context.Context, req *v1.GetRepaymentPlanRequest) (*v1.RepaymentPlan, error) {
 	if req.GetProjectId() <= 0 {
-		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id")
+		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id").WithMetadata(map[string]string{"field": "projectId"})
 	}
 	items, err := s.plans.RepaymentPlan(ctx, req.GetProjectId())
 	if err != nil {
@@ -47,7 +47,7 @@ func (s *RepaymentService) GetRepaymentPlan(ctx context.Context, req *v1.GetRepa
 
 func (s *RepaymentService) ListReceivables(ctx context.Context, req *v1.ListReceivablesRequest) (*v1.ListReceivablesReply, error) {
 	if req.GetProjectId() <= 0 {
-		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id")
+		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id").WithMetadata(map[string]string{"field": "projectId"})
 	}
 	items, err := s.plans.Receivables(ctx, req.GetProjectId())
 	if err != nil {

@@ -48,11 +48,8 @@ func (s *TradeCenterService) GetProject(ctx context.Context, req *v1.GetProjectR
 
 func (s *TradeCenterService) ListProjects(ctx context.Context, req *v1.ListProjectsRequest) (*v1.ListProjectsReply, error) {
 	projects, err := s.projects.Projects(ctx, req.GetStatus())
-	if errors.Is(err, biz.ErrUnknownProjectStatus) {
-		return nil, v1.ErrorInvalidArgument("status: %v", err)
-	}
 	if err != nil {
-		return nil, err
+		return nil, apiError(err)
 	}
 	reply := &v1.ListProjectsReply{Items: make([]*v1.Project, 0, len(projects))}
 	for i := range projects {
@@ -166,6 +163,8 @@ func apiError(err error) error {
 	switch {
 	case errors.As(err, &ia):
 		return v1.ErrorInvalidArgument("%s", ia.Error()).WithMetadata(map[string]string{"field": ia.Field})
+	case errors.Is(err, biz.ErrUnknownProjectStatus):
+		return v1.ErrorInvalidArgument("status: %v", err).WithMetadata(map[string]string{"field": "status"})
 	case errors.Is(err, biz.ErrForbidden):
 		return v1.ErrorForbidden("%v", err)
 	case errors.Is(err, biz.ErrProjectNotFound):

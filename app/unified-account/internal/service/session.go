@@ -29,18 +29,24 @@ func NewUnifiedAccountService(sessions *biz.SessionUsecase) *UnifiedAccountServi
 func (s *UnifiedAccountService) CreateSession(ctx context.Context, req *v1.CreateSessionRequest) (*v1.CreateSessionReply, error) {
 	switch {
 	case req.GetLogin() == "":
-		return nil, v1.ErrorInvalidArgument("login: required")
+		return nil, v1.ErrorInvalidArgument("login: required").WithMetadata(map[string]string{"field": "login"})
 	case req.GetPassword() == "":
-		return nil, v1.ErrorInvalidArgument("password: required")
+		return nil, v1.ErrorInvalidArgument("password: required").WithMetadata(map[string]string{"field": "password"})
 	}
 	sess, err := s.sessions.Login(ctx, req.GetLogin(), req.GetPassword())
-	if errors.Is(err, biz.ErrInvalidCredentials) {
-		return nil, v1.ErrorInvalidCredentials("wrong login or password, or the account is not active")
-	}
 	if err != nil {
-		return nil, err
+		return nil, sessionError(err)
 	}
 	return &v1.CreateSessionReply{
 		Token: sess.Token, ExpiresAt: timestamppb.New(sess.ExpiresAt), UserId: sess.UserID, Role: sess.Role,
 	}, nil
+}
+
+// sessionError maps a failed login to the API's errors. Which of login, password or
+// account status was wrong is not said.
+func sessionError(err error) error {
+	if errors.Is(err, biz.ErrInvalidCredentials) {
+		return v1.ErrorInvalidCredentials("wrong login or password, or the account is not active")
+	}
+	return err
 }

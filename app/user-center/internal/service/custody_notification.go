@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"net/http"
 
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+
 	"github.com/go-kratos/kratos/v2/log"
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/user-center/v1"
@@ -60,24 +62,39 @@ func (n *CustodyNotifications) Handle(w http.ResponseWriter, r *http.Request, bo
 		RequestNo: msg.RequestNo, Kind: msg.ServiceName, Status: biz.RequestStatus(msg.Status), UserNo: msg.UserNo,
 		PlatformUserID: msg.PlatformUserID, Amount: msg.Amount, FailureReason: msg.FailureReason,
 	})
-	switch {
-	case err == nil:
-		n.log.WithContext(r.Context()).Infow("msg", "custody notification acknowledged", "request_no", msg.RequestNo,
-			"status", applied.Request.Status, "applied", applied.Changed)
-		signing.WriteSigned(w, n.signer, http.StatusOK, notificationAck{RequestNo: msg.RequestNo,
-			Status: string(applied.Request.Status), Applied: applied.Changed})
-	case errors.Is(err, biz.ErrFaultCallbackReject):
-		n.refuse(w, msg.RequestNo, http.StatusInternalServerError, v1.ErrorReason_FAULT_INJECTED.String(), err.Error())
-	case errors.Is(err, biz.ErrRequestNotFound):
-		n.refuse(w, msg.RequestNo, http.StatusNotFound, v1.ErrorReason_REQUEST_NOT_FOUND.String(), err.Error())
-	case errors.Is(err, biz.ErrResultMismatch):
-		n.refuse(w, msg.RequestNo, http.StatusBadRequest, v1.ErrorReason_NOTIFICATION_MISMATCH.String(), err.Error())
-	case errors.Is(err, biz.ErrInvalidResult):
-		n.refuse(w, msg.RequestNo, http.StatusBadRequest, v1.ErrorReason_INVALID_NOTIFICATION.String(), err.Error())
-	default:
-		n.log.WithContext(r.Context()).Errorw("msg", "custody notification not applied", "request_no", msg.RequestNo, "err", err)
-		signing.WriteError(w, http.StatusInternalServerError, "INTERNAL", "the notification could not be applied; try again later")
+	if err != nil {
+		refusal := notificationRefusal(err)
+		if refusal.Reason == reasonInternal {
+			n.log.WithContext(r.Context()).Errorw("msg", "custody notification not applied", "request_no", msg.RequestNo, "err", err)
+			signing.WriteError(w, http.StatusInternalServerError, reasonInternal, refusal.Message)
+			return
+		}
+		n.refuse(w, msg.RequestNo, int(refusal.Code), refusal.Reason, err.Error())
+		return
 	}
+	n.log.WithContext(r.Context()).Infow("msg", "custody notification acknowledged", "request_no", msg.RequestNo,
+		"status", applied.Request.Status, "applied", applied.Changed)
+	signing.WriteSigned(w, n.signer, http.StatusOK, notificationAck{RequestNo: msg.RequestNo,
+		Status: string(applied.Request.Status), Applied: applied.Changed})
+}
+
+// reasonInternal answers a notification that could not be applied for a passing reason:
+// the bank tries again later.
+const reasonInternal = "INTERNAL"
+
+// notificationRefusal is how the callback answers a result it cannot apply.
+func notificationRefusal(err error) *kerrors.Error {
+	switch {
+	case errors.Is(err, biz.ErrFaultCallbackReject):
+		return kerrors.New(http.StatusInternalServerError, v1.ErrorReason_FAULT_INJECTED.String(), err.Error())
+	case errors.Is(err, biz.ErrRequestNotFound):
+		return kerrors.New(http.StatusNotFound, v1.ErrorReason_REQUEST_NOT_FOUND.String(), err.Error())
+	case errors.Is(err, biz.ErrResultMismatch):
+		return kerrors.New(http.StatusBadRequest, v1.ErrorReason_NOTIFICATION_MISMATCH.String(), err.Error())
+	case errors.Is(err, biz.ErrInvalidResult):
+		return kerrors.New(http.StatusBadRequest, v1.ErrorReason_INVALID_NOTIFICATION.String(), err.Error())
+	}
+	return kerrors.New(http.StatusInternalServerError, reasonInternal, "the notification could not be applied; try again later")
 }
 
 func (n *CustodyNotifications) refuse(w http.ResponseWriter, requestNo string, code int, reason, message string) {

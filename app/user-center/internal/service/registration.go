@@ -15,22 +15,28 @@ func (s *UserCenterService) CreateUser(ctx context.Context, req *v1.CreateUserRe
 		Mobile: req.GetMobile(), Username: req.GetUsername(), Password: req.GetPassword(),
 		Role: req.GetRole(), Mode: biz.Mode(req.GetMode()),
 	})
+	if err != nil {
+		return nil, registrationError(err, req, gid)
+	}
+	return &v1.CreateUserReply{UserId: c.ID, Status: string(c.Status), Gid: gid}, nil
+}
+
+// registrationError maps a failed registration to the API's errors.
+func registrationError(err error, req *v1.CreateUserRequest, gid string) error {
 	var ve *biz.ValidationError
 	switch {
-	case err == nil:
-		return &v1.CreateUserReply{UserId: c.ID, Status: string(c.Status), Gid: gid}, nil
 	case errors.As(err, &ve):
-		return nil, v1.ErrorInvalidArgument("%s", ve.Error()).WithMetadata(map[string]string{"field": ve.Field})
+		return v1.ErrorInvalidArgument("%s", ve.Error()).WithMetadata(map[string]string{"field": ve.Field})
 	case errors.Is(err, biz.ErrUsernameTaken):
-		return nil, v1.ErrorUsernameTaken("username %q is taken", req.GetUsername())
+		return v1.ErrorUsernameTaken("username %q is taken", req.GetUsername())
 	case errors.Is(err, biz.ErrMobileTaken):
-		return nil, v1.ErrorMobileTaken("mobile %q is taken", req.GetMobile())
+		return v1.ErrorMobileTaken("mobile %q is taken", req.GetMobile())
 	case errors.Is(err, biz.ErrFaultInjected):
-		return nil, v1.ErrorFaultInjected("registration %s rolled back by fault point %s", gid, biz.FaultInitiatorFail)
+		return v1.ErrorFaultInjected("registration %s rolled back by fault point %s", gid, biz.FaultInitiatorFail)
 	case errors.Is(err, biz.ErrRolledBack):
-		return nil, v1.ErrorRegistrationRolledBack("registration %s rolled back: %v", gid, err)
+		return v1.ErrorRegistrationRolledBack("registration %s rolled back: %v", gid, err)
 	}
-	return nil, err
+	return err
 }
 
 // ConsumerRegistrationService implements user-center's DTM branches of a registration.
