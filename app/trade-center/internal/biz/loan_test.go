@@ -56,7 +56,7 @@ func TestLoanApproval(t *testing.T) {
 	if st := f.tenderStatuses(); st[biz.TenderLoaned] != 2 || len(st) != 1 {
 		t.Fatalf("tenders %v", st)
 	}
-	if m := f.store.onlyMessage(); m.State != biz.LoanMessageCommitted || m.ProjectID != p.ID {
+	if m := f.store.OnlyMessage(); m.State != biz.LoanMessageCommitted || m.ProjectID != p.ID {
 		t.Fatalf("loan message %+v", m)
 	}
 	msg := f.messenger.sent[0]
@@ -67,7 +67,7 @@ func TestLoanApproval(t *testing.T) {
 		t.Fatalf("message %+v", msg)
 	}
 	// The check-back agrees, and a second approval changes nothing.
-	if got := f.ledger.Check(context.Background(), f.store.onlyMessage().Key); got != biz.TxCommit {
+	if got := f.ledger.Check(context.Background(), f.store.OnlyMessage().Key); got != biz.TxCommit {
 		t.Fatalf("check-back = %s", got)
 	}
 	if st, err := f.approve(); err != nil || st != biz.ProjectRepaying || len(f.bank.loans) != 1 || len(f.messenger.sent) != 1 {
@@ -114,8 +114,8 @@ func TestLoanApprovalRefusals(t *testing.T) {
 		t.Fatalf("approval with a PENDING tender: %v", err)
 	}
 	for _, fx := range []*lendingFixture{collecting, unsettled} {
-		if len(fx.bank.loans) != 0 || len(fx.store.messages) != 0 {
-			t.Fatalf("a refused approval reached the bank (%v) or wrote messages (%v)", fx.bank.loans, fx.store.messages)
+		if len(fx.bank.loans) != 0 || fx.store.MessageCount() != 0 {
+			t.Fatalf("a refused approval reached the bank (%v) or wrote messages (%v)", fx.bank.loans, fx.store.MessageCount())
 		}
 	}
 	if len(f.bank.loans) != 0 || len(f.messenger.sent) != 0 || f.projectNow(t).Status != biz.ProjectFull {
@@ -130,8 +130,8 @@ func TestLoanApprovalWithTheBankDownSendsNothing(t *testing.T) {
 	if _, err := f.approve(); !errors.Is(err, biz.ErrBankUnavailable) {
 		t.Fatalf("error %v", err)
 	}
-	if len(f.messenger.sent) != 0 || len(f.store.messages) != 0 || f.projectNow(t).Status != biz.ProjectFull {
-		t.Fatalf("messages %d, rows %d, project %s", len(f.messenger.sent), len(f.store.messages), f.projectNow(t).Status)
+	if len(f.messenger.sent) != 0 || f.store.MessageCount() != 0 || f.projectNow(t).Status != biz.ProjectFull {
+		t.Fatalf("messages %d, rows %d, project %s", len(f.messenger.sent), f.store.MessageCount(), f.projectNow(t).Status)
 	}
 	f.bank.loanErr = nil
 	if st, err := f.approve(); err != nil || st != biz.ProjectRepaying {
@@ -148,7 +148,7 @@ func TestLocalTransactionFailureRollsTheMessageBack(t *testing.T) {
 	if _, err := f.approve(); !errors.Is(err, biz.ErrLoanNotCommitted) {
 		t.Fatalf("error %v, want ErrLoanNotCommitted", err)
 	}
-	m := f.store.onlyMessage()
+	m := f.store.OnlyMessage()
 	if m.State != biz.LoanMessageRolledBack {
 		t.Fatalf("loan message %+v", m)
 	}
@@ -183,7 +183,7 @@ func TestLocalTransactionUnknownIsCommittedByTheCheckBack(t *testing.T) {
 	if err != nil || st != biz.ProjectRepaying {
 		t.Fatalf("approve = %s, %v; the local transaction committed", st, err)
 	}
-	if got := f.ledger.Check(context.Background(), f.store.onlyMessage().Key); got != biz.TxCommit {
+	if got := f.ledger.Check(context.Background(), f.store.OnlyMessage().Key); got != biz.TxCommit {
 		t.Fatalf("check-back = %s", got)
 	}
 }
@@ -193,7 +193,7 @@ func TestLocalTransactionFailingHalfWayChangesNothing(t *testing.T) {
 	f := newLoanFixture(t, time.Minute)
 	// The project is already REPAYING inside the transaction when the tenders' update
 	// fails: the whole transaction must go.
-	f.store.failLoanTenders = errors.New("connection reset")
+	f.store.FailLoanTendersOnce(errors.New("connection reset"))
 	if _, err := f.approve(); !errors.Is(err, biz.ErrLoanNotCommitted) {
 		t.Fatalf("error %v, want ErrLoanNotCommitted", err)
 	}
@@ -203,7 +203,7 @@ func TestLocalTransactionFailingHalfWayChangesNothing(t *testing.T) {
 	if st := f.tenderStatuses(); st[biz.TenderFrozen] != 2 || len(st) != 1 {
 		t.Fatalf("tenders %v", st)
 	}
-	if m := f.store.onlyMessage(); m.State != biz.LoanMessageRolledBack {
+	if m := f.store.OnlyMessage(); m.State != biz.LoanMessageRolledBack {
 		t.Fatalf("message %+v", m)
 	}
 }
@@ -217,7 +217,7 @@ func TestBrokerRefusingTheHalfMessage(t *testing.T) {
 	}
 	// The local transaction never ran; its row is fenced so a half message that reached
 	// the broker after all is rolled back by the check-back.
-	m := f.store.onlyMessage()
+	m := f.store.OnlyMessage()
 	if m.State != biz.LoanMessageRolledBack || f.projectNow(t).Status != biz.ProjectFull {
 		t.Fatalf("message %+v, project %s", m, f.projectNow(t).Status)
 	}
@@ -252,15 +252,15 @@ func TestCheckBack(t *testing.T) {
 		if got := f.ledger.Check(ctx, key); got != biz.TxUnknown {
 			t.Fatalf("check-back = %s, want UNKNOWN", got)
 		}
-		if m := f.store.onlyMessage(); m.State != biz.LoanMessagePending {
+		if m := f.store.OnlyMessage(); m.State != biz.LoanMessagePending {
 			t.Fatalf("message %+v", m)
 		}
 	})
 	t.Run("pending and running", func(t *testing.T) {
 		t.Parallel()
 		f, key := pending(t)
-		f.store.ageMessages(time.Hour)
-		f.store.busy[key] = true // the local transaction holds the row's lock
+		f.store.AgeMessages(time.Hour)
+		f.store.MarkLoanMessageBusy(key) // the local transaction holds the row's lock
 		if got := f.ledger.Check(ctx, key); got != biz.TxUnknown {
 			t.Fatalf("check-back = %s, want UNKNOWN", got)
 		}
@@ -268,7 +268,7 @@ func TestCheckBack(t *testing.T) {
 	t.Run("pending and abandoned", func(t *testing.T) {
 		t.Parallel()
 		f, key := pending(t)
-		f.store.ageMessages(time.Hour)
+		f.store.AgeMessages(time.Hour)
 		if got := f.ledger.Check(ctx, key); got != biz.TxRollback {
 			t.Fatalf("check-back = %s, want ROLLBACK", got)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -24,7 +25,7 @@ func openCustody() *fakeDirectory {
 	}}
 }
 
-func newProjects(s *store, b *fakeBank, d *fakeDirectory) *biz.ProjectUsecase {
+func newProjects(s *biztest.Store, b *fakeBank, d *fakeDirectory) *biz.ProjectUsecase {
 	return biz.NewProjectUsecase(s, s, d, b, rules)
 }
 
@@ -50,7 +51,7 @@ func TestParseProjectStatus(t *testing.T) {
 
 func TestProjectsFilter(t *testing.T) {
 	t.Parallel()
-	s := newStore()
+	s := biztest.NewStore()
 	uc := newProjects(s, newFakeBank(), openCustody())
 	for _, st := range []biz.ProjectStatus{biz.ProjectCollecting, biz.ProjectRepaying, biz.ProjectCollecting} {
 		if _, err := s.CreateProject(context.Background(), &biz.Project{Status: st}); err != nil {
@@ -76,7 +77,7 @@ func validProject() biz.NewProject {
 
 func TestPublish(t *testing.T) {
 	t.Parallel()
-	s, d := newStore(), openCustody()
+	s, d := biztest.NewStore(), openCustody()
 	p, err := newProjects(s, newFakeBank(), d).Publish(context.Background(), borrower, validProject())
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +115,7 @@ func TestPublishRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s, d := newStore(), openCustody()
+			s, d := biztest.NewStore(), openCustody()
 			n := validProject()
 			if tt.edit != nil {
 				tt.edit(&n)
@@ -131,8 +132,8 @@ func TestPublishRefusals(t *testing.T) {
 			case tt.err != nil && !errors.Is(err, tt.err):
 				t.Fatalf("error %v, want %v", err, tt.err)
 			}
-			if len(s.projects) != 0 {
-				t.Fatalf("a refused publication stored %+v", s.projects)
+			if stored, err := s.Projects(context.Background(), biz.ProjectFilter{}); err != nil || len(stored) != 0 {
+				t.Fatalf("a refused publication stored %+v (%v)", stored, err)
 			}
 		})
 	}
@@ -141,7 +142,7 @@ func TestPublishRefusals(t *testing.T) {
 func TestReviewApprovalRegistersAtTheBankFirst(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, b := newStore(), newFakeBank()
+	s, b := biztest.NewStore(), newFakeBank()
 	uc := newProjects(s, b, openCustody())
 	p, err := uc.Publish(ctx, borrower, validProject())
 	if err != nil {
@@ -186,7 +187,7 @@ func TestReviewApprovalRegistersAtTheBankFirst(t *testing.T) {
 func TestReviewRejection(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, b := newStore(), newFakeBank()
+	s, b := biztest.NewStore(), newFakeBank()
 	uc := newProjects(s, b, openCustody())
 	p, err := uc.Publish(ctx, borrower, validProject())
 	if err != nil {

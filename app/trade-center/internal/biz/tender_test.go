@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -19,7 +20,7 @@ var (
 
 // lendingFixture is a COLLECTING project of amount with two funded investors.
 type lendingFixture struct {
-	store   *store
+	store   *biztest.Store
 	bank    *fakeBank
 	dir     *fakeDirectory
 	tenders *biz.TenderUsecase
@@ -28,7 +29,7 @@ type lendingFixture struct {
 
 func newLendingFixture(t *testing.T, amount string) *lendingFixture {
 	t.Helper()
-	f := &lendingFixture{store: newStore(), bank: newFakeBank(), dir: openCustody()}
+	f := &lendingFixture{store: biztest.NewStore(), bank: newFakeBank(), dir: openCustody()}
 	f.bank.available["BU0000000021"] = money.MustParseAmount("100000.00")
 	f.bank.available["BU0000000022"] = money.MustParseAmount("100000.00")
 	projects := newProjects(f.store, f.bank, f.dir)
@@ -59,15 +60,7 @@ func (f *lendingFixture) projectNow(t *testing.T) *biz.Project {
 	return p
 }
 
-func (f *lendingFixture) tenderStatuses() map[biz.TenderStatus]int {
-	f.store.mu.Lock()
-	defer f.store.mu.Unlock()
-	out := map[biz.TenderStatus]int{}
-	for _, t := range f.store.tenders {
-		out[t.Status]++
-	}
-	return out
-}
+func (f *lendingFixture) tenderStatuses() map[biz.TenderStatus]int { return f.store.TenderStatuses() }
 
 func TestTenderFreezesAndTheFillingTenderMakesTheProjectFull(t *testing.T) {
 	t.Parallel()
@@ -122,7 +115,7 @@ func TestTenderRefusalsChangeNothing(t *testing.T) {
 			prepare: func(f *lendingFixture) {
 				p := *f.project
 				p.Status = biz.ProjectPendingReview
-				f.store.projects[p.ID] = p
+				f.store.PutProject(p)
 			}},
 	}
 	for _, tt := range tests {
@@ -140,8 +133,8 @@ func TestTenderRefusalsChangeNothing(t *testing.T) {
 			if after := *f.projectNow(t); after.Raised.String() != before.Raised.String() || after.Status != before.Status {
 				t.Fatalf("project changed: %+v → %+v", before, after)
 			}
-			if len(f.store.tenders) != 0 || f.bank.freezeCalls != 0 {
-				t.Fatalf("%d tenders, %d freezes after a refusal", len(f.store.tenders), f.bank.freezeCalls)
+			if len(f.store.AllTenders()) != 0 || f.bank.freezeCalls != 0 {
+				t.Fatalf("%d tenders, %d freezes after a refusal", len(f.store.AllTenders()), f.bank.freezeCalls)
 			}
 		})
 	}
@@ -181,7 +174,7 @@ func TestTenderRefusedByTheBankReleasesItsShare(t *testing.T) {
 	if st := f.tenderStatuses(); st[biz.TenderFrozen] != 1 || st[biz.TenderFailed] != 1 || len(st) != 2 {
 		t.Fatalf("tenders %v", st)
 	}
-	for _, tender := range f.store.tenders {
+	for _, tender := range f.store.AllTenders() {
 		if tender.Status == biz.TenderFailed && tender.FailureReason != biz.FailureInsufficientBalance {
 			t.Fatalf("failed tender %+v", tender)
 		}
@@ -219,7 +212,7 @@ func TestTenderWithUnknownOutcomeStaysPendingUntilSettled(t *testing.T) {
 	if n, err := f.tenders.SettlePendingTenders(ctx, time.Minute); err != nil || n != 0 {
 		t.Fatalf("settled %d, %v", n, err)
 	}
-	f.store.ageTenders(2 * time.Minute)
+	f.store.AgeTenders(2 * time.Minute)
 	if n, err := f.tenders.SettlePendingTenders(ctx, time.Minute); err != nil || n != 1 {
 		t.Fatalf("settled %d, %v", n, err)
 	}
@@ -241,7 +234,7 @@ func TestSettlerReleasesATenderTheBankRefuses(t *testing.T) {
 	if _, err := f.tender(alice, "1000.00"); !errors.Is(err, biz.ErrTenderPending) {
 		t.Fatal(err)
 	}
-	f.store.ageTenders(time.Hour)
+	f.store.AgeTenders(time.Hour)
 	f.bank.freezeErrs = []error{biz.ErrInsufficientBalance}
 	if n, err := f.tenders.SettlePendingTenders(ctx, time.Minute); err != nil || n != 1 {
 		t.Fatalf("settled %d, %v", n, err)
@@ -299,8 +292,8 @@ func TestTenderRetryFinishesAPendingTender(t *testing.T) {
 	if err != nil || got.Status != biz.TenderFrozen {
 		t.Fatalf("retry = %+v, %v", got, err)
 	}
-	if len(f.store.tenders) != 1 || f.projectNow(t).Raised.String() != "300.00" {
-		t.Fatalf("%d tenders, raised %s", len(f.store.tenders), f.projectNow(t).Raised)
+	if len(f.store.AllTenders()) != 1 || f.projectNow(t).Raised.String() != "300.00" {
+		t.Fatalf("%d tenders, raised %s", len(f.store.AllTenders()), f.projectNow(t).Raised)
 	}
 }
 

@@ -18,10 +18,6 @@ import (
 
 var discardLogger = log.NewFilter(log.DefaultLogger, log.FilterLevel(log.LevelFatal))
 
-// refusingRepo finds one project and refuses every write, so every use case stops at
-// its first check.
-type refusingRepo struct{ fakeRepo }
-
 // failingDirectory answers every custody question with err.
 type failingDirectory struct{ err error }
 
@@ -37,12 +33,12 @@ func TestErrorsReachTheAPIWithTheirReasons(t *testing.T) {
 		Status: biz.ProjectCollecting, AnnualRate: money.MustParseRate("0.15"), InvestorRate: money.MustParseRate("0.12")}
 	pending := collecting
 	pending.ID, pending.Status = 6, biz.ProjectPendingReview
-	repo := &refusingRepo{fakeRepo{projects: []biz.Project{pending, collecting}}}
+	repo := storeWith(pending, collecting)
 	rules := biz.LendingRules{CommissionRate: money.MustParseRate("0.03"), MinimumTender: money.MustParseAmount("100.00")}
 	newSvc := func(dir biz.CustodyDirectory) *service.TradeCenterService {
 		tenders := biz.NewTenderUsecase(repo, nil, nil, dir, nil, rules, discardLogger)
-		loans := biz.NewLoanUsecase(repo, nil, nil, txRunner{}, nil, nil, nil, discardLogger)
-		return service.NewTradeCenterService(biz.NewProjectUsecase(repo, txRunner{}, dir, nil, rules), tenders, loans)
+		loans := biz.NewLoanUsecase(repo, nil, nil, repo, nil, nil, nil, discardLogger)
+		return service.NewTradeCenterService(biz.NewProjectUsecase(repo, repo, dir, nil, rules), tenders, loans)
 	}
 	svc := newSvc(failingDirectory{err: fmt.Errorf("%w: connection refused", biz.ErrUserCenterUnavailable)})
 	as := func(role string) context.Context {
@@ -117,8 +113,3 @@ type noCustodyDirectory struct{}
 func (noCustodyDirectory) CallerCustody(_ context.Context, c biz.Caller) (biz.Custody, error) {
 	return biz.Custody{UserID: c.UserID, Status: "NONE"}, nil
 }
-
-// txRunner runs fn without a database.
-type txRunner struct{}
-
-func (txRunner) InTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }

@@ -11,51 +11,27 @@ import (
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/trade-center/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/service"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
-// fakeRepo serves projects from memory, newest (highest id) first like the real one.
-type fakeRepo struct {
-	projects []biz.Project // in descending id order
-	err      error         // returned by every call when set
-}
-
-func (f *fakeRepo) Project(_ context.Context, id int64) (*biz.Project, error) {
-	if f.err != nil {
-		return nil, f.err
+// storeWith is biz's shared fake (biztest.Store) holding projects.
+func storeWith(projects ...biz.Project) *biztest.Store {
+	s := biztest.NewStore()
+	for _, p := range projects {
+		s.PutProject(p)
 	}
-	for i := range f.projects {
-		if f.projects[i].ID == id {
-			p := f.projects[i]
-			return &p, nil
-		}
-	}
-	return nil, biz.ErrProjectNotFound
+	return s
 }
 
-func (f *fakeRepo) Projects(_ context.Context, flt biz.ProjectFilter) ([]biz.Project, error) {
-	if f.err != nil {
-		return nil, f.err
-	}
-	var out []biz.Project
-	for _, p := range f.projects {
-		if flt.Status == "" || p.Status == flt.Status {
-			out = append(out, p)
-		}
-	}
-	return out, nil
+// downRepo is a project store whose database is down: every call fails with err.
+type downRepo struct {
+	biz.ProjectRepo
+	err error
 }
 
-func (f *fakeRepo) CreateProject(context.Context, *biz.Project) (*biz.Project, error) {
-	return nil, errors.New("not used")
-}
-
-func (f *fakeRepo) LockProject(ctx context.Context, id int64) (*biz.Project, error) {
-	return f.Project(ctx, id)
-}
-
-func (f *fakeRepo) UpdateProject(context.Context, *biz.Project) error { return errors.New("not used") }
+func (d downRepo) Project(context.Context, int64) (*biz.Project, error) { return nil, d.err }
 
 func newService(repo biz.ProjectRepo) *service.TradeCenterService {
 	return service.NewTradeCenterService(biz.NewProjectUsecase(repo, nil, nil, nil, biz.LendingRules{}), nil, nil)
@@ -78,7 +54,7 @@ func sampleProjects() []biz.Project {
 
 func TestGetProject(t *testing.T) {
 	t.Parallel()
-	svc := newService(&fakeRepo{projects: sampleProjects()})
+	svc := newService(storeWith(sampleProjects()...))
 	got, err := svc.GetProject(context.Background(), &v1.GetProjectRequest{ProjectId: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -101,17 +77,17 @@ func TestGetProjectErrors(t *testing.T) {
 	storeDown := errors.New("connection refused")
 	tests := []struct {
 		name       string
-		repo       *fakeRepo
+		repo       biz.ProjectRepo
 		id         int64
 		wantCode   int
 		wantReason string
 		wantErr    error
 	}{
-		{name: "absent", repo: &fakeRepo{projects: sampleProjects()}, id: 99, wantCode: 404, wantReason: "PROJECT_NOT_FOUND"},
-		{name: "zero id", repo: &fakeRepo{}, id: 0, wantCode: 400, wantReason: "INVALID_ARGUMENT"},
-		{name: "negative id", repo: &fakeRepo{}, id: -3, wantCode: 400, wantReason: "INVALID_ARGUMENT"},
+		{name: "absent", repo: storeWith(sampleProjects()...), id: 99, wantCode: 404, wantReason: "PROJECT_NOT_FOUND"},
+		{name: "zero id", repo: storeWith(), id: 0, wantCode: 400, wantReason: "INVALID_ARGUMENT"},
+		{name: "negative id", repo: storeWith(), id: -3, wantCode: 400, wantReason: "INVALID_ARGUMENT"},
 		// A storage failure is not a missing project.
-		{name: "store down", repo: &fakeRepo{err: storeDown}, id: 1, wantErr: storeDown},
+		{name: "store down", repo: downRepo{err: storeDown}, id: 1, wantErr: storeDown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,7 +109,7 @@ func TestGetProjectErrors(t *testing.T) {
 
 func TestListProjects(t *testing.T) {
 	t.Parallel()
-	svc := newService(&fakeRepo{projects: sampleProjects()})
+	svc := newService(storeWith(sampleProjects()...))
 	all, err := svc.ListProjects(context.Background(), &v1.ListProjectsRequest{})
 	if err != nil || len(all.GetItems()) != 2 || all.GetItems()[0].GetProjectId() != 2 || all.GetItems()[1].GetProjectId() != 1 {
 		t.Fatalf("ListProjects() = %v, %v; want projects 2 then 1", all, err)
@@ -150,7 +126,7 @@ func TestListProjects(t *testing.T) {
 
 func TestListProjectsUnknownStatus(t *testing.T) {
 	t.Parallel()
-	svc := newService(&fakeRepo{projects: sampleProjects()})
+	svc := newService(storeWith(sampleProjects()...))
 	for _, status := range []string{"collecting", "OPEN", "FULL;DROP"} {
 		_, err := svc.ListProjects(context.Background(), &v1.ListProjectsRequest{Status: status})
 		ke := kerrors.FromError(err)
