@@ -76,6 +76,10 @@ repository_tests() {
 		P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=$db P2P_TEST_DB_PASSWORD=${!var} \
 			go test -count=1 -tags integration -run "$run" "./app/$s/internal/data"
 	done
+	# The XA branch runner, with a participant's own login (XA and the barrier table).
+	P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=unified_account \
+		P2P_TEST_DB_PASSWORD=$P2P_DB_PASSWORD_UNIFIED_ACCOUNT \
+		go test -count=1 -tags integration -run "$run" ./pkg/dtmx
 }
 
 # The habits CI holds the code to: lint (gofmt, vet, staticcheck, shellcheck) and
