@@ -22,7 +22,7 @@ import (
 // run in real headless Chromium; fault points are process-wide, so these tests run one at
 // a time.
 
-const bankURL = "http://127.0.0.1:8050"
+var bankURL = stack.HTTP("bank-custody")
 
 var bank = client.New(bankURL)
 

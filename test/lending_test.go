@@ -40,8 +40,8 @@ import (
 // are process-wide.
 
 var (
-	tradeCenter  = client.New("http://127.0.0.1:8030")
-	repaymentAPI = client.New("http://127.0.0.1:8040")
+	tradeCenter  = client.New(stack.HTTP("trade-center"))
+	repaymentAPI = client.New(stack.HTTP("repayment"))
 )
 
 const (

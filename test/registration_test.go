@@ -29,8 +29,8 @@ import (
 // a time.
 
 var (
-	userCenter     = client.New("http://127.0.0.1:8020")
-	unifiedAccount = client.New("http://127.0.0.1:8010")
+	userCenter     = client.New(stack.HTTP("user-center"))
+	unifiedAccount = client.New(stack.HTTP("unified-account"))
 )
 
 type registerReply struct {
@@ -349,7 +349,7 @@ func branchCall(t *testing.T, conn *grpc.ClientConn, gid, op string, req *uav1.C
 
 func TestRegistrationBarrier(t *testing.T) {
 	env := stack.Load(t)
-	conn, err := grpc.NewClient("127.0.0.1:9010", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(stack.GRPC("unified-account"), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,9 +7,11 @@
 #   deploy/compose/check-configs.sh        exit 0 when all five agree; else a diff
 #
 # The rules (the only differences allowed):
-#   listen addresses          {addr: 127.0.0.1:<port>  -> {addr: 0.0.0.0:<port>
-#   pages a browser follows   http://127.0.0.1:8050/gateway       -> ${BANK_CUSTODY_PUBLIC_URL}/gateway
-#                             http://127.0.0.1:8020/custody/return -> ${USER_CENTER_PUBLIC_URL}/custody/return
+#   listen addresses          {addr: "127.0.0.1:<port>  -> {addr: "0.0.0.0:<port>
+#   pages a browser follows   ${BANK_CUSTODY_HTTP:http://127.0.0.1:8050}/gateway
+#                                                     -> ${BANK_CUSTODY_PUBLIC_URL}/gateway
+#                             ${USER_CENTER_HTTP:http://127.0.0.1:8020}/custody/return
+#                                                     -> ${USER_CENTER_PUBLIC_URL}/custody/return
 #   the RocketMQ broker       127.0.0.1:${RMQ_BROKER_PORT}        -> broker:${RMQ_BROKER_PORT}
 #   the services              127.0.0.1:80x0 / 90x0               -> <service>:80x0 / 90x0
 set -euo pipefail
@@ -25,9 +27,9 @@ to_docker() {
   local i
   # shellcheck disable=SC2016 # ${...} is text here: the placeholders of the YAML files
   local rules=(
-    -e 's#{addr: 127\.0\.0\.1:#{addr: 0.0.0.0:#'
-    -e 's#http://127\.0\.0\.1:8050/gateway#${BANK_CUSTODY_PUBLIC_URL}/gateway#'
-    -e 's#http://127\.0\.0\.1:8020/custody/return#${USER_CENTER_PUBLIC_URL}/custody/return#'
+    -e 's#{addr: "127\.0\.0\.1:#{addr: "0.0.0.0:#'
+    -e 's#\${BANK_CUSTODY_HTTP:http://127\.0\.0\.1:8050}/gateway#${BANK_CUSTODY_PUBLIC_URL}/gateway#'
+    -e 's#\${USER_CENTER_HTTP:http://127\.0\.0\.1:8020}/custody/return#${USER_CENTER_PUBLIC_URL}/custody/return#'
     -e 's#127\.0\.0\.1:\(\${RMQ_BROKER_PORT}\)#broker:\1#'
   )
   for i in "${!services[@]}"; do

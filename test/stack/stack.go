@@ -24,21 +24,80 @@ type Service struct {
 	DB   string // its database
 }
 
-// Services of the platform with their default ports (API.md).
-var Services = []Service{
-	{"unified-account", "http://127.0.0.1:8010", "127.0.0.1:9010", "unified_account"},
-	{"user-center", "http://127.0.0.1:8020", "127.0.0.1:9020", "user_center"},
-	{"trade-center", "http://127.0.0.1:8030", "127.0.0.1:9030", "trade_center"},
-	{"repayment", "http://127.0.0.1:8040", "127.0.0.1:9040", "repayment"},
-	{"bank-custody", "http://127.0.0.1:8050", "127.0.0.1:9050", "bank_custody"},
+// Services of the platform, where the running stack has them: P2P_<SERVICE>_HTTP/_GRPC
+// from the environment, else the addresses scripts/stack.sh wrote into the run
+// directory's stack.env (port overrides included), else API.md's defaults. This is the one place tests, the demo and
+// the benchmarks take addresses from.
+var Services = servicesOf(runDirEnv())
+
+// Endpoints of the infrastructure, from the same place.
+var (
+	DTMHTTP         = runDirEnv().or("P2P_DTM_HTTP", "http://127.0.0.1:36789/api/dtmsvr")
+	DTMGRPC         = runDirEnv().or("P2P_DTM_GRPC", "127.0.0.1:36790")
+	RocketMQNamesrv = runDirEnv().or("P2P_ROCKETMQ_NAMESRV", "127.0.0.1:9876")
+)
+
+// HTTP is the base URL of the named service ("user-center"), GRPC its host:port.
+func HTTP(name string) string { return service(name).HTTP }
+
+// GRPC is the named service's gRPC host:port.
+func GRPC(name string) string { return service(name).GRPC }
+
+func service(name string) Service {
+	for _, s := range Services {
+		if s.Name == name {
+			return s
+		}
+	}
+	panic("stack: no service " + name)
 }
 
-// Endpoints of the infrastructure.
-const (
-	DTMHTTP         = "http://127.0.0.1:36789/api/dtmsvr"
-	DTMGRPC         = "127.0.0.1:36790"
-	RocketMQNamesrv = "127.0.0.1:9876"
+func servicesOf(env Env) []Service {
+	out := make([]Service, 0, 5)
+	for i, name := range []string{"unified-account", "user-center", "trade-center", "repayment", "bank-custody"} {
+		key := strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		out = append(out, Service{
+			Name: name,
+			HTTP: env.or("P2P_"+key+"_HTTP", fmt.Sprintf("http://127.0.0.1:%d", 8010+10*i)),
+			GRPC: env.or("P2P_"+key+"_GRPC", fmt.Sprintf("127.0.0.1:%d", 9010+10*i)),
+			DB:   strings.ReplaceAll(name, "-", "_"),
+		})
+	}
+	return out
+}
+
+var (
+	runEnvOnce sync.Once
+	runEnv     Env
 )
+
+// runDirEnv is the run directory's stack.env, or nothing when the stack never ran
+// (Load then says so to the test that needs it).
+func runDirEnv() Env {
+	runEnvOnce.Do(func() {
+		runEnv = Env{}
+		dir, err := RunDir()
+		if err != nil {
+			return
+		}
+		if err := readEnvFile(filepath.Join(dir, "stack.env"), runEnv); err != nil && !os.IsNotExist(err) {
+			fmt.Fprintln(os.Stderr, "stack: reading stack.env:", err)
+		}
+	})
+	return runEnv
+}
+
+// or is the value of key — from the process's environment first (the compose demo
+// container sets P2P_<SERVICE>_HTTP), then from e — or def when neither has it.
+func (e Env) or(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return strings.TrimRight(v, "/")
+	}
+	if v := e[key]; v != "" {
+		return strings.TrimRight(v, "/")
+	}
+	return def
+}
 
 // Env is the run directory's variables (secrets.env and stack.env).
 type Env map[string]string

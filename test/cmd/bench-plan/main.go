@@ -37,15 +37,18 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
-const (
-	userCenterURL     = "http://127.0.0.1:8020"
-	unifiedAccountURL = "http://127.0.0.1:8010"
-	tradeCenterURL    = "http://127.0.0.1:8030"
-	repaymentURL      = "http://127.0.0.1:8040"
-	tenderAmount      = "100.00"
+// The services, where the running stack has them (test/stack reads its stack.env).
+var (
+	userCenterURL     = stack.HTTP("user-center")
+	unifiedAccountURL = stack.HTTP("unified-account")
+	tradeCenterURL    = stack.HTTP("trade-center")
+	repaymentURL      = stack.HTTP("repayment")
 )
+
+const tenderAmount = "100.00"
 
 type options struct {
 	tenders, periods, investors, clients int

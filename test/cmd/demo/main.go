@@ -4,8 +4,9 @@
 // `make demo` starts the stack and runs it; it needs headless Chromium for the bank's
 // pages (scripts/ensure-chromium.sh).
 //
-// Endpoints default to the local stack and follow P2P_<SERVICE>_HTTP, P2P_DTM_HTTP,
-// P2P_KEYS_DIR and P2P_ADMIN_PASSWORD when set (the compose demo container sets them);
+// Endpoints come from test/stack: P2P_<SERVICE>_HTTP and P2P_DTM_HTTP when set (the compose
+// demo container sets them), else the run directory's stack.env; P2P_KEYS_DIR and
+// P2P_ADMIN_PASSWORD likewise when set;
 // otherwise keys and the admin password come from the run directory (P2P_RUN_DIR, .run).
 package main
 
@@ -29,23 +30,17 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 	"github.com/p2p-dtx/p2p-dtx/test/browser"
+	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
 var (
-	unifiedAccount = endpoint("P2P_UNIFIED_ACCOUNT_HTTP", "http://127.0.0.1:8010")
-	userCenter     = endpoint("P2P_USER_CENTER_HTTP", "http://127.0.0.1:8020")
-	tradeCenter    = endpoint("P2P_TRADE_CENTER_HTTP", "http://127.0.0.1:8030")
-	repayment      = endpoint("P2P_REPAYMENT_HTTP", "http://127.0.0.1:8040")
-	bankCustody    = endpoint("P2P_BANK_CUSTODY_HTTP", "http://127.0.0.1:8050")
-	dtmHTTP        = endpoint("P2P_DTM_HTTP", "http://127.0.0.1:36789/api/dtmsvr")
+	unifiedAccount = stack.HTTP("unified-account")
+	userCenter     = stack.HTTP("user-center")
+	tradeCenter    = stack.HTTP("trade-center")
+	repayment      = stack.HTTP("repayment")
+	bankCustody    = stack.HTTP("bank-custody")
+	dtmHTTP        = stack.DTMHTTP
 )
-
-func endpoint(env, def string) string {
-	if v := os.Getenv(env); v != "" {
-		return strings.TrimRight(v, "/")
-	}
-	return def
-}
 
 var httpc = &http.Client{Timeout: 60 * time.Second}
 
