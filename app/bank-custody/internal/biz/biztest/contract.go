@@ -1,0 +1,150 @@
+package biztest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+)
+
+// RequestRepos is one implementation of the bank's request and nonce ports.
+type RequestRepos struct {
+	Tx       biz.Transaction
+	Requests biz.RequestRepo
+	Nonces   biz.NonceRepo
+	// Forget removes a request a test stored (the database keeps rows between tests).
+	Forget func(requestNo string)
+}
+
+// RequestRepoContract is what the gateway, the processing and the notifier rely on from
+// the request and nonce repositories, run against every implementation — Bank (the fake
+// the biz tests use) and the ent adapters — so neither allows what the other refuses.
+func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
+	t.Run("a request reads back as stored; its number is taken once", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		req := newRequest(t, r)
+		got, err := r.Requests.Get(context.Background(), req.RequestNo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PlatformNo != req.PlatformNo || got.ServiceName != req.ServiceName || got.PlatformUserID != req.PlatformUserID ||
+			got.Status != biz.RequestProcessing || got.CallbackURL != req.CallbackURL || got.PasswordHash != req.PasswordHash ||
+			got.Details.RealName != req.Details.RealName {
+			t.Fatalf("read back %+v, stored %+v", got, req)
+		}
+		twin := *req
+		if err := r.Requests.Create(context.Background(), &twin); !errors.Is(err, biz.ErrDuplicateRequest) {
+			t.Fatalf("second request %s: %v, want ErrDuplicateRequest", req.RequestNo, err)
+		}
+		if _, err := r.Requests.Get(context.Background(), uniqueNo("NO")); !errors.Is(err, biz.ErrRequestNotFound) {
+			t.Fatalf("unknown request: %v, want ErrRequestNotFound", err)
+		}
+	})
+
+	t.Run("a locking read needs a transaction", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		req := newRequest(t, r)
+		if _, err := r.Requests.Lock(context.Background(), req.RequestNo); err == nil {
+			t.Error("Lock outside a transaction succeeded")
+		}
+		err := r.Tx.InTx(context.Background(), func(ctx context.Context) error {
+			_, err := r.Requests.Lock(ctx, req.RequestNo)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("Lock inside a transaction: %v", err)
+		}
+	})
+
+	t.Run("a result is saved once and clears the password hash", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		req := newRequest(t, r)
+		done := *req
+		done.Status, done.UserNo, done.UpdatedAt = biz.RequestSuccess, "BU"+uniqueNo("")[:10], time.Now().UTC().Truncate(time.Second)
+		if err := r.Requests.SaveResult(context.Background(), &done); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Requests.Get(context.Background(), req.RequestNo)
+		if err != nil || got.Status != biz.RequestSuccess || got.UserNo != done.UserNo || got.PasswordHash != "" {
+			t.Fatalf("after the result: %+v, %v; want SUCCESS, user %s, no password hash", got, err, done.UserNo)
+		}
+		again := done
+		again.Status = biz.RequestFailed
+		if err := r.Requests.SaveResult(context.Background(), &again); !errors.Is(err, biz.ErrRequestFinished) {
+			t.Fatalf("a second result: %v, want ErrRequestFinished", err)
+		}
+	})
+
+	t.Run("a nonce is fresh once", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		nonce := uniqueNo("N")
+		for i, want := range []bool{true, false} {
+			var fresh bool
+			err := r.Tx.InTx(context.Background(), func(ctx context.Context) error {
+				var err error
+				fresh, err = r.Nonces.Claim(ctx, nonce, time.Now().Add(time.Hour))
+				return err
+			})
+			if err != nil || fresh != want {
+				t.Fatalf("claim %d of %s: fresh=%v, %v; want %v", i+1, nonce, fresh, err, want)
+			}
+		}
+	})
+
+	t.Run("a failed transaction stores no request", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		no, boom := uniqueNo("RB"), errors.New("boom")
+		if r.Forget != nil {
+			t.Cleanup(func() { r.Forget(no) })
+		}
+		err := r.Tx.InTx(context.Background(), func(ctx context.Context) error {
+			if err := r.Requests.Create(ctx, sampleRequest(no)); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx = %v, want the function's error", err)
+		}
+		if _, err := r.Requests.Get(context.Background(), no); !errors.Is(err, biz.ErrRequestNotFound) {
+			t.Fatalf("after a rolled-back create: %v, want ErrRequestNotFound", err)
+		}
+	})
+}
+
+func sampleRequest(no string) *biz.CustodyRequest {
+	now := time.Now().UTC().Truncate(time.Second)
+	return &biz.CustodyRequest{RequestNo: no, PlatformNo: "P2PDTX", ServiceName: biz.ServiceOpenAccount,
+		PlatformUserID: 42, Status: biz.RequestProcessing, CallbackURL: "http://127.0.0.1:8020/v1/custody/notifications",
+		PasswordHash: "$2a$04$contractcontractcontractcontractcontractcontractcon",
+		Details:      biz.RequestDetails{RealName: "Contract Test", Mobile: "13900000000"},
+		CreatedAt:    now, UpdatedAt: now}
+}
+
+func newRequest(t *testing.T, r RequestRepos) *biz.CustodyRequest {
+	t.Helper()
+	req := sampleRequest(uniqueNo("CT"))
+	if err := r.Requests.Create(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if r.Forget != nil {
+		t.Cleanup(func() { r.Forget(req.RequestNo) })
+	}
+	return req
+}
+
+var serial atomic.Int64
+
+// uniqueNo is a number no other test or earlier run uses.
+func uniqueNo(prefix string) string {
+	return fmt.Sprintf("%s%d%04d", prefix, time.Now().UnixNano(), serial.Add(1)%10000)
+}

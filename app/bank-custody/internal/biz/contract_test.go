@@ -1,0 +1,17 @@
+package biz_test
+
+import (
+	"testing"
+
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz/biztest"
+)
+
+// The fake bank the biz tests use keeps the same contract as the ent adapters
+// (internal/data's TestRequestRepositoriesKeepTheContract runs it against MariaDB).
+func TestFakeBankKeepsTheRequestContract(t *testing.T) {
+	t.Parallel()
+	biztest.RequestRepoContract(t, func(*testing.T) biztest.RequestRepos {
+		b := biztest.New()
+		return biztest.RequestRepos{Tx: b.Tx(), Requests: b.RequestRepo(), Nonces: b.NonceRepo()}
+	})
+}
