@@ -4,42 +4,17 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
-
-// memoryPlans keeps written schedules by project and, like the unique keys, refuses to
-// write a project twice.
-type memoryPlans struct {
-	saved map[int64]biz.Schedule
-	err   error
-}
-
-func (m *memoryPlans) RepaymentPlan(_ context.Context, id int64) ([]biz.RepaymentItem, error) {
-	return m.saved[id].Repayments, nil
-}
-
-func (m *memoryPlans) Receivables(_ context.Context, id int64) ([]biz.ReceivableItem, error) {
-	return m.saved[id].Receivables, nil
-}
-
-func (m *memoryPlans) SaveSchedule(_ context.Context, s biz.Schedule) (int, error) {
-	if m.err != nil {
-		return 0, m.err
-	}
-	id := s.Repayments[0].ProjectID
-	if _, ok := m.saved[id]; ok {
-		return 0, nil
-	}
-	m.saved[id] = s
-	return len(s.Repayments) + len(s.Receivables), nil
-}
 
 func startTerms() biz.LoanTerms {
 	return biz.LoanTerms{
@@ -55,15 +30,22 @@ func startTerms() biz.LoanTerms {
 
 func TestStartRepaymentWritesThePlansOnce(t *testing.T) {
 	t.Parallel()
-	repo := &memoryPlans{saved: map[int64]biz.Schedule{}}
+	repo := biztest.NewPlans()
 	uc := biz.NewStartRepaymentUsecase(repo, nil, log.NewStdLogger(io.Discard))
 	w, err := uc.Start(context.Background(), startTerms())
 	if err != nil || w.Rows != 12+24 {
 		t.Fatalf("Start = %+v, %v; want 36 rows", w, err)
 	}
-	s := repo.saved[9]
-	if s.Repayments[0].BorrowerID != 7 || s.Receivables[0].InvestorID != 21 || s.Repayments[0].DueDate.Day() != 28 {
-		t.Fatalf("schedule %+v", s.Repayments[0])
+	plan, err := repo.RepaymentPlan(context.Background(), 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	receivables, err := repo.Receivables(context.Background(), 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != 12 || plan[0].BorrowerID != 7 || receivables[0].InvestorID != 21 || plan[0].DueDate.Day() != 28 {
+		t.Fatalf("plan %+v, receivables %+v", plan, receivables)
 	}
 	// A redelivered message writes nothing and is still a success.
 	if w, err := uc.Start(context.Background(), startTerms()); err != nil || w.Rows != 0 {
@@ -77,18 +59,21 @@ func TestStartRepaymentFailures(t *testing.T) {
 	if err := f.Arm(biz.FaultPlanConsumeFail, 2, 0); err != nil {
 		t.Fatal(err)
 	}
-	repo := &memoryPlans{saved: map[int64]biz.Schedule{}}
+	repo := biztest.NewPlans()
 	uc := biz.NewStartRepaymentUsecase(repo, f, log.NewStdLogger(io.Discard))
 	for i := range 2 {
 		if _, err := uc.Start(context.Background(), startTerms()); err == nil {
 			t.Fatalf("attempt %d succeeded with the fault armed", i+1)
 		}
 	}
-	if len(repo.saved) != 0 {
-		t.Fatal("a failed attempt wrote plans")
+	if plan, err := repo.RepaymentPlan(context.Background(), 9); err != nil || len(plan) != 0 {
+		t.Fatalf("a failed attempt wrote plans: %v, %v", plan, err)
 	}
-	if _, err := uc.Start(context.Background(), startTerms()); err != nil || len(repo.saved) != 1 {
+	if _, err := uc.Start(context.Background(), startTerms()); err != nil {
 		t.Fatalf("third attempt: %v", err)
+	}
+	if plan, err := repo.RepaymentPlan(context.Background(), 9); err != nil || len(plan) != 12 {
+		t.Fatalf("after the third attempt: %d periods, %v", len(plan), err)
 	}
 
 	bad := startTerms()
@@ -97,8 +82,17 @@ func TestStartRepaymentFailures(t *testing.T) {
 		t.Fatalf("terms whose tenders do not add up: %v", err)
 	}
 	down := errors.New("connection refused")
-	uc = biz.NewStartRepaymentUsecase(&memoryPlans{saved: map[int64]biz.Schedule{}, err: down}, nil, log.NewStdLogger(io.Discard))
+	uc = biz.NewStartRepaymentUsecase(&biztest.Plans{Err: down}, nil, log.NewStdLogger(io.Discard))
 	if _, err := uc.Start(context.Background(), startTerms()); !errors.Is(err, down) {
 		t.Fatalf("database down: %v", err)
 	}
+}
+
+// The fake keeps the contract the ent adapter keeps (internal/data's
+// TestPlanRepoKeepsTheContract runs it against MariaDB).
+func TestFakePlansKeepTheContract(t *testing.T) {
+	t.Parallel()
+	var next atomic.Int64
+	biztest.PlanRepoContract(t, func(*testing.T) biz.PlanRepo { return biztest.NewPlans() },
+		func() int64 { return next.Add(1) }, nil)
 }
