@@ -75,6 +75,10 @@ type CustodySettings struct {
 	AbandonAfter time.Duration
 	// BatchSize: requests per database page.
 	BatchSize int
+	// Now is the clock (UTC) and NewRequestNo makes request numbers; nil means the real
+	// ones. Tests set both to make requests and times predictable.
+	Now          func() time.Time
+	NewRequestNo func(prefix string, now time.Time) string
 }
 
 // CustodyUsecase opens custody accounts and recharges them, and applies the bank's results.
@@ -96,9 +100,15 @@ func NewCustodyUsecase(tx Transaction, repo CustodyRepo, consumers ConsumerRepo,
 	if settings.BatchSize <= 0 {
 		settings.BatchSize = 100
 	}
+	if settings.Now == nil {
+		settings.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if settings.NewRequestNo == nil {
+		settings.NewRequestNo = newRequestNo
+	}
 	return &CustodyUsecase{tx: tx, repo: repo, consumers: consumers, bank: bank, settings: settings,
 		faults: f, log: log.NewHelper(log.With(logger, "module", "custody")),
-		now: func() time.Time { return time.Now().UTC() }, newNo: newRequestNo}
+		now: settings.Now, newNo: settings.NewRequestNo}
 }
 
 // newRequestNo is prefix, the UTC time to the second and 64 random bits: 32 characters,

@@ -1,247 +1,51 @@
-package biz
+package biz_test
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
-// custodyStore is an in-memory Transaction, CustodyRepo and ConsumerRepo. A transaction
-// holds the store's lock from start to end (as row locks would, for these tests) and
-// restores the previous state when fn fails, so "nothing changed" can be checked.
-type custodyStore struct {
-	mu        sync.Mutex
-	consumers map[int64]Consumer
-	requests  map[string]CustodyRequest
-	recharges []Recharge
-}
-
-type inTxKey struct{}
-
-func newCustodyStore(cs ...Consumer) *custodyStore {
-	s := &custodyStore{consumers: map[int64]Consumer{}, requests: map[string]CustodyRequest{}}
-	for _, c := range cs {
-		s.consumers[c.ID] = c
-	}
-	return s
-}
-
-func (s *custodyStore) InTx(ctx context.Context, fn func(context.Context) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	consumers := make(map[int64]Consumer, len(s.consumers))
-	for k, v := range s.consumers {
-		consumers[k] = v
-	}
-	requests := make(map[string]CustodyRequest, len(s.requests))
-	for k, v := range s.requests {
-		requests[k] = v
-	}
-	recharges := append([]Recharge(nil), s.recharges...)
-	if err := fn(context.WithValue(ctx, inTxKey{}, true)); err != nil {
-		s.consumers, s.requests, s.recharges = consumers, requests, recharges
-		return err
-	}
-	return nil
-}
-
-// locked runs f under the store's lock unless ctx is inside InTx, which holds it.
-func (s *custodyStore) locked(ctx context.Context, f func()) {
-	if ctx.Value(inTxKey{}) == nil {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-	}
-	f()
-}
-
-func (s *custodyStore) Get(ctx context.Context, id int64) (c *Consumer, err error) {
-	s.locked(ctx, func() {
-		v, ok := s.consumers[id]
-		if !ok {
-			err = ErrNotFound
-			return
-		}
-		c = &v
-	})
-	return c, err
-}
-
-func (s *custodyStore) LockConsumer(ctx context.Context, id int64) (*Consumer, error) {
-	if ctx.Value(inTxKey{}) == nil {
-		return nil, errors.New("LockConsumer outside a transaction")
-	}
-	return s.Get(ctx, id)
-}
-
-func (s *custodyStore) SetCustody(ctx context.Context, id int64, status CustodyStatus, userNo string) (err error) {
-	s.locked(ctx, func() {
-		c, ok := s.consumers[id]
-		if !ok {
-			err = ErrNotFound
-			return
-		}
-		c.CustodyStatus = status
-		if userNo != "" {
-			c.CustodyUserNo = userNo
-		}
-		s.consumers[id] = c
-	})
-	return err
-}
-
-func (s *custodyStore) CreateRequest(ctx context.Context, r *CustodyRequest) (err error) {
-	s.locked(ctx, func() {
-		if _, ok := s.requests[r.RequestNo]; ok {
-			err = errors.New("duplicate request_no")
-			return
-		}
-		s.requests[r.RequestNo] = *r
-	})
-	return err
-}
-
-func (s *custodyStore) Request(ctx context.Context, no string) (r *CustodyRequest, err error) {
-	s.locked(ctx, func() {
-		v, ok := s.requests[no]
-		if !ok {
-			err = ErrNotFound
-			return
-		}
-		r = &v
-	})
-	return r, err
-}
-
-func (s *custodyStore) LockRequest(ctx context.Context, no string) (*CustodyRequest, error) {
-	if ctx.Value(inTxKey{}) == nil {
-		return nil, errors.New("LockRequest outside a transaction")
-	}
-	return s.Request(ctx, no)
-}
-
-func (s *custodyStore) SaveCompletion(ctx context.Context, r *CustodyRequest) (err error) {
-	s.locked(ctx, func() {
-		if s.requests[r.RequestNo].Status != RequestPending {
-			err = fmt.Errorf("%s is no longer PENDING", r.RequestNo)
-			return
-		}
-		s.requests[r.RequestNo] = *r
-	})
-	return err
-}
-
-func (s *custodyStore) CreateRecharge(ctx context.Context, rc Recharge) (err error) {
-	s.locked(ctx, func() {
-		for _, x := range s.recharges {
-			if x.RequestNo == rc.RequestNo {
-				err = errors.New("duplicate recharge request_no")
-				return
-			}
-		}
-		s.recharges = append(s.recharges, rc)
-	})
-	return err
-}
-
-func (s *custodyStore) Recharges(ctx context.Context, userID int64) (out []Recharge, err error) {
-	s.locked(ctx, func() {
-		for _, r := range s.recharges {
-			if r.UserID == userID {
-				out = append(out, r)
-			}
-		}
-	})
-	return out, nil
-}
-
-func (s *custodyStore) PendingRequests(ctx context.Context, before time.Time, after *PageKey, limit int) (out []*CustodyRequest, err error) {
-	s.locked(ctx, func() {
-		for _, r := range s.requests {
-			if r.Status != RequestPending || !r.CreatedAt.Before(before) {
-				continue
-			}
-			if after != nil && (r.CreatedAt.Before(after.CreatedAt) ||
-				r.CreatedAt.Equal(after.CreatedAt) && r.RequestNo <= after.RequestNo) {
-				continue
-			}
-			r := r
-			out = append(out, &r)
-		}
-	})
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].RequestNo < out[j].RequestNo
-	})
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
-}
-
-func (s *custodyStore) consumer(t *testing.T, id int64) Consumer {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.consumers[id]
-}
-
-func (s *custodyStore) request(t *testing.T, no string) CustodyRequest {
-	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.requests[no]
-	if !ok {
-		t.Fatalf("request %s not stored", no)
-	}
-	return r
-}
-
-func (s *custodyStore) rechargeCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.recharges)
-}
-
 // fakeBank signs nothing; it records the forms asked for and answers queries from a table.
 type fakeBank struct {
 	mu      sync.Mutex
-	forms   []GatewayRequest
-	answers map[string]BankResult
+	forms   []biz.GatewayRequest
+	answers map[string]biz.BankResult
 	errs    map[string]error
 	queried []string
 }
 
-func (b *fakeBank) GatewayForm(req GatewayRequest) (*GatewayForm, error) {
+func (b *fakeBank) GatewayForm(req biz.GatewayRequest) (*biz.GatewayForm, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.forms = append(b.forms, req)
-	return &GatewayForm{URL: "http://bank/gateway", Method: "POST", Fields: map[string]string{"serviceName": req.Kind}}, nil
+	return &biz.GatewayForm{URL: "http://bank/gateway", Method: "POST", Fields: map[string]string{"serviceName": req.Kind}}, nil
 }
 
-func (b *fakeBank) QueryResult(_ context.Context, no string) (BankResult, error) {
+func (b *fakeBank) QueryResult(_ context.Context, no string) (biz.BankResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.queried = append(b.queried, no)
 	if err, ok := b.errs[no]; ok {
-		return BankResult{}, err
+		return biz.BankResult{}, err
 	}
 	if r, ok := b.answers[no]; ok {
 		return r, nil
 	}
-	return BankResult{}, ErrNotReceivedByBank
+	return biz.BankResult{}, biz.ErrNotReceivedByBank
 }
 
 var t0 = time.Date(2026, 11, 21, 11, 0, 0, 0, time.UTC)
@@ -251,53 +55,54 @@ const (
 	bob   = int64(13)
 )
 
-func newCustodyFixture(cs ...Consumer) (*CustodyUsecase, *custodyStore, *fakeBank, *faults.Registry) {
-	store := newCustodyStore(cs...)
-	bank := &fakeBank{answers: map[string]BankResult{}, errs: map[string]error{}}
-	f := faults.New(FaultCallbackReject)
-	uc := NewCustodyUsecase(store, store, store, bank,
-		CustodySettings{MinAge: 3 * time.Second, AbandonAfter: 10 * time.Minute, BatchSize: 2}, f, log.NewStdLogger(io.Discard))
-	uc.now = func() time.Time { return t0 }
+func newCustodyFixture(cs ...biz.Consumer) (*biz.CustodyUsecase, *biztest.Custody, *fakeBank, *faults.Registry) {
+	store := biztest.NewCustody(cs...)
+	bank := &fakeBank{answers: map[string]biz.BankResult{}, errs: map[string]error{}}
+	f := faults.New(biz.FaultCallbackReject)
 	n := 0
-	uc.newNo = func(prefix string, _ time.Time) string { n++; return fmt.Sprintf("%s%04d", prefix, n) }
+	uc := biz.NewCustodyUsecase(store, store, store, bank,
+		biz.CustodySettings{MinAge: 3 * time.Second, AbandonAfter: 10 * time.Minute, BatchSize: 2,
+			Now:          func() time.Time { return t0 },
+			NewRequestNo: func(prefix string, _ time.Time) string { n++; return fmt.Sprintf("%s%04d", prefix, n) }},
+		f, log.NewStdLogger(io.Discard))
 	return uc, store, bank, f
 }
 
-func activeConsumerWith(id int64, custody CustodyStatus, userNo string) Consumer {
-	return Consumer{ID: id, Username: fmt.Sprintf("user%d", id), Mobile: "13912345678", Role: "INVESTOR",
-		Status: StatusActive, CustodyStatus: custody, CustodyUserNo: userNo}
+func activeConsumerWith(id int64, custody biz.CustodyStatus, userNo string) biz.Consumer {
+	return biz.Consumer{ID: id, Username: fmt.Sprintf("user%d", id), Mobile: "13912345678", Role: "INVESTOR",
+		Status: biz.StatusActive, CustodyStatus: custody, CustodyUserNo: userNo}
 }
 
-func validOpening() AccountOpening {
-	return AccountOpening{RealName: "Alice Zhang", IDNumber: "110101199001011234", BankCardNo: "6222020000000000"}
+func validOpening() biz.AccountOpening {
+	return biz.AccountOpening{RealName: "Alice Zhang", IDNumber: "110101199001011234", BankCardNo: "6222020000000000"}
 }
 
 func TestAccountOpeningValidateNamesTheField(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		field string
-		edit  func(*AccountOpening)
+		edit  func(*biz.AccountOpening)
 	}{
-		{"realName", func(a *AccountOpening) { a.RealName = "A" }},
-		{"realName", func(a *AccountOpening) { a.RealName = "   " }},
-		{"realName", func(a *AccountOpening) { a.RealName = strings.Repeat("x", 33) }},
-		{"realName", func(a *AccountOpening) { a.RealName = "Al\nice" }},
-		{"idNumber", func(a *AccountOpening) { a.IDNumber = "11010119900101123" }},
-		{"idNumber", func(a *AccountOpening) { a.IDNumber = "1101011990010112345" }},
-		{"idNumber", func(a *AccountOpening) { a.IDNumber = "11010119900101123Y" }},
-		{"idNumber", func(a *AccountOpening) { a.IDNumber = "X10101199001011234" }},
-		{"bankCardNo", func(a *AccountOpening) { a.BankCardNo = "12345678901" }},
-		{"bankCardNo", func(a *AccountOpening) { a.BankCardNo = "12345678901234567890" }},
-		{"bankCardNo", func(a *AccountOpening) { a.BankCardNo = "6222-0200-0000-0000" }},
+		{"realName", func(a *biz.AccountOpening) { a.RealName = "A" }},
+		{"realName", func(a *biz.AccountOpening) { a.RealName = "   " }},
+		{"realName", func(a *biz.AccountOpening) { a.RealName = strings.Repeat("x", 33) }},
+		{"realName", func(a *biz.AccountOpening) { a.RealName = "Al\nice" }},
+		{"idNumber", func(a *biz.AccountOpening) { a.IDNumber = "11010119900101123" }},
+		{"idNumber", func(a *biz.AccountOpening) { a.IDNumber = "1101011990010112345" }},
+		{"idNumber", func(a *biz.AccountOpening) { a.IDNumber = "11010119900101123Y" }},
+		{"idNumber", func(a *biz.AccountOpening) { a.IDNumber = "X10101199001011234" }},
+		{"bankCardNo", func(a *biz.AccountOpening) { a.BankCardNo = "12345678901" }},
+		{"bankCardNo", func(a *biz.AccountOpening) { a.BankCardNo = "12345678901234567890" }},
+		{"bankCardNo", func(a *biz.AccountOpening) { a.BankCardNo = "6222-0200-0000-0000" }},
 	} {
 		a := validOpening()
 		tc.edit(&a)
-		var ve *ValidationError
+		var ve *biz.ValidationError
 		if err := a.Validate(); !errors.As(err, &ve) || ve.Field != tc.field {
 			t.Errorf("%+v: err = %v, want a %s error", a, err, tc.field)
 		}
 	}
-	for _, ok := range []AccountOpening{
+	for _, ok := range []biz.AccountOpening{
 		validOpening(),
 		{RealName: "张三", IDNumber: "11010119900101123x", BankCardNo: "622202000000"},
 		{RealName: strings.Repeat("李", 32), IDNumber: "11010119900101123X", BankCardNo: "6222020000000000123"},
@@ -306,7 +111,7 @@ func TestAccountOpeningValidateNamesTheField(t *testing.T) {
 			t.Errorf("%+v: %v", ok, err)
 		}
 	}
-	a := AccountOpening{RealName: " Alice ", IDNumber: "11010119900101123x", BankCardNo: "622202000000"}
+	a := biz.AccountOpening{RealName: " Alice ", IDNumber: "11010119900101123x", BankCardNo: "622202000000"}
 	if err := a.Validate(); err != nil || a.RealName != "Alice" || a.IDNumber != "11010119900101123X" {
 		t.Errorf("normalised to %+v, %v; want the name trimmed and X upper-case", a, err)
 	}
@@ -315,26 +120,26 @@ func TestAccountOpeningValidateNamesTheField(t *testing.T) {
 func TestParseRechargeAmount(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"0.01": "0.01", "500": "500.00", "500.5": "500.50", "1000000.00": "1000000.00"} {
-		a, err := ParseRechargeAmount(in)
+		a, err := biz.ParseRechargeAmount(in)
 		if err != nil || a.String() != want {
 			t.Errorf("%q: %s, %v; want %s", in, a, err, want)
 		}
 	}
 	for _, in := range []string{"", "0", "0.00", "-5", "1.234", "abc", "1e3", "1000000.01", "99999999999"} {
-		var ve *ValidationError
-		if _, err := ParseRechargeAmount(in); !errors.As(err, &ve) || ve.Field != "amount" {
+		var ve *biz.ValidationError
+		if _, err := biz.ParseRechargeAmount(in); !errors.As(err, &ve) || ve.Field != "amount" {
 			t.Errorf("%q: err = %v, want an amount error", in, err)
 		}
 	}
 }
 
-func pendingOpening() *CustodyRequest {
-	return &CustodyRequest{RequestNo: "OA1", UserID: alice, Kind: KindOpenAccount, Status: RequestPending, CreatedAt: t0, UpdatedAt: t0}
+func pendingOpening() *biz.CustodyRequest {
+	return &biz.CustodyRequest{RequestNo: "OA1", UserID: alice, Kind: biz.KindOpenAccount, Status: biz.RequestPending, CreatedAt: t0, UpdatedAt: t0}
 }
 
-func pendingRecharge(amount string) *CustodyRequest {
+func pendingRecharge(amount string) *biz.CustodyRequest {
 	a := money.MustParseAmount(amount)
-	return &CustodyRequest{RequestNo: "RC1", UserID: alice, Kind: KindRecharge, Status: RequestPending,
+	return &biz.CustodyRequest{RequestNo: "RC1", UserID: alice, Kind: biz.KindRecharge, Status: biz.RequestPending,
 		Amount: &a, BankUserNo: "BU0000000001", CreatedAt: t0, UpdatedAt: t0}
 }
 
@@ -342,14 +147,14 @@ func TestCompleteMovesPendingOnceOnly(t *testing.T) {
 	t.Parallel()
 	later := t0.Add(time.Minute)
 	r := pendingOpening()
-	ok := BankResult{RequestNo: "OA1", Kind: KindOpenAccount, Status: RequestSuccess, UserNo: "BU0000000001", PlatformUserID: "12"}
+	ok := biz.BankResult{RequestNo: "OA1", Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, UserNo: "BU0000000001", PlatformUserID: "12"}
 	changed, err := r.Complete(ok, later)
-	if err != nil || !changed || r.Status != RequestSuccess || r.BankUserNo != "BU0000000001" ||
+	if err != nil || !changed || r.Status != biz.RequestSuccess || r.BankUserNo != "BU0000000001" ||
 		!r.UpdatedAt.Equal(later) || r.CompletedAt == nil || !r.CompletedAt.Equal(later) {
 		t.Fatalf("first result: changed=%v err=%v request=%+v", changed, err, r)
 	}
 	// The same result again, and a contradicting one: nothing changes.
-	for _, res := range []BankResult{ok, {RequestNo: "OA1", Kind: KindOpenAccount, Status: RequestFailed, PlatformUserID: "12"}} {
+	for _, res := range []biz.BankResult{ok, {RequestNo: "OA1", Kind: biz.KindOpenAccount, Status: biz.RequestFailed, PlatformUserID: "12"}} {
 		before := *r
 		changed, err := r.Complete(res, later.Add(time.Hour))
 		if err != nil || changed || r.Status != before.Status || !r.UpdatedAt.Equal(before.UpdatedAt) {
@@ -358,13 +163,13 @@ func TestCompleteMovesPendingOnceOnly(t *testing.T) {
 	}
 
 	f := pendingRecharge("500.00")
-	changed, err = f.Complete(BankResult{RequestNo: "RC1", Kind: KindRecharge, Status: RequestFailed,
+	changed, err = f.Complete(biz.BankResult{RequestNo: "RC1", Kind: biz.KindRecharge, Status: biz.RequestFailed,
 		PlatformUserID: "12", Amount: "500.00"}, later)
-	if err != nil || !changed || f.Status != RequestFailed || f.FailureReason != "failed at the bank" {
+	if err != nil || !changed || f.Status != biz.RequestFailed || f.FailureReason != "failed at the bank" {
 		t.Fatalf("failure without a reason: changed=%v err=%v request=%+v", changed, err, f)
 	}
 	long := pendingRecharge("1.00")
-	if _, err := long.Complete(BankResult{RequestNo: "RC1", Kind: KindRecharge, Status: RequestFailed, PlatformUserID: "12",
+	if _, err := long.Complete(biz.BankResult{RequestNo: "RC1", Kind: biz.KindRecharge, Status: biz.RequestFailed, PlatformUserID: "12",
 		Amount: "1", FailureReason: strings.Repeat("é", 200)}, later); err != nil || len(long.FailureReason) > 255 {
 		t.Fatalf("long reason: %v, %d bytes", err, len(long.FailureReason))
 	}
@@ -372,36 +177,36 @@ func TestCompleteMovesPendingOnceOnly(t *testing.T) {
 
 func TestCompleteRefusesResultsThatDoNotMatch(t *testing.T) {
 	t.Parallel()
-	recharge := BankResult{RequestNo: "RC1", Kind: KindRecharge, Status: RequestSuccess, UserNo: "BU0000000001",
+	recharge := biz.BankResult{RequestNo: "RC1", Kind: biz.KindRecharge, Status: biz.RequestSuccess, UserNo: "BU0000000001",
 		PlatformUserID: "12", Amount: "500.00"}
 	for _, tc := range []struct {
 		name string
-		req  *CustodyRequest
-		edit func(*BankResult)
+		req  *biz.CustodyRequest
+		edit func(*biz.BankResult)
 		want error
 	}{
-		{"other user", pendingRecharge("500"), func(r *BankResult) { r.PlatformUserID = "13" }, ErrResultMismatch},
-		{"no user", pendingRecharge("500"), func(r *BankResult) { r.PlatformUserID = "" }, ErrResultMismatch},
-		{"other kind", pendingRecharge("500"), func(r *BankResult) { r.Kind = KindOpenAccount }, ErrResultMismatch},
-		{"other amount", pendingRecharge("500"), func(r *BankResult) { r.Amount = "500.01" }, ErrResultMismatch},
-		{"no amount", pendingRecharge("500"), func(r *BankResult) { r.Amount = "" }, ErrResultMismatch},
-		{"bad amount", pendingRecharge("500"), func(r *BankResult) { r.Amount = "5e2" }, ErrResultMismatch},
-		{"other account", pendingRecharge("500"), func(r *BankResult) { r.UserNo = "BU0000000002" }, ErrResultMismatch},
-		{"other request", pendingRecharge("500"), func(r *BankResult) { r.RequestNo = "RC2" }, ErrResultMismatch},
-		{"amount on an opening", pendingOpening(), func(r *BankResult) {
-			*r = BankResult{RequestNo: "OA1", Kind: KindOpenAccount, Status: RequestSuccess, UserNo: "BU1", PlatformUserID: "12", Amount: "1.00"}
-		}, ErrResultMismatch},
-		{"opened without userNo", pendingOpening(), func(r *BankResult) {
-			*r = BankResult{RequestNo: "OA1", Kind: KindOpenAccount, Status: RequestSuccess, PlatformUserID: "12"}
-		}, ErrInvalidResult},
-		{"not final", pendingRecharge("500"), func(r *BankResult) { r.Status = RequestProcessing }, ErrInvalidResult},
-		{"unknown status", pendingRecharge("500"), func(r *BankResult) { r.Status = "DONE" }, ErrInvalidResult},
+		{"other user", pendingRecharge("500"), func(r *biz.BankResult) { r.PlatformUserID = "13" }, biz.ErrResultMismatch},
+		{"no user", pendingRecharge("500"), func(r *biz.BankResult) { r.PlatformUserID = "" }, biz.ErrResultMismatch},
+		{"other kind", pendingRecharge("500"), func(r *biz.BankResult) { r.Kind = biz.KindOpenAccount }, biz.ErrResultMismatch},
+		{"other amount", pendingRecharge("500"), func(r *biz.BankResult) { r.Amount = "500.01" }, biz.ErrResultMismatch},
+		{"no amount", pendingRecharge("500"), func(r *biz.BankResult) { r.Amount = "" }, biz.ErrResultMismatch},
+		{"bad amount", pendingRecharge("500"), func(r *biz.BankResult) { r.Amount = "5e2" }, biz.ErrResultMismatch},
+		{"other account", pendingRecharge("500"), func(r *biz.BankResult) { r.UserNo = "BU0000000002" }, biz.ErrResultMismatch},
+		{"other request", pendingRecharge("500"), func(r *biz.BankResult) { r.RequestNo = "RC2" }, biz.ErrResultMismatch},
+		{"amount on an opening", pendingOpening(), func(r *biz.BankResult) {
+			*r = biz.BankResult{RequestNo: "OA1", Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, UserNo: "BU1", PlatformUserID: "12", Amount: "1.00"}
+		}, biz.ErrResultMismatch},
+		{"opened without userNo", pendingOpening(), func(r *biz.BankResult) {
+			*r = biz.BankResult{RequestNo: "OA1", Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, PlatformUserID: "12"}
+		}, biz.ErrInvalidResult},
+		{"not final", pendingRecharge("500"), func(r *biz.BankResult) { r.Status = biz.RequestProcessing }, biz.ErrInvalidResult},
+		{"unknown status", pendingRecharge("500"), func(r *biz.BankResult) { r.Status = "DONE" }, biz.ErrInvalidResult},
 	} {
 		res := recharge
 		tc.edit(&res)
 		before := *tc.req
 		changed, err := tc.req.Complete(res, t0.Add(time.Minute))
-		if !errors.Is(err, tc.want) || changed || tc.req.Status != RequestPending || !tc.req.UpdatedAt.Equal(before.UpdatedAt) {
+		if !errors.Is(err, tc.want) || changed || tc.req.Status != biz.RequestPending || !tc.req.UpdatedAt.Equal(before.UpdatedAt) {
 			t.Errorf("%s: changed=%v err=%v status=%s; want %v and no change", tc.name, changed, err, tc.req.Status, tc.want)
 		}
 	}
@@ -412,7 +217,7 @@ func TestCompleteRefusesResultsThatDoNotMatch(t *testing.T) {
 	}
 	bad := recharge
 	bad.Amount = "600.00"
-	if _, err := done.Complete(bad, t0); !errors.Is(err, ErrResultMismatch) {
+	if _, err := done.Complete(bad, t0); !errors.Is(err, biz.ErrResultMismatch) {
 		t.Errorf("mismatch on a completed request: %v", err)
 	}
 	// Equal amounts in another spelling, and an opening's "0.00", match.
@@ -421,7 +226,7 @@ func TestCompleteRefusesResultsThatDoNotMatch(t *testing.T) {
 	if _, err := pendingRecharge("500.00").Complete(same, t0); err != nil {
 		t.Errorf("500 vs 500.00: %v", err)
 	}
-	if _, err := pendingOpening().Complete(BankResult{RequestNo: "OA1", Kind: KindOpenAccount, Status: RequestFailed,
+	if _, err := pendingOpening().Complete(biz.BankResult{RequestNo: "OA1", Kind: biz.KindOpenAccount, Status: biz.RequestFailed,
 		PlatformUserID: "12", Amount: "0.00"}, t0); err != nil {
 		t.Errorf("opening with amount 0.00: %v", err)
 	}
@@ -429,7 +234,7 @@ func TestCompleteRefusesResultsThatDoNotMatch(t *testing.T) {
 
 func TestOpenAccountRecordsPendingAndRefusesASecond(t *testing.T) {
 	t.Parallel()
-	uc, store, bank, _ := newCustodyFixture(activeConsumerWith(alice, CustodyNone, ""))
+	uc, store, bank, _ := newCustodyFixture(activeConsumerWith(alice, biz.CustodyNone, ""))
 	ctx := context.Background()
 	r, err := uc.OpenAccount(ctx, alice, validOpening())
 	if err != nil {
@@ -438,49 +243,49 @@ func TestOpenAccountRecordsPendingAndRefusesASecond(t *testing.T) {
 	if r.RequestNo != "OA0001" || r.Form.URL != "http://bank/gateway" {
 		t.Fatalf("redirect %+v", r)
 	}
-	req := store.request(t, r.RequestNo)
-	if req.Status != RequestPending || req.Kind != KindOpenAccount || req.UserID != alice || req.Amount != nil {
+	req := requestOf(t, store, r.RequestNo)
+	if req.Status != biz.RequestPending || req.Kind != biz.KindOpenAccount || req.UserID != alice || req.Amount != nil {
 		t.Fatalf("stored %+v", req)
 	}
-	if c := store.consumer(t, alice); c.CustodyStatus != CustodyPending {
+	if c := consumerOf(t, store, alice); c.CustodyStatus != biz.CustodyPending {
 		t.Fatalf("custody status %s, want PENDING", c.CustodyStatus)
 	}
 	if len(bank.forms) != 1 || bank.forms[0].Opening.IDNumber != "110101199001011234" || bank.forms[0].Mobile != "13912345678" ||
 		bank.forms[0].UserID != alice || bank.forms[0].RequestNo != r.RequestNo {
 		t.Fatalf("gateway request %+v", bank.forms)
 	}
-	if _, err := uc.OpenAccount(ctx, alice, validOpening()); !errors.Is(err, ErrCustodyAlreadyRequested) {
+	if _, err := uc.OpenAccount(ctx, alice, validOpening()); !errors.Is(err, biz.ErrCustodyAlreadyRequested) {
 		t.Fatalf("second opening: %v", err)
 	}
 
 	// FAILED may try again; OPEN may not; only ACTIVE consumers; invalid input stores nothing.
-	uc, store, _, _ = newCustodyFixture(activeConsumerWith(alice, CustodyFailed, ""), activeConsumerWith(bob, CustodyOpen, "BU1"),
-		Consumer{ID: 14, Status: StatusPending, CustodyStatus: CustodyNone})
+	uc, store, _, _ = newCustodyFixture(activeConsumerWith(alice, biz.CustodyFailed, ""), activeConsumerWith(bob, biz.CustodyOpen, "BU1"),
+		biz.Consumer{ID: 14, Status: biz.StatusPending, CustodyStatus: biz.CustodyNone})
 	if _, err := uc.OpenAccount(ctx, alice, validOpening()); err != nil {
 		t.Errorf("after FAILED: %v", err)
 	}
-	if _, err := uc.OpenAccount(ctx, bob, validOpening()); !errors.Is(err, ErrCustodyAlreadyOpen) {
+	if _, err := uc.OpenAccount(ctx, bob, validOpening()); !errors.Is(err, biz.ErrCustodyAlreadyOpen) {
 		t.Errorf("OPEN: %v", err)
 	}
 	for _, id := range []int64{14, 99} {
-		if _, err := uc.OpenAccount(ctx, id, validOpening()); !errors.Is(err, ErrNotFound) {
+		if _, err := uc.OpenAccount(ctx, id, validOpening()); !errors.Is(err, biz.ErrNotFound) {
 			t.Errorf("consumer %d: %v, want not found", id, err)
 		}
 	}
 	bad := validOpening()
 	bad.BankCardNo = "x"
-	var ve *ValidationError
+	var ve *biz.ValidationError
 	if _, err := uc.OpenAccount(ctx, bob, bad); !errors.As(err, &ve) || ve.Field != "bankCardNo" {
 		t.Errorf("invalid: %v", err)
 	}
-	if len(store.requests) != 1 {
-		t.Errorf("%d requests stored, want only alice's", len(store.requests))
+	if store.RequestCount() != 1 {
+		t.Errorf("%d requests stored, want only alice's", store.RequestCount())
 	}
 }
 
 func TestConcurrentOpeningsRecordOne(t *testing.T) {
 	t.Parallel()
-	uc, store, _, _ := newCustodyFixture(activeConsumerWith(alice, CustodyNone, ""))
+	uc, store, _, _ := newCustodyFixture(activeConsumerWith(alice, biz.CustodyNone, ""))
 	var wg sync.WaitGroup
 	errs := make(chan error, 10)
 	for range 10 {
@@ -498,26 +303,26 @@ func TestConcurrentOpeningsRecordOne(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-		case errors.Is(err, ErrCustodyAlreadyRequested):
+		case errors.Is(err, biz.ErrCustodyAlreadyRequested):
 			refused++
 		default:
 			t.Errorf("unexpected %v", err)
 		}
 	}
-	if ok != 1 || refused != 9 || len(store.requests) != 1 {
-		t.Fatalf("%d accepted, %d refused, %d stored; want 1, 9, 1", ok, refused, len(store.requests))
+	if ok != 1 || refused != 9 || store.RequestCount() != 1 {
+		t.Fatalf("%d accepted, %d refused, %d stored; want 1, 9, 1", ok, refused, store.RequestCount())
 	}
 }
 
 func TestRechargeNeedsAnOpenAccount(t *testing.T) {
 	t.Parallel()
-	uc, store, bank, _ := newCustodyFixture(activeConsumerWith(alice, CustodyOpen, "BU0000000001"),
-		activeConsumerWith(bob, CustodyPending, ""))
+	uc, store, bank, _ := newCustodyFixture(activeConsumerWith(alice, biz.CustodyOpen, "BU0000000001"),
+		activeConsumerWith(bob, biz.CustodyPending, ""))
 	ctx := context.Background()
-	if _, err := uc.Recharge(ctx, bob, "500.00"); !errors.Is(err, ErrCustodyNotOpen) {
+	if _, err := uc.Recharge(ctx, bob, "500.00"); !errors.Is(err, biz.ErrCustodyNotOpen) {
 		t.Fatalf("bob: %v", err)
 	}
-	var ve *ValidationError
+	var ve *biz.ValidationError
 	if _, err := uc.Recharge(ctx, alice, "0"); !errors.As(err, &ve) || ve.Field != "amount" {
 		t.Fatalf("zero: %v", err)
 	}
@@ -525,19 +330,19 @@ func TestRechargeNeedsAnOpenAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := store.request(t, r.RequestNo)
-	if !strings.HasPrefix(r.RequestNo, "RC") || req.Kind != KindRecharge || req.Amount == nil || req.Amount.String() != "500.50" ||
-		req.BankUserNo != "BU0000000001" || req.Status != RequestPending {
+	req := requestOf(t, store, r.RequestNo)
+	if !strings.HasPrefix(r.RequestNo, "RC") || req.Kind != biz.KindRecharge || req.Amount == nil || req.Amount.String() != "500.50" ||
+		req.BankUserNo != "BU0000000001" || req.Status != biz.RequestPending {
 		t.Fatalf("stored %+v", req)
 	}
-	if f := bank.forms[0]; f.UserNo != "BU0000000001" || f.Amount.String() != "500.50" || f.Kind != KindRecharge {
+	if f := bank.forms[0]; f.UserNo != "BU0000000001" || f.Amount.String() != "500.50" || f.Kind != biz.KindRecharge {
 		t.Fatalf("gateway request %+v", f)
 	}
 }
 
 func TestRequestIsTheOwnersOnly(t *testing.T) {
 	t.Parallel()
-	uc, _, _, _ := newCustodyFixture(activeConsumerWith(alice, CustodyNone, ""))
+	uc, _, _, _ := newCustodyFixture(activeConsumerWith(alice, biz.CustodyNone, ""))
 	ctx := context.Background()
 	r, err := uc.OpenAccount(ctx, alice, validOpening())
 	if err != nil {
@@ -550,15 +355,15 @@ func TestRequestIsTheOwnersOnly(t *testing.T) {
 		user int64
 		no   string
 	}{{bob, r.RequestNo}, {alice, "OA-absent"}} {
-		if _, err := uc.Request(ctx, tc.user, tc.no); !errors.Is(err, ErrRequestNotFound) {
+		if _, err := uc.Request(ctx, tc.user, tc.no); !errors.Is(err, biz.ErrRequestNotFound) {
 			t.Errorf("user %d, %s: %v", tc.user, tc.no, err)
 		}
 	}
 }
 
-func openedAccount(t *testing.T) (*CustodyUsecase, *custodyStore, *faults.Registry, string) {
+func openedAccount(t *testing.T) (*biz.CustodyUsecase, *biztest.Custody, *faults.Registry, string) {
 	t.Helper()
-	uc, store, _, f := newCustodyFixture(activeConsumerWith(alice, CustodyNone, ""))
+	uc, store, _, f := newCustodyFixture(activeConsumerWith(alice, biz.CustodyNone, ""))
 	r, err := uc.OpenAccount(context.Background(), alice, validOpening())
 	if err != nil {
 		t.Fatal(err)
@@ -570,22 +375,22 @@ func TestApplyResultOpensTheAccountExactlyOnce(t *testing.T) {
 	t.Parallel()
 	uc, store, _, no := openedAccount(t)
 	ctx := context.Background()
-	res := BankResult{RequestNo: no, Kind: KindOpenAccount, Status: RequestSuccess, UserNo: "BU0000000001", PlatformUserID: "12"}
-	a, err := uc.ApplyResult(ctx, res, SourceNotification)
-	if err != nil || !a.Changed || a.Request.Status != RequestSuccess {
+	res := biz.BankResult{RequestNo: no, Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, UserNo: "BU0000000001", PlatformUserID: "12"}
+	a, err := uc.ApplyResult(ctx, res, biz.SourceNotification)
+	if err != nil || !a.Changed || a.Request.Status != biz.RequestSuccess {
 		t.Fatalf("first: %+v %v", a, err)
 	}
-	if c := store.consumer(t, alice); c.CustodyStatus != CustodyOpen || c.CustodyUserNo != "BU0000000001" {
+	if c := consumerOf(t, store, alice); c.CustodyStatus != biz.CustodyOpen || c.CustodyUserNo != "BU0000000001" {
 		t.Fatalf("consumer %+v", c)
 	}
 	// Duplicates, and a contradicting late FAILED, change nothing.
-	for _, r := range []BankResult{res, {RequestNo: no, Kind: KindOpenAccount, Status: RequestFailed, PlatformUserID: "12"}} {
-		a, err := uc.ApplyResult(ctx, r, SourceReconciliation)
-		if err != nil || a.Changed || a.Request.Status != RequestSuccess {
+	for _, r := range []biz.BankResult{res, {RequestNo: no, Kind: biz.KindOpenAccount, Status: biz.RequestFailed, PlatformUserID: "12"}} {
+		a, err := uc.ApplyResult(ctx, r, biz.SourceReconciliation)
+		if err != nil || a.Changed || a.Request.Status != biz.RequestSuccess {
 			t.Fatalf("late %s: %+v %v", r.Status, a, err)
 		}
 	}
-	if c := store.consumer(t, alice); c.CustodyStatus != CustodyOpen {
+	if c := consumerOf(t, store, alice); c.CustodyStatus != biz.CustodyOpen {
 		t.Fatalf("consumer %+v after duplicates", c)
 	}
 }
@@ -594,15 +399,15 @@ func TestApplyResultFailedOpeningLetsTheUserRetry(t *testing.T) {
 	t.Parallel()
 	uc, store, _, no := openedAccount(t)
 	ctx := context.Background()
-	a, err := uc.ApplyResult(ctx, BankResult{RequestNo: no, Kind: KindOpenAccount, Status: RequestFailed,
-		PlatformUserID: "12", FailureReason: "id number rejected"}, SourceNotification)
+	a, err := uc.ApplyResult(ctx, biz.BankResult{RequestNo: no, Kind: biz.KindOpenAccount, Status: biz.RequestFailed,
+		PlatformUserID: "12", FailureReason: "id number rejected"}, biz.SourceNotification)
 	if err != nil || !a.Changed {
 		t.Fatalf("%+v %v", a, err)
 	}
-	if r := store.request(t, no); r.Status != RequestFailed || r.FailureReason != "id number rejected" || r.CompletedAt == nil {
+	if r := requestOf(t, store, no); r.Status != biz.RequestFailed || r.FailureReason != "id number rejected" || r.CompletedAt == nil {
 		t.Fatalf("request %+v", r)
 	}
-	if c := store.consumer(t, alice); c.CustodyStatus != CustodyFailed || c.CustodyUserNo != "" {
+	if c := consumerOf(t, store, alice); c.CustodyStatus != biz.CustodyFailed || c.CustodyUserNo != "" {
 		t.Fatalf("consumer %+v", c)
 	}
 	if _, err := uc.OpenAccount(ctx, alice, validOpening()); err != nil {
@@ -615,35 +420,35 @@ func TestApplyResultRefusalsChangeNothing(t *testing.T) {
 	uc, store, _, no := openedAccount(t)
 	ctx := context.Background()
 	for _, tc := range []struct {
-		res  BankResult
+		res  biz.BankResult
 		want error
 	}{
-		{BankResult{RequestNo: no, Kind: KindOpenAccount, Status: RequestSuccess, UserNo: "BU1", PlatformUserID: "13"}, ErrResultMismatch},
-		{BankResult{RequestNo: no, Kind: KindRecharge, Status: RequestSuccess, UserNo: "BU1", PlatformUserID: "12"}, ErrResultMismatch},
-		{BankResult{RequestNo: no, Kind: KindOpenAccount, Status: RequestProcessing, PlatformUserID: "12"}, ErrInvalidResult},
-		{BankResult{RequestNo: "OA-unknown", Kind: KindOpenAccount, Status: RequestSuccess, UserNo: "BU1", PlatformUserID: "12"}, ErrRequestNotFound},
+		{biz.BankResult{RequestNo: no, Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, UserNo: "BU1", PlatformUserID: "13"}, biz.ErrResultMismatch},
+		{biz.BankResult{RequestNo: no, Kind: biz.KindRecharge, Status: biz.RequestSuccess, UserNo: "BU1", PlatformUserID: "12"}, biz.ErrResultMismatch},
+		{biz.BankResult{RequestNo: no, Kind: biz.KindOpenAccount, Status: biz.RequestProcessing, PlatformUserID: "12"}, biz.ErrInvalidResult},
+		{biz.BankResult{RequestNo: "OA-unknown", Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, UserNo: "BU1", PlatformUserID: "12"}, biz.ErrRequestNotFound},
 	} {
-		if _, err := uc.ApplyResult(ctx, tc.res, SourceNotification); !errors.Is(err, tc.want) {
+		if _, err := uc.ApplyResult(ctx, tc.res, biz.SourceNotification); !errors.Is(err, tc.want) {
 			t.Errorf("%+v: %v, want %v", tc.res, err, tc.want)
 		}
 	}
-	if r := store.request(t, no); r.Status != RequestPending {
+	if r := requestOf(t, store, no); r.Status != biz.RequestPending {
 		t.Fatalf("request %+v", r)
 	}
-	if c := store.consumer(t, alice); c.CustodyStatus != CustodyPending {
+	if c := consumerOf(t, store, alice); c.CustodyStatus != biz.CustodyPending {
 		t.Fatalf("consumer %+v", c)
 	}
 }
 
 func TestApplyResultRechargeRecordedOnce(t *testing.T) {
 	t.Parallel()
-	uc, store, _, _ := newCustodyFixture(activeConsumerWith(alice, CustodyOpen, "BU0000000001"))
+	uc, store, _, _ := newCustodyFixture(activeConsumerWith(alice, biz.CustodyOpen, "BU0000000001"))
 	ctx := context.Background()
 	r, err := uc.Recharge(ctx, alice, "500.00")
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := BankResult{RequestNo: r.RequestNo, Kind: KindRecharge, Status: RequestSuccess, UserNo: "BU0000000001",
+	res := biz.BankResult{RequestNo: r.RequestNo, Kind: biz.KindRecharge, Status: biz.RequestSuccess, UserNo: "BU0000000001",
 		PlatformUserID: "12", Amount: "500.00"}
 	var wg sync.WaitGroup
 	changed := make(chan bool, 8)
@@ -651,7 +456,7 @@ func TestApplyResultRechargeRecordedOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := uc.ApplyResult(ctx, res, SourceNotification)
+			a, err := uc.ApplyResult(ctx, res, biz.SourceNotification)
 			if err != nil {
 				t.Error(err)
 			}
@@ -675,27 +480,27 @@ func TestApplyResultRechargeRecordedOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := uc.ApplyResult(ctx, BankResult{RequestNo: r2.RequestNo, Kind: KindRecharge, Status: RequestFailed,
-		PlatformUserID: "12", Amount: "1.00"}, SourceNotification); err != nil {
+	if _, err := uc.ApplyResult(ctx, biz.BankResult{RequestNo: r2.RequestNo, Kind: biz.KindRecharge, Status: biz.RequestFailed,
+		PlatformUserID: "12", Amount: "1.00"}, biz.SourceNotification); err != nil {
 		t.Fatal(err)
 	}
-	if store.rechargeCount() != 1 {
-		t.Fatalf("%d recharges after a failed one, want 1", store.rechargeCount())
+	if store.RechargeCount() != 1 {
+		t.Fatalf("%d recharges after a failed one, want 1", store.RechargeCount())
 	}
 }
 
 func TestReceiveNotificationRejectedWhileFaultArmed(t *testing.T) {
 	t.Parallel()
 	uc, store, f, no := openedAccount(t)
-	if err := f.Arm(FaultCallbackReject, 2, 0); err != nil {
+	if err := f.Arm(biz.FaultCallbackReject, 2, 0); err != nil {
 		t.Fatal(err)
 	}
-	res := BankResult{RequestNo: no, Kind: KindOpenAccount, Status: RequestSuccess, UserNo: "BU7", PlatformUserID: "12"}
+	res := biz.BankResult{RequestNo: no, Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, UserNo: "BU7", PlatformUserID: "12"}
 	for i := range 2 {
-		if _, err := uc.ReceiveNotification(context.Background(), res); !errors.Is(err, ErrFaultCallbackReject) {
+		if _, err := uc.ReceiveNotification(context.Background(), res); !errors.Is(err, biz.ErrFaultCallbackReject) {
 			t.Fatalf("attempt %d: %v, want the fault", i+1, err)
 		}
-		if r := store.request(t, no); r.Status != RequestPending {
+		if r := requestOf(t, store, no); r.Status != biz.RequestPending {
 			t.Fatalf("attempt %d changed the request: %+v", i+1, r)
 		}
 	}
@@ -710,21 +515,21 @@ func TestDecideReconciliation(t *testing.T) {
 	abandon := 10 * time.Minute
 	for _, tc := range []struct {
 		name string
-		res  BankResult
+		res  biz.BankResult
 		err  error
 		at   time.Duration // after creation
-		want ReconcileAction
+		want biz.ReconcileAction
 	}{
-		{"success", BankResult{Status: RequestSuccess}, nil, 5 * time.Second, ReconcileApply},
-		{"failed", BankResult{Status: RequestFailed}, nil, 5 * time.Second, ReconcileApply},
-		{"processing", BankResult{Status: RequestProcessing}, nil, time.Hour, ReconcileWait},
-		{"unknown status", BankResult{Status: "QUEUED"}, nil, time.Hour, ReconcileWait},
-		{"not received, young", BankResult{}, ErrNotReceivedByBank, abandon - time.Second, ReconcileWait},
-		{"not received, at the abandon age", BankResult{}, ErrNotReceivedByBank, abandon, ReconcileAbandon},
-		{"not received, old", BankResult{}, ErrNotReceivedByBank, time.Hour, ReconcileAbandon},
-		{"bank down", BankResult{}, errors.New("connection refused"), time.Hour, ReconcileWait},
+		{"success", biz.BankResult{Status: biz.RequestSuccess}, nil, 5 * time.Second, biz.ReconcileApply},
+		{"failed", biz.BankResult{Status: biz.RequestFailed}, nil, 5 * time.Second, biz.ReconcileApply},
+		{"processing", biz.BankResult{Status: biz.RequestProcessing}, nil, time.Hour, biz.ReconcileWait},
+		{"unknown status", biz.BankResult{Status: "QUEUED"}, nil, time.Hour, biz.ReconcileWait},
+		{"not received, young", biz.BankResult{}, biz.ErrNotReceivedByBank, abandon - time.Second, biz.ReconcileWait},
+		{"not received, at the abandon age", biz.BankResult{}, biz.ErrNotReceivedByBank, abandon, biz.ReconcileAbandon},
+		{"not received, old", biz.BankResult{}, biz.ErrNotReceivedByBank, time.Hour, biz.ReconcileAbandon},
+		{"bank down", biz.BankResult{}, errors.New("connection refused"), time.Hour, biz.ReconcileWait},
 	} {
-		if got := DecideReconciliation(req, tc.res, tc.err, t0.Add(tc.at), abandon); got != tc.want {
+		if got := biz.DecideReconciliation(req, tc.res, tc.err, t0.Add(tc.at), abandon); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -734,12 +539,12 @@ func TestReconcileAppliesWhatTheBankKnows(t *testing.T) {
 	t.Parallel()
 	uc, store, bank, _ := newCustodyFixture()
 	for id := int64(1); id <= 7; id++ {
-		store.consumers[id] = activeConsumerWith(id, CustodyPending, "")
+		store.PutConsumer(activeConsumerWith(id, biz.CustodyPending, ""))
 	}
 	age := func(d time.Duration) time.Time { return t0.Add(-d) }
 	add := func(no string, user int64, created time.Time) {
-		store.requests[no] = CustodyRequest{RequestNo: no, UserID: user, Kind: KindOpenAccount, Status: RequestPending,
-			CreatedAt: created, UpdatedAt: created}
+		store.PutRequest(biz.CustodyRequest{RequestNo: no, UserID: user, Kind: biz.KindOpenAccount, Status: biz.RequestPending,
+			CreatedAt: created, UpdatedAt: created})
 	}
 	add("OA-success", 1, age(time.Minute))
 	add("OA-failed", 2, age(time.Minute))
@@ -748,9 +553,9 @@ func TestReconcileAppliesWhatTheBankKnows(t *testing.T) {
 	add("OA-unknown-old", 5, age(11*time.Minute))
 	add("OA-too-young", 6, age(time.Second))
 	add("OA-bank-error", 7, age(time.Minute))
-	bank.answers["OA-success"] = BankResult{RequestNo: "OA-success", Kind: KindOpenAccount, Status: RequestSuccess, UserNo: "BU0000000005", PlatformUserID: "1"}
-	bank.answers["OA-failed"] = BankResult{RequestNo: "OA-failed", Kind: KindOpenAccount, Status: RequestFailed, PlatformUserID: "2", FailureReason: "card refused"}
-	bank.answers["OA-processing"] = BankResult{RequestNo: "OA-processing", Kind: KindOpenAccount, Status: RequestProcessing, PlatformUserID: "3"}
+	bank.answers["OA-success"] = biz.BankResult{RequestNo: "OA-success", Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, UserNo: "BU0000000005", PlatformUserID: "1"}
+	bank.answers["OA-failed"] = biz.BankResult{RequestNo: "OA-failed", Kind: biz.KindOpenAccount, Status: biz.RequestFailed, PlatformUserID: "2", FailureReason: "card refused"}
+	bank.answers["OA-processing"] = biz.BankResult{RequestNo: "OA-processing", Kind: biz.KindOpenAccount, Status: biz.RequestProcessing, PlatformUserID: "3"}
 	bank.errs["OA-bank-error"] = errors.New("HTTP 502")
 
 	sum, err := uc.Reconcile(context.Background())
@@ -758,21 +563,21 @@ func TestReconcileAppliesWhatTheBankKnows(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The batch size is 2, so this also pages.
-	if sum != (ReconcileSummary{Checked: 6, Completed: 2, Abandoned: 1, Errors: 1}) {
+	if sum != (biz.ReconcileSummary{Checked: 6, Completed: 2, Abandoned: 1, Errors: 1}) {
 		t.Errorf("summary %+v", sum)
 	}
-	for no, want := range map[string]RequestStatus{"OA-success": RequestSuccess, "OA-failed": RequestFailed,
-		"OA-processing": RequestPending, "OA-unknown-young": RequestPending, "OA-unknown-old": RequestFailed,
-		"OA-too-young": RequestPending, "OA-bank-error": RequestPending} {
-		if got := store.request(t, no).Status; got != want {
+	for no, want := range map[string]biz.RequestStatus{"OA-success": biz.RequestSuccess, "OA-failed": biz.RequestFailed,
+		"OA-processing": biz.RequestPending, "OA-unknown-young": biz.RequestPending, "OA-unknown-old": biz.RequestFailed,
+		"OA-too-young": biz.RequestPending, "OA-bank-error": biz.RequestPending} {
+		if got := requestOf(t, store, no).Status; got != want {
 			t.Errorf("%s: %s, want %s", no, got, want)
 		}
 	}
-	if r := store.request(t, "OA-unknown-old"); r.FailureReason != ReasonNotReceived {
+	if r := requestOf(t, store, "OA-unknown-old"); r.FailureReason != biz.ReasonNotReceived {
 		t.Errorf("abandoned reason %q", r.FailureReason)
 	}
-	for id, want := range map[int64]CustodyStatus{1: CustodyOpen, 2: CustodyFailed, 3: CustodyPending, 5: CustodyFailed} {
-		if got := store.consumer(t, id).CustodyStatus; got != want {
+	for id, want := range map[int64]biz.CustodyStatus{1: biz.CustodyOpen, 2: biz.CustodyFailed, 3: biz.CustodyPending, 5: biz.CustodyFailed} {
+		if got := consumerOf(t, store, id).CustodyStatus; got != want {
 			t.Errorf("consumer %d: %s, want %s", id, got, want)
 		}
 	}
@@ -789,14 +594,31 @@ func TestReconcileAppliesWhatTheBankKnows(t *testing.T) {
 	}
 }
 
-func TestRequestNumbersAreUniqueAndShort(t *testing.T) {
-	t.Parallel()
-	seen := map[string]bool{}
-	for range 1000 {
-		no := newRequestNo(prefixRecharge, t0)
-		if seen[no] || len(no) > 64 || !strings.HasPrefix(no, "RC20261121110000") {
-			t.Fatalf("%q (seen before: %v)", no, seen[no])
-		}
-		seen[no] = true
+func consumerOf(t *testing.T, s *biztest.Custody, id int64) biz.Consumer {
+	t.Helper()
+	return s.ConsumerNow(id)
+}
+
+func requestOf(t *testing.T, s *biztest.Custody, no string) biz.CustodyRequest {
+	t.Helper()
+	r, ok := s.RequestNow(no)
+	if !ok {
+		t.Fatalf("request %s not stored", no)
 	}
+	return r
+}
+
+// The fake keeps the contract the ent adapters keep (internal/data's
+// TestCustodyStoreKeepsTheContract runs it against MariaDB).
+func TestFakeCustodyKeepsTheContract(t *testing.T) {
+	t.Parallel()
+	var next atomic.Int64
+	biztest.CustodyStoreContract(t, func(*testing.T) biztest.CustodyStore {
+		s := biztest.NewCustody()
+		return biztest.CustodyStore{Tx: s, Repo: s, Consumers: s, NewConsumer: func(*testing.T) int64 {
+			id := next.Add(1)
+			s.PutConsumer(activeConsumerWith(id, biz.CustodyNone, ""))
+			return id
+		}}
+	})
 }

@@ -1,4 +1,4 @@
-package biz
+package biz_test
 
 import (
 	"context"
@@ -6,32 +6,34 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 )
 
-func valid() Registration {
-	return Registration{Mobile: "13912345678", Username: "alice_1", Password: "s3cret-pass", Role: "INVESTOR"}
+func valid() biz.Registration {
+	return biz.Registration{Mobile: "13912345678", Username: "alice_1", Password: "s3cret-pass", Role: "INVESTOR"}
 }
 
 func TestValidateNamesTheField(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		field string
-		edit  func(*Registration)
+		edit  func(*biz.Registration)
 	}{
-		{"mobile", func(r *Registration) { r.Mobile = "12345" }},
-		{"mobile", func(r *Registration) { r.Mobile = "23912345678" }},
-		{"username", func(r *Registration) { r.Username = "ab" }},
-		{"username", func(r *Registration) { r.Username = "13912345678" }},
-		{"username", func(r *Registration) { r.Username = "bad name" }},
-		{"password", func(r *Registration) { r.Password = "short" }},
-		{"password", func(r *Registration) { r.Password = strings.Repeat("x", 73) }},
-		{"role", func(r *Registration) { r.Role = "ADMIN" }},
-		{"mode", func(r *Registration) { r.Mode = "SAGA" }},
+		{"mobile", func(r *biz.Registration) { r.Mobile = "12345" }},
+		{"mobile", func(r *biz.Registration) { r.Mobile = "23912345678" }},
+		{"username", func(r *biz.Registration) { r.Username = "ab" }},
+		{"username", func(r *biz.Registration) { r.Username = "13912345678" }},
+		{"username", func(r *biz.Registration) { r.Username = "bad name" }},
+		{"password", func(r *biz.Registration) { r.Password = "short" }},
+		{"password", func(r *biz.Registration) { r.Password = strings.Repeat("x", 73) }},
+		{"role", func(r *biz.Registration) { r.Role = "ADMIN" }},
+		{"mode", func(r *biz.Registration) { r.Mode = "SAGA" }},
 	} {
 		r := valid()
 		tc.edit(&r)
-		var ve *ValidationError
+		var ve *biz.ValidationError
 		if err := r.Validate(); !errors.As(err, &ve) || ve.Field != tc.field {
 			t.Errorf("%+v: err = %v, want a %s error", r, err, tc.field)
 		}
@@ -41,39 +43,30 @@ func TestValidateNamesTheField(t *testing.T) {
 func TestValidateDefaultsAndNormalisesMode(t *testing.T) {
 	t.Parallel()
 	r := valid()
-	if err := r.Validate(); err != nil || r.Mode != ModeTCC {
+	if err := r.Validate(); err != nil || r.Mode != biz.ModeTCC {
 		t.Fatalf("empty mode: err=%v mode=%q, want TCC", err, r.Mode)
 	}
 	r = valid()
 	r.Mode = "xa"
-	if err := r.Validate(); err != nil || r.Mode != ModeXA {
+	if err := r.Validate(); err != nil || r.Mode != biz.ModeXA {
 		t.Fatalf("xa: err=%v mode=%q, want XA", err, r.Mode)
 	}
 }
 
 // Fakes for the use case: the registrar records what it was given.
 type fakeRegistrar struct {
-	got      NewUser
+	got      biz.NewUser
 	afterErr error
 	userID   int64
 }
 
-func (f *fakeRegistrar) Register(ctx context.Context, _ Mode, u NewUser, after func(context.Context) error) (Registered, error) {
+func (f *fakeRegistrar) Register(ctx context.Context, _ biz.Mode, u biz.NewUser, after func(context.Context) error) (biz.Registered, error) {
 	f.got = u
 	if err := after(ctx); err != nil {
 		f.afterErr = err
-		return Registered{GID: "g1"}, ErrRolledBack
+		return biz.Registered{GID: "g1"}, biz.ErrRolledBack
 	}
-	return Registered{UserID: f.userID, GID: "g1"}, nil
-}
-
-type fakeProfiles map[int64]*Consumer
-
-func (f fakeProfiles) Get(_ context.Context, id int64) (*Consumer, error) {
-	if c, ok := f[id]; ok {
-		return c, nil
-	}
-	return nil, ErrNotFound
+	return biz.Registered{UserID: f.userID, GID: "g1"}, nil
 }
 
 type fakeHasher struct{}
@@ -83,7 +76,7 @@ func (fakeHasher) Hash(p string) (string, error) { return "hash(" + p + ")", nil
 func TestRegisterSendsOnlyTheHash(t *testing.T) {
 	t.Parallel()
 	reg := &fakeRegistrar{userID: 7}
-	uc := NewRegistrationUsecase(reg, nil, nil, fakeProfiles{7: {ID: 7, Status: StatusActive}}, fakeHasher{}, nil)
+	uc := biz.NewRegistrationUsecase(reg, nil, nil, biztest.NewCustody(biz.Consumer{ID: 7, Status: biz.StatusActive}), fakeHasher{}, nil)
 	c, gid, err := uc.Register(context.Background(), valid())
 	if err != nil {
 		t.Fatal(err)
@@ -98,16 +91,16 @@ func TestRegisterSendsOnlyTheHash(t *testing.T) {
 
 func TestInitiatorFaultRollsBack(t *testing.T) {
 	t.Parallel()
-	f := faults.New(FaultInitiatorFail)
-	if err := f.Arm(FaultInitiatorFail, 1, 0); err != nil {
+	f := faults.New(biz.FaultInitiatorFail)
+	if err := f.Arm(biz.FaultInitiatorFail, 1, 0); err != nil {
 		t.Fatal(err)
 	}
 	reg := &fakeRegistrar{userID: 7}
-	uc := NewRegistrationUsecase(reg, nil, nil, fakeProfiles{}, fakeHasher{}, f)
-	if _, _, err := uc.Register(context.Background(), valid()); !errors.Is(err, ErrRolledBack) {
+	uc := biz.NewRegistrationUsecase(reg, nil, nil, biztest.NewCustody(), fakeHasher{}, f)
+	if _, _, err := uc.Register(context.Background(), valid()); !errors.Is(err, biz.ErrRolledBack) {
 		t.Fatalf("err = %v, want rolled back", err)
 	}
-	if !errors.Is(reg.afterErr, ErrFaultInjected) {
+	if !errors.Is(reg.afterErr, biz.ErrFaultInjected) {
 		t.Fatalf("afterTries err = %v", reg.afterErr)
 	}
 	// The fault fired once; the next registration goes through.
@@ -119,13 +112,13 @@ func TestInitiatorFaultRollsBack(t *testing.T) {
 func TestInvalidInputNeverReachesTheRegistrar(t *testing.T) {
 	t.Parallel()
 	reg := &fakeRegistrar{}
-	uc := NewRegistrationUsecase(reg, nil, nil, fakeProfiles{}, fakeHasher{}, nil)
+	uc := biz.NewRegistrationUsecase(reg, nil, nil, biztest.NewCustody(), fakeHasher{}, nil)
 	r := valid()
 	r.Role = "ADMIN"
 	if _, _, err := uc.Register(context.Background(), r); err == nil {
 		t.Fatal("want a validation error")
 	}
-	if reg.got != (NewUser{}) {
+	if reg.got != (biz.NewUser{}) {
 		t.Fatalf("registrar was called with %+v", reg.got)
 	}
 }

@@ -9,89 +9,22 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
 
-// memStore is a minimal in-memory store for the callback's use case: one consumer and its
-// requests. Transactions are serialised and roll back on error.
-type memStore struct {
-	mu        sync.Mutex
-	consumer  biz.Consumer
-	requests  map[string]biz.CustodyRequest
-	recharges []biz.Recharge
-}
-
-func (s *memStore) InTx(ctx context.Context, fn func(context.Context) error) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, reqs, rcs := s.consumer, make(map[string]biz.CustodyRequest, len(s.requests)), append([]biz.Recharge(nil), s.recharges...)
-	for k, v := range s.requests {
-		reqs[k] = v
-	}
-	if err := fn(ctx); err != nil {
-		s.consumer, s.requests, s.recharges = c, reqs, rcs
-		return err
-	}
-	return nil
-}
-
-func (s *memStore) Get(_ context.Context, id int64) (*biz.Consumer, error) {
-	if id != s.consumer.ID {
-		return nil, biz.ErrNotFound
-	}
-	c := s.consumer
-	return &c, nil
-}
-func (s *memStore) LockConsumer(ctx context.Context, id int64) (*biz.Consumer, error) {
-	return s.Get(ctx, id)
-}
-func (s *memStore) SetCustody(_ context.Context, _ int64, status biz.CustodyStatus, userNo string) error {
-	s.consumer.CustodyStatus = status
-	if userNo != "" {
-		s.consumer.CustodyUserNo = userNo
-	}
-	return nil
-}
-func (s *memStore) CreateRequest(_ context.Context, r *biz.CustodyRequest) error {
-	s.requests[r.RequestNo] = *r
-	return nil
-}
-func (s *memStore) Request(_ context.Context, no string) (*biz.CustodyRequest, error) {
-	r, ok := s.requests[no]
-	if !ok {
-		return nil, biz.ErrNotFound
-	}
-	return &r, nil
-}
-func (s *memStore) LockRequest(ctx context.Context, no string) (*biz.CustodyRequest, error) {
-	return s.Request(ctx, no)
-}
-func (s *memStore) SaveCompletion(_ context.Context, r *biz.CustodyRequest) error {
-	s.requests[r.RequestNo] = *r
-	return nil
-}
-func (s *memStore) CreateRecharge(_ context.Context, r biz.Recharge) error {
-	s.recharges = append(s.recharges, r)
-	return nil
-}
-func (s *memStore) Recharges(context.Context, int64) ([]biz.Recharge, error) { return s.recharges, nil }
-func (s *memStore) PendingRequests(context.Context, time.Time, *biz.PageKey, int) ([]*biz.CustodyRequest, error) {
-	return nil, nil
-}
-
-func (s *memStore) snapshot() (biz.Consumer, biz.CustodyRequest, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.consumer, s.requests["OA1"], len(s.recharges)
+// snapshot is consumer 12, request OA1 and the number of recharges, as stored now.
+func snapshot(s *biztest.Custody) (biz.Consumer, biz.CustodyRequest, int) {
+	r, _ := s.RequestNow("OA1") // a missing request is its zero value here
+	return s.ConsumerNow(12), r, s.RechargeCount()
 }
 
 type noBank struct{}
@@ -115,14 +48,11 @@ func TestNotificationEndpoint(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	amount := money.MustParseAmount("500.00")
-	store := &memStore{
-		consumer: biz.Consumer{ID: 12, Status: biz.StatusActive, CustodyStatus: biz.CustodyPending},
-		requests: map[string]biz.CustodyRequest{
-			"OA1": {RequestNo: "OA1", UserID: 12, Kind: biz.KindOpenAccount, Status: biz.RequestPending, CreatedAt: now, UpdatedAt: now},
-			"RC1": {RequestNo: "RC1", UserID: 12, Kind: biz.KindRecharge, Status: biz.RequestPending, Amount: &amount,
-				BankUserNo: "BU0000000001", CreatedAt: now, UpdatedAt: now},
-		},
-	}
+	store := biztest.NewCustody(biz.Consumer{ID: 12, Status: biz.StatusActive, CustodyStatus: biz.CustodyPending})
+	store.PutRequest(biz.CustodyRequest{RequestNo: "OA1", UserID: 12, Kind: biz.KindOpenAccount, Status: biz.RequestPending,
+		CreatedAt: now, UpdatedAt: now})
+	store.PutRequest(biz.CustodyRequest{RequestNo: "RC1", UserID: 12, Kind: biz.KindRecharge, Status: biz.RequestPending,
+		Amount: &amount, BankUserNo: "BU0000000001", CreatedAt: now, UpdatedAt: now})
 	f := faults.New(biz.FaultCallbackReject)
 	uc := biz.NewCustodyUsecase(store, store, store, noBank{}, biz.CustodySettings{AbandonAfter: time.Hour}, f, log.NewStdLogger(io.Discard))
 	h := NewCustodyNotifications(uc, signing.NewSigner(platform), log.NewStdLogger(io.Discard))
@@ -170,7 +100,7 @@ func TestNotificationEndpoint(t *testing.T) {
 	if code, out := notify(success); code != http.StatusInternalServerError || out["reason"] != "FAULT_INJECTED" {
 		t.Fatalf("fault: %d %v", code, out)
 	}
-	if c, r, _ := store.snapshot(); c.CustodyStatus != biz.CustodyPending || r.Status != biz.RequestPending {
+	if c, r, _ := snapshot(store); c.CustodyStatus != biz.CustodyPending || r.Status != biz.RequestPending {
 		t.Fatalf("fault changed something: %+v %+v", c, r)
 	}
 
@@ -193,7 +123,7 @@ func TestNotificationEndpoint(t *testing.T) {
 			t.Errorf("%s: %d %v, want %d %s", tc.body, code, out, tc.code, tc.reason)
 		}
 	}
-	if c, r, n := store.snapshot(); c.CustodyStatus != biz.CustodyPending || r.Status != biz.RequestPending || n != 0 {
+	if c, r, n := snapshot(store); c.CustodyStatus != biz.CustodyPending || r.Status != biz.RequestPending || n != 0 {
 		t.Fatalf("a refusal changed something: %+v %+v %d recharges", c, r, n)
 	}
 
@@ -204,7 +134,7 @@ func TestNotificationEndpoint(t *testing.T) {
 	if code, out := notify(success); code != http.StatusOK || out["status"] != "SUCCESS" || out["applied"] != false {
 		t.Fatalf("duplicate: %d %v", code, out)
 	}
-	if c, r, _ := store.snapshot(); c.CustodyStatus != biz.CustodyOpen || c.CustodyUserNo != "BU0000000001" || r.Status != biz.RequestSuccess {
+	if c, r, _ := snapshot(store); c.CustodyStatus != biz.CustodyOpen || c.CustodyUserNo != "BU0000000001" || r.Status != biz.RequestSuccess {
 		t.Fatalf("after success: %+v %+v", c, r)
 	}
 }
