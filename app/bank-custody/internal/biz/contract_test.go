@@ -15,3 +15,11 @@ func TestFakeBankKeepsTheRequestContract(t *testing.T) {
 		return biztest.RequestRepos{Tx: b.Tx(), Requests: b.RequestRepo(), Nonces: b.NonceRepo()}
 	})
 }
+
+func TestFakeBankKeepsTheUserAccountContract(t *testing.T) {
+	t.Parallel()
+	biztest.UserAccountContract(t, func(*testing.T) biztest.UserAccountRepos {
+		b := biztest.New()
+		return biztest.UserAccountRepos{Tx: b.Tx(), Users: b.UserRepo(), Accounts: b.AccountRepo()}
+	})
+}

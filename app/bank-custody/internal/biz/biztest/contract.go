@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
 // RequestRepos is one implementation of the bank's request and nonce ports.
@@ -147,4 +148,99 @@ var serial atomic.Int64
 // uniqueNo is a number no other test or earlier run uses.
 func uniqueNo(prefix string) string {
 	return fmt.Sprintf("%s%d%04d", prefix, time.Now().UnixNano(), serial.Add(1)%10000)
+}
+
+// UserAccountRepos is one implementation of the bank's user and account ports.
+type UserAccountRepos struct {
+	Tx       biz.Transaction
+	Users    biz.UserRepo
+	Accounts biz.AccountRepo
+	// Forget removes a user and its account (nil for the fake).
+	Forget func(userNo string)
+}
+
+// UserAccountContract is what account opening, recharges and lending rely on from the
+// user and account repositories, run against every implementation.
+func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos) {
+	newUser := func(t *testing.T, r UserAccountRepos) biz.BankUser {
+		t.Helper()
+		u := biz.BankUser{UserNo: "BU" + uniqueNo("")[10:], PlatformNo: "P2PDTX", PlatformUserID: serial.Add(1) + time.Now().UnixNano()%1_000_000_000_000,
+			RealName: "Contract Test", IDNumber: "110101199001011234", BankCardNo: "6222020000000000", PasswordHash: "$2a$04$x",
+			CreatedAt: time.Now().UTC().Truncate(time.Second)}
+		if r.Forget != nil {
+			t.Cleanup(func() { r.Forget(u.UserNo) })
+		}
+		if err := r.Users.Create(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+
+	t.Run("a user is found by number and by platform user; both are taken once", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		u := newUser(t, r)
+		ctx := context.Background()
+		if got, err := r.Users.ByUserNo(ctx, u.UserNo); err != nil || got.PlatformUserID != u.PlatformUserID || got.RealName != u.RealName {
+			t.Fatalf("by number: %+v, %v", got, err)
+		}
+		if got, err := r.Users.ByPlatformUser(ctx, u.PlatformNo, u.PlatformUserID); err != nil || got.UserNo != u.UserNo {
+			t.Fatalf("by platform user: %+v, %v", got, err)
+		}
+		sameNo := u
+		sameNo.PlatformUserID++
+		if err := r.Users.Create(ctx, sameNo); !errors.Is(err, biz.ErrUserNoTaken) {
+			t.Fatalf("user number twice: %v, want ErrUserNoTaken", err)
+		}
+		samePlatformUser := u
+		samePlatformUser.UserNo = "BU" + uniqueNo("")[10:]
+		if r.Forget != nil {
+			t.Cleanup(func() { r.Forget(samePlatformUser.UserNo) })
+		}
+		if err := r.Users.Create(ctx, samePlatformUser); !errors.Is(err, biz.ErrPlatformUserHasAccount) {
+			t.Fatalf("platform user twice: %v, want ErrPlatformUserHasAccount", err)
+		}
+		if _, err := r.Users.ByUserNo(ctx, "BU"+uniqueNo("")[10:]); !errors.Is(err, biz.ErrAccountNotFound) {
+			t.Fatalf("unknown user: %v, want ErrAccountNotFound", err)
+		}
+	})
+
+	t.Run("an account opens at zero, is saved, never negative, and locked only in a transaction", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		u := newUser(t, r)
+		ctx := context.Background()
+		if err := r.Accounts.Open(ctx, u.UserNo, u.CreatedAt); err != nil {
+			t.Fatal(err)
+		}
+		a, err := r.Accounts.Get(ctx, u.UserNo)
+		if err != nil || !a.Balance.IsZero() || !a.Frozen.IsZero() {
+			t.Fatalf("opened: %+v, %v; want 0.00 and 0.00", a, err)
+		}
+		if _, err := r.Accounts.Lock(ctx, u.UserNo); err == nil {
+			t.Error("Lock outside a transaction succeeded")
+		}
+		a.Balance, a.Frozen = money.MustParseAmount("100.00"), money.MustParseAmount("40.00")
+		if err := r.Accounts.Save(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		over := *a
+		over.Frozen = money.MustParseAmount("0.01").Neg()
+		if err := r.Accounts.Save(ctx, &over); err == nil {
+			t.Error("a negative frozen amount was saved")
+		}
+		err = r.Tx.InTx(ctx, func(ctx context.Context) error {
+			all, err := r.Accounts.LockAll(ctx, []string{u.UserNo, "BU" + uniqueNo("")[10:]})
+			if err != nil {
+				return err
+			}
+			if len(all) != 1 || !all[u.UserNo].Available().Equal(money.MustParseAmount("60.00")) {
+				return fmt.Errorf("LockAll = %v, want only %s with 60.00 available", all, u.UserNo)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
 }
