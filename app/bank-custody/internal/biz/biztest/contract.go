@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/testkey"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
@@ -42,7 +43,7 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 		if err := r.Requests.Create(context.Background(), &twin); !errors.Is(err, biz.ErrDuplicateRequest) {
 			t.Fatalf("second request %s: %v, want ErrDuplicateRequest", req.RequestNo, err)
 		}
-		if _, err := r.Requests.Get(context.Background(), uniqueNo("NO")); !errors.Is(err, biz.ErrRequestNotFound) {
+		if _, err := r.Requests.Get(context.Background(), testkey.New("NO")); !errors.Is(err, biz.ErrRequestNotFound) {
 			t.Fatalf("unknown request: %v, want ErrRequestNotFound", err)
 		}
 	})
@@ -68,7 +69,7 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 		r := open(t)
 		req := newRequest(t, r)
 		done := *req
-		done.Status, done.UserNo, done.UpdatedAt = biz.RequestSuccess, "BU"+uniqueNo("")[:10], time.Now().UTC().Truncate(time.Second)
+		done.Status, done.UserNo, done.UpdatedAt = biz.RequestSuccess, "BU"+testkey.New("")[:10], time.Now().UTC().Truncate(time.Second)
 		if err := r.Requests.SaveResult(context.Background(), &done); err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +87,7 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 	t.Run("a nonce is fresh once", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
-		nonce := uniqueNo("N")
+		nonce := testkey.New("N")
 		for i, want := range []bool{true, false} {
 			var fresh bool
 			err := r.Tx.InTx(context.Background(), func(ctx context.Context) error {
@@ -103,7 +104,7 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 	t.Run("a failed transaction stores no request", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
-		no, boom := uniqueNo("RB"), errors.New("boom")
+		no, boom := testkey.New("RB"), errors.New("boom")
 		if r.Forget != nil {
 			t.Cleanup(func() { r.Forget(no) })
 		}
@@ -133,7 +134,7 @@ func sampleRequest(no string) *biz.CustodyRequest {
 
 func newRequest(t *testing.T, r RequestRepos) *biz.CustodyRequest {
 	t.Helper()
-	req := sampleRequest(uniqueNo("CT"))
+	req := sampleRequest(testkey.New("CT"))
 	if err := r.Requests.Create(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -141,13 +142,6 @@ func newRequest(t *testing.T, r RequestRepos) *biz.CustodyRequest {
 		t.Cleanup(func() { r.Forget(req.RequestNo) })
 	}
 	return req
-}
-
-var serial atomic.Int64
-
-// uniqueNo is a number no other test or earlier run uses.
-func uniqueNo(prefix string) string {
-	return fmt.Sprintf("%s%d%04d", prefix, time.Now().UnixNano(), serial.Add(1)%10000)
 }
 
 // UserAccountRepos is one implementation of the bank's user and account ports.
@@ -164,7 +158,7 @@ type UserAccountRepos struct {
 func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos) {
 	newUser := func(t *testing.T, r UserAccountRepos) biz.BankUser {
 		t.Helper()
-		u := biz.BankUser{UserNo: "BU" + uniqueNo("")[10:], PlatformNo: "P2PDTX", PlatformUserID: serial.Add(1) + time.Now().UnixNano()%1_000_000_000_000,
+		u := biz.BankUser{UserNo: "BU" + testkey.New("")[10:], PlatformNo: "P2PDTX", PlatformUserID: testkey.Seq() + time.Now().UnixNano()%1_000_000_000_000,
 			RealName: "Contract Test", IDNumber: "110101199001011234", BankCardNo: "6222020000000000", PasswordHash: "$2a$04$x",
 			CreatedAt: time.Now().UTC().Truncate(time.Second)}
 		if r.Forget != nil {
@@ -193,14 +187,14 @@ func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos)
 			t.Fatalf("user number twice: %v, want ErrUserNoTaken", err)
 		}
 		samePlatformUser := u
-		samePlatformUser.UserNo = "BU" + uniqueNo("")[10:]
+		samePlatformUser.UserNo = "BU" + testkey.New("")[10:]
 		if r.Forget != nil {
 			t.Cleanup(func() { r.Forget(samePlatformUser.UserNo) })
 		}
 		if err := r.Users.Create(ctx, samePlatformUser); !errors.Is(err, biz.ErrPlatformUserHasAccount) {
 			t.Fatalf("platform user twice: %v, want ErrPlatformUserHasAccount", err)
 		}
-		if _, err := r.Users.ByUserNo(ctx, "BU"+uniqueNo("")[10:]); !errors.Is(err, biz.ErrAccountNotFound) {
+		if _, err := r.Users.ByUserNo(ctx, "BU"+testkey.New("")[10:]); !errors.Is(err, biz.ErrAccountNotFound) {
 			t.Fatalf("unknown user: %v, want ErrAccountNotFound", err)
 		}
 	})
@@ -230,7 +224,7 @@ func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos)
 			t.Error("a negative frozen amount was saved")
 		}
 		err = r.Tx.InTx(ctx, func(ctx context.Context) error {
-			all, err := r.Accounts.LockAll(ctx, []string{u.UserNo, "BU" + uniqueNo("")[10:]})
+			all, err := r.Accounts.LockAll(ctx, []string{u.UserNo, "BU" + testkey.New("")[10:]})
 			if err != nil {
 				return err
 			}

@@ -3,10 +3,9 @@ package biztest
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/testkey"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
@@ -39,7 +38,7 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 		if _, err := r.Tenders.LockTender(ctx, tender.ID); err == nil {
 			t.Error("LockTender outside a transaction succeeded")
 		}
-		key := uniqueKey("LM")
+		key := testkey.New("LM")
 		if _, err := r.Messages.CreateLoanMessage(ctx, p.ID, key); err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +117,7 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 				return err
 			}
 			if _, err := r.Tenders.CreateTender(ctx, &biz.Tender{ProjectID: p.ID, InvestorID: 21, InvestorUserNo: "BU1",
-				Amount: money.MustParseAmount("100.00"), Status: biz.TenderPending, FreezeRequestNo: uniqueKey("FZ")}); err != nil {
+				Amount: money.MustParseAmount("100.00"), Status: biz.TenderPending, FreezeRequestNo: testkey.New("FZ")}); err != nil {
 				return err
 			}
 			return boom
@@ -149,7 +148,7 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 		if err != nil || got.ID != first.ID || !got.Amount.Equal(first.Amount) || got.Status != biz.TenderPending {
 			t.Fatalf("by request number: %+v, %v", got, err)
 		}
-		if _, err := r.Tenders.TenderByRequestNo(context.Background(), uniqueKey("FZ")); !errors.Is(err, biz.ErrTenderNotFound) {
+		if _, err := r.Tenders.TenderByRequestNo(context.Background(), testkey.New("FZ")); !errors.Is(err, biz.ErrTenderNotFound) {
 			t.Fatalf("unknown request number: %v, want ErrTenderNotFound", err)
 		}
 	})
@@ -187,7 +186,7 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 		r := open(t)
 		p := newProject(t, r, "1000.00")
 		ctx := context.Background()
-		key := uniqueKey("LM")
+		key := testkey.New("LM")
 		m, err := r.Messages.CreateLoanMessage(ctx, p.ID, key)
 		if err != nil || m.Key != key || m.ProjectID != p.ID || m.State != biz.LoanMessagePending {
 			t.Fatalf("created %+v, %v", m, err)
@@ -199,7 +198,7 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 		if err != nil || got.ID != m.ID || got.State != biz.LoanMessageCommitted {
 			t.Fatalf("read back %+v, %v", got, err)
 		}
-		if _, err := r.Messages.LoanMessage(ctx, uniqueKey("LM")); !errors.Is(err, biz.ErrLoanMessageNotFound) {
+		if _, err := r.Messages.LoanMessage(ctx, testkey.New("LM")); !errors.Is(err, biz.ErrLoanMessageNotFound) {
 			t.Fatalf("unknown key: %v, want ErrLoanMessageNotFound", err)
 		}
 	})
@@ -234,7 +233,7 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 func newProject(t *testing.T, r Repos, amount string) *biz.Project {
 	t.Helper()
 	p, err := r.Projects.CreateProject(context.Background(), &biz.Project{
-		BorrowerID: 11, BorrowerUserNo: "BU0000000011", Name: uniqueKey("contract "),
+		BorrowerID: 11, BorrowerUserNo: "BU0000000011", Name: testkey.New("contract "),
 		Amount: money.MustParseAmount(amount), AnnualRate: money.MustParseRate("0.15"),
 		InvestorRate: money.MustParseRate("0.12"), Periods: 6, Status: biz.ProjectCollecting,
 	})
@@ -251,16 +250,9 @@ func newTender(t *testing.T, r Repos, projectID int64, amount string, status biz
 	t.Helper()
 	tender, err := r.Tenders.CreateTender(context.Background(), &biz.Tender{ProjectID: projectID, InvestorID: 21,
 		InvestorUserNo: "BU0000000021", Amount: money.MustParseAmount(amount), Status: status,
-		FreezeRequestNo: uniqueKey("FZ")})
+		FreezeRequestNo: testkey.New("FZ")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tender
-}
-
-var serial atomic.Int64
-
-// uniqueKey is a key no other test or earlier run uses.
-func uniqueKey(prefix string) string {
-	return fmt.Sprintf("%s%d%04d", prefix, time.Now().UnixNano(), serial.Add(1)%10000)
 }

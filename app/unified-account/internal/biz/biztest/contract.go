@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/testkey"
 
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/biz"
 )
@@ -28,17 +29,17 @@ func AccountStoreContract(t *testing.T, open func(t *testing.T) Store) {
 		t.Parallel()
 		s := open(t)
 		a := newAccount(t, s)
-		if _, err := s.Registrations.Create(context.Background(), a, uniqueName("g")); err != nil {
+		if _, err := s.Registrations.Create(context.Background(), a, testkey.New("g")); err != nil {
 			t.Fatal(err)
 		}
 		sameName := newAccount(t, s)
 		sameName.Username = strings.ToUpper(a.Username[:1]) + a.Username[1:]
-		if _, err := s.Registrations.Create(context.Background(), sameName, uniqueName("g")); !errors.Is(err, biz.ErrUsernameTaken) {
+		if _, err := s.Registrations.Create(context.Background(), sameName, testkey.New("g")); !errors.Is(err, biz.ErrUsernameTaken) {
 			t.Fatalf("%s after %s: %v, want ErrUsernameTaken", sameName.Username, a.Username, err)
 		}
 		sameMobile := newAccount(t, s)
 		sameMobile.Mobile = a.Mobile
-		if _, err := s.Registrations.Create(context.Background(), sameMobile, uniqueName("g")); !errors.Is(err, biz.ErrMobileTaken) {
+		if _, err := s.Registrations.Create(context.Background(), sameMobile, testkey.New("g")); !errors.Is(err, biz.ErrMobileTaken) {
 			t.Fatalf("mobile %s twice: %v, want ErrMobileTaken", a.Mobile, err)
 		}
 	})
@@ -46,7 +47,7 @@ func AccountStoreContract(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("status moves only from the status named", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		a, gid := newAccount(t, s), uniqueName("g")
+		a, gid := newAccount(t, s), testkey.New("g")
 		if _, err := s.Registrations.Create(context.Background(), a, gid); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +77,7 @@ func AccountStoreContract(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("a cancelled registration frees its names", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
-		a, gid := newAccount(t, s), uniqueName("g")
+		a, gid := newAccount(t, s), testkey.New("g")
 		if _, err := s.Registrations.Create(context.Background(), a, gid); err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +87,7 @@ func AccountStoreContract(t *testing.T, open func(t *testing.T) Store) {
 		if _, err := s.Accounts.ByLogin(context.Background(), a.Username); !errors.Is(err, biz.ErrNotFound) {
 			t.Fatalf("after the cancel: %v, want ErrNotFound", err)
 		}
-		if _, err := s.Registrations.Create(context.Background(), a, uniqueName("g")); err != nil {
+		if _, err := s.Registrations.Create(context.Background(), a, testkey.New("g")); err != nil {
 			t.Fatalf("the names again after a cancel: %v", err)
 		}
 	})
@@ -121,17 +122,11 @@ func login(t *testing.T, s Store, login string) *biz.Account {
 	return a
 }
 
-var serial atomic.Int64
-
-func uniqueName(prefix string) string {
-	return fmt.Sprintf("%s%d%04d", prefix, time.Now().UnixNano()%1_000_000_000_000, serial.Add(1)%10000)
-}
-
 // newAccount is a PENDING account with names no other test uses; Forget removes it.
 func newAccount(t *testing.T, s Store) biz.Account {
 	t.Helper()
-	n := serial.Add(1)
-	a := biz.Account{Username: uniqueName("ct"), Mobile: fmt.Sprintf("136%08d", (time.Now().UnixNano()/1000+n)%100_000_000),
+	n := testkey.Seq()
+	a := biz.Account{Username: testkey.New("ct"), Mobile: fmt.Sprintf("136%08d", (time.Now().UnixNano()/1000+n)%100_000_000),
 		PasswordHash: "$h$pw", Role: "INVESTOR", Status: biz.StatusPending}
 	if s.Forget != nil {
 		t.Cleanup(func() { s.Forget(a.Username) })

@@ -3,10 +3,10 @@ package biztest
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/testkey"
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
@@ -63,7 +63,7 @@ func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 		if err := s.Repo.CreateRequest(ctx, req); err == nil {
 			t.Fatalf("request number %s stored twice", req.RequestNo)
 		}
-		if _, err := s.Repo.Request(ctx, uniqueNo("RC")); !errors.Is(err, biz.ErrNotFound) {
+		if _, err := s.Repo.Request(ctx, testkey.New("RC")); !errors.Is(err, biz.ErrNotFound) {
 			t.Fatalf("unknown request: %v, want ErrNotFound", err)
 		}
 		done := *got
@@ -129,7 +129,7 @@ func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 		s := open(t)
 		id := s.NewConsumer(t)
 		// Far in the past, so no other test's request sorts between these.
-		base := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(serial.Add(1)) * time.Hour)
+		base := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(testkey.Seq()) * time.Hour)
 		a := newCustodyRequest(t, s, id, base)
 		b := newCustodyRequest(t, s, id, base.Add(time.Second))
 		newCustodyRequest(t, s, id, base.Add(time.Minute)) // after the cut-off
@@ -175,7 +175,7 @@ func t0() time.Time { return time.Now().UTC().Truncate(time.Second) }
 func newCustodyRequest(t *testing.T, s CustodyStore, userID int64, created time.Time) *biz.CustodyRequest {
 	t.Helper()
 	amount := money.MustParseAmount("123.45")
-	req := &biz.CustodyRequest{RequestNo: uniqueNo("RC"), UserID: userID, Kind: biz.KindRecharge,
+	req := &biz.CustodyRequest{RequestNo: testkey.New("RC"), UserID: userID, Kind: biz.KindRecharge,
 		Status: biz.RequestPending, Amount: &amount, CreatedAt: created, UpdatedAt: created}
 	if err := s.Repo.CreateRequest(context.Background(), req); err != nil {
 		t.Fatal(err)
@@ -189,11 +189,4 @@ func numbers(rs []*biz.CustodyRequest) []string {
 		out = append(out, r.RequestNo)
 	}
 	return out
-}
-
-var serial atomic.Int64
-
-// uniqueNo is a request number no other test or earlier run uses.
-func uniqueNo(prefix string) string {
-	return fmt.Sprintf("%s%d%04d", prefix, time.Now().UnixNano(), serial.Add(1)%10000)
 }
