@@ -47,7 +47,7 @@ type ReconcileSummary struct {
 // applies what it learns through ApplyResult, as a notification would be.
 func (uc *CustodyUsecase) Reconcile(ctx context.Context) (ReconcileSummary, error) {
 	var sum ReconcileSummary
-	now := uc.now()
+	now := uc.settings.Now()
 	var after *PageKey
 	for {
 		page, err := uc.repo.PendingRequests(ctx, now.Add(-uc.settings.MinAge), after, uc.settings.BatchSize)
@@ -72,7 +72,7 @@ func (uc *CustodyUsecase) reconcileOne(ctx context.Context, req *CustodyRequest,
 	sum.Checked++
 	l := uc.log.WithContext(ctx)
 	res, qerr := uc.bank.QueryResult(ctx, req.RequestNo)
-	now := uc.now()
+	now := uc.settings.Now()
 	switch DecideReconciliation(req, res, qerr, now, uc.settings.AbandonAfter) {
 	case ReconcileWait:
 		if qerr != nil && !errors.Is(qerr, ErrNotReceivedByBank) {

@@ -90,8 +90,6 @@ type CustodyUsecase struct {
 	settings  CustodySettings
 	faults    *faults.Registry
 	log       *log.Helper
-	now       func() time.Time
-	newNo     func(prefix string, now time.Time) string
 }
 
 // NewCustodyUsecase returns the custody use cases. f is nil in production.
@@ -107,8 +105,7 @@ func NewCustodyUsecase(tx Transaction, repo CustodyRepo, consumers ConsumerRepo,
 		settings.NewRequestNo = newRequestNo
 	}
 	return &CustodyUsecase{tx: tx, repo: repo, consumers: consumers, bank: bank, settings: settings,
-		faults: f, log: log.NewHelper(log.With(logger, "module", "custody")),
-		now: settings.Now, newNo: settings.NewRequestNo}
+		faults: f, log: log.NewHelper(log.With(logger, "module", "custody"))}
 }
 
 // newRequestNo is prefix, the UTC time to the second and 64 random bits: 32 characters,
@@ -154,8 +151,8 @@ func (uc *CustodyUsecase) OpenAccount(ctx context.Context, userID int64, a Accou
 	if err := mayOpen(c); err != nil {
 		return nil, err
 	}
-	now := uc.now()
-	req := &CustodyRequest{RequestNo: uc.newNo(prefixOpenAccount, now), UserID: userID,
+	now := uc.settings.Now()
+	req := &CustodyRequest{RequestNo: uc.settings.NewRequestNo(prefixOpenAccount, now), UserID: userID,
 		Kind: KindOpenAccount, Status: RequestPending, CreatedAt: now, UpdatedAt: now}
 	form, err := uc.bank.GatewayForm(GatewayRequest{RequestNo: req.RequestNo, Kind: KindOpenAccount,
 		UserID: userID, Mobile: c.Mobile, Opening: a})
@@ -209,8 +206,8 @@ func (uc *CustodyUsecase) Recharge(ctx context.Context, userID int64, amount str
 	if c.CustodyStatus != CustodyOpen || c.CustodyUserNo == "" {
 		return nil, ErrCustodyNotOpen
 	}
-	now := uc.now()
-	req := &CustodyRequest{RequestNo: uc.newNo(prefixRecharge, now), UserID: userID, Kind: KindRecharge,
+	now := uc.settings.Now()
+	req := &CustodyRequest{RequestNo: uc.settings.NewRequestNo(prefixRecharge, now), UserID: userID, Kind: KindRecharge,
 		Status: RequestPending, Amount: &a, BankUserNo: c.CustodyUserNo, CreatedAt: now, UpdatedAt: now}
 	form, err := uc.bank.GatewayForm(GatewayRequest{RequestNo: req.RequestNo, Kind: KindRecharge,
 		UserID: userID, Mobile: c.Mobile, UserNo: c.CustodyUserNo, Amount: a})

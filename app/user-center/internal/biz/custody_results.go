@@ -48,7 +48,7 @@ func (uc *CustodyUsecase) ApplyResult(ctx context.Context, res BankResult, sourc
 			return err
 		}
 		out.Request = req
-		changed, err := req.Complete(res, uc.now())
+		changed, err := req.Complete(res, uc.settings.Now())
 		if err != nil || !changed {
 			return err
 		}
