@@ -46,8 +46,12 @@ type StartRepayment struct {
 	// The bank request number of the loan confirmation (LN…).
 	LoanRequestNo string                   `protobuf:"bytes,8,opt,name=loan_request_no,json=loanRequestNo,proto3" json:"loan_request_no,omitempty"`
 	Tenders       []*StartRepayment_Tender `protobuf:"bytes,9,rep,name=tenders,proto3" json:"tenders,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The project's number at the bank and the borrower's custody user number: repayment
+	// executes each installment at the bank with them.
+	BankProjectNo  string `protobuf:"bytes,10,opt,name=bank_project_no,json=bankProjectNo,proto3" json:"bank_project_no,omitempty"`
+	BorrowerUserNo string `protobuf:"bytes,11,opt,name=borrower_user_no,json=borrowerUserNo,proto3" json:"borrower_user_no,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *StartRepayment) Reset() {
@@ -143,13 +147,29 @@ func (x *StartRepayment) GetTenders() []*StartRepayment_Tender {
 	return nil
 }
 
+func (x *StartRepayment) GetBankProjectNo() string {
+	if x != nil {
+		return x.BankProjectNo
+	}
+	return ""
+}
+
+func (x *StartRepayment) GetBorrowerUserNo() string {
+	if x != nil {
+		return x.BorrowerUserNo
+	}
+	return ""
+}
+
 type StartRepayment_Tender struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TenderId      int64                  `protobuf:"varint,1,opt,name=tender_id,json=tenderId,proto3" json:"tender_id,omitempty"`
-	InvestorId    int64                  `protobuf:"varint,2,opt,name=investor_id,json=investorId,proto3" json:"investor_id,omitempty"`
-	Amount        string                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	TenderId   int64                  `protobuf:"varint,1,opt,name=tender_id,json=tenderId,proto3" json:"tender_id,omitempty"`
+	InvestorId int64                  `protobuf:"varint,2,opt,name=investor_id,json=investorId,proto3" json:"investor_id,omitempty"`
+	Amount     string                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
+	// The investor's custody user number at the bank (BU…): repayment credits it.
+	InvestorUserNo string `protobuf:"bytes,4,opt,name=investor_user_no,json=investorUserNo,proto3" json:"investor_user_no,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *StartRepayment_Tender) Reset() {
@@ -203,11 +223,18 @@ func (x *StartRepayment_Tender) GetAmount() string {
 	return ""
 }
 
+func (x *StartRepayment_Tender) GetInvestorUserNo() string {
+	if x != nil {
+		return x.InvestorUserNo
+	}
+	return ""
+}
+
 var File_trade_center_v1_events_proto protoreflect.FileDescriptor
 
 const file_trade_center_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ctrade-center/v1/events.proto\x12\x0etradecenter.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd4\x03\n" +
+	"\x1ctrade-center/v1/events.proto\x12\x0etradecenter.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x04\n" +
 	"\x0eStartRepayment\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\x03R\tprojectId\x12\x1f\n" +
@@ -219,12 +246,16 @@ const file_trade_center_v1_events_proto_rawDesc = "" +
 	"\aperiods\x18\x06 \x01(\x05R\aperiods\x127\n" +
 	"\tloaned_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bloanedAt\x12&\n" +
 	"\x0floan_request_no\x18\b \x01(\tR\rloanRequestNo\x12?\n" +
-	"\atenders\x18\t \x03(\v2%.tradecenter.v1.StartRepayment.TenderR\atenders\x1a^\n" +
+	"\atenders\x18\t \x03(\v2%.tradecenter.v1.StartRepayment.TenderR\atenders\x12&\n" +
+	"\x0fbank_project_no\x18\n" +
+	" \x01(\tR\rbankProjectNo\x12(\n" +
+	"\x10borrower_user_no\x18\v \x01(\tR\x0eborrowerUserNo\x1a\x88\x01\n" +
 	"\x06Tender\x12\x1b\n" +
 	"\ttender_id\x18\x01 \x01(\x03R\btenderId\x12\x1f\n" +
 	"\vinvestor_id\x18\x02 \x01(\x03R\n" +
 	"investorId\x12\x16\n" +
-	"\x06amount\x18\x03 \x01(\tR\x06amountB3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
+	"\x06amount\x18\x03 \x01(\tR\x06amount\x12(\n" +
+	"\x10investor_user_no\x18\x04 \x01(\tR\x0einvestorUserNoB3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
 
 var (
 	file_trade_center_v1_events_proto_rawDescOnce sync.Once
