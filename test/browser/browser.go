@@ -97,6 +97,34 @@ func SubmitPasswords(ctx context.Context, password, confirm string) error {
 	)
 }
 
+// SubmitPassword types the custody password once (the withdrawal page asks for the
+// password set at account opening) and submits the page.
+func SubmitPassword(ctx context.Context, password string) error {
+	return chromedp.Run(ctx,
+		chromedp.WaitVisible(`input[name="custodyPassword"]`, chromedp.ByQuery),
+		chromedp.SendKeys(`input[name="custodyPassword"]`, password, chromedp.ByQuery),
+		chromedp.Click(`#submit`, chromedp.ByQuery),
+	)
+}
+
+// Accept opens the gateway, types each of typed into the input of that name, submits the
+// page and waits for the bank's "Request accepted".
+func Accept(ctx context.Context, g Gateway, typed map[string]string) error {
+	if err := OpenGateway(ctx, g); err != nil {
+		return err
+	}
+	actions := []chromedp.Action{chromedp.WaitVisible(`#submit`, chromedp.ByQuery)}
+	for name, v := range typed {
+		actions = append(actions, chromedp.SendKeys(fmt.Sprintf(`input[name=%q]`, name), v, chromedp.ByQuery))
+	}
+	actions = append(actions, chromedp.Click(`#submit`, chromedp.ByQuery))
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		return err
+	}
+	_, err := WaitForText(ctx, "Request accepted")
+	return err
+}
+
 // WaitForText polls the page's visible text until it contains marker, and returns it.
 func WaitForText(ctx context.Context, marker string) (string, error) {
 	tick := time.NewTicker(100 * time.Millisecond)

@@ -140,6 +140,9 @@ func RunDir() (string, error) {
 	}
 }
 
+// ReadRunDir reads the run directory's env files, for programs that have no testing.TB.
+func ReadRunDir() (Env, error) { return readRunDir() }
+
 func readRunDir() (Env, error) {
 	dir, err := RunDir()
 	if err != nil {

@@ -1,246 +1,227 @@
 // Command demo walks the whole lending lifecycle through the public API of a running
 // stack, printing each step, the distributed-transaction scheme at work and what it
-// guaranteed. It exits non-zero as soon as a step does not turn out as printed.
-// `make demo` starts the stack and runs it; it needs headless Chromium for the bank's
-// pages (scripts/ensure-chromium.sh).
+// guaranteed: registration, custody accounts, recharges, a loan, the first installment
+// repaid, a withdrawal and a rejected project's refunds. It exits non-zero as soon as a
+// step does not turn out as printed. `make demo` starts the stack and runs it; it needs
+// headless Chromium for the bank's pages (scripts/ensure-chromium.sh).
 //
-// Endpoints come from test/stack: P2P_<SERVICE>_HTTP and P2P_DTM_HTTP when set (the compose
-// demo container sets them), else the run directory's stack.env; P2P_KEYS_DIR and
-// P2P_ADMIN_PASSWORD likewise when set;
-// otherwise keys and the admin password come from the run directory (P2P_RUN_DIR, .run).
+// It drives the platform with test/driver, which takes endpoints from test/stack
+// (P2P_<SERVICE>_HTTP when set, as in the compose demo container, else the run
+// directory's stack.env) and keys and the admin password from P2P_KEYS_DIR /
+// P2P_ADMIN_PASSWORD or the run directory (P2P_RUN_DIR, .run).
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
-	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 	"github.com/p2p-dtx/p2p-dtx/test/browser"
+	"github.com/p2p-dtx/p2p-dtx/test/driver"
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
-var (
-	unifiedAccount = stack.HTTP("unified-account")
-	userCenter     = stack.HTTP("user-center")
-	tradeCenter    = stack.HTTP("trade-center")
-	repayment      = stack.HTTP("repayment")
-	bankCustody    = stack.HTTP("bank-custody")
-	dtmHTTP        = stack.DTMHTTP
-)
-
-var httpc = &http.Client{Timeout: 60 * time.Second}
-
 func main() {
 	start := time.Now()
-	if err := run(); err != nil {
+	if err := run(context.Background()); err != nil {
 		fmt.Printf("\n✗ demo failed: %v\n", err)
 		os.Exit(1)
 	}
 	fmt.Printf("\n✓ demo finished in %s\n", time.Since(start).Round(time.Second))
 }
 
-// person is a registered, logged-in user.
-type person struct {
-	label, username, mobile, role, mode string
-	id, token, userNo                   string
+// demo is the walkthrough's cast and the platform they use.
+type demo struct {
+	p                    *driver.Platform
+	admin                *driver.Admin
+	bank                 *driver.Bank
+	seq                  int64
+	borrower, alice, bob *person
+	projectID            string
+	plan                 []driver.Installment
+	recv                 []driver.Receivable
 }
 
-func run() error {
+// person is a demo user with a label to print.
+type person struct {
+	*driver.User
+	label string
+}
+
+func run(ctx context.Context) error {
 	n, err := rand.Int(rand.Reader, big.NewInt(1e7))
 	if err != nil {
 		return err
 	}
-	seq := n.Int64()
-	borrower := &person{label: "borrower", role: "BORROWER", mode: "TCC"}
-	alice := &person{label: "investor Alice", role: "INVESTOR", mode: "XA"}
-	bob := &person{label: "investor Bob", role: "INVESTOR", mode: "TCC"}
-	for i, p := range []*person{borrower, alice, bob} {
-		p.username = fmt.Sprintf("demo%d_%s", seq, strings.Fields(p.label)[len(strings.Fields(p.label))-1])
-		p.mobile = fmt.Sprintf("13%d%08d", 7+i%3, seq)
-	}
-
-	step("1. Registration — DTM TCC and DTM XA across user-center and unified-account")
-	for _, p := range []*person{borrower, alice, bob} {
-		var out struct{ UserID, Status, Gid string }
-		if err := post(userCenter+"/v1/users", "", map[string]string{"username": p.username, "mobile": p.mobile,
-			"password": "demo-password-1", "role": p.role, "mode": p.mode}, &out); err != nil {
-			return fmt.Errorf("register %s: %w", p.label, err)
-		}
-		if out.Status != "ACTIVE" {
-			return fmt.Errorf("register %s: status %s", p.label, out.Status)
-		}
-		p.id = out.UserID
-		ok("%-15s %-22s %s  user %s ACTIVE in both services (gid %s)", p.label, p.username, p.mode, p.id, out.Gid)
-	}
-	say("Now one that fails: arm unified-account's fault point account.try.fail and register.")
-	if err := post(unifiedAccount+"/debug/faults", "", map[string]any{"point": "account.try.fail", "times": 1}, nil); err != nil {
-		return fmt.Errorf("arm fault (faults.enabled must be true): %w", err)
-	}
-	var he *httpError
-	err = post(userCenter+"/v1/users", "", map[string]string{"username": fmt.Sprintf("demo%d_rollback", seq),
-		"mobile": fmt.Sprintf("1360%07d", seq), "password": "demo-password-1", "role": "INVESTOR"}, nil)
-	if !errors.As(err, &he) || he.Status != http.StatusConflict {
-		return fmt.Errorf("want the faulty registration rolled back with 409, got %v", err)
-	}
-	ok("409 %s — DTM called every Cancel: no user, no account, the names are free again", he.Reason)
-
-	for _, p := range []*person{borrower, alice, bob} {
-		var sess struct{ Token string }
-		if err := post(unifiedAccount+"/v1/sessions", "", map[string]string{"login": p.username, "password": "demo-password-1"}, &sess); err != nil {
-			return fmt.Errorf("log in %s: %w", p.label, err)
-		}
-		p.token = sess.Token
-	}
-	admin, err := adminToken()
+	p, err := driver.FromStack()
 	if err != nil {
 		return err
 	}
-	ok("everyone logged in at unified-account (and the admin, provisioned from configuration)")
-
-	step("2. Custody accounts — best-effort notification from the bank")
-	say("Each user gets a signed form from user-center, the (headless) browser carries it to the")
-	say("bank's page, a custody password is typed twice, the bank answers \"Request accepted\" at once,")
-	say("opens the account asynchronously and notifies user-center with a signed callback")
-	say("(retried with growing intervals; a reconciliation job closes anything the notification misses).")
+	d := &demo{p: p, seq: n.Int64()}
 	bctx, closeBrowser, err := browser.Start(5 * time.Minute)
 	if err != nil {
 		return err
 	}
 	defer closeBrowser()
-	for _, p := range []*person{borrower, alice, bob} {
-		var g gatewayReply
-		if err := post(userCenter+"/v1/custody/accounts", p.token, map[string]string{"realName": "Demo " + p.username,
-			"idNumber": fmt.Sprintf("1101011990%08d", seq%1e8), "bankCardNo": fmt.Sprintf("62220200%08d", seq)}, &g); err != nil {
-			return fmt.Errorf("custody request for %s: %w", p.label, err)
-		}
-		if err := throughBank(bctx, g); err != nil {
-			return fmt.Errorf("%s at the bank: %w", p.label, err)
-		}
-		if err := waitFor(30*time.Second, "custody OPEN for "+p.label, func() (bool, error) {
-			var me map[string]string
-			if err := get(userCenter+"/v1/users/me", p.token, &me); err != nil {
-				return false, err
-			}
-			p.userNo = me["custodyUserNo"]
-			return me["custodyStatus"] == "OPEN", nil
-		}); err != nil {
-			return err
-		}
-		var attempts struct{ Items []map[string]any }
-		if err := get(bankCustody+"/v1/notifications?requestNo="+g.RequestNo, "", &attempts); err != nil {
-			return err
-		}
-		ok("%-15s custody OPEN, bank user %s (request %s, %d notification attempt(s))", p.label, p.userNo, g.RequestNo, len(attempts.Items))
+	// The bank's pages are filled in a real (headless) browser.
+	p.AtBank = func(_ context.Context, g browser.Gateway, typed map[string]string) error {
+		return browser.Accept(bctx, g, typed)
 	}
+	for _, s := range []func(context.Context) error{
+		d.register, d.openAccounts, d.recharge, d.fillProject, d.approveLoan, d.showPlan, d.showReceivables,
+		d.showMoney, d.repayFirstPeriod, d.withdraw, d.refundRejected, d.checkBooks,
+	} {
+		if err := s(ctx); err != nil {
+			return err
+		}
+	}
+	d.summary()
+	return nil
+}
 
-	step("3. Recharges — the same pattern; money lands at the bank")
-	bank, err := bankClient()
-	if err != nil {
+func (d *demo) register(ctx context.Context) error {
+	step("1. Registration — DTM TCC and DTM XA across user-center and unified-account")
+	d.borrower = &person{label: "borrower"}
+	d.alice = &person{label: "investor Alice"}
+	d.bob = &person{label: "investor Bob"}
+	for i, c := range []struct {
+		p          *person
+		name, role string
+		mode       string
+	}{{d.borrower, "borrower", "BORROWER", "TCC"}, {d.alice, "alice", "INVESTOR", "XA"}, {d.bob, "bob", "INVESTOR", "TCC"}} {
+		u, err := d.p.Register(ctx, driver.NewUser{Username: fmt.Sprintf("demo%d_%s", d.seq, c.name),
+			Mobile: fmt.Sprintf("13%d%08d", 7+i%3, d.seq), Password: "demo-password-1", Role: c.role, Mode: c.mode})
+		if err != nil {
+			return fmt.Errorf("register %s: %w", c.p.label, err)
+		}
+		c.p.User = u
+		ok("%-15s %-22s %s  user %s ACTIVE in both services (gid %s)", c.p.label, u.Username, c.mode, u.ID, u.Gid)
+	}
+	say("Now one that fails: arm unified-account's fault point account.try.fail and register.")
+	if err := d.p.Call(ctx, http.MethodPost, d.p.UnifiedAccount+"/debug/faults", "", map[string]any{"point": "account.try.fail", "times": 1}, nil); err != nil {
+		return fmt.Errorf("arm fault (faults.enabled must be true): %w", err)
+	}
+	_, err := d.p.Register(ctx, driver.NewUser{Username: fmt.Sprintf("demo%d_rollback", d.seq),
+		Mobile: fmt.Sprintf("1360%07d", d.seq), Role: "INVESTOR"})
+	if driver.Status(err) != http.StatusConflict {
+		return fmt.Errorf("want the faulty registration rolled back with 409, got %v", err)
+	}
+	ok("409 %s — DTM called every Cancel: no user, no account, the names are free again", driver.Reason(err))
+	if d.admin, err = d.p.Admin(ctx); err != nil {
 		return err
 	}
+	if d.bank, err = d.p.BankAPI(); err != nil {
+		return err
+	}
+	ok("everyone logged in at unified-account (and the admin, provisioned from configuration)")
+	return nil
+}
+
+func (d *demo) openAccounts(ctx context.Context) error {
+	step("2. Custody accounts — best-effort notification from the bank")
+	say("Each user gets a signed form from user-center, the (headless) browser carries it to the")
+	say("bank's page, a custody password is typed twice, the bank answers \"Request accepted\" at once,")
+	say("opens the account asynchronously and notifies user-center with a signed callback")
+	say("(retried with growing intervals; a reconciliation job closes anything the notification misses).")
+	for _, p := range []*person{d.borrower, d.alice, d.bob} {
+		if err := p.OpenCustody(ctx); err != nil {
+			return fmt.Errorf("%s at the bank: %w", p.label, err)
+		}
+		ok("%-15s custody OPEN, bank user %s", p.label, p.UserNo)
+	}
+	return nil
+}
+
+func (d *demo) recharge(ctx context.Context) error {
+	step("3. Recharges — the same pattern; money lands at the bank")
 	for _, r := range []struct {
 		p      *person
 		amount string
-	}{{alice, "6000.00"}, {bob, "5000.00"}} {
-		var g gatewayReply
-		if err := post(userCenter+"/v1/recharges", r.p.token, map[string]string{"amount": r.amount}, &g); err != nil {
+	}{{d.alice, "6000.00"}, {d.bob, "5000.00"}} {
+		if err := r.p.Recharge(ctx, r.amount); err != nil {
 			return fmt.Errorf("recharge for %s: %w", r.p.label, err)
 		}
-		if err := throughBank(bctx, g); err != nil {
-			return err
-		}
-		if err := waitFor(30*time.Second, "recharge "+g.RequestNo, func() (bool, error) {
-			var req struct{ Status string }
-			if err := get(userCenter+"/v1/custody/requests/"+g.RequestNo, r.p.token, &req); err != nil {
-				return false, err
-			}
-			return req.Status == "SUCCESS", nil
-		}); err != nil {
-			return err
-		}
-		acct, err := balance(bank, r.p.userNo)
+		a, err := d.bank.Account(ctx, r.p.UserNo)
 		if err != nil {
 			return err
 		}
-		ok("%-15s recharged %s → bank balance %s", r.p.label, r.amount, acct.Balance)
+		ok("%-15s recharged %s → bank balance %s", r.p.label, r.amount, a.Balance)
 	}
+	return nil
+}
 
+func (d *demo) fillProject(ctx context.Context) error {
 	step("4. A project is published, reviewed and filled by tenders")
-	var created struct{ ProjectID, Status string }
-	if err := post(tradeCenter+"/v1/projects", borrower.token, map[string]any{"name": fmt.Sprintf("Demo bakery oven %d", seq),
-		"amount": "10000.00", "annualRate": "0.12", "periods": 6}, &created); err != nil {
+	id, err := d.borrower.Publish(ctx, driver.NewProject{Name: fmt.Sprintf("Demo bakery oven %d", d.seq), Amount: "10000.00", AnnualRate: "0.12", Periods: 6})
+	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	ok("project %s: 10000.00 at 12%% for 6 months — %s", created.ProjectID, created.Status)
-	var reviewed struct{ Status string }
-	if err := post(tradeCenter+"/v1/projects/"+created.ProjectID+"/review", admin, map[string]bool{"approve": true}, &reviewed); err != nil {
+	d.projectID = id
+	ok("project %s: 10000.00 at 12%% for 6 months — PENDING_REVIEW", id)
+	st, err := d.admin.Review(ctx, id, true)
+	if err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
-	ok("admin approved it; the bank registered it — %s", reviewed.Status)
+	ok("admin approved it; the bank registered it — %s", st)
 	for _, t := range []struct {
 		p      *person
 		amount string
-	}{{alice, "6000.00"}, {bob, "4000.00"}} {
-		var tender struct{ TenderID, Status string }
-		if err := post(tradeCenter+"/v1/projects/"+created.ProjectID+"/tenders", t.p.token, map[string]string{"amount": t.amount}, &tender); err != nil {
+	}{{d.alice, "6000.00"}, {d.bob, "4000.00"}} {
+		tn, err := t.p.Tender(ctx, id, t.amount)
+		if err != nil {
 			return fmt.Errorf("tender by %s: %w", t.p.label, err)
 		}
-		ok("%-15s tendered %s — tender %s %s (money frozen at the bank by request number)", t.p.label, t.amount, tender.TenderID, tender.Status)
+		ok("%-15s tendered %s — tender %s %s (money frozen at the bank by request number)", t.p.label, t.amount, tn.TenderID, tn.Status)
 	}
-	var proj map[string]any
-	if err := get(tradeCenter+"/v1/projects/"+created.ProjectID, "", &proj); err != nil {
+	pr, err := d.p.Project(ctx, id)
+	if err != nil {
 		return err
 	}
-	if proj["status"] != "FULL" {
-		return fmt.Errorf("project is %v after the tenders, want FULL", proj["status"])
+	if pr.Status != "FULL" {
+		return fmt.Errorf("project is %s after the tenders, want FULL", pr.Status)
 	}
-	ok("raised %v of %v — FULL", proj["raised"], proj["amount"])
+	ok("raised %s of %s — FULL", pr.Raised, pr.Amount)
+	return nil
+}
 
+func (d *demo) approveLoan(ctx context.Context) error {
 	step("5. Full-loan approval — RocketMQ transactional message")
 	say("The bank moves the frozen money to the borrower; trade-center sends a half message on")
 	say("TP_START_REPAYMENT, marks the project REPAYING and its tenders LOANED in one local")
 	say("transaction, then commits the message (the broker checks back if it never hears).")
-	var loan struct{ Status string }
-	if err := post(tradeCenter+"/v1/projects/"+created.ProjectID+"/loan", admin, map[string]bool{"approve": true}, &loan); err != nil {
+	st, err := d.admin.ApproveLoan(ctx, d.projectID)
+	if err != nil {
 		return fmt.Errorf("loan approval: %w", err)
 	}
-	ok("loan approved — project %s", loan.Status)
-	var plan struct {
-		Items []struct {
-			Period                                                   int
-			DueDate, Principal, Interest, Amount, Commission, Status string
-		}
-	}
+	ok("loan approved — project %s", st)
 	began := time.Now()
-	if err := waitFor(30*time.Second, "the repayment plan", func() (bool, error) {
-		if err := get(repayment+"/v1/projects/"+created.ProjectID+"/repayment-plan", "", &plan); err != nil {
-			return false, err
+	if err := driver.WaitFor(ctx, 30*time.Second, func() error {
+		plan, err := d.p.Plan(ctx, d.borrower.Token, d.projectID)
+		if err == nil && len(plan) != 6 {
+			err = fmt.Errorf("%d of 6 installments", len(plan))
 		}
-		return len(plan.Items) == 6, nil
-	}); err != nil {
+		d.plan = plan
 		return err
+	}); err != nil {
+		return fmt.Errorf("the repayment plan: %w", err)
 	}
 	ok("repayment consumed the message and wrote the plans in one local transaction (%s after approval)", time.Since(began).Round(time.Millisecond))
+	return nil
+}
 
+func (d *demo) showPlan(context.Context) error {
 	step("6. The borrower's repayment plan (equal installments, exact to the cent)")
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "   period\tdue\tprincipal\tinterest\tamount\tcommission\t")
 	var principal money.Amount
-	for _, it := range plan.Items {
+	for _, it := range d.plan {
 		fmt.Fprintf(tw, "   %d\t%s\t%s\t%s\t%s\t%s\t\n", it.Period, it.DueDate, it.Principal, it.Interest, it.Amount, it.Commission)
 		principal = principal.Add(money.MustParseAmount(it.Principal))
 	}
@@ -251,242 +232,193 @@ func run() error {
 		return fmt.Errorf("plan principal sums to %s, want 10000.00", principal)
 	}
 	ok("principal sums to %s exactly", principal)
+	return nil
+}
 
+func (d *demo) showReceivables(ctx context.Context) error {
 	step("7. The investors' receivables (investors' rate = 12% − 3% commission)")
-	var recv struct {
-		Items []struct {
-			TenderID, InvestorID                 string
-			Period                               int
-			DueDate, Principal, Interest, Amount string
-		}
-	}
-	if err := get(repayment+"/v1/projects/"+created.ProjectID+"/receivables", "", &recv); err != nil {
+	recv, err := d.p.Receivables(ctx, d.admin.Token, d.projectID)
+	if err != nil {
 		return err
 	}
-	tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	d.recv = recv
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "   tender\tinvestor\tperiod\tdue\tprincipal\tinterest\tamount\t")
-	for _, it := range recv.Items {
+	for _, it := range recv {
 		fmt.Fprintf(tw, "   %s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", it.TenderID, it.InvestorID, it.Period, it.DueDate, it.Principal, it.Interest, it.Amount)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(recv.Items) != 12 {
-		return fmt.Errorf("%d receivable rows, want 12 (2 tenders × 6 periods)", len(recv.Items))
+	if len(recv) != 12 {
+		return fmt.Errorf("%d receivable rows, want 12 (2 tenders × 6 periods)", len(recv))
 	}
 	toInvestors := map[int]money.Amount{}
-	for _, it := range recv.Items {
+	for _, it := range recv {
 		toInvestors[it.Period] = toInvestors[it.Period].Add(money.MustParseAmount(it.Amount))
 	}
-	for _, it := range plan.Items {
+	for _, it := range d.plan {
 		if got := toInvestors[it.Period].Add(money.MustParseAmount(it.Commission)); !got.Equal(money.MustParseAmount(it.Amount)) {
 			return fmt.Errorf("period %d: investors %s + commission %s ≠ borrower %s", it.Period, toInvestors[it.Period], it.Commission, it.Amount)
 		}
 	}
 	ok("per period: borrower's amount = investors' amounts + the platform's commission, to the cent")
+	return nil
+}
 
+func (d *demo) showMoney(ctx context.Context) error {
 	step("8. Where the money is now (the bank's books, signed answers)")
-	for _, w := range []struct {
-		p      *person
-		expect string
-	}{{borrower, "10000.00"}, {alice, "0.00"}, {bob, "1000.00"}} {
-		acct, err := balance(bank, w.p.userNo)
+	return d.expectAccounts(ctx, map[*person]string{d.borrower: "10000.00", d.alice: "0.00", d.bob: "1000.00"})
+}
+
+// expectAccounts prints each person's bank account and checks its balance (nothing frozen).
+func (d *demo) expectAccounts(ctx context.Context, want map[*person]string) error {
+	for _, p := range []*person{d.borrower, d.alice, d.bob} {
+		w, listed := want[p]
+		if !listed {
+			continue
+		}
+		a, err := d.bank.Account(ctx, p.UserNo)
 		if err != nil {
 			return err
 		}
-		if acct.Balance != w.expect || acct.Frozen != "0.00" {
-			return fmt.Errorf("%s at the bank: balance %s frozen %s, want %s and 0.00", w.p.label, acct.Balance, acct.Frozen, w.expect)
+		if a.Balance != w || a.Frozen != "0.00" {
+			return fmt.Errorf("%s at the bank: balance %s frozen %s, want %s and 0.00", p.label, a.Balance, a.Frozen, w)
 		}
-		ok("%-15s bank %s: balance %s, frozen %s", w.p.label, w.p.userNo, acct.Balance, acct.Frozen)
+		ok("%-15s bank %s: balance %s, frozen %s", p.label, p.UserNo, a.Balance, a.Frozen)
 	}
+	return nil
+}
 
+func (d *demo) repayFirstPeriod(ctx context.Context) error {
+	step("9. Repayment execution — period 1 repaid as of its due date (DTM two-phase message)")
+	say("The run sends the bank one request per installment attempt; the bank debits the borrower")
+	say("and credits each investor and the platform's fee account in one local transaction. Then one")
+	say("local transaction in repayment marks the plan REPAID and the receivables RECEIVED and submits a")
+	say("DTM two-phase message that tells trade-center (DTM checks back if the submit is lost).")
+	fee, err := d.bank.FeeAccount(ctx)
+	if err != nil {
+		return err
+	}
+	first := d.plan[0]
+	r, err := d.admin.RepaymentRun(ctx, first.DueDate)
+	if err != nil {
+		return fmt.Errorf("repayment run: %w", err)
+	}
+	ok("run %s as of %s: %d repaid, %d overdue, %d pending", r.RunID, first.DueDate, r.Repaid, r.Overdue, r.Pending)
+	plan, err := d.p.Plan(ctx, d.borrower.Token, d.projectID)
+	if err != nil {
+		return err
+	}
+	if plan[0].Status != "REPAID" {
+		return fmt.Errorf("period 1 is %s after the run, want REPAID", plan[0].Status)
+	}
+	ok("period 1 REPAID at %s: the borrower paid %s", plan[0].RepaidAt, first.Amount)
+	gets := map[string]money.Amount{}
+	for _, it := range d.recv {
+		if it.Period == 1 {
+			gets[it.InvestorID] = gets[it.InvestorID].Add(money.MustParseAmount(it.Amount))
+		}
+	}
+	for _, p := range []*person{d.alice, d.bob} {
+		ok("%-15s received %s", p.label, gets[p.ID])
+	}
+	after, err := d.bank.FeeAccount(ctx)
+	if err != nil {
+		return err
+	}
+	got := money.MustParseAmount(after.Balance).Sub(money.MustParseAmount(fee.Balance))
+	if !got.Equal(money.MustParseAmount(first.Commission)) {
+		return fmt.Errorf("the fee account grew by %s, want the commission %s", got, first.Commission)
+	}
+	ok("platform fee account %s: +%s commission → %s", after.UserNo, first.Commission, after.Balance)
+	return d.expectAccounts(ctx, map[*person]string{
+		d.borrower: money.MustParseAmount("10000.00").Sub(money.MustParseAmount(first.Amount)).String(),
+		d.alice:    gets[d.alice.ID].String(),
+		d.bob:      money.MustParseAmount("1000.00").Add(gets[d.bob.ID]).String(),
+	})
+}
+
+func (d *demo) withdraw(ctx context.Context) error {
+	step("10. Withdrawal — best-effort notification, the bank asks for the custody password")
+	a, err := d.bank.Account(ctx, d.bob.UserNo)
+	if err != nil {
+		return err
+	}
+	no, err := d.bob.Withdraw(ctx, "500.00")
+	if err != nil {
+		return fmt.Errorf("withdrawal: %w", err)
+	}
+	b, err := d.bob.Balance(ctx)
+	if err != nil {
+		return err
+	}
+	want := money.MustParseAmount(a.Balance).Sub(money.MustParseAmount("500.00"))
+	if !money.MustParseAmount(b.Balance).Equal(want) {
+		return fmt.Errorf("Bob's balance after withdrawing 500.00 is %s, want %s", b.Balance, want)
+	}
+	ok("%-15s withdrew 500.00 (request %s SUCCESS, notified by the bank) → balance %s", d.bob.label, no, b.Balance)
+	return nil
+}
+
+func (d *demo) refundRejected(ctx context.Context) error {
+	step("11. A rejected project refunds its tenders (idempotent unfreeze per tender)")
+	id, err := d.borrower.Publish(ctx, driver.NewProject{Name: fmt.Sprintf("Demo food truck %d", d.seq), Amount: "3000.00", AnnualRate: "0.12", Periods: 3})
+	if err != nil {
+		return err
+	}
+	if _, err := d.admin.Review(ctx, id, true); err != nil {
+		return err
+	}
+	if _, err := d.bob.Tender(ctx, id, "400.00"); err != nil {
+		return err
+	}
+	ok("project %s COLLECTING; Bob tendered 400.00 (frozen at the bank)", id)
+	st, err := d.admin.RejectLoan(ctx, id)
+	if err != nil {
+		return fmt.Errorf("reject: %w", err)
+	}
+	ok("admin rejected the loan — project %s", st)
+	if err := driver.WaitFor(ctx, 30*time.Second, func() error {
+		a, err := d.bank.Account(ctx, d.bob.UserNo)
+		if err == nil && a.Frozen != "0.00" {
+			err = fmt.Errorf("Bob still has %s frozen", a.Frozen)
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	ok("the refund job unfroze Bob's tender at the bank: nothing frozen any more")
+	return nil
+}
+
+func (d *demo) checkBooks(ctx context.Context) error {
+	step("12. The bank's books add up (money conservation)")
+	t, err := d.bank.Totals(ctx)
+	if err != nil {
+		return err
+	}
+	held := money.MustParseAmount(t.Balances).Add(money.MustParseAmount(t.Frozen))
+	in := money.MustParseAmount(t.Recharged).Sub(money.MustParseAmount(t.Withdrawn))
+	if !held.Equal(in) {
+		return errors.New("Σ balances + Σ frozen ≠ Σ recharged − Σ withdrawn: " + held.String() + " vs " + in.String())
+	}
+	ok("Σ balances %s + Σ frozen %s = Σ recharged %s − Σ withdrawn %s (%d accounts)", t.Balances, t.Frozen, t.Recharged, t.Withdrawn, t.Accounts)
+	return nil
+}
+
+func (d *demo) summary() {
 	step("Summary")
 	say("registration    TCC and XA committed both sides; the faulty one left nothing behind")
 	say("custody         3 accounts opened and 2 recharges applied exactly once from the bank's notifications")
 	say("lending         tenders froze money at the bank; the loan moved it to the borrower and the")
 	say("                transactional message made repayment write the plans")
+	say("repayment       period 1 paid at the bank in one request; a DTM two-phase message told trade-center")
+	say("money back out  a withdrawal and a rejected project's refund; the bank's books add up")
 	say("Look next:")
 	say("  make logs                                      every component's log (.run/logs)")
-	say("  curl '%s/query?gid=<gid>'    DTM's record of a registration", dtmHTTP)
-	say("  curl '%s/v1/notifications?requestNo=<no>'  the bank's delivery attempts", bankCustody)
+	say("  curl '%s/query?gid=<gid>'    DTM's record of a registration or repayment", stack.DTMHTTP)
 	say("  scripts/stack.sh mqadmin topicList             RocketMQ's topics")
-	return nil
-}
-
-type gatewayReply struct {
-	RequestNo string          `json:"requestNo"`
-	Gateway   browser.Gateway `json:"gateway"`
-}
-
-func throughBank(ctx context.Context, g gatewayReply) error {
-	if err := browser.OpenGateway(ctx, g.Gateway); err != nil {
-		return err
-	}
-	if err := browser.SubmitPasswords(ctx, "135790", "135790"); err != nil {
-		return err
-	}
-	_, err := browser.WaitForText(ctx, "Request accepted")
-	return err
-}
-
-// adminToken logs the admin in with the password the stack generated.
-func adminToken() (string, error) {
-	pw := os.Getenv("P2P_ADMIN_PASSWORD")
-	if pw == "" {
-		v, err := runDirValue("secrets.env", "P2P_ADMIN_PASSWORD")
-		if err != nil {
-			return "", err
-		}
-		pw = v
-	}
-	var sess struct{ Token string }
-	if err := post(unifiedAccount+"/v1/sessions", "", map[string]string{"login": "admin", "password": pw}, &sess); err != nil {
-		return "", fmt.Errorf("admin login: %w", err)
-	}
-	return sess.Token, nil
-}
-
-func runDir() string {
-	if d := os.Getenv("P2P_RUN_DIR"); d != "" {
-		return d
-	}
-	return ".run"
-}
-
-func runDirValue(file, key string) (string, error) {
-	f, err := os.Open(filepath.Join(runDir(), file))
-	if err != nil {
-		return "", fmt.Errorf("%s not set and %w", key, err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(strings.TrimPrefix(sc.Text(), "export "), "="); ok && k == key {
-			return strings.Trim(v, `"'`), nil
-		}
-	}
-	return "", fmt.Errorf("%s not found in %s", key, file)
-}
-
-// bankClient signs as the platform and checks the bank's signature on every answer.
-func bankClient() (*signing.Client, error) {
-	dir := os.Getenv("P2P_KEYS_DIR")
-	if dir == "" {
-		dir = filepath.Join(runDir(), "keys")
-	}
-	priv, err := signing.LoadPrivateKey(filepath.Join(dir, "platform_private.pem"))
-	if err != nil {
-		return nil, err
-	}
-	pub, err := signing.LoadPublicKey(filepath.Join(dir, "bank_public.pem"))
-	if err != nil {
-		return nil, err
-	}
-	return &signing.Client{BaseURL: bankCustody, HTTP: httpc, Signer: signing.NewSigner(priv),
-		Verifier: signing.NewVerifier(pub, &signing.MemoryNonceStore{})}, nil
-}
-
-type account struct{ Balance, Frozen string }
-
-func balance(c *signing.Client, userNo string) (account, error) {
-	resp, err := c.Do(context.Background(), http.MethodGet, "/v1/accounts/"+userNo, nil)
-	if err != nil {
-		return account{}, err
-	}
-	if resp.Status != http.StatusOK {
-		return account{}, fmt.Errorf("bank account %s: %d %s", userNo, resp.Status, resp.Body)
-	}
-	var a account
-	return a, json.Unmarshal(resp.Body, &a)
-}
-
-// waitFor polls cond every 200ms, printing a dot a second so waits are visible.
-func waitFor(within time.Duration, what string, cond func() (bool, error)) error {
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	// On a terminal the dots show progress and are erased once done; in a log they would
-	// only be noise.
-	tty := isTerminal()
-	if tty {
-		fmt.Print("   … waiting for " + what)
-		defer fmt.Print("\r\033[K")
-	}
-	last := time.Now()
-	for {
-		done, err := cond()
-		if err == nil && done {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not happen within %v (last error: %v)", what, within, err)
-		}
-		if tty && time.Since(last) >= time.Second {
-			fmt.Print(".")
-			last = time.Now()
-		}
-		<-tick.C
-	}
-}
-
-func isTerminal() bool {
-	fi, err := os.Stdout.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-type httpError struct {
-	Status  int
-	Reason  string `json:"reason"`
-	Message string `json:"message"`
-}
-
-func (e *httpError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Reason, e.Message) }
-
-func post(url, token string, body, out any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	return do(req, token, out)
-}
-
-func get(url, token string, out any) error {
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	return do(req, token, out)
-}
-
-func do(req *http.Request, token string, out any) error {
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := httpc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		he := &httpError{Status: resp.StatusCode}
-		if err := json.Unmarshal(raw, he); err != nil {
-			he.Message = string(raw)
-		}
-		return he
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(raw, out)
 }
 
 func step(title string)      { fmt.Printf("\n== %s\n", title) }
