@@ -4,9 +4,9 @@
 // 	protoc        (unknown)
 // source: user-center/v1/custody.proto
 
-// Custody: opening the caller's account at the custody bank and recharging it through the
-// bank's browser gateway (docs/custody-protocol.md). Every call needs the caller's bearer
-// token. The bank's signed callback, POST /v1/custody/notifications, is not part of this
+// Custody: opening the caller's account at the custody bank, recharging it and
+// withdrawing from it through the bank's browser gateway, and the balances the bank
+// reports (docs/custody-protocol.md). Every call needs the caller's bearer token. The bank's signed callback, POST /v1/custody/notifications, is not part of this
 // service: its signature covers the raw body, so it is a plain HTTP handler.
 
 package v1
@@ -139,7 +139,7 @@ func (x *CreateRechargeRequest) GetAmount() string {
 // Where the browser goes next: a form to submit to the bank.
 type GatewayRedirect struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// OA… for an account opening, RC… for a recharge.
+	// OA… for an account opening, RC… for a recharge, WD… for a withdrawal.
 	RequestNo     string   `protobuf:"bytes,1,opt,name=request_no,json=requestNo,proto3" json:"request_no,omitempty"`
 	Gateway       *Gateway `protobuf:"bytes,2,opt,name=gateway,proto3" json:"gateway,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -300,14 +300,15 @@ func (x *GetCustodyRequestRequest) GetRequestNo() string {
 type CustodyRequest struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	RequestNo string                 `protobuf:"bytes,1,opt,name=request_no,json=requestNo,proto3" json:"request_no,omitempty"`
-	// OPEN_ACCOUNT or RECHARGE.
+	// OPEN_ACCOUNT, RECHARGE or WITHDRAW.
 	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
 	// PENDING, SUCCESS or FAILED.
 	Status    string                 `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
 	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
-	// Recharges only, e.g. "500.00".
+	// Recharges and withdrawals only, e.g. "500.00".
 	Amount *string `protobuf:"bytes,5,opt,name=amount,proto3,oneof" json:"amount,omitempty"`
-	// The bank's user number: for a recharge, and for an account once opened.
+	// The bank's user number: for a recharge or a withdrawal, and for an account once
+	// opened.
 	BankUserNo *string `protobuf:"bytes,6,opt,name=bank_user_no,json=bankUserNo,proto3,oneof" json:"bank_user_no,omitempty"`
 	// Why a FAILED request failed.
 	FailureReason *string                `protobuf:"bytes,7,opt,name=failure_reason,json=failureReason,proto3,oneof" json:"failure_reason,omitempty"`
@@ -543,6 +544,390 @@ func (x *Recharge) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+type CreateWithdrawalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Yuan as a string, e.g. "100.00": positive, at most 2 decimals, at most the available
+	// balance.
+	Amount        string `protobuf:"bytes,1,opt,name=amount,proto3" json:"amount,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateWithdrawalRequest) Reset() {
+	*x = CreateWithdrawalRequest{}
+	mi := &file_user_center_v1_custody_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateWithdrawalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateWithdrawalRequest) ProtoMessage() {}
+
+func (x *CreateWithdrawalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_v1_custody_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateWithdrawalRequest.ProtoReflect.Descriptor instead.
+func (*CreateWithdrawalRequest) Descriptor() ([]byte, []int) {
+	return file_user_center_v1_custody_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CreateWithdrawalRequest) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+type ListWithdrawalsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWithdrawalsRequest) Reset() {
+	*x = ListWithdrawalsRequest{}
+	mi := &file_user_center_v1_custody_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWithdrawalsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWithdrawalsRequest) ProtoMessage() {}
+
+func (x *ListWithdrawalsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_v1_custody_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWithdrawalsRequest.ProtoReflect.Descriptor instead.
+func (*ListWithdrawalsRequest) Descriptor() ([]byte, []int) {
+	return file_user_center_v1_custody_proto_rawDescGZIP(), []int{10}
+}
+
+type ListWithdrawalsReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Items         []*Withdrawal          `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWithdrawalsReply) Reset() {
+	*x = ListWithdrawalsReply{}
+	mi := &file_user_center_v1_custody_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWithdrawalsReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWithdrawalsReply) ProtoMessage() {}
+
+func (x *ListWithdrawalsReply) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_v1_custody_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWithdrawalsReply.ProtoReflect.Descriptor instead.
+func (*ListWithdrawalsReply) Descriptor() ([]byte, []int) {
+	return file_user_center_v1_custody_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ListWithdrawalsReply) GetItems() []*Withdrawal {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+// A withdrawal request and where it stands.
+type Withdrawal struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	RequestNo string                 `protobuf:"bytes,1,opt,name=request_no,json=requestNo,proto3" json:"request_no,omitempty"`
+	Amount    string                 `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	// PENDING, SUCCESS or FAILED.
+	Status    string                 `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// Why a FAILED withdrawal failed, e.g. INSUFFICIENT_BALANCE.
+	FailureReason *string `protobuf:"bytes,6,opt,name=failure_reason,json=failureReason,proto3,oneof" json:"failure_reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Withdrawal) Reset() {
+	*x = Withdrawal{}
+	mi := &file_user_center_v1_custody_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Withdrawal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Withdrawal) ProtoMessage() {}
+
+func (x *Withdrawal) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_v1_custody_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Withdrawal.ProtoReflect.Descriptor instead.
+func (*Withdrawal) Descriptor() ([]byte, []int) {
+	return file_user_center_v1_custody_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *Withdrawal) GetRequestNo() string {
+	if x != nil {
+		return x.RequestNo
+	}
+	return ""
+}
+
+func (x *Withdrawal) GetAmount() string {
+	if x != nil {
+		return x.Amount
+	}
+	return ""
+}
+
+func (x *Withdrawal) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *Withdrawal) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Withdrawal) GetUpdatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdatedAt
+	}
+	return nil
+}
+
+func (x *Withdrawal) GetFailureReason() string {
+	if x != nil && x.FailureReason != nil {
+		return *x.FailureReason
+	}
+	return ""
+}
+
+type GetMyBalanceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMyBalanceRequest) Reset() {
+	*x = GetMyBalanceRequest{}
+	mi := &file_user_center_v1_custody_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMyBalanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMyBalanceRequest) ProtoMessage() {}
+
+func (x *GetMyBalanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_v1_custody_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMyBalanceRequest.ProtoReflect.Descriptor instead.
+func (*GetMyBalanceRequest) Descriptor() ([]byte, []int) {
+	return file_user_center_v1_custody_proto_rawDescGZIP(), []int{13}
+}
+
+// An account at the bank, in yuan: what it holds, and the part of it frozen for tenders.
+// What may be withdrawn is balance minus frozen.
+type Balance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Balance       string                 `protobuf:"bytes,1,opt,name=balance,proto3" json:"balance,omitempty"`
+	Frozen        string                 `protobuf:"bytes,2,opt,name=frozen,proto3" json:"frozen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Balance) Reset() {
+	*x = Balance{}
+	mi := &file_user_center_v1_custody_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Balance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Balance) ProtoMessage() {}
+
+func (x *Balance) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_v1_custody_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Balance.ProtoReflect.Descriptor instead.
+func (*Balance) Descriptor() ([]byte, []int) {
+	return file_user_center_v1_custody_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *Balance) GetBalance() string {
+	if x != nil {
+		return x.Balance
+	}
+	return ""
+}
+
+func (x *Balance) GetFrozen() string {
+	if x != nil {
+		return x.Frozen
+	}
+	return ""
+}
+
+type GetPlatformBalanceRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPlatformBalanceRequest) Reset() {
+	*x = GetPlatformBalanceRequest{}
+	mi := &file_user_center_v1_custody_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPlatformBalanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPlatformBalanceRequest) ProtoMessage() {}
+
+func (x *GetPlatformBalanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_v1_custody_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPlatformBalanceRequest.ProtoReflect.Descriptor instead.
+func (*GetPlatformBalanceRequest) Descriptor() ([]byte, []int) {
+	return file_user_center_v1_custody_proto_rawDescGZIP(), []int{15}
+}
+
+// The platform's fee account at the bank.
+type PlatformBalance struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Balance       string                 `protobuf:"bytes,1,opt,name=balance,proto3" json:"balance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PlatformBalance) Reset() {
+	*x = PlatformBalance{}
+	mi := &file_user_center_v1_custody_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PlatformBalance) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PlatformBalance) ProtoMessage() {}
+
+func (x *PlatformBalance) ProtoReflect() protoreflect.Message {
+	mi := &file_user_center_v1_custody_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PlatformBalance.ProtoReflect.Descriptor instead.
+func (*PlatformBalance) Descriptor() ([]byte, []int) {
+	return file_user_center_v1_custody_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *PlatformBalance) GetBalance() string {
+	if x != nil {
+		return x.Balance
+	}
+	return ""
+}
+
 var File_user_center_v1_custody_proto protoreflect.FileDescriptor
 
 const file_user_center_v1_custody_proto_rawDesc = "" +
@@ -593,12 +978,40 @@ const file_user_center_v1_custody_proto_rawDesc = "" +
 	"request_no\x18\x01 \x01(\tR\trequestNo\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\tR\x06amount\x129\n" +
 	"\n" +
-	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt2\xf5\x03\n" +
+	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"1\n" +
+	"\x17CreateWithdrawalRequest\x12\x16\n" +
+	"\x06amount\x18\x01 \x01(\tR\x06amount\"\x18\n" +
+	"\x16ListWithdrawalsRequest\"G\n" +
+	"\x14ListWithdrawalsReply\x12/\n" +
+	"\x05items\x18\x01 \x03(\v2\x19.usercenter.v1.WithdrawalR\x05items\"\x90\x02\n" +
+	"\n" +
+	"Withdrawal\x12\x1d\n" +
+	"\n" +
+	"request_no\x18\x01 \x01(\tR\trequestNo\x12\x16\n" +
+	"\x06amount\x18\x02 \x01(\tR\x06amount\x12\x16\n" +
+	"\x06status\x18\x03 \x01(\tR\x06status\x129\n" +
+	"\n" +
+	"created_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\n" +
+	"updated_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12*\n" +
+	"\x0efailure_reason\x18\x06 \x01(\tH\x00R\rfailureReason\x88\x01\x01B\x11\n" +
+	"\x0f_failure_reason\"\x15\n" +
+	"\x13GetMyBalanceRequest\";\n" +
+	"\aBalance\x12\x18\n" +
+	"\abalance\x18\x01 \x01(\tR\abalance\x12\x16\n" +
+	"\x06frozen\x18\x02 \x01(\tR\x06frozen\"\x1b\n" +
+	"\x19GetPlatformBalanceRequest\"+\n" +
+	"\x0fPlatformBalance\x12\x18\n" +
+	"\abalance\x18\x01 \x01(\tR\abalance2\xcd\a\n" +
 	"\aCustody\x12\x7f\n" +
 	"\x12OpenCustodyAccount\x12(.usercenter.v1.OpenCustodyAccountRequest\x1a\x1e.usercenter.v1.GatewayRedirect\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/custody/accounts\x12p\n" +
 	"\x0eCreateRecharge\x12$.usercenter.v1.CreateRechargeRequest\x1a\x1e.usercenter.v1.GatewayRedirect\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/recharges\x12\x86\x01\n" +
 	"\x11GetCustodyRequest\x12'.usercenter.v1.GetCustodyRequestRequest\x1a\x1d.usercenter.v1.CustodyRequest\")\x82\xd3\xe4\x93\x02#\x12!/v1/custody/requests/{request_no}\x12n\n" +
-	"\rListRecharges\x12#.usercenter.v1.ListRechargesRequest\x1a!.usercenter.v1.ListRechargesReply\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/rechargesB2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
+	"\rListRecharges\x12#.usercenter.v1.ListRechargesRequest\x1a!.usercenter.v1.ListRechargesReply\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/recharges\x12v\n" +
+	"\x10CreateWithdrawal\x12&.usercenter.v1.CreateWithdrawalRequest\x1a\x1e.usercenter.v1.GatewayRedirect\"\x1a\x82\xd3\xe4\x93\x02\x14:\x01*\"\x0f/v1/withdrawals\x12v\n" +
+	"\x0fListWithdrawals\x12%.usercenter.v1.ListWithdrawalsRequest\x1a#.usercenter.v1.ListWithdrawalsReply\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/withdrawals\x12h\n" +
+	"\fGetMyBalance\x12\".usercenter.v1.GetMyBalanceRequest\x1a\x16.usercenter.v1.Balance\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/users/me/balance\x12|\n" +
+	"\x12GetPlatformBalance\x12(.usercenter.v1.GetPlatformBalanceRequest\x1a\x1e.usercenter.v1.PlatformBalance\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/platform/balanceB2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
 
 var (
 	file_user_center_v1_custody_proto_rawDescOnce sync.Once
@@ -612,7 +1025,7 @@ func file_user_center_v1_custody_proto_rawDescGZIP() []byte {
 	return file_user_center_v1_custody_proto_rawDescData
 }
 
-var file_user_center_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_user_center_v1_custody_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_user_center_v1_custody_proto_goTypes = []any{
 	(*OpenCustodyAccountRequest)(nil), // 0: usercenter.v1.OpenCustodyAccountRequest
 	(*CreateRechargeRequest)(nil),     // 1: usercenter.v1.CreateRechargeRequest
@@ -623,29 +1036,48 @@ var file_user_center_v1_custody_proto_goTypes = []any{
 	(*ListRechargesRequest)(nil),      // 6: usercenter.v1.ListRechargesRequest
 	(*ListRechargesReply)(nil),        // 7: usercenter.v1.ListRechargesReply
 	(*Recharge)(nil),                  // 8: usercenter.v1.Recharge
-	nil,                               // 9: usercenter.v1.Gateway.FieldsEntry
-	(*timestamppb.Timestamp)(nil),     // 10: google.protobuf.Timestamp
+	(*CreateWithdrawalRequest)(nil),   // 9: usercenter.v1.CreateWithdrawalRequest
+	(*ListWithdrawalsRequest)(nil),    // 10: usercenter.v1.ListWithdrawalsRequest
+	(*ListWithdrawalsReply)(nil),      // 11: usercenter.v1.ListWithdrawalsReply
+	(*Withdrawal)(nil),                // 12: usercenter.v1.Withdrawal
+	(*GetMyBalanceRequest)(nil),       // 13: usercenter.v1.GetMyBalanceRequest
+	(*Balance)(nil),                   // 14: usercenter.v1.Balance
+	(*GetPlatformBalanceRequest)(nil), // 15: usercenter.v1.GetPlatformBalanceRequest
+	(*PlatformBalance)(nil),           // 16: usercenter.v1.PlatformBalance
+	nil,                               // 17: usercenter.v1.Gateway.FieldsEntry
+	(*timestamppb.Timestamp)(nil),     // 18: google.protobuf.Timestamp
 }
 var file_user_center_v1_custody_proto_depIdxs = []int32{
 	3,  // 0: usercenter.v1.GatewayRedirect.gateway:type_name -> usercenter.v1.Gateway
-	9,  // 1: usercenter.v1.Gateway.fields:type_name -> usercenter.v1.Gateway.FieldsEntry
-	10, // 2: usercenter.v1.CustodyRequest.updated_at:type_name -> google.protobuf.Timestamp
-	10, // 3: usercenter.v1.CustodyRequest.created_at:type_name -> google.protobuf.Timestamp
+	17, // 1: usercenter.v1.Gateway.fields:type_name -> usercenter.v1.Gateway.FieldsEntry
+	18, // 2: usercenter.v1.CustodyRequest.updated_at:type_name -> google.protobuf.Timestamp
+	18, // 3: usercenter.v1.CustodyRequest.created_at:type_name -> google.protobuf.Timestamp
 	8,  // 4: usercenter.v1.ListRechargesReply.items:type_name -> usercenter.v1.Recharge
-	10, // 5: usercenter.v1.Recharge.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 6: usercenter.v1.Custody.OpenCustodyAccount:input_type -> usercenter.v1.OpenCustodyAccountRequest
-	1,  // 7: usercenter.v1.Custody.CreateRecharge:input_type -> usercenter.v1.CreateRechargeRequest
-	4,  // 8: usercenter.v1.Custody.GetCustodyRequest:input_type -> usercenter.v1.GetCustodyRequestRequest
-	6,  // 9: usercenter.v1.Custody.ListRecharges:input_type -> usercenter.v1.ListRechargesRequest
-	2,  // 10: usercenter.v1.Custody.OpenCustodyAccount:output_type -> usercenter.v1.GatewayRedirect
-	2,  // 11: usercenter.v1.Custody.CreateRecharge:output_type -> usercenter.v1.GatewayRedirect
-	5,  // 12: usercenter.v1.Custody.GetCustodyRequest:output_type -> usercenter.v1.CustodyRequest
-	7,  // 13: usercenter.v1.Custody.ListRecharges:output_type -> usercenter.v1.ListRechargesReply
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	18, // 5: usercenter.v1.Recharge.created_at:type_name -> google.protobuf.Timestamp
+	12, // 6: usercenter.v1.ListWithdrawalsReply.items:type_name -> usercenter.v1.Withdrawal
+	18, // 7: usercenter.v1.Withdrawal.created_at:type_name -> google.protobuf.Timestamp
+	18, // 8: usercenter.v1.Withdrawal.updated_at:type_name -> google.protobuf.Timestamp
+	0,  // 9: usercenter.v1.Custody.OpenCustodyAccount:input_type -> usercenter.v1.OpenCustodyAccountRequest
+	1,  // 10: usercenter.v1.Custody.CreateRecharge:input_type -> usercenter.v1.CreateRechargeRequest
+	4,  // 11: usercenter.v1.Custody.GetCustodyRequest:input_type -> usercenter.v1.GetCustodyRequestRequest
+	6,  // 12: usercenter.v1.Custody.ListRecharges:input_type -> usercenter.v1.ListRechargesRequest
+	9,  // 13: usercenter.v1.Custody.CreateWithdrawal:input_type -> usercenter.v1.CreateWithdrawalRequest
+	10, // 14: usercenter.v1.Custody.ListWithdrawals:input_type -> usercenter.v1.ListWithdrawalsRequest
+	13, // 15: usercenter.v1.Custody.GetMyBalance:input_type -> usercenter.v1.GetMyBalanceRequest
+	15, // 16: usercenter.v1.Custody.GetPlatformBalance:input_type -> usercenter.v1.GetPlatformBalanceRequest
+	2,  // 17: usercenter.v1.Custody.OpenCustodyAccount:output_type -> usercenter.v1.GatewayRedirect
+	2,  // 18: usercenter.v1.Custody.CreateRecharge:output_type -> usercenter.v1.GatewayRedirect
+	5,  // 19: usercenter.v1.Custody.GetCustodyRequest:output_type -> usercenter.v1.CustodyRequest
+	7,  // 20: usercenter.v1.Custody.ListRecharges:output_type -> usercenter.v1.ListRechargesReply
+	2,  // 21: usercenter.v1.Custody.CreateWithdrawal:output_type -> usercenter.v1.GatewayRedirect
+	11, // 22: usercenter.v1.Custody.ListWithdrawals:output_type -> usercenter.v1.ListWithdrawalsReply
+	14, // 23: usercenter.v1.Custody.GetMyBalance:output_type -> usercenter.v1.Balance
+	16, // 24: usercenter.v1.Custody.GetPlatformBalance:output_type -> usercenter.v1.PlatformBalance
+	17, // [17:25] is the sub-list for method output_type
+	9,  // [9:17] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_user_center_v1_custody_proto_init() }
@@ -654,13 +1086,14 @@ func file_user_center_v1_custody_proto_init() {
 		return
 	}
 	file_user_center_v1_custody_proto_msgTypes[5].OneofWrappers = []any{}
+	file_user_center_v1_custody_proto_msgTypes[12].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_user_center_v1_custody_proto_rawDesc), len(file_user_center_v1_custody_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -4,9 +4,9 @@
 // - protoc             (unknown)
 // source: user-center/v1/custody.proto
 
-// Custody: opening the caller's account at the custody bank and recharging it through the
-// bank's browser gateway (docs/custody-protocol.md). Every call needs the caller's bearer
-// token. The bank's signed callback, POST /v1/custody/notifications, is not part of this
+// Custody: opening the caller's account at the custody bank, recharging it and
+// withdrawing from it through the bank's browser gateway, and the balances the bank
+// reports (docs/custody-protocol.md). Every call needs the caller's bearer token. The bank's signed callback, POST /v1/custody/notifications, is not part of this
 // service: its signature covers the raw body, so it is a plain HTTP handler.
 
 package v1
@@ -28,6 +28,10 @@ const (
 	Custody_CreateRecharge_FullMethodName     = "/usercenter.v1.Custody/CreateRecharge"
 	Custody_GetCustodyRequest_FullMethodName  = "/usercenter.v1.Custody/GetCustodyRequest"
 	Custody_ListRecharges_FullMethodName      = "/usercenter.v1.Custody/ListRecharges"
+	Custody_CreateWithdrawal_FullMethodName   = "/usercenter.v1.Custody/CreateWithdrawal"
+	Custody_ListWithdrawals_FullMethodName    = "/usercenter.v1.Custody/ListWithdrawals"
+	Custody_GetMyBalance_FullMethodName       = "/usercenter.v1.Custody/GetMyBalance"
+	Custody_GetPlatformBalance_FullMethodName = "/usercenter.v1.Custody/GetPlatformBalance"
 )
 
 // CustodyClient is the client API for Custody service.
@@ -46,6 +50,19 @@ type CustodyClient interface {
 	GetCustodyRequest(ctx context.Context, in *GetCustodyRequestRequest, opts ...grpc.CallOption) (*CustodyRequest, error)
 	// The caller's successful recharges, oldest first.
 	ListRecharges(ctx context.Context, in *ListRechargesRequest, opts ...grpc.CallOption) (*ListRechargesReply, error)
+	// Records a withdrawal request (PENDING) and answers the signed form for the bank, whose
+	// page asks for the custody password. Only with an OPEN custody account (409
+	// CUSTODY_NOT_OPEN) and at most the available balance the bank reports (422
+	// INSUFFICIENT_BALANCE; 503 BANK_UNAVAILABLE when the bank cannot say).
+	CreateWithdrawal(ctx context.Context, in *CreateWithdrawalRequest, opts ...grpc.CallOption) (*GatewayRedirect, error)
+	// The caller's withdrawal requests, whatever their status, oldest first.
+	ListWithdrawals(ctx context.Context, in *ListWithdrawalsRequest, opts ...grpc.CallOption) (*ListWithdrawalsReply, error)
+	// The caller's custody account as the bank reports it (signed account query). 409
+	// CUSTODY_NOT_OPEN without an OPEN account.
+	GetMyBalance(ctx context.Context, in *GetMyBalanceRequest, opts ...grpc.CallOption) (*Balance, error)
+	// The platform's fee account at the bank, where repayments credit the commission.
+	// ADMIN only: 403 FORBIDDEN for anyone else.
+	GetPlatformBalance(ctx context.Context, in *GetPlatformBalanceRequest, opts ...grpc.CallOption) (*PlatformBalance, error)
 }
 
 type custodyClient struct {
@@ -96,6 +113,46 @@ func (c *custodyClient) ListRecharges(ctx context.Context, in *ListRechargesRequ
 	return out, nil
 }
 
+func (c *custodyClient) CreateWithdrawal(ctx context.Context, in *CreateWithdrawalRequest, opts ...grpc.CallOption) (*GatewayRedirect, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GatewayRedirect)
+	err := c.cc.Invoke(ctx, Custody_CreateWithdrawal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *custodyClient) ListWithdrawals(ctx context.Context, in *ListWithdrawalsRequest, opts ...grpc.CallOption) (*ListWithdrawalsReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWithdrawalsReply)
+	err := c.cc.Invoke(ctx, Custody_ListWithdrawals_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *custodyClient) GetMyBalance(ctx context.Context, in *GetMyBalanceRequest, opts ...grpc.CallOption) (*Balance, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Balance)
+	err := c.cc.Invoke(ctx, Custody_GetMyBalance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *custodyClient) GetPlatformBalance(ctx context.Context, in *GetPlatformBalanceRequest, opts ...grpc.CallOption) (*PlatformBalance, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PlatformBalance)
+	err := c.cc.Invoke(ctx, Custody_GetPlatformBalance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CustodyServer is the server API for Custody service.
 // All implementations must embed UnimplementedCustodyServer
 // for forward compatibility.
@@ -112,6 +169,19 @@ type CustodyServer interface {
 	GetCustodyRequest(context.Context, *GetCustodyRequestRequest) (*CustodyRequest, error)
 	// The caller's successful recharges, oldest first.
 	ListRecharges(context.Context, *ListRechargesRequest) (*ListRechargesReply, error)
+	// Records a withdrawal request (PENDING) and answers the signed form for the bank, whose
+	// page asks for the custody password. Only with an OPEN custody account (409
+	// CUSTODY_NOT_OPEN) and at most the available balance the bank reports (422
+	// INSUFFICIENT_BALANCE; 503 BANK_UNAVAILABLE when the bank cannot say).
+	CreateWithdrawal(context.Context, *CreateWithdrawalRequest) (*GatewayRedirect, error)
+	// The caller's withdrawal requests, whatever their status, oldest first.
+	ListWithdrawals(context.Context, *ListWithdrawalsRequest) (*ListWithdrawalsReply, error)
+	// The caller's custody account as the bank reports it (signed account query). 409
+	// CUSTODY_NOT_OPEN without an OPEN account.
+	GetMyBalance(context.Context, *GetMyBalanceRequest) (*Balance, error)
+	// The platform's fee account at the bank, where repayments credit the commission.
+	// ADMIN only: 403 FORBIDDEN for anyone else.
+	GetPlatformBalance(context.Context, *GetPlatformBalanceRequest) (*PlatformBalance, error)
 	mustEmbedUnimplementedCustodyServer()
 }
 
@@ -133,6 +203,18 @@ func (UnimplementedCustodyServer) GetCustodyRequest(context.Context, *GetCustody
 }
 func (UnimplementedCustodyServer) ListRecharges(context.Context, *ListRechargesRequest) (*ListRechargesReply, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListRecharges not implemented")
+}
+func (UnimplementedCustodyServer) CreateWithdrawal(context.Context, *CreateWithdrawalRequest) (*GatewayRedirect, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateWithdrawal not implemented")
+}
+func (UnimplementedCustodyServer) ListWithdrawals(context.Context, *ListWithdrawalsRequest) (*ListWithdrawalsReply, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListWithdrawals not implemented")
+}
+func (UnimplementedCustodyServer) GetMyBalance(context.Context, *GetMyBalanceRequest) (*Balance, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetMyBalance not implemented")
+}
+func (UnimplementedCustodyServer) GetPlatformBalance(context.Context, *GetPlatformBalanceRequest) (*PlatformBalance, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetPlatformBalance not implemented")
 }
 func (UnimplementedCustodyServer) mustEmbedUnimplementedCustodyServer() {}
 func (UnimplementedCustodyServer) testEmbeddedByValue()                 {}
@@ -227,6 +309,78 @@ func _Custody_ListRecharges_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Custody_CreateWithdrawal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateWithdrawalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustodyServer).CreateWithdrawal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Custody_CreateWithdrawal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustodyServer).CreateWithdrawal(ctx, req.(*CreateWithdrawalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Custody_ListWithdrawals_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWithdrawalsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustodyServer).ListWithdrawals(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Custody_ListWithdrawals_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustodyServer).ListWithdrawals(ctx, req.(*ListWithdrawalsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Custody_GetMyBalance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMyBalanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustodyServer).GetMyBalance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Custody_GetMyBalance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustodyServer).GetMyBalance(ctx, req.(*GetMyBalanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Custody_GetPlatformBalance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPlatformBalanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CustodyServer).GetPlatformBalance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Custody_GetPlatformBalance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CustodyServer).GetPlatformBalance(ctx, req.(*GetPlatformBalanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Custody_ServiceDesc is the grpc.ServiceDesc for Custody service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -249,6 +403,22 @@ var Custody_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListRecharges",
 			Handler:    _Custody_ListRecharges_Handler,
+		},
+		{
+			MethodName: "CreateWithdrawal",
+			Handler:    _Custody_CreateWithdrawal_Handler,
+		},
+		{
+			MethodName: "ListWithdrawals",
+			Handler:    _Custody_ListWithdrawals_Handler,
+		},
+		{
+			MethodName: "GetMyBalance",
+			Handler:    _Custody_GetMyBalance_Handler,
+		},
+		{
+			MethodName: "GetPlatformBalance",
+			Handler:    _Custody_GetPlatformBalance_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -20,19 +20,36 @@ var _ = binding.EncodeURL
 const _ = http.SupportPackageIsVersion1
 
 const OperationCustodyCreateRecharge = "/usercenter.v1.Custody/CreateRecharge"
+const OperationCustodyCreateWithdrawal = "/usercenter.v1.Custody/CreateWithdrawal"
 const OperationCustodyGetCustodyRequest = "/usercenter.v1.Custody/GetCustodyRequest"
+const OperationCustodyGetMyBalance = "/usercenter.v1.Custody/GetMyBalance"
+const OperationCustodyGetPlatformBalance = "/usercenter.v1.Custody/GetPlatformBalance"
 const OperationCustodyListRecharges = "/usercenter.v1.Custody/ListRecharges"
+const OperationCustodyListWithdrawals = "/usercenter.v1.Custody/ListWithdrawals"
 const OperationCustodyOpenCustodyAccount = "/usercenter.v1.Custody/OpenCustodyAccount"
 
 type CustodyHTTPServer interface {
 	// CreateRecharge Records a recharge request (PENDING) and answers the signed form for the bank. Only
 	// with an OPEN custody account: 409 CUSTODY_NOT_OPEN otherwise.
 	CreateRecharge(context.Context, *CreateRechargeRequest) (*GatewayRedirect, error)
+	// CreateWithdrawal Records a withdrawal request (PENDING) and answers the signed form for the bank, whose
+	// page asks for the custody password. Only with an OPEN custody account (409
+	// CUSTODY_NOT_OPEN) and at most the available balance the bank reports (422
+	// INSUFFICIENT_BALANCE; 503 BANK_UNAVAILABLE when the bank cannot say).
+	CreateWithdrawal(context.Context, *CreateWithdrawalRequest) (*GatewayRedirect, error)
 	// GetCustodyRequest One of the caller's own requests; another user's answers 404 REQUEST_NOT_FOUND, as an
 	// absent one does.
 	GetCustodyRequest(context.Context, *GetCustodyRequestRequest) (*CustodyRequest, error)
+	// GetMyBalance The caller's custody account as the bank reports it (signed account query). 409
+	// CUSTODY_NOT_OPEN without an OPEN account.
+	GetMyBalance(context.Context, *GetMyBalanceRequest) (*Balance, error)
+	// GetPlatformBalance The platform's fee account at the bank, where repayments credit the commission.
+	// ADMIN only: 403 FORBIDDEN for anyone else.
+	GetPlatformBalance(context.Context, *GetPlatformBalanceRequest) (*PlatformBalance, error)
 	// ListRecharges The caller's successful recharges, oldest first.
 	ListRecharges(context.Context, *ListRechargesRequest) (*ListRechargesReply, error)
+	// ListWithdrawals The caller's withdrawal requests, whatever their status, oldest first.
+	ListWithdrawals(context.Context, *ListWithdrawalsRequest) (*ListWithdrawalsReply, error)
 	// OpenCustodyAccount Records an account-opening request (PENDING) and answers the signed form the browser
 	// posts to the bank. Only an ACTIVE consumer without an open or pending custody account:
 	// 409 CUSTODY_ALREADY_REQUESTED / CUSTODY_ALREADY_OPEN otherwise.
@@ -45,6 +62,10 @@ func RegisterCustodyHTTPServer(s *http.Server, srv CustodyHTTPServer) {
 	r.POST("/v1/recharges", _Custody_CreateRecharge0_HTTP_Handler(srv))
 	r.GET("/v1/custody/requests/{request_no}", _Custody_GetCustodyRequest0_HTTP_Handler(srv))
 	r.GET("/v1/recharges", _Custody_ListRecharges0_HTTP_Handler(srv))
+	r.POST("/v1/withdrawals", _Custody_CreateWithdrawal0_HTTP_Handler(srv))
+	r.GET("/v1/withdrawals", _Custody_ListWithdrawals0_HTTP_Handler(srv))
+	r.GET("/v1/users/me/balance", _Custody_GetMyBalance0_HTTP_Handler(srv))
+	r.GET("/v1/platform/balance", _Custody_GetPlatformBalance0_HTTP_Handler(srv))
 }
 
 func _Custody_OpenCustodyAccount0_HTTP_Handler(srv CustodyHTTPServer) func(ctx http.Context) error {
@@ -132,10 +153,93 @@ func _Custody_ListRecharges0_HTTP_Handler(srv CustodyHTTPServer) func(ctx http.C
 	}
 }
 
+func _Custody_CreateWithdrawal0_HTTP_Handler(srv CustodyHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in CreateWithdrawalRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCustodyCreateWithdrawal)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CreateWithdrawal(ctx, req.(*CreateWithdrawalRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*GatewayRedirect)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Custody_ListWithdrawals0_HTTP_Handler(srv CustodyHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in ListWithdrawalsRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCustodyListWithdrawals)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.ListWithdrawals(ctx, req.(*ListWithdrawalsRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*ListWithdrawalsReply)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Custody_GetMyBalance0_HTTP_Handler(srv CustodyHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in GetMyBalanceRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCustodyGetMyBalance)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetMyBalance(ctx, req.(*GetMyBalanceRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*Balance)
+		return ctx.Result(200, reply)
+	}
+}
+
+func _Custody_GetPlatformBalance0_HTTP_Handler(srv CustodyHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in GetPlatformBalanceRequest
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationCustodyGetPlatformBalance)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.GetPlatformBalance(ctx, req.(*GetPlatformBalanceRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*PlatformBalance)
+		return ctx.Result(200, reply)
+	}
+}
+
 type CustodyHTTPClient interface {
 	CreateRecharge(ctx context.Context, req *CreateRechargeRequest, opts ...http.CallOption) (rsp *GatewayRedirect, err error)
+	CreateWithdrawal(ctx context.Context, req *CreateWithdrawalRequest, opts ...http.CallOption) (rsp *GatewayRedirect, err error)
 	GetCustodyRequest(ctx context.Context, req *GetCustodyRequestRequest, opts ...http.CallOption) (rsp *CustodyRequest, err error)
+	GetMyBalance(ctx context.Context, req *GetMyBalanceRequest, opts ...http.CallOption) (rsp *Balance, err error)
+	GetPlatformBalance(ctx context.Context, req *GetPlatformBalanceRequest, opts ...http.CallOption) (rsp *PlatformBalance, err error)
 	ListRecharges(ctx context.Context, req *ListRechargesRequest, opts ...http.CallOption) (rsp *ListRechargesReply, err error)
+	ListWithdrawals(ctx context.Context, req *ListWithdrawalsRequest, opts ...http.CallOption) (rsp *ListWithdrawalsReply, err error)
 	OpenCustodyAccount(ctx context.Context, req *OpenCustodyAccountRequest, opts ...http.CallOption) (rsp *GatewayRedirect, err error)
 }
 
@@ -160,6 +264,19 @@ func (c *CustodyHTTPClientImpl) CreateRecharge(ctx context.Context, in *CreateRe
 	return &out, nil
 }
 
+func (c *CustodyHTTPClientImpl) CreateWithdrawal(ctx context.Context, in *CreateWithdrawalRequest, opts ...http.CallOption) (*GatewayRedirect, error) {
+	var out GatewayRedirect
+	pattern := "/v1/withdrawals"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationCustodyCreateWithdrawal))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *CustodyHTTPClientImpl) GetCustodyRequest(ctx context.Context, in *GetCustodyRequestRequest, opts ...http.CallOption) (*CustodyRequest, error) {
 	var out CustodyRequest
 	pattern := "/v1/custody/requests/{request_no}"
@@ -173,11 +290,50 @@ func (c *CustodyHTTPClientImpl) GetCustodyRequest(ctx context.Context, in *GetCu
 	return &out, nil
 }
 
+func (c *CustodyHTTPClientImpl) GetMyBalance(ctx context.Context, in *GetMyBalanceRequest, opts ...http.CallOption) (*Balance, error) {
+	var out Balance
+	pattern := "/v1/users/me/balance"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCustodyGetMyBalance))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CustodyHTTPClientImpl) GetPlatformBalance(ctx context.Context, in *GetPlatformBalanceRequest, opts ...http.CallOption) (*PlatformBalance, error) {
+	var out PlatformBalance
+	pattern := "/v1/platform/balance"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCustodyGetPlatformBalance))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 func (c *CustodyHTTPClientImpl) ListRecharges(ctx context.Context, in *ListRechargesRequest, opts ...http.CallOption) (*ListRechargesReply, error) {
 	var out ListRechargesReply
 	pattern := "/v1/recharges"
 	path := binding.EncodeURL(pattern, in, true)
 	opts = append(opts, http.Operation(OperationCustodyListRecharges))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *CustodyHTTPClientImpl) ListWithdrawals(ctx context.Context, in *ListWithdrawalsRequest, opts ...http.CallOption) (*ListWithdrawalsReply, error) {
+	var out ListWithdrawalsReply
+	pattern := "/v1/withdrawals"
+	path := binding.EncodeURL(pattern, in, true)
+	opts = append(opts, http.Operation(OperationCustodyListWithdrawals))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "GET", path, nil, &out, opts...)
 	if err != nil {

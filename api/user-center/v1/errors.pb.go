@@ -51,6 +51,14 @@ const (
 	ErrorReason_NOTIFICATION_MISMATCH ErrorReason = 12
 	// A bank notification that is not the protocol's JSON; nothing was changed.
 	ErrorReason_INVALID_NOTIFICATION ErrorReason = 13
+	// A withdrawal above what the bank says the account holds (balance minus frozen);
+	// nothing was recorded.
+	ErrorReason_INSUFFICIENT_BALANCE ErrorReason = 14
+	// The caller's role may not do this (the platform's balance is for ADMIN only).
+	ErrorReason_FORBIDDEN ErrorReason = 15
+	// The bank's signed account query did not answer, or not trustworthily; nothing was
+	// recorded, retry.
+	ErrorReason_BANK_UNAVAILABLE ErrorReason = 16
 )
 
 // Enum value maps for ErrorReason.
@@ -70,6 +78,9 @@ var (
 		11: "REQUEST_NOT_FOUND",
 		12: "NOTIFICATION_MISMATCH",
 		13: "INVALID_NOTIFICATION",
+		14: "INSUFFICIENT_BALANCE",
+		15: "FORBIDDEN",
+		16: "BANK_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
 		"INVALID_ARGUMENT":          0,
@@ -86,6 +97,9 @@ var (
 		"REQUEST_NOT_FOUND":         11,
 		"NOTIFICATION_MISMATCH":     12,
 		"INVALID_NOTIFICATION":      13,
+		"INSUFFICIENT_BALANCE":      14,
+		"FORBIDDEN":                 15,
+		"BANK_UNAVAILABLE":          16,
 	}
 )
 
@@ -120,7 +134,7 @@ var File_user_center_v1_errors_proto protoreflect.FileDescriptor
 
 const file_user_center_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1buser-center/v1/errors.proto\x12\rusercenter.v1\x1a\x13errors/errors.proto*\xb5\x03\n" +
+	"\x1buser-center/v1/errors.proto\x12\rusercenter.v1\x1a\x13errors/errors.proto*\x86\x04\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x19\n" +
 	"\x0fUNAUTHENTICATED\x10\x01\x1a\x04\xa8E\x91\x03\x12\x18\n" +
@@ -136,7 +150,10 @@ const file_user_center_v1_errors_proto_rawDesc = "" +
 	"\x1a\x04\xa8E\x99\x03\x12\x1b\n" +
 	"\x11REQUEST_NOT_FOUND\x10\v\x1a\x04\xa8E\x94\x03\x12\x1f\n" +
 	"\x15NOTIFICATION_MISMATCH\x10\f\x1a\x04\xa8E\x90\x03\x12\x1e\n" +
-	"\x14INVALID_NOTIFICATION\x10\r\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
+	"\x14INVALID_NOTIFICATION\x10\r\x1a\x04\xa8E\x90\x03\x12\x1e\n" +
+	"\x14INSUFFICIENT_BALANCE\x10\x0e\x1a\x04\xa8E\xa6\x03\x12\x13\n" +
+	"\tFORBIDDEN\x10\x0f\x1a\x04\xa8E\x93\x03\x12\x1a\n" +
+	"\x10BANK_UNAVAILABLE\x10\x10\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
 
 var (
 	file_user_center_v1_errors_proto_rawDescOnce sync.Once

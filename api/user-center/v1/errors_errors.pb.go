@@ -202,3 +202,49 @@ func IsInvalidNotification(err error) bool {
 func ErrorInvalidNotification(format string, args ...interface{}) *errors.Error {
 	return errors.New(400, ErrorReason_INVALID_NOTIFICATION.String(), fmt.Sprintf(format, args...))
 }
+
+// A withdrawal above what the bank says the account holds (balance minus frozen);
+// nothing was recorded.
+func IsInsufficientBalance(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INSUFFICIENT_BALANCE.String() && e.Code == 422
+}
+
+// A withdrawal above what the bank says the account holds (balance minus frozen);
+// nothing was recorded.
+func ErrorInsufficientBalance(format string, args ...interface{}) *errors.Error {
+	return errors.New(422, ErrorReason_INSUFFICIENT_BALANCE.String(), fmt.Sprintf(format, args...))
+}
+
+// The caller's role may not do this (the platform's balance is for ADMIN only).
+func IsForbidden(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_FORBIDDEN.String() && e.Code == 403
+}
+
+// The caller's role may not do this (the platform's balance is for ADMIN only).
+func ErrorForbidden(format string, args ...interface{}) *errors.Error {
+	return errors.New(403, ErrorReason_FORBIDDEN.String(), fmt.Sprintf(format, args...))
+}
+
+// The bank's signed account query did not answer, or not trustworthily; nothing was
+// recorded, retry.
+func IsBankUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_BANK_UNAVAILABLE.String() && e.Code == 503
+}
+
+// The bank's signed account query did not answer, or not trustworthily; nothing was
+// recorded, retry.
+func ErrorBankUnavailable(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_BANK_UNAVAILABLE.String(), fmt.Sprintf(format, args...))
+}

@@ -23,6 +23,7 @@ const FaultCallbackReject = "callback.reject"
 const (
 	KindOpenAccount = "OPEN_ACCOUNT"
 	KindRecharge    = "RECHARGE"
+	KindWithdraw    = "WITHDRAW"
 )
 
 // RequestStatus is where a custody request stands.
@@ -40,6 +41,7 @@ const (
 const (
 	prefixOpenAccount = "OA"
 	prefixRecharge    = "RC"
+	prefixWithdraw    = "WD"
 )
 
 // MaxRecharge is the largest amount one recharge may ask for.
@@ -54,7 +56,13 @@ var (
 	ErrCustodyAlreadyRequested = errors.New("a custody account opening is already pending")
 	ErrCustodyAlreadyOpen      = errors.New("the custody account is already open")
 	ErrCustodyNotOpen          = errors.New("no open custody account")
-	ErrRequestNotFound         = errors.New("custody request not found")
+	// ErrInsufficientBalance: a withdrawal above the available balance the bank reports.
+	ErrInsufficientBalance = errors.New("the amount exceeds the available balance")
+	// ErrBankUnavailable: the bank's account query gave no trustworthy answer.
+	ErrBankUnavailable = errors.New("the bank did not answer")
+	// ErrForbidden: the caller's role may not do this.
+	ErrForbidden       = errors.New("not allowed for this role")
+	ErrRequestNotFound = errors.New("custody request not found")
 	// ErrResultMismatch: the bank's result names a request but disagrees with it.
 	ErrResultMismatch = errors.New("bank result does not match the request")
 	// ErrInvalidResult: the bank's result is not a usable final result.
@@ -69,10 +77,10 @@ type CustodyRequest struct {
 	UserID    int64
 	Kind      string
 	Status    RequestStatus
-	// Amount is a recharge's amount; nil for an account opening.
+	// Amount is a recharge's or a withdrawal's amount; nil for an account opening.
 	Amount *money.Amount
-	// BankUserNo is the bank's user number: a recharge's account, or the account an
-	// opening created once it succeeded.
+	// BankUserNo is the bank's user number: the account a recharge credits or a
+	// withdrawal debits, or the account an opening created once it succeeded.
 	BankUserNo    string
 	FailureReason string
 	CreatedAt     time.Time
@@ -82,6 +90,14 @@ type CustodyRequest struct {
 
 // Recharge is money the bank credited to a user's custody account.
 type Recharge struct {
+	RequestNo string
+	UserID    int64
+	Amount    money.Amount
+	CreatedAt time.Time
+}
+
+// Withdrawal is money the bank debited from a user's custody account.
+type Withdrawal struct {
 	RequestNo string
 	UserID    int64
 	Amount    money.Amount
@@ -124,8 +140,9 @@ func (r *CustodyRequest) matches(res BankResult) error {
 	} else if a, err := money.ParseAmount(res.Amount); err != nil || !a.Equal(*r.Amount) {
 		return mismatch("amount", res.Amount, r.Amount.String())
 	}
-	// A recharge names the account it credits; an opening's account is new.
-	if r.Kind == KindRecharge && res.UserNo != "" && res.UserNo != r.BankUserNo {
+	// A recharge or a withdrawal names the account it moves money on; an opening's
+	// account is new.
+	if r.Kind != KindOpenAccount && res.UserNo != "" && res.UserNo != r.BankUserNo {
 		return mismatch("userNo", res.UserNo, r.BankUserNo)
 	}
 	return nil

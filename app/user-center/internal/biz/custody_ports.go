@@ -15,10 +15,21 @@ type GatewayRequest struct {
 	Mobile    string
 	// Account opening.
 	Opening AccountOpening
-	// Recharge.
+	// Recharge and withdrawal: the account and the amount.
 	UserNo string
 	Amount money.Amount
 }
+
+// BankAccount is an account at the bank as the bank reports it.
+type BankAccount struct {
+	UserNo  string
+	Balance money.Amount
+	// Frozen is the part of Balance held for tenders.
+	Frozen money.Amount
+}
+
+// Available is what may be withdrawn: balance minus frozen.
+func (a BankAccount) Available() money.Amount { return a.Balance.Sub(a.Frozen) }
 
 // GatewayForm is the signed form the browser submits to the bank.
 type GatewayForm struct {
@@ -34,6 +45,12 @@ type Bank interface {
 	// QueryResult asks the bank where a request stands; ErrNotReceivedByBank when the
 	// bank has no record of it.
 	QueryResult(ctx context.Context, requestNo string) (BankResult, error)
+	// Account is a user's account at the bank; ErrBankUnavailable without a trustworthy
+	// answer.
+	Account(ctx context.Context, userNo string) (BankAccount, error)
+	// FeeAccount is the platform's fee account at the bank; ErrBankUnavailable without a
+	// trustworthy answer.
+	FeeAccount(ctx context.Context) (BankAccount, error)
 }
 
 // Transaction runs fn in one local database transaction: repositories called with the
@@ -65,6 +82,10 @@ type CustodyRepo interface {
 	CreateRecharge(ctx context.Context, r Recharge) error
 	// Recharges lists a user's recharges, oldest first.
 	Recharges(ctx context.Context, userID int64) ([]Recharge, error)
+	CreateWithdrawal(ctx context.Context, w Withdrawal) error
+	// UserRequests lists a user's requests of one kind, whatever their status, ordered by
+	// (created_at, request_no).
+	UserRequests(ctx context.Context, userID int64, kind string) ([]*CustodyRequest, error)
 	// PendingRequests lists up to limit PENDING requests created before createdBefore,
 	// ordered by (created_at, request_no), after the key when it is not nil.
 	PendingRequests(ctx context.Context, createdBefore time.Time, after *PageKey, limit int) ([]*CustodyRequest, error)

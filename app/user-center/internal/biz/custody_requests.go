@@ -52,6 +52,16 @@ func (a *AccountOpening) Validate() error {
 
 // ParseRechargeAmount checks a recharge's amount; the error names the field.
 func ParseRechargeAmount(s string) (money.Amount, error) {
+	a, err := ParseWithdrawalAmount(s)
+	if err == nil && a.Cmp(MaxRecharge) > 0 {
+		return money.Amount{}, &ValidationError{"amount", "must be at most " + MaxRecharge.String()}
+	}
+	return a, err
+}
+
+// ParseWithdrawalAmount checks a withdrawal's amount: positive, at most 2 decimals (the
+// available balance is the bank's to say); the error names the field.
+func ParseWithdrawalAmount(s string) (money.Amount, error) {
 	a, err := money.ParseAmount(strings.TrimSpace(s))
 	var pe *money.ParseError
 	switch {
@@ -61,8 +71,6 @@ func ParseRechargeAmount(s string) (money.Amount, error) {
 		return money.Amount{}, &ValidationError{"amount", err.Error()}
 	case !a.IsPositive():
 		return money.Amount{}, &ValidationError{"amount", "must be positive"}
-	case a.Cmp(MaxRecharge) > 0:
-		return money.Amount{}, &ValidationError{"amount", "must be at most " + MaxRecharge.String()}
 	}
 	return a, nil
 }
@@ -81,7 +89,8 @@ type CustodySettings struct {
 	NewRequestNo func(prefix string, now time.Time) string
 }
 
-// CustodyUsecase opens custody accounts and recharges them, and applies the bank's results.
+// CustodyUsecase opens custody accounts, recharges them and withdraws from them, reads
+// their balances at the bank, and applies the bank's results.
 type CustodyUsecase struct {
 	tx        Transaction
 	repo      CustodyRepo
@@ -198,19 +207,58 @@ func (uc *CustodyUsecase) Recharge(ctx context.Context, userID int64, amount str
 	if err != nil {
 		return nil, err
 	}
+	c, err := uc.openCustody(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return uc.moveMoney(ctx, c, KindRecharge, prefixRecharge, a)
+}
+
+// Withdraw records a withdrawal (PENDING) and returns the signed form for the bank's page.
+// Only a consumer with an open custody account may ask, for at most the available
+// balance the bank reports now. The bank checks again when the user confirms on its page
+// and when it debits the account, so a request that passes here may still fail there
+// (two withdrawals at once, a tender in between): the bank's word is final.
+func (uc *CustodyUsecase) Withdraw(ctx context.Context, userID int64, amount string) (*Redirect, error) {
+	a, err := ParseWithdrawalAmount(amount)
+	if err != nil {
+		return nil, err
+	}
+	c, err := uc.openCustody(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := uc.bank.Account(ctx, c.CustodyUserNo)
+	if err != nil {
+		return nil, err
+	}
+	if avail := acct.Available(); a.Cmp(avail) > 0 {
+		return nil, fmt.Errorf("%w: %s asked, %s available", ErrInsufficientBalance, a, avail)
+	}
+	return uc.moveMoney(ctx, c, KindWithdraw, prefixWithdraw, a)
+}
+
+// openCustody returns the user's consumer if its custody account is open.
+func (uc *CustodyUsecase) openCustody(ctx context.Context, userID int64) (*Consumer, error) {
 	c, err := activeConsumer(uc.consumers.Get(ctx, userID))
 	if err != nil {
 		return nil, err
 	}
-	// OPEN is final, so nothing can change it between this read and the insert.
 	if c.CustodyStatus != CustodyOpen || c.CustodyUserNo == "" {
 		return nil, ErrCustodyNotOpen
 	}
+	return c, nil
+}
+
+// moveMoney records a request of kind (a recharge or a withdrawal) on c's account,
+// PENDING, and returns the signed form for the bank's page. OPEN is final, so nothing
+// can change the account between the caller's read and the insert.
+func (uc *CustodyUsecase) moveMoney(ctx context.Context, c *Consumer, kind, prefix string, a money.Amount) (*Redirect, error) {
 	now := uc.settings.Now()
-	req := &CustodyRequest{RequestNo: uc.settings.NewRequestNo(prefixRecharge, now), UserID: userID, Kind: KindRecharge,
+	req := &CustodyRequest{RequestNo: uc.settings.NewRequestNo(prefix, now), UserID: c.ID, Kind: kind,
 		Status: RequestPending, Amount: &a, BankUserNo: c.CustodyUserNo, CreatedAt: now, UpdatedAt: now}
-	form, err := uc.bank.GatewayForm(GatewayRequest{RequestNo: req.RequestNo, Kind: KindRecharge,
-		UserID: userID, Mobile: c.Mobile, UserNo: c.CustodyUserNo, Amount: a})
+	form, err := uc.bank.GatewayForm(GatewayRequest{RequestNo: req.RequestNo, Kind: kind,
+		UserID: c.ID, Mobile: c.Mobile, UserNo: c.CustodyUserNo, Amount: a})
 	if err != nil {
 		return nil, fmt.Errorf("sign gateway form: %w", err)
 	}
@@ -218,7 +266,7 @@ func (uc *CustodyUsecase) Recharge(ctx context.Context, userID int64, amount str
 		return nil, err
 	}
 	uc.log.WithContext(ctx).Infow("msg", "custody request created", "request_no", req.RequestNo,
-		"kind", req.Kind, "user_id", userID, "amount", a.String())
+		"kind", req.Kind, "user_id", c.ID, "amount", a.String())
 	return &Redirect{RequestNo: req.RequestNo, Form: form}, nil
 }
 
@@ -234,4 +282,9 @@ func (uc *CustodyUsecase) Request(ctx context.Context, userID int64, requestNo s
 // Recharges lists the user's recharges, oldest first.
 func (uc *CustodyUsecase) Recharges(ctx context.Context, userID int64) ([]Recharge, error) {
 	return uc.repo.Recharges(ctx, userID)
+}
+
+// Withdrawals lists the user's withdrawal requests, whatever their status, oldest first.
+func (uc *CustodyUsecase) Withdrawals(ctx context.Context, userID int64) ([]*CustodyRequest, error) {
+	return uc.repo.UserRequests(ctx, userID, KindWithdraw)
 }

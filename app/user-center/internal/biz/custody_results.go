@@ -34,8 +34,9 @@ func (uc *CustodyUsecase) ReceiveNotification(ctx context.Context, res BankResul
 
 // ApplyResult applies the bank's final result to its request in one local transaction,
 // exactly once: the request's row lock orders concurrent results, the first completes it
-// (with its effect on the consumer or the recharges) and the others find it complete and
-// change nothing. A mismatching result changes nothing and is reported as ErrResultMismatch.
+// (with its effect on the consumer, the recharges or the withdrawals) and the others find
+// it complete and change nothing. A mismatching result changes nothing and is reported as
+// ErrResultMismatch.
 func (uc *CustodyUsecase) ApplyResult(ctx context.Context, res BankResult, source string) (Applied, error) {
 	var out Applied
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -62,6 +63,9 @@ func (uc *CustodyUsecase) ApplyResult(ctx context.Context, res BankResult, sourc
 			err = uc.repo.SetCustody(ctx, req.UserID, CustodyFailed, "")
 		case req.Kind == KindRecharge && req.Status == RequestSuccess:
 			err = uc.repo.CreateRecharge(ctx, Recharge{RequestNo: req.RequestNo, UserID: req.UserID,
+				Amount: *req.Amount, CreatedAt: *req.CompletedAt})
+		case req.Kind == KindWithdraw && req.Status == RequestSuccess:
+			err = uc.repo.CreateWithdrawal(ctx, Withdrawal{RequestNo: req.RequestNo, UserID: req.UserID,
 				Amount: *req.Amount, CreatedAt: *req.CompletedAt})
 		}
 		out.Changed = err == nil

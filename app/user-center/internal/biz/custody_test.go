@@ -19,35 +19,6 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
-// fakeBank signs nothing; it records the forms asked for and answers queries from a table.
-type fakeBank struct {
-	mu      sync.Mutex
-	forms   []biz.GatewayRequest
-	answers map[string]biz.BankResult
-	errs    map[string]error
-	queried []string
-}
-
-func (b *fakeBank) GatewayForm(req biz.GatewayRequest) (*biz.GatewayForm, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.forms = append(b.forms, req)
-	return &biz.GatewayForm{URL: "http://bank/gateway", Method: "POST", Fields: map[string]string{"serviceName": req.Kind}}, nil
-}
-
-func (b *fakeBank) QueryResult(_ context.Context, no string) (biz.BankResult, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.queried = append(b.queried, no)
-	if err, ok := b.errs[no]; ok {
-		return biz.BankResult{}, err
-	}
-	if r, ok := b.answers[no]; ok {
-		return r, nil
-	}
-	return biz.BankResult{}, biz.ErrNotReceivedByBank
-}
-
 var t0 = time.Date(2026, 11, 21, 11, 0, 0, 0, time.UTC)
 
 const (
@@ -55,9 +26,9 @@ const (
 	bob   = int64(13)
 )
 
-func newCustodyFixture(cs ...biz.Consumer) (*biz.CustodyUsecase, *biztest.Custody, *fakeBank, *faults.Registry) {
+func newCustodyFixture(cs ...biz.Consumer) (*biz.CustodyUsecase, *biztest.Custody, *biztest.Bank, *faults.Registry) {
 	store := biztest.NewCustody(cs...)
-	bank := &fakeBank{answers: map[string]biz.BankResult{}, errs: map[string]error{}}
+	bank := biztest.NewBank()
 	f := faults.New(biz.FaultCallbackReject)
 	n := 0
 	uc := biz.NewCustodyUsecase(store, store, store, bank,
@@ -250,9 +221,9 @@ func TestOpenAccountRecordsPendingAndRefusesASecond(t *testing.T) {
 	if c := consumerOf(t, store, alice); c.CustodyStatus != biz.CustodyPending {
 		t.Fatalf("custody status %s, want PENDING", c.CustodyStatus)
 	}
-	if len(bank.forms) != 1 || bank.forms[0].Opening.IDNumber != "110101199001011234" || bank.forms[0].Mobile != "13912345678" ||
-		bank.forms[0].UserID != alice || bank.forms[0].RequestNo != r.RequestNo {
-		t.Fatalf("gateway request %+v", bank.forms)
+	if forms := bank.Forms(); len(forms) != 1 || forms[0].Opening.IDNumber != "110101199001011234" || forms[0].Mobile != "13912345678" ||
+		forms[0].UserID != alice || forms[0].RequestNo != r.RequestNo {
+		t.Fatalf("gateway request %+v", forms)
 	}
 	if _, err := uc.OpenAccount(ctx, alice, validOpening()); !errors.Is(err, biz.ErrCustodyAlreadyRequested) {
 		t.Fatalf("second opening: %v", err)
@@ -335,7 +306,7 @@ func TestRechargeNeedsAnOpenAccount(t *testing.T) {
 		req.BankUserNo != "BU0000000001" || req.Status != biz.RequestPending {
 		t.Fatalf("stored %+v", req)
 	}
-	if f := bank.forms[0]; f.UserNo != "BU0000000001" || f.Amount.String() != "500.50" || f.Kind != biz.KindRecharge {
+	if f := bank.Forms()[0]; f.UserNo != "BU0000000001" || f.Amount.String() != "500.50" || f.Kind != biz.KindRecharge {
 		t.Fatalf("gateway request %+v", f)
 	}
 }
@@ -553,10 +524,10 @@ func TestReconcileAppliesWhatTheBankKnows(t *testing.T) {
 	add("OA-unknown-old", 5, age(11*time.Minute))
 	add("OA-too-young", 6, age(time.Second))
 	add("OA-bank-error", 7, age(time.Minute))
-	bank.answers["OA-success"] = biz.BankResult{RequestNo: "OA-success", Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, UserNo: "BU0000000005", PlatformUserID: "1"}
-	bank.answers["OA-failed"] = biz.BankResult{RequestNo: "OA-failed", Kind: biz.KindOpenAccount, Status: biz.RequestFailed, PlatformUserID: "2", FailureReason: "card refused"}
-	bank.answers["OA-processing"] = biz.BankResult{RequestNo: "OA-processing", Kind: biz.KindOpenAccount, Status: biz.RequestProcessing, PlatformUserID: "3"}
-	bank.errs["OA-bank-error"] = errors.New("HTTP 502")
+	bank.SetResult(biz.BankResult{RequestNo: "OA-success", Kind: biz.KindOpenAccount, Status: biz.RequestSuccess, UserNo: "BU0000000005", PlatformUserID: "1"})
+	bank.SetResult(biz.BankResult{RequestNo: "OA-failed", Kind: biz.KindOpenAccount, Status: biz.RequestFailed, PlatformUserID: "2", FailureReason: "card refused"})
+	bank.SetResult(biz.BankResult{RequestNo: "OA-processing", Kind: biz.KindOpenAccount, Status: biz.RequestProcessing, PlatformUserID: "3"})
+	bank.SetQueryError("OA-bank-error", errors.New("HTTP 502"))
 
 	sum, err := uc.Reconcile(context.Background())
 	if err != nil {
@@ -581,16 +552,16 @@ func TestReconcileAppliesWhatTheBankKnows(t *testing.T) {
 			t.Errorf("consumer %d: %s, want %s", id, got, want)
 		}
 	}
-	for _, no := range bank.queried {
+	for _, no := range bank.Queried() {
 		if no == "OA-too-young" {
 			t.Error("asked the bank about a request younger than the minimum age")
 		}
 	}
 	// A second round asks only about what is still pending and changes nothing more.
-	bank.queried = nil
+	bank.ForgetQueries()
 	sum, err = uc.Reconcile(context.Background())
-	if err != nil || sum.Completed+sum.Abandoned != 0 || len(bank.queried) != 3 {
-		t.Errorf("second round: %+v %v, queried %v", sum, err, bank.queried)
+	if err != nil || sum.Completed+sum.Abandoned != 0 || len(bank.Queried()) != 3 {
+		t.Errorf("second round: %+v %v, queried %v", sum, err, bank.Queried())
 	}
 }
 

@@ -15,11 +15,12 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
 
-// The custody bank's side of docs/custody-protocol.md: the signed gateway form and the
-// signed result query. The bank's notifications arrive at the service layer.
+// The custody bank's side of docs/custody-protocol.md: the signed gateway form, the
+// signed result query and the signed account queries. The bank's notifications arrive at the service layer.
 
 // Key files in custody.keys_dir.
 const (
@@ -113,8 +114,8 @@ func NewBank(c *conf.Bootstrap, signer *signing.Signer, verifier *signing.Verifi
 	}, nil
 }
 
-// openAccountReqData and rechargeReqData are the JSON inside reqData, fields in the
-// protocol's order.
+// openAccountReqData and moneyReqData (recharge, withdrawal) are the JSON inside
+// reqData, fields in the protocol's order.
 type openAccountReqData struct {
 	RequestNo      string `json:"requestNo"`
 	ServiceName    string `json:"serviceName"`
@@ -126,7 +127,7 @@ type openAccountReqData struct {
 	ReturnURL      string `json:"returnUrl"`
 }
 
-type rechargeReqData struct {
+type moneyReqData struct {
 	RequestNo      string `json:"requestNo"`
 	ServiceName    string `json:"serviceName"`
 	PlatformUserID string `json:"platformUserId"`
@@ -149,8 +150,8 @@ func (b *bank) GatewayForm(req biz.GatewayRequest) (*biz.GatewayForm, error) {
 		data = openAccountReqData{RequestNo: req.RequestNo, ServiceName: req.Kind, PlatformUserID: userID,
 			RealName: req.Opening.RealName, IDNumber: req.Opening.IDNumber, BankCardNo: req.Opening.BankCardNo,
 			Mobile: req.Mobile, ReturnURL: b.returnURL}
-	case biz.KindRecharge:
-		data = rechargeReqData{RequestNo: req.RequestNo, ServiceName: req.Kind, PlatformUserID: userID,
+	case biz.KindRecharge, biz.KindWithdraw:
+		data = moneyReqData{RequestNo: req.RequestNo, ServiceName: req.Kind, PlatformUserID: userID,
 			UserNo: req.UserNo, Amount: req.Amount.String(), ReturnURL: b.returnURL}
 	default:
 		return nil, fmt.Errorf("gateway form: unknown kind %q", req.Kind)
@@ -217,6 +218,45 @@ func (b *bank) QueryResult(ctx context.Context, requestNo string) (biz.BankResul
 		}
 	}
 	return biz.BankResult{}, fmt.Errorf("query bank for %s: HTTP %d: %s", requestNo, resp.Status, excerpt(resp.Body))
+}
+
+// accountAnswer is the bank's answer to GET /v1/accounts/{userNo} and GET /v1/fee-account.
+type accountAnswer struct {
+	UserNo  string       `json:"userNo"`
+	Balance money.Amount `json:"balance"`
+	Frozen  money.Amount `json:"frozen"`
+}
+
+// feeAccountPrefix and the platform number make the fee account's user number.
+const feeAccountPrefix = "FEE_"
+
+func (b *bank) Account(ctx context.Context, userNo string) (biz.BankAccount, error) {
+	return b.account(ctx, "/v1/accounts/"+url.PathEscape(userNo), userNo)
+}
+
+func (b *bank) FeeAccount(ctx context.Context) (biz.BankAccount, error) {
+	return b.account(ctx, "/v1/fee-account", feeAccountPrefix+b.platformNo)
+}
+
+// account asks the bank for one account and checks that the signed answer is about
+// userNo. Every failure is ErrBankUnavailable: the caller can only try again later.
+func (b *bank) account(ctx context.Context, path, userNo string) (biz.BankAccount, error) {
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
+	defer cancel()
+	resp, err := b.client.Do(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return biz.BankAccount{}, fmt.Errorf("%w: account %s: %w", biz.ErrBankUnavailable, userNo, err)
+	}
+	if resp.Status != http.StatusOK {
+		return biz.BankAccount{}, fmt.Errorf("%w: account %s: HTTP %d: %s", biz.ErrBankUnavailable, userNo,
+			resp.Status, excerpt(resp.Body))
+	}
+	var a accountAnswer
+	if err := json.Unmarshal(resp.Body, &a); err != nil || a.UserNo != userNo {
+		return biz.BankAccount{}, fmt.Errorf("%w: account %s: unexpected answer %s", biz.ErrBankUnavailable, userNo,
+			excerpt(resp.Body))
+	}
+	return biz.BankAccount{UserNo: a.UserNo, Balance: a.Balance, Frozen: a.Frozen}, nil
 }
 
 func excerpt(b []byte) string {

@@ -165,6 +165,22 @@ func TestGatewayFormRecharge(t *testing.T) {
 	}
 }
 
+func TestGatewayFormWithdrawal(t *testing.T) {
+	t.Parallel()
+	b := newTestBank(t, "http://127.0.0.1:8050")
+	f, err := b.GatewayForm(biz.GatewayRequest{RequestNo: "WD1", Kind: biz.KindWithdraw, UserID: 12,
+		UserNo: "BU0000000001", Amount: money.MustParseAmount("100")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := checkForm(t, f, "WITHDRAW")
+	want := `{"requestNo":"WD1","serviceName":"WITHDRAW","platformUserId":"12","userNo":"BU0000000001",` +
+		`"amount":"100.00","returnUrl":"http://127.0.0.1:8020/custody/return"}`
+	if got != want {
+		t.Errorf("reqData\n got %s\nwant %s", got, want)
+	}
+}
+
 // fakeBankAPI answers GET /v1/requests/{no} like the bank: it refuses calls not signed
 // by the platform and signs its answers with the bank's key (or not, for one case).
 func fakeBankAPI(t *testing.T) *httptest.Server {
@@ -199,9 +215,62 @@ func fakeBankAPI(t *testing.T) *httptest.Server {
 			signing.WriteError(w, http.StatusNotFound, "NOT_FOUND", "no route")
 		}
 	}))
+	mux.Handle("/v1/accounts/{userNo}", verifier.Require(func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		switch no := r.PathValue("userNo"); no {
+		case "BU0000000001":
+			signing.WriteSigned(w, bankSigner, http.StatusOK, map[string]string{"userNo": no, "balance": "500.00", "frozen": "100.00"})
+		case "BU-unsigned":
+			w.Header().Set("Content-Type", "application/json")
+			if err := json.NewEncoder(w).Encode(map[string]string{"userNo": no, "balance": "1.00", "frozen": "0.00"}); err != nil {
+				t.Error(err)
+			}
+		case "BU-confused":
+			signing.WriteSigned(w, bankSigner, http.StatusOK, map[string]string{"userNo": "BU0000000001", "balance": "1.00", "frozen": "0.00"})
+		case "BU-number":
+			signing.WriteSigned(w, bankSigner, http.StatusOK, map[string]any{"userNo": no, "balance": 1.5, "frozen": "0.00"})
+		default:
+			signing.WriteError(w, http.StatusNotFound, "ACCOUNT_NOT_FOUND", "no such account")
+		}
+	}))
+	mux.Handle("/v1/fee-account", verifier.Require(func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		if r.Method != http.MethodGet {
+			t.Errorf("fee account query is %s", r.Method)
+		}
+		signing.WriteSigned(w, bankSigner, http.StatusOK, map[string]string{"userNo": "FEE_P2PDTX", "balance": "12.34", "frozen": "0.00"})
+	}))
 	s := httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
+}
+
+func TestAccountQueries(t *testing.T) {
+	t.Parallel()
+	b := newTestBank(t, fakeBankAPI(t).URL)
+	ctx := context.Background()
+	a, err := b.Account(ctx, "BU0000000001")
+	if err != nil || a.UserNo != "BU0000000001" || a.Balance.String() != "500.00" || a.Frozen.String() != "100.00" {
+		t.Fatalf("account: %+v %v", a, err)
+	}
+	fee, err := b.FeeAccount(ctx)
+	if err != nil || fee.UserNo != "FEE_P2PDTX" || fee.Balance.String() != "12.34" {
+		t.Fatalf("fee account: %+v %v", fee, err)
+	}
+	// Unsigned, about another account, a float amount, not found: no trustworthy answer.
+	for _, no := range []string{"BU-unsigned", "BU-confused", "BU-number", "BU-absent"} {
+		if a, err := b.Account(ctx, no); !errors.Is(err, biz.ErrBankUnavailable) {
+			t.Errorf("%s: %+v %v, want ErrBankUnavailable", no, a, err)
+		}
+	}
+	// Another platform's fee account is not ours.
+	other := newTestBank(t, fakeBankAPI(t).URL)
+	other.platformNo = "OTHER"
+	if a, err := other.FeeAccount(ctx); !errors.Is(err, biz.ErrBankUnavailable) {
+		t.Errorf("fee account of another platform: %+v %v", a, err)
+	}
+	down := newTestBank(t, "http://127.0.0.1:1")
+	if _, err := down.Account(ctx, "BU0000000001"); !errors.Is(err, biz.ErrBankUnavailable) {
+		t.Errorf("bank unreachable: %v", err)
+	}
 }
 
 func TestQueryResult(t *testing.T) {

@@ -19,7 +19,8 @@ func NewTransaction(d *Data) biz.Transaction { return d }
 
 type custodyRepo struct{ data *Data }
 
-// NewCustodyRepo returns the ent-backed repository of custody requests and recharges.
+// NewCustodyRepo returns the ent-backed repository of custody requests, recharges and
+// withdrawals.
 func NewCustodyRepo(d *Data) biz.CustodyRepo { return &custodyRepo{data: d} }
 
 func (r *custodyRepo) LockConsumer(ctx context.Context, userID int64) (*biz.Consumer, error) {
@@ -140,6 +141,31 @@ func (r *custodyRepo) Recharges(ctx context.Context, userID int64) ([]biz.Rechar
 	out := make([]biz.Recharge, 0, len(rows))
 	for _, rc := range rows {
 		out = append(out, biz.Recharge{RequestNo: rc.RequestNo, UserID: rc.UserID, Amount: rc.Amount, CreatedAt: rc.CreatedAt})
+	}
+	return out, nil
+}
+
+func (r *custodyRepo) CreateWithdrawal(ctx context.Context, w biz.Withdrawal) error {
+	return r.data.Client(ctx).Withdrawal.Create().
+		SetRequestNo(w.RequestNo).
+		SetUserID(w.UserID).
+		SetAmount(w.Amount).
+		SetCreatedAt(w.CreatedAt).
+		Exec(ctx)
+}
+
+func (r *custodyRepo) UserRequests(ctx context.Context, userID int64, kind string) ([]*biz.CustodyRequest, error) {
+	// idx_custody_request_user narrows to the user's few requests; kind filters those.
+	rows, err := r.data.Client(ctx).CustodyRequest.Query().
+		Where(custodyrequest.UserID(userID), custodyrequest.Kind(kind)).
+		Order(custodyrequest.ByCreatedAt(entsql.OrderAsc()), custodyrequest.ByID(entsql.OrderAsc())).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*biz.CustodyRequest, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, requestToBiz(row))
 	}
 	return out, nil
 }

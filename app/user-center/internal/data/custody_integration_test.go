@@ -19,10 +19,12 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/consumer"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/custodyrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/recharge"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/withdrawal"
 	pconf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
@@ -48,8 +50,8 @@ func openTestData(t *testing.T) *Data {
 	return d
 }
 
-// newTestConsumer inserts an ACTIVE consumer and removes it, its requests and its
-// recharges when the test ends.
+// newTestConsumer inserts an ACTIVE consumer and removes it, its requests, its recharges
+// and its withdrawals when the test ends.
 func newTestConsumer(t *testing.T, d *Data, custody biz.CustodyStatus, userNo string) int64 {
 	t.Helper()
 	ctx := context.Background()
@@ -69,6 +71,9 @@ func newTestConsumer(t *testing.T, d *Data, custody biz.CustodyStatus, userNo st
 		if _, err := d.Pool().Recharge.Delete().Where(recharge.UserID(id)).Exec(ctx); err != nil {
 			t.Errorf("clean up recharges of %d: %v", id, err)
 		}
+		if _, err := d.Pool().Withdrawal.Delete().Where(withdrawal.UserID(id)).Exec(ctx); err != nil {
+			t.Errorf("clean up withdrawals of %d: %v", id, err)
+		}
 		if _, err := d.Pool().CustodyRequest.Delete().Where(custodyrequest.UserID(id)).Exec(ctx); err != nil {
 			t.Errorf("clean up requests of %d: %v", id, err)
 		}
@@ -79,19 +84,10 @@ func newTestConsumer(t *testing.T, d *Data, custody biz.CustodyStatus, userNo st
 	return id
 }
 
-// stubBank builds forms without keys; these tests are about the database.
-type stubBank struct{}
-
-func (stubBank) GatewayForm(r biz.GatewayRequest) (*biz.GatewayForm, error) {
-	return &biz.GatewayForm{URL: "http://bank/gateway", Method: "POST", Fields: map[string]string{"serviceName": r.Kind}}, nil
-}
-
-func (stubBank) QueryResult(context.Context, string) (biz.BankResult, error) {
-	return biz.BankResult{}, errors.New("stubBank is not asked")
-}
-
-func newTestUsecase(d *Data) *biz.CustodyUsecase {
-	return biz.NewCustodyUsecase(NewTransaction(d), NewCustodyRepo(d), NewConsumerRepo(d), stubBank{},
+// newTestUsecase runs the use cases on the database with the fake bank (these tests are
+// about the database).
+func newTestUsecase(d *Data, bank *biztest.Bank) *biz.CustodyUsecase {
+	return biz.NewCustodyUsecase(NewTransaction(d), NewCustodyRepo(d), NewConsumerRepo(d), bank,
 		biz.CustodySettings{MinAge: 3 * time.Second, AbandonAfter: 10 * time.Minute}, nil, log.NewStdLogger(io.Discard))
 }
 
@@ -131,7 +127,7 @@ func TestCustodyOpeningAppliedOnceUnderConcurrentDuplicates(t *testing.T) {
 	d := openTestData(t)
 	ctx := context.Background()
 	id := newTestConsumer(t, d, biz.CustodyNone, "")
-	uc := newTestUsecase(d)
+	uc := newTestUsecase(d, biztest.NewBank())
 
 	// Concurrent openings: one is recorded, the others wait on the consumer's lock and
 	// then find it PENDING.
@@ -213,7 +209,7 @@ func TestCustodyRechargeRecordedOnceUnderConcurrentDuplicates(t *testing.T) {
 	d := openTestData(t)
 	ctx := context.Background()
 	id := newTestConsumer(t, d, biz.CustodyOpen, "BU0000000010")
-	uc := newTestUsecase(d)
+	uc := newTestUsecase(d, biztest.NewBank())
 
 	r, err := uc.Recharge(ctx, id, "500.5")
 	if err != nil {
@@ -252,6 +248,60 @@ func TestCustodyRechargeRecordedOnceUnderConcurrentDuplicates(t *testing.T) {
 	// Another user cannot see it.
 	if _, err := uc.Request(ctx, id+1, r2.RequestNo); !errors.Is(err, biz.ErrRequestNotFound) {
 		t.Fatalf("someone else's request: %v", err)
+	}
+}
+
+func TestCustodyWithdrawalRecordedOnceUnderConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
+	d := openTestData(t)
+	ctx := context.Background()
+	id := newTestConsumer(t, d, biz.CustodyOpen, "BU0000000012")
+	bank := biztest.NewBank()
+	bank.SetAccount(biz.BankAccount{UserNo: "BU0000000012", Balance: money.MustParseAmount("500.00")})
+	uc := newTestUsecase(d, bank)
+
+	if _, err := uc.Withdraw(ctx, id, "500.01"); !errors.Is(err, biz.ErrInsufficientBalance) {
+		t.Fatalf("above the balance: %v", err)
+	}
+	r, err := uc.Withdraw(ctx, id, "120.5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := d.Pool().CustodyRequest.Get(ctx, r.RequestNo)
+	if err != nil || row.Kind != biz.KindWithdraw || row.Status != string(biz.RequestPending) || row.Amount == nil ||
+		row.Amount.String() != "120.50" || row.BankUserNo == nil || *row.BankUserNo != "BU0000000012" {
+		t.Fatalf("request %+v %v", row, err)
+	}
+	if n, err := d.Pool().CustodyRequest.Query().Where(custodyrequest.UserID(id)).Count(ctx); err != nil || n != 1 {
+		t.Fatalf("%d requests stored (%v), want only the accepted one", n, err)
+	}
+	res := biz.BankResult{RequestNo: r.RequestNo, Kind: biz.KindWithdraw, Status: biz.RequestSuccess,
+		UserNo: "BU0000000012", PlatformUserID: fmt.Sprint(id), Amount: "120.50"}
+	if changed := applyConcurrently(t, uc, res, 10); changed != 1 {
+		t.Fatalf("%d applications changed the request, want 1", changed)
+	}
+	ws, err := d.Pool().Withdrawal.Query().Where(withdrawal.UserID(id)).All(ctx)
+	if err != nil || len(ws) != 1 || ws[0].RequestNo != r.RequestNo || ws[0].Amount.String() != "120.50" {
+		t.Fatalf("withdrawal records %+v %v, want one of 120.50", ws, err)
+	}
+
+	// Refused at the bank: FAILED with its reason, no record; both listed, oldest first.
+	r2, err := uc.Withdraw(ctx, id, "400.00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uc.ApplyResult(ctx, biz.BankResult{RequestNo: r2.RequestNo, Kind: biz.KindWithdraw, Status: biz.RequestFailed,
+		UserNo: "BU0000000012", PlatformUserID: fmt.Sprint(id), Amount: "400.00", FailureReason: "INSUFFICIENT_BALANCE"},
+		biz.SourceNotification); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.Pool().Withdrawal.Query().Where(withdrawal.UserID(id)).Count(ctx); err != nil || n != 1 {
+		t.Fatalf("%d withdrawal records after a refused one (%v), want 1", n, err)
+	}
+	list, err := uc.Withdrawals(ctx, id)
+	if err != nil || len(list) != 2 || list[0].RequestNo != r.RequestNo || list[0].Status != biz.RequestSuccess ||
+		list[1].RequestNo != r2.RequestNo || list[1].Status != biz.RequestFailed || list[1].FailureReason != "INSUFFICIENT_BALANCE" {
+		t.Fatalf("withdrawals %v %v", list, err)
 	}
 }
 

@@ -32,6 +32,10 @@ var authenticated = map[string]bool{
 	v1.OperationCustodyCreateRecharge:     true,
 	v1.OperationCustodyGetCustodyRequest:  true,
 	v1.OperationCustodyListRecharges:      true,
+	v1.OperationCustodyCreateWithdrawal:   true,
+	v1.OperationCustodyListWithdrawals:    true,
+	v1.OperationCustodyGetMyBalance:       true,
+	v1.OperationCustodyGetPlatformBalance: true,
 }
 
 // Paths of the plain HTTP handlers next to the generated routes.

@@ -12,8 +12,9 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 )
 
-// CustodyService implements the Custody API: account opening and recharge through the
-// bank's gateway, and the caller's requests and recharges.
+// CustodyService implements the Custody API: account opening, recharge and withdrawal
+// through the bank's gateway, the caller's requests, recharges and withdrawals, and the
+// balances the bank reports.
 type CustodyService struct {
 	v1.UnimplementedCustodyServer
 	uc *biz.CustodyUsecase
@@ -23,11 +24,19 @@ type CustodyService struct {
 func NewCustodyService(uc *biz.CustodyUsecase) *CustodyService { return &CustodyService{uc: uc} }
 
 func caller(ctx context.Context) (int64, error) {
-	claims, ok := auth.FromContext(ctx)
-	if !ok {
-		return 0, v1.ErrorUnauthenticated("a bearer token is required")
+	claims, err := callerClaims(ctx)
+	if err != nil {
+		return 0, err
 	}
 	return claims.UserID, nil
+}
+
+func callerClaims(ctx context.Context) (*auth.Claims, error) {
+	claims, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil, v1.ErrorUnauthenticated("a bearer token is required")
+	}
+	return claims, nil
 }
 
 func (s *CustodyService) OpenCustodyAccount(ctx context.Context, req *v1.OpenCustodyAccountRequest) (*v1.GatewayRedirect, error) {
@@ -95,6 +104,66 @@ func (s *CustodyService) ListRecharges(ctx context.Context, _ *v1.ListRechargesR
 	return out, nil
 }
 
+func (s *CustodyService) CreateWithdrawal(ctx context.Context, req *v1.CreateWithdrawalRequest) (*v1.GatewayRedirect, error) {
+	userID, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.uc.Withdraw(ctx, userID, req.GetAmount())
+	if err != nil {
+		return nil, custodyError(err, userID)
+	}
+	return redirectToProto(r), nil
+}
+
+func (s *CustodyService) ListWithdrawals(ctx context.Context, _ *v1.ListWithdrawalsRequest) (*v1.ListWithdrawalsReply, error) {
+	userID, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.uc.Withdrawals(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := &v1.ListWithdrawalsReply{Items: make([]*v1.Withdrawal, 0, len(rs))}
+	for _, r := range rs {
+		w := &v1.Withdrawal{RequestNo: r.RequestNo, Status: string(r.Status),
+			CreatedAt: timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt)}
+		if r.Amount != nil {
+			w.Amount = r.Amount.String()
+		}
+		if r.FailureReason != "" {
+			w.FailureReason = proto.String(r.FailureReason)
+		}
+		out.Items = append(out.Items, w)
+	}
+	return out, nil
+}
+
+func (s *CustodyService) GetMyBalance(ctx context.Context, _ *v1.GetMyBalanceRequest) (*v1.Balance, error) {
+	userID, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.uc.Balance(ctx, userID)
+	if err != nil {
+		return nil, custodyError(err, userID)
+	}
+	return &v1.Balance{Balance: a.Balance.String(), Frozen: a.Frozen.String()}, nil
+}
+
+func (s *CustodyService) GetPlatformBalance(ctx context.Context, _ *v1.GetPlatformBalanceRequest) (*v1.PlatformBalance, error) {
+	claims, err := callerClaims(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.uc.PlatformBalance(ctx, claims.Role)
+	if err != nil {
+		return nil, custodyError(err, claims.UserID)
+	}
+	return &v1.PlatformBalance{Balance: a.Balance.String()}, nil
+}
+
 func redirectToProto(r *biz.Redirect) *v1.GatewayRedirect {
 	return &v1.GatewayRedirect{RequestNo: r.RequestNo,
 		Gateway: &v1.Gateway{Url: r.Form.URL, Method: r.Form.Method, Fields: r.Form.Fields}}
@@ -114,6 +183,14 @@ func custodyError(err error, userID int64) error {
 		return v1.ErrorCustodyNotOpen("open a custody account first")
 	case errors.Is(err, biz.ErrRequestNotFound):
 		return v1.ErrorRequestNotFound("no such custody request")
+	case errors.Is(err, biz.ErrInsufficientBalance):
+		// The message holds only the two amounts, which are the caller's own.
+		return v1.ErrorInsufficientBalance("%v", err).WithMetadata(map[string]string{"field": "amount"})
+	case errors.Is(err, biz.ErrForbidden):
+		return v1.ErrorForbidden("only an admin may see the platform's balance")
+	case errors.Is(err, biz.ErrBankUnavailable):
+		// The cause (the bank's answer) reaches the access log, not the caller.
+		return v1.ErrorBankUnavailable("the custody bank did not answer; try again later").WithCause(err)
 	case errors.Is(err, biz.ErrNotFound):
 		return v1.ErrorUserNotFound("no active user %d", userID)
 	}

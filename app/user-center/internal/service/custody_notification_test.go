@@ -27,15 +27,6 @@ func snapshot(s *biztest.Custody) (biz.Consumer, biz.CustodyRequest, int) {
 	return s.ConsumerNow(12), r, s.RechargeCount()
 }
 
-type noBank struct{}
-
-func (noBank) GatewayForm(biz.GatewayRequest) (*biz.GatewayForm, error) {
-	return &biz.GatewayForm{}, nil
-}
-func (noBank) QueryResult(context.Context, string) (biz.BankResult, error) {
-	return biz.BankResult{}, biz.ErrNotReceivedByBank
-}
-
 func TestNotificationEndpoint(t *testing.T) {
 	t.Parallel()
 	platform, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -54,7 +45,7 @@ func TestNotificationEndpoint(t *testing.T) {
 	store.PutRequest(biz.CustodyRequest{RequestNo: "RC1", UserID: 12, Kind: biz.KindRecharge, Status: biz.RequestPending,
 		Amount: &amount, BankUserNo: "BU0000000001", CreatedAt: now, UpdatedAt: now})
 	f := faults.New(biz.FaultCallbackReject)
-	uc := biz.NewCustodyUsecase(store, store, store, noBank{}, biz.CustodySettings{AbandonAfter: time.Hour}, f, log.NewStdLogger(io.Discard))
+	uc := biz.NewCustodyUsecase(store, store, store, biztest.NewBank(), biz.CustodySettings{AbandonAfter: time.Hour}, f, log.NewStdLogger(io.Discard))
 	h := NewCustodyNotifications(uc, signing.NewSigner(platform), log.NewStdLogger(io.Discard))
 	srv := httptest.NewServer(signing.NewVerifier(&bankKey.PublicKey, &signing.MemoryNonceStore{}).Require(h.Handle))
 	t.Cleanup(srv.Close)

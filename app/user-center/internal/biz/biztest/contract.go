@@ -18,7 +18,8 @@ type CustodyStore struct {
 	Repo      biz.CustodyRepo
 	Consumers biz.ConsumerRepo
 	// NewConsumer stores an ACTIVE consumer without a custody account and returns its id;
-	// it removes the consumer and its requests and recharges when the test ends.
+	// it removes the consumer and its requests, recharges and withdrawals when the test
+	// ends.
 	NewConsumer func(t *testing.T) int64
 }
 
@@ -168,15 +169,70 @@ func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 			t.Fatalf("after a rolled-back change: %+v, %v", c, err)
 		}
 	})
+	withdrawalsContract(t, open)
+}
+
+// withdrawalsContract is the part of the contract the withdrawals rely on.
+func withdrawalsContract(t *testing.T, open func(t *testing.T) CustodyStore) {
+	t.Run("a withdrawal is recorded once per request", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		id := s.NewConsumer(t)
+		req := newRequestOf(t, s, id, biz.KindWithdraw, t0())
+		w := biz.Withdrawal{RequestNo: req.RequestNo, UserID: id, Amount: *req.Amount, CreatedAt: t0()}
+		ctx := context.Background()
+		if err := s.Repo.CreateWithdrawal(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Repo.CreateWithdrawal(ctx, w); err == nil {
+			t.Fatal("the same withdrawal recorded twice")
+		}
+	})
+
+	t.Run("a user's requests of one kind are listed oldest first, whatever their status", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		id, other := s.NewConsumer(t), s.NewConsumer(t)
+		base := t0()
+		later := newRequestOf(t, s, id, biz.KindWithdraw, base.Add(time.Second))
+		first := newRequestOf(t, s, id, biz.KindWithdraw, base)
+		newRequestOf(t, s, id, biz.KindRecharge, base)    // another kind
+		newRequestOf(t, s, other, biz.KindWithdraw, base) // another user
+		ctx := context.Background()
+		done := *first
+		completed := base.Add(time.Minute)
+		done.Status, done.FailureReason, done.UpdatedAt, done.CompletedAt = biz.RequestFailed, "INSUFFICIENT_BALANCE", completed, &completed
+		if err := s.Repo.SaveCompletion(ctx, &done); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Repo.UserRequests(ctx, id, biz.KindWithdraw)
+		if err != nil || len(got) != 2 || got[0].RequestNo != first.RequestNo || got[1].RequestNo != later.RequestNo {
+			t.Fatalf("withdrawals %v, %v; want %s then %s", numbers(got), err, first.RequestNo, later.RequestNo)
+		}
+		if g := got[0]; g.Status != biz.RequestFailed || g.FailureReason != "INSUFFICIENT_BALANCE" || g.Amount == nil ||
+			!g.Amount.Equal(*first.Amount) || g.BankUserNo != first.BankUserNo || !g.UpdatedAt.Equal(completed) {
+			t.Fatalf("completed withdrawal read back as %+v", g)
+		}
+		if got, err := s.Repo.UserRequests(ctx, -1, biz.KindWithdraw); err != nil || len(got) != 0 {
+			t.Fatalf("an unknown user's withdrawals: %v, %v; want none", numbers(got), err)
+		}
+	})
 }
 
 func t0() time.Time { return time.Now().UTC().Truncate(time.Second) }
 
 func newCustodyRequest(t *testing.T, s CustodyStore, userID int64, created time.Time) *biz.CustodyRequest {
 	t.Helper()
+	return newRequestOf(t, s, userID, biz.KindRecharge, created)
+}
+
+// newRequestOf stores a PENDING recharge or withdrawal of 123.45.
+func newRequestOf(t *testing.T, s CustodyStore, userID int64, kind string, created time.Time) *biz.CustodyRequest {
+	t.Helper()
 	amount := money.MustParseAmount("123.45")
-	req := &biz.CustodyRequest{RequestNo: testkey.New("RC"), UserID: userID, Kind: biz.KindRecharge,
-		Status: biz.RequestPending, Amount: &amount, CreatedAt: created, UpdatedAt: created}
+	prefix := map[string]string{biz.KindRecharge: "RC", biz.KindWithdraw: "WD"}[kind]
+	req := &biz.CustodyRequest{RequestNo: testkey.New(prefix), UserID: userID, Kind: kind,
+		Status: biz.RequestPending, Amount: &amount, BankUserNo: "BU0000000042", CreatedAt: created, UpdatedAt: created}
 	if err := s.Repo.CreateRequest(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}

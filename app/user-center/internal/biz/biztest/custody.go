@@ -1,7 +1,8 @@
 // Package biztest holds the one in-memory fake of user-center's custody store — the
 // Transaction, CustodyRepo and ConsumerRepo the custody use cases need — and the contract
 // suite every implementation passes: the fake in the biz tests, the ent adapters in the
-// data package's integration tests.
+// data package's integration tests. It also holds the one fake of the custody bank
+// (Bank).
 package biztest
 
 import (
@@ -19,10 +20,11 @@ import (
 // holds the store's lock from start to end (as row locks would, for these tests) and
 // restores the previous state when fn fails, so "nothing changed" can be checked.
 type Custody struct {
-	mu        sync.Mutex
-	consumers map[int64]biz.Consumer
-	requests  map[string]biz.CustodyRequest
-	recharges []biz.Recharge
+	mu          sync.Mutex
+	consumers   map[int64]biz.Consumer
+	requests    map[string]biz.CustodyRequest
+	recharges   []biz.Recharge
+	withdrawals []biz.Withdrawal
 }
 
 type inTxKey struct{}
@@ -48,8 +50,9 @@ func (s *Custody) InTx(ctx context.Context, fn func(context.Context) error) erro
 		requests[k] = v
 	}
 	recharges := append([]biz.Recharge(nil), s.recharges...)
+	withdrawals := append([]biz.Withdrawal(nil), s.withdrawals...)
 	if err := fn(context.WithValue(ctx, inTxKey{}, true)); err != nil {
-		s.consumers, s.requests, s.recharges = consumers, requests, recharges
+		s.consumers, s.requests, s.recharges, s.withdrawals = consumers, requests, recharges, withdrawals
 		return err
 	}
 	return nil
@@ -164,6 +167,32 @@ func (s *Custody) Recharges(ctx context.Context, userID int64) (out []biz.Rechar
 	return out, nil
 }
 
+func (s *Custody) CreateWithdrawal(ctx context.Context, w biz.Withdrawal) (err error) {
+	s.locked(ctx, func() {
+		for _, x := range s.withdrawals {
+			if x.RequestNo == w.RequestNo {
+				err = errors.New("duplicate withdrawal request_no")
+				return
+			}
+		}
+		s.withdrawals = append(s.withdrawals, w)
+	})
+	return err
+}
+
+func (s *Custody) UserRequests(ctx context.Context, userID int64, kind string) (out []*biz.CustodyRequest, err error) {
+	s.locked(ctx, func() {
+		for _, r := range s.requests {
+			if r.UserID == userID && r.Kind == kind {
+				r := r
+				out = append(out, &r)
+			}
+		}
+	})
+	sortByAge(out)
+	return out, nil
+}
+
 func (s *Custody) PendingRequests(ctx context.Context, before time.Time, after *biz.PageKey, limit int) (out []*biz.CustodyRequest, err error) {
 	s.locked(ctx, func() {
 		for _, r := range s.requests {
@@ -178,16 +207,21 @@ func (s *Custody) PendingRequests(ctx context.Context, before time.Time, after *
 			out = append(out, &r)
 		}
 	})
-	sort.Slice(out, func(i, j int) bool {
-		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
-			return out[i].CreatedAt.Before(out[j].CreatedAt)
-		}
-		return out[i].RequestNo < out[j].RequestNo
-	})
+	sortByAge(out)
 	if len(out) > limit {
 		out = out[:limit]
 	}
 	return out, nil
+}
+
+// sortByAge orders requests by (created_at, request_no), as the ent queries do.
+func sortByAge(rs []*biz.CustodyRequest) {
+	sort.Slice(rs, func(i, j int) bool {
+		if !rs[i].CreatedAt.Equal(rs[j].CreatedAt) {
+			return rs[i].CreatedAt.Before(rs[j].CreatedAt)
+		}
+		return rs[i].RequestNo < rs[j].RequestNo
+	})
 }
 
 // ConsumerNow is a consumer as stored now.
@@ -210,6 +244,13 @@ func (s *Custody) RechargeCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.recharges)
+}
+
+// WithdrawalCount is how many withdrawal records are stored.
+func (s *Custody) WithdrawalCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.withdrawals)
 }
 
 // RequestCount is how many requests are stored.

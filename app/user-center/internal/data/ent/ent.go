@@ -16,6 +16,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/consumer"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/custodyrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/recharge"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/withdrawal"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -80,6 +81,7 @@ func checkColumn(t, c string) error {
 			consumer.Table:       consumer.ValidColumn,
 			custodyrequest.Table: custodyrequest.ValidColumn,
 			recharge.Table:       recharge.ValidColumn,
+			withdrawal.Table:     withdrawal.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -8,6 +8,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/custodyrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/recharge"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/schema"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/withdrawal"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -78,4 +79,10 @@ func init() {
 	rechargeDescRequestNo := rechargeFields[1].Descriptor()
 	// recharge.RequestNoValidator is a validator for the "request_no" field. It is called by the builders before save.
 	recharge.RequestNoValidator = rechargeDescRequestNo.Validators[0].(func(string) error)
+	withdrawalFields := schema.Withdrawal{}.Fields()
+	_ = withdrawalFields
+	// withdrawalDescRequestNo is the schema descriptor for request_no field.
+	withdrawalDescRequestNo := withdrawalFields[1].Descriptor()
+	// withdrawal.RequestNoValidator is a validator for the "request_no" field. It is called by the builders before save.
+	withdrawal.RequestNoValidator = withdrawalDescRequestNo.Validators[0].(func(string) error)
 }

@@ -22,6 +22,8 @@ type Tx struct {
 	CustodyRequest *CustodyRequestClient
 	// Recharge is the client for interacting with the Recharge builders.
 	Recharge *RechargeClient
+	// Withdrawal is the client for interacting with the Withdrawal builders.
+	Withdrawal *WithdrawalClient
 
 	// lazily loaded.
 	client     *Client
@@ -157,6 +159,7 @@ func (tx *Tx) init() {
 	tx.Consumer = NewConsumerClient(tx.config)
 	tx.CustodyRequest = NewCustodyRequestClient(tx.config)
 	tx.Recharge = NewRechargeClient(tx.config)
+	tx.Withdrawal = NewWithdrawalClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

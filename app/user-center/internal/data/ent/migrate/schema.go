@@ -120,12 +120,39 @@ var (
 			},
 		},
 	}
+	// WithdrawalRecordColumns holds the columns for the "withdrawal_record" table.
+	WithdrawalRecordColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "request_no", Type: field.TypeString, Size: 64},
+		{Name: "user_id", Type: field.TypeInt64},
+		{Name: "amount", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// WithdrawalRecordTable holds the schema information for the "withdrawal_record" table.
+	WithdrawalRecordTable = &schema.Table{
+		Name:       "withdrawal_record",
+		Columns:    WithdrawalRecordColumns,
+		PrimaryKey: []*schema.Column{WithdrawalRecordColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "uk_withdrawal_record_request_no",
+				Unique:  true,
+				Columns: []*schema.Column{WithdrawalRecordColumns[1]},
+			},
+			{
+				Name:    "idx_withdrawal_record_user_created",
+				Unique:  false,
+				Columns: []*schema.Column{WithdrawalRecordColumns[2], WithdrawalRecordColumns[4]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		CallbackNonceTable,
 		ConsumerTable,
 		CustodyRequestTable,
 		RechargeRecordTable,
+		WithdrawalRecordTable,
 	}
 )
 
@@ -143,5 +170,8 @@ func init() {
 	}
 	RechargeRecordTable.Annotation = &entsql.Annotation{
 		Table: "recharge_record",
+	}
+	WithdrawalRecordTable.Annotation = &entsql.Annotation{
+		Table: "withdrawal_record",
 	}
 }

@@ -17,3 +17,6 @@ type CustodyRequest func(*sql.Selector)
 
 // Recharge is the predicate function for recharge builders.
 type Recharge func(*sql.Selector)
+
+// Withdrawal is the predicate function for withdrawal builders.
+type Withdrawal func(*sql.Selector)

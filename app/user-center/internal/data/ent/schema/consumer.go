@@ -61,7 +61,7 @@ func (Consumer) Indexes() []ent.Index {
 }
 
 // CustodyRequest is one request the platform sent the bank through the browser gateway:
-// opening a custody account or a recharge.
+// opening a custody account, a recharge or a withdrawal.
 type CustodyRequest struct{ ent.Schema }
 
 func (CustodyRequest) Annotations() []schema.Annotation {
@@ -114,6 +114,31 @@ func (Recharge) Indexes() []ent.Index {
 		index.Fields("request_no").Unique().StorageKey("uk_recharge_record_request_no"),
 		// GET /v1/recharges lists one user's recharges in order (sql/user_center/V002).
 		index.Fields("user_id", "created_at").StorageKey("idx_recharge_record_user_created"),
+	}
+}
+
+// Withdrawal is money debited at the bank, recorded once per successful request.
+type Withdrawal struct{ ent.Schema }
+
+func (Withdrawal) Annotations() []schema.Annotation {
+	return []schema.Annotation{entsql.Annotation{Table: "withdrawal_record"}}
+}
+
+func (Withdrawal) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int64("id"),
+		field.String("request_no").MaxLen(64),
+		field.Int64("user_id"),
+		field.Other("amount", money.Amount{}).SchemaType(amountType),
+		field.Time("created_at").SchemaType(datetimeType).Immutable(),
+	}
+}
+
+func (Withdrawal) Indexes() []ent.Index {
+	return []ent.Index{
+		// One row per request: a duplicate notification of a withdrawal is harmless.
+		index.Fields("request_no").Unique().StorageKey("uk_withdrawal_record_request_no"),
+		index.Fields("user_id", "created_at").StorageKey("idx_withdrawal_record_user_created"),
 	}
 }
 
