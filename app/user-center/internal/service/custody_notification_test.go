@@ -27,8 +27,21 @@ func snapshot(s *biztest.Custody) (biz.Consumer, biz.CustodyRequest, int) {
 	return s.ConsumerNow(12), r, s.RechargeCount()
 }
 
-func TestNotificationEndpoint(t *testing.T) {
-	t.Parallel()
+// callback is the notification handler over the fake store, behind the bank's signature
+// check: consumer 12 with a pending opening OA1, a pending recharge RC1 of 500.00 and a
+// pending withdrawal WD1 of 120.50 on BU0000000001.
+type callback struct {
+	store    *biztest.Custody
+	faults   *faults.Registry
+	srv      *httptest.Server
+	platform *rsa.PrivateKey
+	// notify posts body signed as the bank's notifier does and checks that a 2xx answer
+	// is signed by the platform.
+	notify func(body string) (int, map[string]any)
+}
+
+func newCallback(t *testing.T) callback {
+	t.Helper()
 	platform, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -38,12 +51,14 @@ func TestNotificationEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	amount := money.MustParseAmount("500.00")
+	amount, withdrawn := money.MustParseAmount("500.00"), money.MustParseAmount("120.50")
 	store := biztest.NewCustody(biz.Consumer{ID: 12, Status: biz.StatusActive, CustodyStatus: biz.CustodyPending})
 	store.PutRequest(biz.CustodyRequest{RequestNo: "OA1", UserID: 12, Kind: biz.KindOpenAccount, Status: biz.RequestPending,
 		CreatedAt: now, UpdatedAt: now})
 	store.PutRequest(biz.CustodyRequest{RequestNo: "RC1", UserID: 12, Kind: biz.KindRecharge, Status: biz.RequestPending,
 		Amount: &amount, BankUserNo: "BU0000000001", CreatedAt: now, UpdatedAt: now})
+	store.PutRequest(biz.CustodyRequest{RequestNo: "WD1", UserID: 12, Kind: biz.KindWithdraw, Status: biz.RequestPending,
+		Amount: &withdrawn, BankUserNo: "BU0000000001", CreatedAt: now, UpdatedAt: now})
 	f := faults.New(biz.FaultCallbackReject)
 	uc := biz.NewCustodyUsecase(store, store, store, biztest.NewBank(), biz.CustodySettings{AbandonAfter: time.Hour}, f, log.NewStdLogger(io.Discard))
 	h := NewCustodyNotifications(uc, signing.NewSigner(platform), log.NewStdLogger(io.Discard))
@@ -65,6 +80,13 @@ func TestNotificationEndpoint(t *testing.T) {
 		}
 		return resp.Status, out
 	}
+	return callback{store: store, faults: f, srv: srv, platform: platform, notify: notify}
+}
+
+func TestNotificationEndpoint(t *testing.T) {
+	t.Parallel()
+	cb := newCallback(t)
+	store, f, srv, platform, notify := cb.store, cb.faults, cb.srv, cb.platform, cb.notify
 	success := `{"requestNo":"OA1","serviceName":"OPEN_ACCOUNT","status":"SUCCESS","userNo":"BU0000000001",
 		"platformUserId":"12","amount":"","failureReason":"","finishedAt":"2026-11-21T11:00:00Z"}`
 
@@ -127,6 +149,33 @@ func TestNotificationEndpoint(t *testing.T) {
 	}
 	if c, r, _ := snapshot(store); c.CustodyStatus != biz.CustodyOpen || c.CustodyUserNo != "BU0000000001" || r.Status != biz.RequestSuccess {
 		t.Fatalf("after success: %+v %+v", c, r)
+	}
+}
+
+// A withdrawal's result is applied like a recharge's: once, duplicates acknowledged, a
+// result that disagrees with the request refused.
+func TestNotificationOfAWithdrawal(t *testing.T) {
+	t.Parallel()
+	cb := newCallback(t)
+	store, notify := cb.store, cb.notify
+	success := `{"requestNo":"WD1","serviceName":"WITHDRAW","status":"SUCCESS","userNo":"BU0000000001",
+		"platformUserId":"12","amount":"120.50","failureReason":"","finishedAt":"2026-11-21T11:00:00Z"}`
+	for _, body := range []string{
+		strings.Replace(success, `"120.50"`, `"120.51"`, 1),
+		strings.Replace(success, `"BU0000000001"`, `"BU0000000002"`, 1),
+		strings.Replace(success, `"WITHDRAW"`, `"RECHARGE"`, 1),
+	} {
+		if code, out := notify(body); code != http.StatusBadRequest || out["reason"] != "NOTIFICATION_MISMATCH" {
+			t.Errorf("%s: %d %v, want 400 NOTIFICATION_MISMATCH", body, code, out)
+		}
+	}
+	for i, applied := range []bool{true, false} {
+		if code, out := notify(success); code != http.StatusOK || out["status"] != "SUCCESS" || out["applied"] != applied {
+			t.Fatalf("notification %d: %d %v, want 200 applied=%v", i+1, code, out, applied)
+		}
+	}
+	if r, _ := store.RequestNow("WD1"); r.Status != biz.RequestSuccess || store.WithdrawalCount() != 1 || store.RechargeCount() != 0 {
+		t.Fatalf("after success: %+v, %d withdrawals, %d recharges", r, store.WithdrawalCount(), store.RechargeCount())
 	}
 }
 
