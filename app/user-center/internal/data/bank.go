@@ -20,7 +20,8 @@ import (
 )
 
 // The custody bank's side of docs/custody-protocol.md: the signed gateway form, the
-// signed result query and the signed account queries. The bank's notifications arrive at the service layer.
+// signed result query and the signed account queries. The bank's notifications arrive at
+// the service layer.
 
 // Key files in custody.keys_dir.
 const (
