@@ -51,6 +51,15 @@ const (
 	ErrorReason_NOTHING_FROZEN ErrorReason = 10
 	// Something failed inside the bank; the call may be repeated with the same requestNo.
 	ErrorReason_INTERNAL ErrorReason = 11
+	// An unfreeze of this freeze request number came first: the freeze is refused and
+	// holds nothing.
+	ErrorReason_FREEZE_VOIDED ErrorReason = 12
+	// The freeze's money went to the borrower with the loan; it cannot be unfrozen.
+	ErrorReason_FREEZE_TRANSFERRED ErrorReason = 13
+	// A repayment names a project whose loan is not confirmed.
+	ErrorReason_PROJECT_NOT_LOANED ErrorReason = 14
+	// The installment (project, period) was repaid already, under another request number.
+	ErrorReason_PERIOD_ALREADY_REPAID ErrorReason = 15
 )
 
 // Enum value maps for ErrorReason.
@@ -68,6 +77,10 @@ var (
 		9:  "EXCEEDS_PROJECT_AMOUNT",
 		10: "NOTHING_FROZEN",
 		11: "INTERNAL",
+		12: "FREEZE_VOIDED",
+		13: "FREEZE_TRANSFERRED",
+		14: "PROJECT_NOT_LOANED",
+		15: "PERIOD_ALREADY_REPAID",
 	}
 	ErrorReason_value = map[string]int32{
 		"INVALID_ARGUMENT":           0,
@@ -82,6 +95,10 @@ var (
 		"EXCEEDS_PROJECT_AMOUNT":     9,
 		"NOTHING_FROZEN":             10,
 		"INTERNAL":                   11,
+		"FREEZE_VOIDED":              12,
+		"FREEZE_TRANSFERRED":         13,
+		"PROJECT_NOT_LOANED":         14,
+		"PERIOD_ALREADY_REPAID":      15,
 	}
 )
 
@@ -116,7 +133,7 @@ var File_bank_custody_v1_errors_proto protoreflect.FileDescriptor
 
 const file_bank_custody_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1cbank-custody/v1/errors.proto\x12\x0ebankcustody.v1\x1a\x13errors/errors.proto*\xf9\x02\n" +
+	"\x1cbank-custody/v1/errors.proto\x12\x0ebankcustody.v1\x1a\x13errors/errors.proto*\xef\x03\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x1a\n" +
 	"\x10UNKNOWN_PLATFORM\x10\x01\x1a\x04\xa8E\x91\x03\x12\x1b\n" +
@@ -130,7 +147,11 @@ const file_bank_custody_v1_errors_proto_rawDesc = "" +
 	"\x16EXCEEDS_PROJECT_AMOUNT\x10\t\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eNOTHING_FROZEN\x10\n" +
 	"\x1a\x04\xa8E\x99\x03\x12\x12\n" +
-	"\bINTERNAL\x10\v\x1a\x04\xa8E\xf4\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1;v1b\x06proto3"
+	"\bINTERNAL\x10\v\x1a\x04\xa8E\xf4\x03\x12\x17\n" +
+	"\rFREEZE_VOIDED\x10\f\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
+	"\x12FREEZE_TRANSFERRED\x10\r\x1a\x04\xa8E\x99\x03\x12\x1c\n" +
+	"\x12PROJECT_NOT_LOANED\x10\x0e\x1a\x04\xa8E\x99\x03\x12\x1f\n" +
+	"\x15PERIOD_ALREADY_REPAID\x10\x0f\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1;v1b\x06proto3"
 
 var (
 	file_bank_custody_v1_errors_proto_rawDescOnce sync.Once

@@ -176,3 +176,61 @@ func IsInternal(err error) bool {
 func ErrorInternal(format string, args ...interface{}) *errors.Error {
 	return errors.New(500, ErrorReason_INTERNAL.String(), fmt.Sprintf(format, args...))
 }
+
+// An unfreeze of this freeze request number came first: the freeze is refused and
+// holds nothing.
+func IsFreezeVoided(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_FREEZE_VOIDED.String() && e.Code == 409
+}
+
+// An unfreeze of this freeze request number came first: the freeze is refused and
+// holds nothing.
+func ErrorFreezeVoided(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_FREEZE_VOIDED.String(), fmt.Sprintf(format, args...))
+}
+
+// The freeze's money went to the borrower with the loan; it cannot be unfrozen.
+func IsFreezeTransferred(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_FREEZE_TRANSFERRED.String() && e.Code == 409
+}
+
+// The freeze's money went to the borrower with the loan; it cannot be unfrozen.
+func ErrorFreezeTransferred(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_FREEZE_TRANSFERRED.String(), fmt.Sprintf(format, args...))
+}
+
+// A repayment names a project whose loan is not confirmed.
+func IsProjectNotLoaned(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PROJECT_NOT_LOANED.String() && e.Code == 409
+}
+
+// A repayment names a project whose loan is not confirmed.
+func ErrorProjectNotLoaned(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_PROJECT_NOT_LOANED.String(), fmt.Sprintf(format, args...))
+}
+
+// The installment (project, period) was repaid already, under another request number.
+func IsPeriodAlreadyRepaid(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PERIOD_ALREADY_REPAID.String() && e.Code == 409
+}
+
+// The installment (project, period) was repaid already, under another request number.
+func ErrorPeriodAlreadyRepaid(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_PERIOD_ALREADY_REPAID.String(), fmt.Sprintf(format, args...))
+}

@@ -33,6 +33,26 @@ func (a *Account) Freeze(amount money.Amount) error {
 	return nil
 }
 
+// Release gives a frozen amount back to what can be spent (a failed project's tender):
+// frozen goes down by amount, the balance stays.
+func (a *Account) Release(amount money.Amount) error {
+	if a.Frozen.Cmp(amount) < 0 {
+		return fmt.Errorf("account %s: cannot release %s of frozen %s", a.UserNo, amount, a.Frozen)
+	}
+	a.Frozen = a.Frozen.Sub(amount)
+	return nil
+}
+
+// Debit takes amount out of what can be spent (a withdrawal, a repayment);
+// ErrInsufficientBalance if balance − frozen < amount. Frozen money is never debited.
+func (a *Account) Debit(amount money.Amount) error {
+	if a.Available().Cmp(amount) < 0 {
+		return fmt.Errorf("%w: account %s has %s available, %s asked", ErrInsufficientBalance, a.UserNo, a.Available(), amount)
+	}
+	a.Balance = a.Balance.Sub(amount)
+	return nil
+}
+
 // PayFrozen takes a frozen amount out of the account (the loan moves it to the
 // borrower): balance and frozen both go down by amount.
 func (a *Account) PayFrozen(amount money.Amount) error {
@@ -42,6 +62,18 @@ func (a *Account) PayFrozen(amount money.Amount) error {
 	a.Balance = a.Balance.Sub(amount)
 	a.Frozen = a.Frozen.Sub(amount)
 	return nil
+}
+
+// FeeAccountNo is the user number of a platform's fee account at the bank, which
+// repayments credit with the platform's commission. It has an account but no bank user.
+func FeeAccountNo(platformNo string) string { return "FEE_" + platformNo }
+
+// AccountTotals are sums over every account of the bank, fee accounts included.
+type AccountTotals struct {
+	// Balances is Σ balance; frozen money is part of it.
+	Balances money.Amount
+	Frozen   money.Amount
+	Accounts int
 }
 
 // UserNumbers draws new bank user numbers: "BU" + 10 digits.

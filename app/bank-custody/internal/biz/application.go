@@ -9,7 +9,7 @@ import (
 )
 
 // Application is what a platform asks the bank, through the browser gateway, to do on a
-// user's behalf: open a custody account, or recharge one.
+// user's behalf: open a custody account, recharge one or withdraw from it.
 type Application struct {
 	PlatformNo     string
 	RequestNo      string
@@ -20,7 +20,7 @@ type Application struct {
 	IDNumber   string
 	BankCardNo string
 	Mobile     string
-	// Recharge.
+	// Recharge and withdrawal.
 	UserNo string
 	Amount money.Amount
 	// ReturnURL is where the "Request accepted" page links back to.
@@ -47,7 +47,7 @@ func (a Application) Validate() error {
 		case len(a.Mobile) > 20:
 			return &ValidationError{"mobile", "at most 20 characters"}
 		}
-	case ServiceRecharge:
+	case ServiceRecharge, ServiceWithdraw:
 		switch {
 		case a.UserNo == "" || len(a.UserNo) > 32:
 			return &ValidationError{"userNo", "required, at most 32 characters"}
@@ -55,7 +55,7 @@ func (a Application) Validate() error {
 			return &ValidationError{"amount", "must be more than 0.00"}
 		}
 	default:
-		return &ValidationError{"serviceName", "must be OPEN_ACCOUNT or RECHARGE"}
+		return &ValidationError{"serviceName", "must be OPEN_ACCOUNT, RECHARGE or WITHDRAW"}
 	}
 	u, err := url.Parse(a.ReturnURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(a.ReturnURL) > 1024 {
@@ -68,6 +68,10 @@ func (a Application) Validate() error {
 var (
 	ErrPasswordsDiffer = errors.New("passwords do not match")
 	ErrPasswordFormat  = errors.New("the custody password must be 6 digits")
+	// ErrWrongPassword: a withdrawal's password is not the one set at account opening.
+	ErrWrongPassword = errors.New("wrong custody password")
+	// ErrExceedsAvailable: a withdrawal asks more than balance − frozen.
+	ErrExceedsAvailable = errors.New("the amount exceeds the available balance")
 )
 
 // CheckCustodyPassword checks the two passwords typed on the bank's page. A difference is

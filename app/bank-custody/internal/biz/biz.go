@@ -13,11 +13,17 @@ import (
 
 // ProviderSet is biz providers.
 var ProviderSet = wire.NewSet(NewNotificationUsecase, NewGatewayUsecase, NewProcessingUsecase,
-	NewDeliveryUsecase, NewLendingUsecase, NewInquiryUsecase, NewUserNumbers)
+	NewDeliveryUsecase, NewLendingUsecase, NewRepaymentUsecase, NewInquiryUsecase, NewUserNumbers)
 
-// FaultNotifySuppress makes the notifier acknowledge a notification without sending it,
-// so that only the platform's reconciliation can close the request (API.md).
-const FaultNotifySuppress = "notify.suppress"
+// Fault points of the bank (API.md "Fault points").
+const (
+	// FaultNotifySuppress makes the notifier acknowledge a notification without sending
+	// it, so that only the platform's reconciliation can close the request.
+	FaultNotifySuppress = "notify.suppress"
+	// FaultRepayLost makes the API drop the connection after a repayment committed,
+	// without answering: what a lost answer looks like to the caller.
+	FaultRepayLost = "bank.repay.lost"
+)
 
 // Failures the API reports with their own reasons.
 var (
@@ -31,6 +37,13 @@ var (
 	ErrRequestNoConflict        = errors.New("request number used for another request")
 	ErrExceedsProjectAmount     = errors.New("freezes would exceed the project amount")
 	ErrNothingFrozen            = errors.New("nothing frozen for the project")
+	// ErrFreezeVoided: an unfreeze of this freeze arrived first; the freeze holds nothing.
+	ErrFreezeVoided = errors.New("freeze voided by an earlier unfreeze")
+	// ErrFreezeTransferred: the freeze's money went to the borrower with the loan.
+	ErrFreezeTransferred = errors.New("freeze transferred by the loan")
+	ErrProjectNotLoaned  = errors.New("project is not loaned")
+	// ErrPeriodAlreadyRepaid: another request repaid this installment already.
+	ErrPeriodAlreadyRepaid = errors.New("period already repaid")
 	// ErrNonceReplayed: the signed gateway form was used already.
 	ErrNonceReplayed = errors.New("form already used")
 )
@@ -45,6 +58,8 @@ var (
 	ErrPlatformUserHasAccount = errors.New("platform user has a custody account")
 	// ErrFreezeNotFound: no freeze with this request number.
 	ErrFreezeNotFound = errors.New("freeze not found")
+	// ErrRepaymentNotFound: no successful repayment of this installment.
+	ErrRepaymentNotFound = errors.New("repayment not found")
 )
 
 // ValidationError is input that can never succeed; it names the field.
@@ -71,11 +86,21 @@ type Platform struct {
 // Platforms are the bank's contracts.
 type Platforms interface {
 	Platform(no string) (Platform, bool)
+	// Nos lists the platform numbers, sorted.
+	Nos() []string
 }
 
 // PasswordHasher hashes custody passwords; only the hash is ever stored.
 type PasswordHasher interface {
 	Hash(plain string) (string, error)
+	// Matches reports whether plain is the password behind hash.
+	Matches(hash, plain string) bool
+}
+
+// Snapshot runs fn in one read-only transaction that sees the database as of a single
+// moment (REPEATABLE READ), so that sums read in it agree with each other.
+type Snapshot interface {
+	InSnapshot(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Clock is the time source of the use cases (UTC, microseconds like DATETIME(6)).

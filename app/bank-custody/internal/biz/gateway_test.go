@@ -11,7 +11,8 @@ import (
 )
 
 func newGateway(bank *biztest.Bank) *biz.GatewayUsecase {
-	return biz.NewGatewayUsecase(bank.Tx(), bank.RequestRepo(), bank.NonceRepo(), biztest.PlainHasher{}, testPlatforms)
+	return biz.NewGatewayUsecase(bank.Tx(), bank.RequestRepo(), bank.NonceRepo(), bank.UserRepo(), bank.AccountRepo(),
+		biztest.PlainHasher{}, testPlatforms)
 }
 
 func nonce(v string) biz.FormNonce {

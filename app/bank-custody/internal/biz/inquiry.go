@@ -3,19 +3,23 @@ package biz
 import (
 	"context"
 	"fmt"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
-// InquiryUsecase answers a platform's questions: a request's result (reconciliation) and
-// an account's balance. A platform only sees its own requests and users.
+// InquiryUsecase answers a platform's questions: a request's result (reconciliation), an
+// account's balance, its fee account and the bank's totals. A platform only sees its own
+// requests and users.
 type InquiryUsecase struct {
+	snapshot Snapshot
 	requests RequestRepo
 	users    UserRepo
 	accounts AccountRepo
 }
 
 // NewInquiryUsecase returns the inquiry use cases.
-func NewInquiryUsecase(requests RequestRepo, users UserRepo, accounts AccountRepo) *InquiryUsecase {
-	return &InquiryUsecase{requests: requests, users: users, accounts: accounts}
+func NewInquiryUsecase(snapshot Snapshot, requests RequestRepo, users UserRepo, accounts AccountRepo) *InquiryUsecase {
+	return &InquiryUsecase{snapshot: snapshot, requests: requests, users: users, accounts: accounts}
 }
 
 // Request returns a request the platform made; ErrRequestNotFound if the bank never
@@ -41,4 +45,40 @@ func (uc *InquiryUsecase) Account(ctx context.Context, platformNo, userNo string
 		return nil, fmt.Errorf("%w: %s", ErrAccountNotFound, userNo)
 	}
 	return uc.accounts.Get(ctx, userNo)
+}
+
+// FeeAccount returns the platform's fee account, which repayments credit with the
+// platform's commission.
+func (uc *InquiryUsecase) FeeAccount(ctx context.Context, platformNo string) (*Account, error) {
+	return uc.accounts.Get(ctx, FeeAccountNo(platformNo))
+}
+
+// Totals are the bank's books at one moment. Money only enters by recharges and leaves
+// by withdrawals, and frozen money is part of a balance, so at any moment
+// Balances = Recharged − Withdrawn (and Balances − Frozen is what can still be spent).
+type Totals struct {
+	Recharged money.Amount
+	Withdrawn money.Amount
+	AccountTotals
+}
+
+// Totals reads the sums over every account, fee accounts included, and the successful
+// recharges and withdrawals, in one consistent snapshot.
+func (uc *InquiryUsecase) Totals(ctx context.Context) (*Totals, error) {
+	var t Totals
+	err := uc.snapshot.InSnapshot(ctx, func(ctx context.Context) error {
+		var err error
+		if t.Recharged, err = uc.requests.SumSucceeded(ctx, ServiceRecharge); err != nil {
+			return err
+		}
+		if t.Withdrawn, err = uc.requests.SumSucceeded(ctx, ServiceWithdraw); err != nil {
+			return err
+		}
+		t.AccountTotals, err = uc.accounts.Totals(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
 }

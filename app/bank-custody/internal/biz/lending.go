@@ -37,6 +37,11 @@ type FreezeStatus string
 const (
 	FreezeFrozen      FreezeStatus = "FROZEN"
 	FreezeTransferred FreezeStatus = "TRANSFERRED"
+	// FreezeUnfrozen: the money went back to the investor (the project failed).
+	FreezeUnfrozen FreezeStatus = "UNFROZEN"
+	// FreezeVoided: the unfreeze arrived before the freeze; nothing was ever held, and
+	// the freeze is refused when it comes.
+	FreezeVoided FreezeStatus = "VOIDED"
 )
 
 // Freeze is money held on an investor's account for one tender.
@@ -49,6 +54,10 @@ type Freeze struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// Holds reports whether the freeze's money counts towards its project: frozen, or paid
+// to the borrower.
+func (f *Freeze) Holds() bool { return f.Status == FreezeFrozen || f.Status == FreezeTransferred }
 
 // ProjectRegistration asks the bank to register a project (REGISTER_PROJECT).
 type ProjectRegistration struct {
@@ -178,6 +187,9 @@ func (uc *LendingUsecase) Freeze(ctx context.Context, platformNo string, order F
 			return err
 		}
 		if f, err := uc.freezes.Get(ctx, order.RequestNo); err == nil {
+			if f.Status == FreezeVoided {
+				return fmt.Errorf("%w: %s", ErrFreezeVoided, f.RequestNo)
+			}
 			if f.ProjectNo != order.ProjectNo || f.UserNo != order.UserNo || !f.Amount.Equal(order.Amount) {
 				return ErrRequestNoConflict
 			}
@@ -195,7 +207,9 @@ func (uc *LendingUsecase) Freeze(ctx context.Context, platformNo string, order F
 		}
 		total := order.Amount
 		for _, f := range held {
-			total = total.Add(f.Amount)
+			if f.Holds() {
+				total = total.Add(f.Amount)
+			}
 		}
 		if total.Cmp(p.Amount) > 0 {
 			return fmt.Errorf("%w: project %s amount %s, frozen with this order %s", ErrExceedsProjectAmount, p.ProjectNo, p.Amount, total)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
 // ProcessingUsecase completes accepted gateway requests — the bank's back office — and
@@ -16,6 +18,7 @@ type ProcessingUsecase struct {
 	users     UserRepo
 	accounts  AccountRepo
 	publisher NotificationPublisher
+	platforms Platforms
 	userNos   UserNumbers
 	now       Clock
 	log       *log.Helper
@@ -23,9 +26,36 @@ type ProcessingUsecase struct {
 
 // NewProcessingUsecase returns the back office.
 func NewProcessingUsecase(tx Transaction, requests RequestRepo, users UserRepo, accounts AccountRepo,
-	publisher NotificationPublisher, userNos UserNumbers, logger log.Logger) *ProcessingUsecase {
+	publisher NotificationPublisher, platforms Platforms, userNos UserNumbers, logger log.Logger) *ProcessingUsecase {
 	return &ProcessingUsecase{tx: tx, requests: requests, users: users, accounts: accounts, publisher: publisher,
-		userNos: userNos, now: SystemClock, log: log.NewHelper(log.With(logger, "module", "biz/processing"))}
+		platforms: platforms, userNos: userNos, now: SystemClock, log: log.NewHelper(log.With(logger, "module", "biz/processing"))}
+}
+
+// OpenFeeAccounts opens each platform's fee account (FeeAccountNo) with 0.00 unless it
+// exists. Safe to run at every start and from several instances at once.
+func (uc *ProcessingUsecase) OpenFeeAccounts(ctx context.Context) error {
+	for _, platformNo := range uc.platforms.Nos() {
+		no := FeeAccountNo(platformNo)
+		if len(no) > 32 {
+			return fmt.Errorf("platform %s: fee account number %s is longer than 32 characters", platformNo, no)
+		}
+		_, err := uc.accounts.Get(ctx, no)
+		if !errors.Is(err, ErrAccountNotFound) {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := uc.accounts.Open(ctx, no, uc.now()); err != nil {
+			// Another instance may have opened it meanwhile.
+			if _, gerr := uc.accounts.Get(ctx, no); gerr != nil {
+				return fmt.Errorf("open fee account %s: %w", no, err)
+			}
+			continue
+		}
+		uc.log.Infow("msg", "fee account opened", "userNo", no)
+	}
+	return nil
 }
 
 // Poll completes up to batch PROCESSING requests, then publishes up to batch results that
@@ -54,7 +84,7 @@ func (uc *ProcessingUsecase) Poll(ctx context.Context, batch int) error {
 }
 
 // Complete carries out one PROCESSING request in one local transaction: the account is
-// opened or credited and the request finished together, or neither. A request that is
+// opened, credited or debited and the request finished together, or neither. A request that is
 // no longer PROCESSING (another poller got there first) is left alone.
 func (uc *ProcessingUsecase) Complete(ctx context.Context, requestNo string) error {
 	return uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -69,7 +99,9 @@ func (uc *ProcessingUsecase) Complete(ctx context.Context, requestNo string) err
 		case ServiceOpenAccount:
 			err = uc.openAccount(ctx, r)
 		case ServiceRecharge:
-			err = uc.recharge(ctx, r)
+			err = uc.changeBalance(ctx, r, func(a *Account, amount money.Amount) error { a.Credit(amount); return nil })
+		case ServiceWithdraw:
+			err = uc.changeBalance(ctx, r, (*Account).Debit)
 		default:
 			err = r.Fail(fmt.Sprintf("%s is not a gateway request", r.ServiceName), uc.now())
 		}
@@ -114,7 +146,10 @@ func (uc *ProcessingUsecase) openAccount(ctx context.Context, r *CustodyRequest)
 	return r.Succeed(u.UserNo, now)
 }
 
-func (uc *ProcessingUsecase) recharge(ctx context.Context, r *CustodyRequest) error {
+// changeBalance applies a recharge or a withdrawal to the account under its lock. A
+// withdrawal short of money (checked again here: the page's check was without a lock)
+// fails the request with ReasonInsufficientBalance.
+func (uc *ProcessingUsecase) changeBalance(ctx context.Context, r *CustodyRequest, change func(*Account, money.Amount) error) error {
 	now := uc.now()
 	if r.Amount == nil || !r.Amount.IsPositive() {
 		return r.Fail("the amount must be more than 0.00", now)
@@ -136,7 +171,11 @@ func (uc *ProcessingUsecase) recharge(ctx context.Context, r *CustodyRequest) er
 	if err != nil {
 		return err
 	}
-	a.Credit(*r.Amount)
+	if err := change(a, *r.Amount); errors.Is(err, ErrInsufficientBalance) {
+		return r.Fail(ReasonInsufficientBalance, now)
+	} else if err != nil {
+		return err
+	}
 	a.UpdatedAt = now
 	if err := uc.accounts.Save(ctx, a); err != nil {
 		return err

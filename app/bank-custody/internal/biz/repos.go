@@ -3,6 +3,8 @@ package biz
 import (
 	"context"
 	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
 // RequestRepo stores the bank's request log.
@@ -16,6 +18,12 @@ type RequestRepo interface {
 	// SaveResult stores a finished request: status, user, failure reason, and clears the
 	// password hash.
 	SaveResult(ctx context.Context, r *CustodyRequest) error
+	// SaveRetry stores the outcome of another attempt of a request recorded FAILED (a
+	// refused repayment attempted again): status, user, amount, failure reason, details.
+	// ErrRequestFinished unless the stored request is FAILED and of r's service.
+	SaveRetry(ctx context.Context, r *CustodyRequest) error
+	// SumSucceeded is Σ amount of the SUCCESS requests of a service (0.00 for none).
+	SumSucceeded(ctx context.Context, service ServiceName) (money.Amount, error)
 	// Processing lists up to limit gateway requests still PROCESSING, oldest first.
 	Processing(ctx context.Context, limit int) ([]string, error)
 	// Unpublished lists up to limit finished gateway requests whose result has not been
@@ -51,6 +59,8 @@ type UserRepo interface {
 	// ByPlatformUser returns the custody user of a platform's user; ErrAccountNotFound
 	// if there is none.
 	ByPlatformUser(ctx context.Context, platformNo string, platformUserID int64) (*BankUser, error)
+	// ByUserNos returns the users of userNos that exist, by user number, in one read.
+	ByUserNos(ctx context.Context, userNos []string) (map[string]*BankUser, error)
 	// Create inserts a user; ErrUserNoTaken or ErrPlatformUserHasAccount on a taken key.
 	Create(ctx context.Context, u BankUser) error
 }
@@ -68,6 +78,21 @@ type AccountRepo interface {
 	Open(ctx context.Context, userNo string, at time.Time) error
 	// Save stores an account's balance and frozen amount.
 	Save(ctx context.Context, a *Account) error
+	// SaveAll stores the balance and frozen amount of many accounts in a few statements
+	// (a repayment's thousand credits); every account must exist.
+	SaveAll(ctx context.Context, accounts []*Account) error
+	// Totals sums every account.
+	Totals(ctx context.Context) (AccountTotals, error)
+}
+
+// RepaymentRepo stores the installments the bank paid out.
+type RepaymentRepo interface {
+	// Get returns the successful repayment of a project's period; ErrRepaymentNotFound if
+	// there is none.
+	Get(ctx context.Context, projectNo string, period int) (*Repayment, error)
+	// Create inserts a repayment; ErrPeriodAlreadyRepaid if the period has one already,
+	// ErrDuplicateRequest if its request number is taken.
+	Create(ctx context.Context, r *Repayment) error
 }
 
 // ProjectRepo stores the platforms' projects registered at the bank.

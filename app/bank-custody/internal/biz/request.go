@@ -15,14 +15,26 @@ type ServiceName string
 const (
 	ServiceOpenAccount     ServiceName = "OPEN_ACCOUNT"
 	ServiceRecharge        ServiceName = "RECHARGE"
+	ServiceWithdraw        ServiceName = "WITHDRAW"
 	ServiceRegisterProject ServiceName = "REGISTER_PROJECT"
 	ServiceFreeze          ServiceName = "FREEZE"
 	ServiceConfirmLoan     ServiceName = "CONFIRM_LOAN"
+	ServiceUnfreeze        ServiceName = "UNFREEZE"
+	ServiceRepay           ServiceName = "REPAY"
 )
 
 // GatewayServices are the requests that arrive through the browser gateway, complete
 // asynchronously and are notified to the platform.
-var GatewayServices = []ServiceName{ServiceOpenAccount, ServiceRecharge}
+var GatewayServices = []ServiceName{ServiceOpenAccount, ServiceRecharge, ServiceWithdraw}
+
+// MovesMoney reports whether a gateway request changes a balance by its amount
+// (recharge, withdrawal), so that it names an account and a positive amount.
+func (s ServiceName) MovesMoney() bool { return s == ServiceRecharge || s == ServiceWithdraw }
+
+// ReasonInsufficientBalance is the failure reason of a request refused because the
+// account's available balance was short (a withdrawal, a repayment): the platform
+// compares it as it is.
+const ReasonInsufficientBalance = "INSUFFICIENT_BALANCE"
 
 // RequestStatus is where a request is in the bank: PROCESSING until it succeeds or fails.
 type RequestStatus string
@@ -70,6 +82,11 @@ type RequestDetails struct {
 	Mobile     string
 	ReturnURL  string
 	ProjectNo  string
+	// FreezeRequestNo is the freeze an unfreeze releases.
+	FreezeRequestNo string
+	// Period and Commission are a repayment's installment and the platform's part of it.
+	Period     int
+	Commission *money.Amount
 }
 
 // Succeed finishes a PROCESSING request successfully for bank user userNo.

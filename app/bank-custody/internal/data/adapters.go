@@ -54,6 +54,8 @@ func (p platforms) Platform(no string) (biz.Platform, bool) {
 	return biz.Platform{No: pl.No, CallbackURL: pl.CallbackURL}, true
 }
 
+func (p platforms) Nos() []string { return p.keys.Nos() }
+
 type passwordHasher struct{}
 
 // NewPasswordHasher hashes custody passwords with bcrypt (pkg/password).
@@ -61,11 +63,13 @@ func NewPasswordHasher() biz.PasswordHasher { return passwordHasher{} }
 
 func (passwordHasher) Hash(plain string) (string, error) { return password.Hash(plain) }
 
+func (passwordHasher) Matches(hash, plain string) bool { return password.Matches(hash, plain) }
+
 // NewFaults returns the fault registry when faults are enabled, nil (never fires)
 // otherwise.
 func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultNotifySuppress)
+	return faults.New(biz.FaultNotifySuppress, biz.FaultRepayLost)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/apinonce"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankaccount"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankfreeze"
@@ -380,7 +381,8 @@ func TestOpeningCompletesInOneTransaction(t *testing.T) {
 	t.Parallel()
 	d := openTestData(t)
 	requests := NewRequestRepo(d)
-	uc := biz.NewProcessingUsecase(NewTransaction(d), requests, NewUserRepo(d), NewAccountRepo(d), nil, biz.NewUserNumbers(), log.NewStdLogger(io.Discard))
+	uc := biz.NewProcessingUsecase(NewTransaction(d), requests, NewUserRepo(d), NewAccountRepo(d), nil,
+		biztest.Platforms{testPlatform: {No: testPlatform}}, biz.NewUserNumbers(), log.NewStdLogger(io.Discard))
 	requestNo := uniqueNo("OA")
 	var userNo string
 	inRolledBackTx(t, d, func(ctx context.Context) {

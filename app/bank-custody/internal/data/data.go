@@ -19,7 +19,7 @@ import (
 
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNotificationRepo, NewAttemptRecorder, NewRequestRepo,
-	NewUserRepo, NewAccountRepo, NewProjectRepo, NewFreezeRepo, NewNonceRepo, NewAPINonceStore, NewKeyring,
+	NewUserRepo, NewAccountRepo, NewProjectRepo, NewFreezeRepo, NewRepaymentRepo, NewSnapshot, NewNonceRepo, NewAPINonceStore, NewKeyring,
 	NewPlatforms, NewPasswordHasher, NewFaults, NewPlatformCallback, NewPublisher,
 	wire.Bind(new(biz.NotificationPublisher), new(*Publisher)))
 

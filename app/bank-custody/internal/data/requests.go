@@ -9,6 +9,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
 type requestRepo struct{ data *Data }
@@ -24,6 +25,18 @@ type payload struct {
 	Mobile     string `json:"mobile,omitempty"`
 	ReturnURL  string `json:"returnUrl,omitempty"`
 	ProjectNo  string `json:"projectNo,omitempty"`
+	// An unfreeze's freeze; a repayment's installment and commission.
+	FreezeRequestNo string        `json:"freezeRequestNo,omitempty"`
+	Period          int           `json:"period,omitempty"`
+	Commission      *money.Amount `json:"commission,omitempty"`
+}
+
+func payloadOf(d biz.RequestDetails) (string, error) {
+	p, err := json.Marshal(payload{
+		RealName: d.RealName, IDNumber: d.IDNumber, BankCardNo: d.BankCardNo, Mobile: d.Mobile, ReturnURL: d.ReturnURL,
+		ProjectNo: d.ProjectNo, FreezeRequestNo: d.FreezeRequestNo, Period: d.Period, Commission: d.Commission,
+	})
+	return string(p), err
 }
 
 func gatewayServices() []string {
@@ -61,10 +74,7 @@ func (r *requestRepo) get(ctx context.Context, requestNo string, lock bool) (*bi
 }
 
 func (r *requestRepo) Create(ctx context.Context, req *biz.CustodyRequest) error {
-	p, err := json.Marshal(payload{
-		RealName: req.Details.RealName, IDNumber: req.Details.IDNumber, BankCardNo: req.Details.BankCardNo,
-		Mobile: req.Details.Mobile, ReturnURL: req.Details.ReturnURL, ProjectNo: req.Details.ProjectNo,
-	})
+	p, err := payloadOf(req.Details)
 	if err != nil {
 		return err
 	}
@@ -73,7 +83,7 @@ func (r *requestRepo) Create(ctx context.Context, req *biz.CustodyRequest) error
 		SetPlatformNo(req.PlatformNo).
 		SetServiceName(string(req.ServiceName)).
 		SetStatus(string(req.Status)).
-		SetPayload(string(p)).
+		SetPayload(p).
 		SetCreatedAt(req.CreatedAt).
 		SetUpdatedAt(req.UpdatedAt).
 		SetNillableAmount(req.Amount)
@@ -122,6 +132,53 @@ func (r *requestRepo) SaveResult(ctx context.Context, req *biz.CustodyRequest) e
 		return fmt.Errorf("finish request %s: %w", req.RequestNo, biz.ErrRequestFinished)
 	}
 	return nil
+}
+
+func (r *requestRepo) SaveRetry(ctx context.Context, req *biz.CustodyRequest) error {
+	p, err := payloadOf(req.Details)
+	if err != nil {
+		return err
+	}
+	u := r.data.Client(ctx).BankRequest.Update().
+		Where(bankrequest.ID(req.RequestNo), bankrequest.Status(string(biz.RequestFailed)),
+			bankrequest.ServiceName(string(req.ServiceName))).
+		SetStatus(string(req.Status)).
+		SetNillableAmount(req.Amount).
+		SetPayload(p).
+		SetUpdatedAt(req.UpdatedAt)
+	if req.UserNo != "" {
+		u.SetUserNo(req.UserNo)
+	}
+	if req.FailureReason != "" {
+		u.SetFailureReason(req.FailureReason)
+	} else {
+		u.ClearFailureReason()
+	}
+	n, err := u.Save(ctx)
+	if err != nil {
+		return err
+	}
+	if n != 1 {
+		return fmt.Errorf("retry request %s: %w", req.RequestNo, biz.ErrRequestFinished)
+	}
+	return nil
+}
+
+func (r *requestRepo) SumSucceeded(ctx context.Context, service biz.ServiceName) (money.Amount, error) {
+	var sums []struct {
+		Sum money.Amount `sql:"sum"`
+	}
+	err := r.data.Client(ctx).BankRequest.Query().
+		Where(bankrequest.ServiceName(string(service)), bankrequest.Status(string(biz.RequestSuccess))).
+		Aggregate(coalescedSum(bankrequest.FieldAmount, "sum")).
+		Scan(ctx, &sums)
+	if err != nil {
+		return money.Amount{}, err
+	}
+	if len(sums) != 1 {
+		return money.Amount{}, fmt.Errorf("sum of %s requests: %d rows", service, len(sums))
+	}
+	return sums[0].Sum, nil
 }
 
 func (r *requestRepo) Processing(ctx context.Context, limit int) ([]string, error) {
@@ -191,7 +248,8 @@ func requestToBiz(row *ent.BankRequest) (*biz.CustodyRequest, error) {
 		}
 		req.Details = biz.RequestDetails{
 			RealName: p.RealName, IDNumber: p.IDNumber, BankCardNo: p.BankCardNo, Mobile: p.Mobile,
-			ReturnURL: p.ReturnURL, ProjectNo: p.ProjectNo,
+			ReturnURL: p.ReturnURL, ProjectNo: p.ProjectNo, FreezeRequestNo: p.FreezeRequestNo, Period: p.Period,
+			Commission: p.Commission,
 		}
 	}
 	return req, nil

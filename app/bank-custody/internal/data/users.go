@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankaccount"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankuser"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
 type userRepo struct{ data *Data }
@@ -33,10 +36,26 @@ func (r *userRepo) one(ctx context.Context, what string, q *ent.BankUserQuery) (
 	if err != nil {
 		return nil, err
 	}
+	return userToBiz(u), nil
+}
+
+func userToBiz(u *ent.BankUser) *biz.BankUser {
 	return &biz.BankUser{
 		UserNo: u.UserNo, PlatformNo: u.PlatformNo, PlatformUserID: u.PlatformUserID, RealName: u.RealName,
 		IDNumber: u.IDNumber, BankCardNo: u.BankCardNo, PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt,
-	}, nil
+	}
+}
+
+func (r *userRepo) ByUserNos(ctx context.Context, userNos []string) (map[string]*biz.BankUser, error) {
+	rows, err := r.data.Client(ctx).BankUser.Query().Where(bankuser.UserNoIn(userNos...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*biz.BankUser, len(rows))
+	for _, u := range rows {
+		out[u.UserNo] = userToBiz(u)
+	}
+	return out, nil
 }
 
 func (r *userRepo) Create(ctx context.Context, u biz.BankUser) error {
@@ -115,6 +134,87 @@ func (r *accountRepo) Save(ctx context.Context, a *biz.Account) error {
 	return r.data.Client(ctx).BankAccount.UpdateOneID(a.UserNo).
 		SetBalance(a.Balance).SetFrozen(a.Frozen).SetUpdatedAt(a.UpdatedAt).
 		Exec(ctx)
+}
+
+// saveChunk bounds the accounts one UPDATE of SaveAll sets, so that a statement stays a
+// few tens of kilobytes whatever the number of credits.
+const saveChunk = 500
+
+func (r *accountRepo) SaveAll(ctx context.Context, accounts []*biz.Account) error {
+	for start := 0; start < len(accounts); start += saveChunk {
+		if err := r.saveChunk(ctx, accounts[start:min(start+saveChunk, len(accounts))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// saveChunk sets every account's balance and frozen amount in one statement:
+// UPDATE … SET balance = CASE user_no WHEN … THEN … END, frozen = CASE … WHERE user_no IN (…).
+func (r *accountRepo) saveChunk(ctx context.Context, accounts []*biz.Account) error {
+	ids := make([]string, len(accounts))
+	var at time.Time
+	for i, a := range accounts {
+		ids[i] = a.UserNo
+		if a.UpdatedAt.After(at) {
+			at = a.UpdatedAt
+		}
+	}
+	byUser := func(value func(*biz.Account) money.Amount) entsql.Querier {
+		return entsql.ExprFunc(func(b *entsql.Builder) {
+			b.WriteString("CASE ").Ident(bankaccount.FieldID)
+			for _, a := range accounts {
+				b.WriteString(" WHEN ").Arg(a.UserNo).WriteString(" THEN ").Arg(value(a))
+			}
+			b.WriteString(" END")
+		})
+	}
+	n, err := r.data.Client(ctx).BankAccount.Update().
+		Where(bankaccount.IDIn(ids...)).
+		SetUpdatedAt(at).
+		Modify(func(u *entsql.UpdateBuilder) {
+			u.Set(bankaccount.FieldBalance, byUser(func(a *biz.Account) money.Amount { return a.Balance }))
+			u.Set(bankaccount.FieldFrozen, byUser(func(a *biz.Account) money.Amount { return a.Frozen }))
+		}).
+		Save(ctx)
+	if err != nil || n == len(accounts) {
+		return err
+	}
+	// MariaDB counts changed rows, not matched ones: an unchanged account is not missing.
+	found, err := r.data.Client(ctx).BankAccount.Query().Where(bankaccount.IDIn(ids...)).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if found != len(accounts) {
+		return fmt.Errorf("save %d accounts: only %d exist", len(accounts), found)
+	}
+	return nil
+}
+
+func (r *accountRepo) Totals(ctx context.Context) (biz.AccountTotals, error) {
+	var rows []struct {
+		Balances money.Amount `sql:"balances"`
+		Frozen   money.Amount `sql:"frozen"`
+		Accounts int          `sql:"accounts"`
+	}
+	err := r.data.Client(ctx).BankAccount.Query().
+		Aggregate(coalescedSum(bankaccount.FieldBalance, "balances"), coalescedSum(bankaccount.FieldFrozen, "frozen"),
+			func(s *entsql.Selector) string { return entsql.As(entsql.Count("*"), "accounts") }).
+		Scan(ctx, &rows)
+	if err != nil {
+		return biz.AccountTotals{}, err
+	}
+	if len(rows) != 1 {
+		return biz.AccountTotals{}, fmt.Errorf("account totals: %d rows", len(rows))
+	}
+	return biz.AccountTotals{Balances: rows[0].Balances, Frozen: rows[0].Frozen, Accounts: rows[0].Accounts}, nil
+}
+
+// coalescedSum is SUM(column) AS as, 0.00 rather than NULL over no rows.
+func coalescedSum(column, as string) ent.AggregateFunc {
+	return func(s *entsql.Selector) string {
+		return entsql.As("COALESCE("+entsql.Sum(s.C(column))+", 0)", as)
+	}
 }
 
 func accountToBiz(a *ent.BankAccount) *biz.Account {

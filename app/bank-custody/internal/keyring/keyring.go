@@ -5,7 +5,9 @@ package keyring
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
@@ -85,6 +87,9 @@ func (k *Keyring) Platform(no string) (*Platform, bool) {
 	p, ok := k.platforms[no]
 	return p, ok
 }
+
+// Nos lists the contracted platforms' numbers, sorted.
+func (k *Keyring) Nos() []string { return slices.Sorted(maps.Keys(k.platforms)) }
 
 // Caller picks the platform of a server-to-server call: the one named (header
 // X-P2P-Platform-No), or the only platform when none is named.

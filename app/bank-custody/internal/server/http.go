@@ -39,6 +39,10 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.BankCustodyServ
 	srv.HandleFunc("/v1/projects", api.RegisterProject())
 	srv.HandleFunc("/v1/freezes", api.Freeze())
 	srv.HandleFunc("/v1/loans", api.ConfirmLoan())
+	srv.HandleFunc("/v1/unfreezes", api.Unfreeze())
+	srv.HandleFunc("/v1/repayments", api.Repay())
+	srv.HandleFunc("/v1/fee-account", api.FeeAccount())
+	srv.HandleFunc("/v1/totals", api.Totals())
 	v1.RegisterBankCustodyHTTPServer(srv, svc)
 	return srv
 }

@@ -22,9 +22,10 @@ const (
 	nonceSweepEvery = time.Minute
 )
 
-// Poller is the bank's back office as a Kratos server: every poll interval it completes
-// PROCESSING gateway requests and publishes their results to TP_BANK_NOTIFY. Its state is
-// all in the database, so a restart loses nothing. It owns the publisher's producer.
+// Poller is the bank's back office as a Kratos server: at start it opens the platforms'
+// fee accounts, then every poll interval it completes PROCESSING gateway requests and
+// publishes their results to TP_BANK_NOTIFY. Its state is all in the database, so a
+// restart loses nothing. It owns the publisher's producer.
 type Poller struct {
 	uc        *biz.ProcessingUsecase
 	publisher *data.Publisher
@@ -68,6 +69,7 @@ func (p *Poller) Start(ctx context.Context) error {
 	defer ticker.Stop()
 	nextSweep := time.Now()
 	failing := false
+	feesOpen := p.openFeeAccounts()
 	for {
 		select {
 		case <-p.stop:
@@ -78,6 +80,9 @@ func (p *Poller) Start(ctx context.Context) error {
 		}
 		// Each poll gets a fresh context: stopping waits for a poll in flight to finish
 		// rather than cutting its transaction short.
+		if !feesOpen {
+			feesOpen = p.openFeeAccounts()
+		}
 		pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := p.uc.Poll(pctx, p.batch)
 		if time.Now().After(nextSweep) {
@@ -97,6 +102,18 @@ func (p *Poller) Start(ctx context.Context) error {
 			failing = false
 		}
 	}
+}
+
+// openFeeAccounts opens the fee accounts the repayments credit; until it succeeds (the
+// database may still be starting) every poll tries again.
+func (p *Poller) openFeeAccounts() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := p.uc.OpenFeeAccounts(ctx); err != nil {
+		p.log.Errorw("msg", "open the platforms' fee accounts; retrying every poll", "err", err)
+		return false
+	}
+	return true
 }
 
 // Stop ends polling, waits for the poll in flight, then shuts the producer down.

@@ -16,6 +16,7 @@ import (
 	v1 "github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/keyring"
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
@@ -25,18 +26,22 @@ import (
 const HeaderPlatformNo = "X-P2P-Platform-No"
 
 // CustodyAPI is the bank's signed server-to-server API (docs/custody-protocol.md "Result
-// query and balances", "Lending calls"). Every call must be signed with the platform's
+// query and balances", "Lending calls", "Money back out"). Every call must be signed with the platform's
 // key (pkg/signing, nonce claimed in api_nonce); every answer is signed with the bank's.
 type CustodyAPI struct {
-	keys    *keyring.Keyring
-	inquiry *biz.InquiryUsecase
-	lending *biz.LendingUsecase
-	log     *log.Helper
+	keys       *keyring.Keyring
+	inquiry    *biz.InquiryUsecase
+	lending    *biz.LendingUsecase
+	repayments *biz.RepaymentUsecase
+	faults     *faults.Registry
+	log        *log.Helper
 }
 
-// NewCustodyAPI returns the signed API.
-func NewCustodyAPI(keys *keyring.Keyring, inquiry *biz.InquiryUsecase, lending *biz.LendingUsecase, logger log.Logger) *CustodyAPI {
-	return &CustodyAPI{keys: keys, inquiry: inquiry, lending: lending, log: log.NewHelper(log.With(logger, "module", "service/api"))}
+// NewCustodyAPI returns the signed API. f is nil in production.
+func NewCustodyAPI(keys *keyring.Keyring, inquiry *biz.InquiryUsecase, lending *biz.LendingUsecase,
+	repayments *biz.RepaymentUsecase, f *faults.Registry, logger log.Logger) *CustodyAPI {
+	return &CustodyAPI{keys: keys, inquiry: inquiry, lending: lending, repayments: repayments, faults: f,
+		log: log.NewHelper(log.With(logger, "module", "service/api"))}
 }
 
 // signedHandler handles a verified call of platformNo.
@@ -103,6 +108,14 @@ func APIError(err error) *kerrors.Error {
 		return v1.ErrorExceedsProjectAmount("%v", err)
 	case errors.Is(err, biz.ErrNothingFrozen):
 		return v1.ErrorNothingFrozen("%v", err)
+	case errors.Is(err, biz.ErrFreezeVoided):
+		return v1.ErrorFreezeVoided("%v", err)
+	case errors.Is(err, biz.ErrFreezeTransferred):
+		return v1.ErrorFreezeTransferred("%v", err)
+	case errors.Is(err, biz.ErrProjectNotLoaned):
+		return v1.ErrorProjectNotLoaned("%v", err)
+	case errors.Is(err, biz.ErrPeriodAlreadyRepaid):
+		return v1.ErrorPeriodAlreadyRepaid("%v", err)
 	}
 	return v1.ErrorInternal("the bank could not complete the call; repeat it with the same requestNo")
 }
@@ -338,6 +351,27 @@ func (f *fields) amount(names ...string) (money.Amount, error) {
 		return money.Amount{}, &biz.ValidationError{Field: name, Problem: fmt.Sprint(err)}
 	}
 	return a, nil
+}
+
+// objects reads an array of JSON objects; absent is an empty array.
+func (f *fields) objects(names ...string) (string, []*fields, error) {
+	name, v := f.raw(names...)
+	if v == nil || string(v) == "null" {
+		return name, nil, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(v, &items); err != nil {
+		return name, nil, &biz.ValidationError{Field: name, Problem: "must be an array of objects"}
+	}
+	out := make([]*fields, len(items))
+	for i, item := range items {
+		o, err := decodeFields(item)
+		if err != nil {
+			return name, nil, &biz.ValidationError{Field: fmt.Sprintf("%s[%d]", name, i), Problem: "must be a JSON object"}
+		}
+		out[i] = o
+	}
+	return name, out, nil
 }
 
 func (f *fields) keep(err error) {

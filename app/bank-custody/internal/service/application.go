@@ -48,7 +48,7 @@ func DecodeApplication(encoded string) (biz.Application, error) {
 		RealName: d.RealName, IDNumber: d.IDNumber, BankCardNo: d.BankCardNo, Mobile: d.Mobile,
 		UserNo: d.UserNo, ReturnURL: d.ReturnURL,
 	}
-	if a.ServiceName == biz.ServiceRecharge || d.Amount != "" {
+	if a.ServiceName.MovesMoney() || d.Amount != "" {
 		amount, err := money.ParseAmount(d.Amount)
 		if err != nil {
 			var pe *money.ParseError

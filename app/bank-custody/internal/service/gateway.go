@@ -24,6 +24,8 @@ const (
 	TextAccepted           = "Request accepted"
 	TextPasswordsDiffer    = "Passwords do not match"
 	TextPasswordFormat     = "The custody password must be 6 digits"
+	TextWrongPassword      = "Wrong custody password"
+	TextExceedsAvailable   = "The amount exceeds the available balance"
 	TextSignatureFailed    = "Signature check failed"
 	TextUnknownPlatform    = "Unknown platform"
 	TextInvalidRequest     = "Invalid request"
@@ -82,8 +84,11 @@ type confirmView struct {
 	Mobile         string
 	UserNo         string
 	Amount         string
-	Error          string
-	Hidden         []hiddenField
+	// Withdraw asks for the password set at opening, once, and shows what can be taken.
+	Withdraw  bool
+	Available string
+	Error     string
+	Hidden    []hiddenField
 }
 
 type hiddenField struct{ Name, Value string }
@@ -114,7 +119,7 @@ func (g *GatewayPages) Open(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.log.Infow("msg", "gateway opened", "requestNo", app.RequestNo, "serviceName", string(app.ServiceName), "platformNo", app.PlatformNo)
-	g.renderConfirm(w, app, form, "")
+	g.renderConfirm(w, r, app, form, "")
 }
 
 // Confirm serves POST /gateway/confirm: check again, check the passwords, then record
@@ -138,9 +143,15 @@ func (g *GatewayPages) Confirm(w http.ResponseWriter, r *http.Request) {
 			Title: TextAccepted, RequestNo: req.RequestNo, PlatformNo: app.PlatformNo, ReturnURL: app.ReturnURL,
 		})
 	case errors.Is(err, biz.ErrPasswordsDiffer):
-		g.renderConfirm(w, app, form, TextPasswordsDiffer)
+		g.renderConfirm(w, r, app, form, TextPasswordsDiffer)
 	case errors.Is(err, biz.ErrPasswordFormat):
-		g.renderConfirm(w, app, form, TextPasswordFormat)
+		g.renderConfirm(w, r, app, form, TextPasswordFormat)
+	case errors.Is(err, biz.ErrWrongPassword):
+		g.renderConfirm(w, r, app, form, TextWrongPassword)
+	case errors.Is(err, biz.ErrExceedsAvailable):
+		g.renderConfirm(w, r, app, form, TextExceedsAvailable)
+	case errors.Is(err, biz.ErrAccountNotFound):
+		g.renderError(w, noAccount(app))
 	case errors.Is(err, biz.ErrNonceReplayed):
 		g.renderError(w, pageError{http.StatusUnauthorized, TextSignatureFailed, "This form has been used already."})
 	case errors.Is(err, biz.ErrRequestNoConflict):
@@ -210,15 +221,29 @@ func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *pageError) {
 	return r.PostForm, nil
 }
 
-func (g *GatewayPages) renderConfirm(w http.ResponseWriter, app biz.Application, form url.Values, problem string) {
+// renderConfirm shows the request with its password input(s) and problem, if any. A
+// withdrawal's page shows the available balance, and says at once when the amount is
+// above it.
+func (g *GatewayPages) renderConfirm(w http.ResponseWriter, r *http.Request, app biz.Application, form url.Values, problem string) {
 	v := confirmView{
 		PlatformNo: app.PlatformNo, RequestNo: app.RequestNo, OpenAccount: app.ServiceName == biz.ServiceOpenAccount,
 		RealName: app.RealName, IDNumberMasked: MaskIDNumber(app.IDNumber), BankCardNo: app.BankCardNo, Mobile: app.Mobile,
 		UserNo: app.UserNo, Error: problem,
 	}
-	if v.OpenAccount {
+	switch app.ServiceName {
+	case biz.ServiceOpenAccount:
 		v.Title = "Open a custody account"
-	} else {
+	case biz.ServiceWithdraw:
+		available, err := g.uc.Withdrawable(r.Context(), app)
+		if err != nil {
+			g.renderError(w, g.withdrawalError(app, err))
+			return
+		}
+		v.Title, v.Withdraw, v.Amount, v.Available = "Withdraw from your custody account", true, app.Amount.String(), available.String()
+		if v.Error == "" && available.Cmp(app.Amount) < 0 {
+			v.Error = TextExceedsAvailable
+		}
+	default:
 		v.Title = "Recharge your custody account"
 		v.Amount = app.Amount.String()
 	}
@@ -226,6 +251,20 @@ func (g *GatewayPages) renderConfirm(w http.ResponseWriter, app biz.Application,
 		v.Hidden = append(v.Hidden, hiddenField{Name: name, Value: form.Get(name)})
 	}
 	g.render(w, http.StatusOK, "confirm", v)
+}
+
+// withdrawalError is the page for a withdrawal whose account cannot be read.
+func (g *GatewayPages) withdrawalError(app biz.Application, err error) pageError {
+	if errors.Is(err, biz.ErrAccountNotFound) {
+		return noAccount(app)
+	}
+	g.log.Errorw("msg", "read the account of a withdrawal", "requestNo", app.RequestNo, "err", err)
+	return pageError{http.StatusInternalServerError, TextSomethingWentWrong, "The bank could not read your account. Please try again."}
+}
+
+func noAccount(app biz.Application) pageError {
+	return pageError{http.StatusBadRequest, TextInvalidRequest,
+		fmt.Sprintf("Custody account %s is not the account of this platform user.", app.UserNo)}
 }
 
 func (g *GatewayPages) renderError(w http.ResponseWriter, e pageError) {

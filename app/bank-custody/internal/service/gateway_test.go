@@ -25,6 +25,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/keyring"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
 
@@ -49,6 +50,7 @@ type testBank struct {
 	platform *signing.Signer // signs as P2PDTX
 	bankKey  *rsa.PublicKey
 	server   *httptest.Server
+	faults   *faults.Registry
 }
 
 func newTestBank(t *testing.T) *testBank {
@@ -71,12 +73,15 @@ func newTestBank(t *testing.T) *testBank {
 	bank := biztest.New()
 	platforms := biztest.Platforms{"P2PDTX": {No: "P2PDTX", CallbackURL: callbackURL}}
 	logger := log.NewStdLogger(io.Discard)
-	gateway := biz.NewGatewayUsecase(bank.Tx(), bank.RequestRepo(), bank.NonceRepo(), biztest.PlainHasher{}, platforms)
+	gateway := biz.NewGatewayUsecase(bank.Tx(), bank.RequestRepo(), bank.NonceRepo(), bank.UserRepo(), bank.AccountRepo(),
+		biztest.PlainHasher{}, platforms)
 	pages := service.NewGatewayPages(keys, gateway, logger)
+	f := faults.New(biz.FaultRepayLost)
 	api := service.NewCustodyAPI(keys,
-		biz.NewInquiryUsecase(bank.RequestRepo(), bank.UserRepo(), bank.AccountRepo()),
+		biz.NewInquiryUsecase(bank.Snapshot(), bank.RequestRepo(), bank.UserRepo(), bank.AccountRepo()),
 		biz.NewLendingUsecase(bank.Tx(), bank.RequestRepo(), bank.UserRepo(), bank.AccountRepo(), bank.ProjectRepo(), bank.FreezeRepo()),
-		logger)
+		biz.NewRepaymentUsecase(bank.Tx(), bank.RequestRepo(), bank.UserRepo(), bank.AccountRepo(), bank.ProjectRepo(), bank.RepaymentRepo()),
+		f, logger)
 	// The same routes as server.NewHTTPServer (Kratos' router is gorilla/mux).
 	r := mux.NewRouter()
 	r.HandleFunc("/gateway", pages.Open)
@@ -86,9 +91,13 @@ func newTestBank(t *testing.T) *testBank {
 	r.HandleFunc("/v1/projects", api.RegisterProject())
 	r.HandleFunc("/v1/freezes", api.Freeze())
 	r.HandleFunc("/v1/loans", api.ConfirmLoan())
+	r.HandleFunc("/v1/unfreezes", api.Unfreeze())
+	r.HandleFunc("/v1/repayments", api.Repay())
+	r.HandleFunc("/v1/fee-account", api.FeeAccount())
+	r.HandleFunc("/v1/totals", api.Totals())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	return &testBank{bank: bank, platform: signing.NewSigner(platformKey), bankKey: &bankKey.PublicKey, server: srv}
+	return &testBank{bank: bank, platform: signing.NewSigner(platformKey), bankKey: &bankKey.PublicKey, server: srv, faults: f}
 }
 
 func writePEM(t *testing.T, path, typ string, der []byte) {

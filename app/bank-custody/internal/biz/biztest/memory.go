@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
 // Bank holds the state. Read it with the exported accessors after a use case ran.
@@ -27,8 +28,10 @@ type Bank struct {
 	accounts map[string]biz.Account
 	projects map[string]biz.Project
 	freezes  map[string]biz.Freeze
-	nonces   map[string]time.Time
-	attempts []biz.NotificationAttempt
+	// repayments by request number.
+	repayments map[string]biz.Repayment
+	nonces     map[string]time.Time
+	attempts   []biz.NotificationAttempt
 
 	// Published are the notifications handed to the publisher, in order.
 	Published []biz.Notification
@@ -43,7 +46,7 @@ func New() *Bank {
 	return &Bank{
 		requests: map[string]biz.CustodyRequest{}, users: map[string]biz.BankUser{},
 		accounts: map[string]biz.Account{}, projects: map[string]biz.Project{},
-		freezes: map[string]biz.Freeze{}, nonces: map[string]time.Time{},
+		freezes: map[string]biz.Freeze{}, repayments: map[string]biz.Repayment{}, nonces: map[string]time.Time{},
 	}
 }
 
@@ -67,7 +70,7 @@ func (t txView) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	defer b.txMu.Unlock()
 	b.mu.Lock()
 	saved := [...]any{maps.Clone(b.requests), maps.Clone(b.users), maps.Clone(b.accounts), maps.Clone(b.projects),
-		maps.Clone(b.freezes), maps.Clone(b.nonces)}
+		maps.Clone(b.freezes), maps.Clone(b.nonces), maps.Clone(b.repayments)}
 	b.mu.Unlock()
 	if err := fn(context.WithValue(ctx, txKey{}, true)); err != nil {
 		b.mu.Lock()
@@ -77,6 +80,7 @@ func (t txView) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 		b.projects = saved[3].(map[string]biz.Project)
 		b.freezes = saved[4].(map[string]biz.Freeze)
 		b.nonces = saved[5].(map[string]time.Time)
+		b.repayments = saved[6].(map[string]biz.Repayment)
 		b.mu.Unlock()
 		return err
 	}
@@ -84,6 +88,20 @@ func (t txView) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	b.Commits++
 	b.mu.Unlock()
 	return nil
+}
+
+// Snapshot reads as of one moment: no transaction commits while fn runs.
+func (b *Bank) Snapshot() biz.Snapshot { return snapshot{b} }
+
+type snapshot struct{ b *Bank }
+
+func (s snapshot) InSnapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	if inTx(ctx) {
+		return fn(ctx)
+	}
+	s.b.txMu.Lock()
+	defer s.b.txMu.Unlock()
+	return fn(context.WithValue(ctx, txKey{}, true))
 }
 
 // --- seeding and inspection -----------------------------------------------------------
@@ -156,6 +174,13 @@ func (b *Bank) Freezes() map[string]biz.Freeze {
 	return maps.Clone(b.freezes)
 }
 
+// Repayments returns the stored repayments, by request number.
+func (b *Bank) Repayments() map[string]biz.Repayment {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.repayments)
+}
+
 // Nonces counts the claimed nonces.
 func (b *Bank) Nonces() int {
 	b.mu.Lock()
@@ -220,6 +245,31 @@ func (v requests) SaveResult(_ context.Context, r *biz.CustodyRequest) error {
 	}
 	v.b.requests[r.RequestNo] = old
 	return nil
+}
+
+func (v requests) SaveRetry(_ context.Context, r *biz.CustodyRequest) error {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	old, ok := v.b.requests[r.RequestNo]
+	if !ok || old.Status != biz.RequestFailed || old.ServiceName != r.ServiceName {
+		return fmt.Errorf("retry %s: %w", r.RequestNo, biz.ErrRequestFinished)
+	}
+	old.Status, old.UserNo, old.Amount, old.FailureReason = r.Status, r.UserNo, r.Amount, r.FailureReason
+	old.Details, old.UpdatedAt = r.Details, r.UpdatedAt
+	v.b.requests[r.RequestNo] = old
+	return nil
+}
+
+func (v requests) SumSucceeded(_ context.Context, service biz.ServiceName) (money.Amount, error) {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	var sum money.Amount
+	for _, r := range v.b.requests {
+		if r.ServiceName == service && r.Status == biz.RequestSuccess && r.Amount != nil {
+			sum = sum.Add(*r.Amount)
+		}
+	}
+	return sum, nil
 }
 
 func (v requests) Processing(_ context.Context, limit int) ([]string, error) {
@@ -310,6 +360,18 @@ func (v users) ByPlatformUser(_ context.Context, platformNo string, id int64) (*
 	return nil, fmt.Errorf("%w: %s/%d", biz.ErrAccountNotFound, platformNo, id)
 }
 
+func (v users) ByUserNos(_ context.Context, userNos []string) (map[string]*biz.BankUser, error) {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	out := map[string]*biz.BankUser{}
+	for _, no := range userNos {
+		if u, ok := v.b.users[no]; ok {
+			out[no] = &u
+		}
+	}
+	return out, nil
+}
+
 func (v users) Create(_ context.Context, u biz.BankUser) error {
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
@@ -372,18 +434,37 @@ func (v accounts) Open(_ context.Context, userNo string, at time.Time) error {
 	return nil
 }
 
-func (v accounts) Save(_ context.Context, a *biz.Account) error {
+func (v accounts) Save(ctx context.Context, a *biz.Account) error {
+	return v.SaveAll(ctx, []*biz.Account{a})
+}
+
+// SaveAll stores all or, like the one statement of the database, none.
+func (v accounts) SaveAll(_ context.Context, all []*biz.Account) error {
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
-	if _, ok := v.b.accounts[a.UserNo]; !ok {
-		return fmt.Errorf("account %s does not exist", a.UserNo)
+	for _, a := range all {
+		if _, ok := v.b.accounts[a.UserNo]; !ok {
+			return fmt.Errorf("account %s does not exist", a.UserNo)
+		}
+		// The database's CHECK constraints.
+		if a.Balance.IsNegative() || a.Frozen.IsNegative() {
+			return fmt.Errorf("account %s: negative balance %s or frozen %s refused", a.UserNo, a.Balance, a.Frozen)
+		}
 	}
-	// The database's CHECK constraints.
-	if a.Balance.IsNegative() || a.Frozen.IsNegative() {
-		return fmt.Errorf("account %s: negative balance %s or frozen %s refused", a.UserNo, a.Balance, a.Frozen)
+	for _, a := range all {
+		v.b.accounts[a.UserNo] = *a
 	}
-	v.b.accounts[a.UserNo] = *a
 	return nil
+}
+
+func (v accounts) Totals(context.Context) (biz.AccountTotals, error) {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	var t biz.AccountTotals
+	for _, a := range v.b.accounts {
+		t.Balances, t.Frozen, t.Accounts = t.Balances.Add(a.Balance), t.Frozen.Add(a.Frozen), t.Accounts+1
+	}
+	return t, nil
 }
 
 // --- projects and freezes -------------------------------------------------------------
@@ -488,6 +569,37 @@ func (v freezes) SetStatus(_ context.Context, nos []string, s biz.FreezeStatus, 
 	return nil
 }
 
+// RepaymentRepo is the installments paid out.
+func (b *Bank) RepaymentRepo() biz.RepaymentRepo { return repayments{b} }
+
+type repayments struct{ b *Bank }
+
+func (v repayments) Get(_ context.Context, projectNo string, period int) (*biz.Repayment, error) {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	for _, r := range v.b.repayments {
+		if r.ProjectNo == projectNo && r.Period == period {
+			return &r, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s period %d", biz.ErrRepaymentNotFound, projectNo, period)
+}
+
+func (v repayments) Create(_ context.Context, r *biz.Repayment) error {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	for _, o := range v.b.repayments {
+		if o.ProjectNo == r.ProjectNo && o.Period == r.Period {
+			return fmt.Errorf("%w: %s period %d", biz.ErrPeriodAlreadyRepaid, r.ProjectNo, r.Period)
+		}
+	}
+	if _, ok := v.b.repayments[r.RequestNo]; ok {
+		return fmt.Errorf("%w: %s", biz.ErrDuplicateRequest, r.RequestNo)
+	}
+	v.b.repayments[r.RequestNo] = *r
+	return nil
+}
+
 // --- notifier -------------------------------------------------------------------------
 
 // AttemptRecorder is the delivery log; a repeated (request, attempt) keeps the first.
@@ -531,8 +643,14 @@ func (p Platforms) Platform(no string) (biz.Platform, bool) {
 	return pl, ok
 }
 
+// Nos implements biz.Platforms.
+func (p Platforms) Nos() []string { return slices.Sorted(maps.Keys(p)) }
+
 // PlainHasher "hashes" by prefixing, so tests can see which password was kept.
 type PlainHasher struct{}
 
 // Hash implements biz.PasswordHasher.
 func (PlainHasher) Hash(plain string) (string, error) { return "hashed:" + plain, nil }
+
+// Matches implements biz.PasswordHasher.
+func (PlainHasher) Matches(hash, plain string) bool { return hash == "hashed:"+plain }

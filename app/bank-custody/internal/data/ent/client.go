@@ -18,6 +18,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankaccount"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankfreeze"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankproject"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrepayment"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankuser"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/notificationattempt"
@@ -38,6 +39,8 @@ type Client struct {
 	BankFreeze *BankFreezeClient
 	// BankProject is the client for interacting with the BankProject builders.
 	BankProject *BankProjectClient
+	// BankRepayment is the client for interacting with the BankRepayment builders.
+	BankRepayment *BankRepaymentClient
 	// BankRequest is the client for interacting with the BankRequest builders.
 	BankRequest *BankRequestClient
 	// BankUser is the client for interacting with the BankUser builders.
@@ -59,6 +62,7 @@ func (c *Client) init() {
 	c.BankAccount = NewBankAccountClient(c.config)
 	c.BankFreeze = NewBankFreezeClient(c.config)
 	c.BankProject = NewBankProjectClient(c.config)
+	c.BankRepayment = NewBankRepaymentClient(c.config)
 	c.BankRequest = NewBankRequestClient(c.config)
 	c.BankUser = NewBankUserClient(c.config)
 	c.NotificationAttempt = NewNotificationAttemptClient(c.config)
@@ -158,6 +162,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		BankAccount:         NewBankAccountClient(cfg),
 		BankFreeze:          NewBankFreezeClient(cfg),
 		BankProject:         NewBankProjectClient(cfg),
+		BankRepayment:       NewBankRepaymentClient(cfg),
 		BankRequest:         NewBankRequestClient(cfg),
 		BankUser:            NewBankUserClient(cfg),
 		NotificationAttempt: NewNotificationAttemptClient(cfg),
@@ -184,6 +189,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		BankAccount:         NewBankAccountClient(cfg),
 		BankFreeze:          NewBankFreezeClient(cfg),
 		BankProject:         NewBankProjectClient(cfg),
+		BankRepayment:       NewBankRepaymentClient(cfg),
 		BankRequest:         NewBankRequestClient(cfg),
 		BankUser:            NewBankUserClient(cfg),
 		NotificationAttempt: NewNotificationAttemptClient(cfg),
@@ -216,8 +222,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APINonce, c.BankAccount, c.BankFreeze, c.BankProject, c.BankRequest,
-		c.BankUser, c.NotificationAttempt,
+		c.APINonce, c.BankAccount, c.BankFreeze, c.BankProject, c.BankRepayment,
+		c.BankRequest, c.BankUser, c.NotificationAttempt,
 	} {
 		n.Use(hooks...)
 	}
@@ -227,8 +233,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APINonce, c.BankAccount, c.BankFreeze, c.BankProject, c.BankRequest,
-		c.BankUser, c.NotificationAttempt,
+		c.APINonce, c.BankAccount, c.BankFreeze, c.BankProject, c.BankRepayment,
+		c.BankRequest, c.BankUser, c.NotificationAttempt,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -245,6 +251,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.BankFreeze.mutate(ctx, m)
 	case *BankProjectMutation:
 		return c.BankProject.mutate(ctx, m)
+	case *BankRepaymentMutation:
+		return c.BankRepayment.mutate(ctx, m)
 	case *BankRequestMutation:
 		return c.BankRequest.mutate(ctx, m)
 	case *BankUserMutation:
@@ -788,6 +796,139 @@ func (c *BankProjectClient) mutate(ctx context.Context, m *BankProjectMutation) 
 	}
 }
 
+// BankRepaymentClient is a client for the BankRepayment schema.
+type BankRepaymentClient struct {
+	config
+}
+
+// NewBankRepaymentClient returns a client for the BankRepayment from the given config.
+func NewBankRepaymentClient(c config) *BankRepaymentClient {
+	return &BankRepaymentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `bankrepayment.Hooks(f(g(h())))`.
+func (c *BankRepaymentClient) Use(hooks ...Hook) {
+	c.hooks.BankRepayment = append(c.hooks.BankRepayment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `bankrepayment.Intercept(f(g(h())))`.
+func (c *BankRepaymentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BankRepayment = append(c.inters.BankRepayment, interceptors...)
+}
+
+// Create returns a builder for creating a BankRepayment entity.
+func (c *BankRepaymentClient) Create() *BankRepaymentCreate {
+	mutation := newBankRepaymentMutation(c.config, OpCreate)
+	return &BankRepaymentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BankRepayment entities.
+func (c *BankRepaymentClient) CreateBulk(builders ...*BankRepaymentCreate) *BankRepaymentCreateBulk {
+	return &BankRepaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BankRepaymentClient) MapCreateBulk(slice any, setFunc func(*BankRepaymentCreate, int)) *BankRepaymentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BankRepaymentCreateBulk{err: fmt.Errorf("calling to BankRepaymentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BankRepaymentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BankRepaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BankRepayment.
+func (c *BankRepaymentClient) Update() *BankRepaymentUpdate {
+	mutation := newBankRepaymentMutation(c.config, OpUpdate)
+	return &BankRepaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BankRepaymentClient) UpdateOne(_m *BankRepayment) *BankRepaymentUpdateOne {
+	mutation := newBankRepaymentMutation(c.config, OpUpdateOne, withBankRepayment(_m))
+	return &BankRepaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BankRepaymentClient) UpdateOneID(id string) *BankRepaymentUpdateOne {
+	mutation := newBankRepaymentMutation(c.config, OpUpdateOne, withBankRepaymentID(id))
+	return &BankRepaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BankRepayment.
+func (c *BankRepaymentClient) Delete() *BankRepaymentDelete {
+	mutation := newBankRepaymentMutation(c.config, OpDelete)
+	return &BankRepaymentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BankRepaymentClient) DeleteOne(_m *BankRepayment) *BankRepaymentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BankRepaymentClient) DeleteOneID(id string) *BankRepaymentDeleteOne {
+	builder := c.Delete().Where(bankrepayment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BankRepaymentDeleteOne{builder}
+}
+
+// Query returns a query builder for BankRepayment.
+func (c *BankRepaymentClient) Query() *BankRepaymentQuery {
+	return &BankRepaymentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBankRepayment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BankRepayment entity by its id.
+func (c *BankRepaymentClient) Get(ctx context.Context, id string) (*BankRepayment, error) {
+	return c.Query().Where(bankrepayment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BankRepaymentClient) GetX(ctx context.Context, id string) *BankRepayment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *BankRepaymentClient) Hooks() []Hook {
+	return c.hooks.BankRepayment
+}
+
+// Interceptors returns the client interceptors.
+func (c *BankRepaymentClient) Interceptors() []Interceptor {
+	return c.inters.BankRepayment
+}
+
+func (c *BankRepaymentClient) mutate(ctx context.Context, m *BankRepaymentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BankRepaymentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BankRepaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BankRepaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BankRepaymentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BankRepayment mutation op: %q", m.Op())
+	}
+}
+
 // BankRequestClient is a client for the BankRequest schema.
 type BankRequestClient struct {
 	config
@@ -1190,12 +1331,12 @@ func (c *NotificationAttemptClient) mutate(ctx context.Context, m *NotificationA
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APINonce, BankAccount, BankFreeze, BankProject, BankRequest, BankUser,
-		NotificationAttempt []ent.Hook
+		APINonce, BankAccount, BankFreeze, BankProject, BankRepayment, BankRequest,
+		BankUser, NotificationAttempt []ent.Hook
 	}
 	inters struct {
-		APINonce, BankAccount, BankFreeze, BankProject, BankRequest, BankUser,
-		NotificationAttempt []ent.Interceptor
+		APINonce, BankAccount, BankFreeze, BankProject, BankRepayment, BankRequest,
+		BankUser, NotificationAttempt []ent.Interceptor
 	}
 )
 

@@ -16,6 +16,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankaccount"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankfreeze"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankproject"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrepayment"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankuser"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/notificationattempt"
@@ -83,6 +84,7 @@ func checkColumn(t, c string) error {
 			bankaccount.Table:         bankaccount.ValidColumn,
 			bankfreeze.Table:          bankfreeze.ValidColumn,
 			bankproject.Table:         bankproject.ValidColumn,
+			bankrepayment.Table:       bankrepayment.ValidColumn,
 			bankrequest.Table:         bankrequest.ValidColumn,
 			bankuser.Table:            bankuser.ValidColumn,
 			notificationattempt.Table: notificationattempt.ValidColumn,

@@ -15,6 +15,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankaccount"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankfreeze"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankproject"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrepayment"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankuser"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/notificationattempt"
@@ -35,6 +36,7 @@ const (
 	TypeBankAccount         = "BankAccount"
 	TypeBankFreeze          = "BankFreeze"
 	TypeBankProject         = "BankProject"
+	TypeBankRepayment       = "BankRepayment"
 	TypeBankRequest         = "BankRequest"
 	TypeBankUser            = "BankUser"
 	TypeNotificationAttempt = "NotificationAttempt"
@@ -2050,6 +2052,731 @@ func (m *BankProjectMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *BankProjectMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown BankProject edge %s", name)
+}
+
+// BankRepaymentMutation represents an operation that mutates the BankRepayment nodes in the graph.
+type BankRepaymentMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *string
+	project_no       *string
+	period           *int
+	addperiod        *int
+	borrower_user_no *string
+	amount           *money.Amount
+	commission       *money.Amount
+	credits          *int
+	addcredits       *int
+	created_at       *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*BankRepayment, error)
+	predicates       []predicate.BankRepayment
+}
+
+var _ ent.Mutation = (*BankRepaymentMutation)(nil)
+
+// bankrepaymentOption allows management of the mutation configuration using functional options.
+type bankrepaymentOption func(*BankRepaymentMutation)
+
+// newBankRepaymentMutation creates new mutation for the BankRepayment entity.
+func newBankRepaymentMutation(c config, op Op, opts ...bankrepaymentOption) *BankRepaymentMutation {
+	m := &BankRepaymentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBankRepayment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBankRepaymentID sets the ID field of the mutation.
+func withBankRepaymentID(id string) bankrepaymentOption {
+	return func(m *BankRepaymentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BankRepayment
+		)
+		m.oldValue = func(ctx context.Context) (*BankRepayment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BankRepayment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBankRepayment sets the old BankRepayment of the mutation.
+func withBankRepayment(node *BankRepayment) bankrepaymentOption {
+	return func(m *BankRepaymentMutation) {
+		m.oldValue = func(context.Context) (*BankRepayment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BankRepaymentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BankRepaymentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of BankRepayment entities.
+func (m *BankRepaymentMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BankRepaymentMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BankRepaymentMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BankRepayment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetProjectNo sets the "project_no" field.
+func (m *BankRepaymentMutation) SetProjectNo(s string) {
+	m.project_no = &s
+}
+
+// ProjectNo returns the value of the "project_no" field in the mutation.
+func (m *BankRepaymentMutation) ProjectNo() (r string, exists bool) {
+	v := m.project_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectNo returns the old "project_no" field's value of the BankRepayment entity.
+// If the BankRepayment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRepaymentMutation) OldProjectNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectNo: %w", err)
+	}
+	return oldValue.ProjectNo, nil
+}
+
+// ResetProjectNo resets all changes to the "project_no" field.
+func (m *BankRepaymentMutation) ResetProjectNo() {
+	m.project_no = nil
+}
+
+// SetPeriod sets the "period" field.
+func (m *BankRepaymentMutation) SetPeriod(i int) {
+	m.period = &i
+	m.addperiod = nil
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *BankRepaymentMutation) Period() (r int, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the BankRepayment entity.
+// If the BankRepayment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRepaymentMutation) OldPeriod(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// AddPeriod adds i to the "period" field.
+func (m *BankRepaymentMutation) AddPeriod(i int) {
+	if m.addperiod != nil {
+		*m.addperiod += i
+	} else {
+		m.addperiod = &i
+	}
+}
+
+// AddedPeriod returns the value that was added to the "period" field in this mutation.
+func (m *BankRepaymentMutation) AddedPeriod() (r int, exists bool) {
+	v := m.addperiod
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *BankRepaymentMutation) ResetPeriod() {
+	m.period = nil
+	m.addperiod = nil
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (m *BankRepaymentMutation) SetBorrowerUserNo(s string) {
+	m.borrower_user_no = &s
+}
+
+// BorrowerUserNo returns the value of the "borrower_user_no" field in the mutation.
+func (m *BankRepaymentMutation) BorrowerUserNo() (r string, exists bool) {
+	v := m.borrower_user_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBorrowerUserNo returns the old "borrower_user_no" field's value of the BankRepayment entity.
+// If the BankRepayment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRepaymentMutation) OldBorrowerUserNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBorrowerUserNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBorrowerUserNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBorrowerUserNo: %w", err)
+	}
+	return oldValue.BorrowerUserNo, nil
+}
+
+// ResetBorrowerUserNo resets all changes to the "borrower_user_no" field.
+func (m *BankRepaymentMutation) ResetBorrowerUserNo() {
+	m.borrower_user_no = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *BankRepaymentMutation) SetAmount(value money.Amount) {
+	m.amount = &value
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *BankRepaymentMutation) Amount() (r money.Amount, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the BankRepayment entity.
+// If the BankRepayment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRepaymentMutation) OldAmount(ctx context.Context) (v money.Amount, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *BankRepaymentMutation) ResetAmount() {
+	m.amount = nil
+}
+
+// SetCommission sets the "commission" field.
+func (m *BankRepaymentMutation) SetCommission(value money.Amount) {
+	m.commission = &value
+}
+
+// Commission returns the value of the "commission" field in the mutation.
+func (m *BankRepaymentMutation) Commission() (r money.Amount, exists bool) {
+	v := m.commission
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCommission returns the old "commission" field's value of the BankRepayment entity.
+// If the BankRepayment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRepaymentMutation) OldCommission(ctx context.Context) (v money.Amount, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCommission is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCommission requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCommission: %w", err)
+	}
+	return oldValue.Commission, nil
+}
+
+// ResetCommission resets all changes to the "commission" field.
+func (m *BankRepaymentMutation) ResetCommission() {
+	m.commission = nil
+}
+
+// SetCredits sets the "credits" field.
+func (m *BankRepaymentMutation) SetCredits(i int) {
+	m.credits = &i
+	m.addcredits = nil
+}
+
+// Credits returns the value of the "credits" field in the mutation.
+func (m *BankRepaymentMutation) Credits() (r int, exists bool) {
+	v := m.credits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCredits returns the old "credits" field's value of the BankRepayment entity.
+// If the BankRepayment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRepaymentMutation) OldCredits(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCredits is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCredits requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCredits: %w", err)
+	}
+	return oldValue.Credits, nil
+}
+
+// AddCredits adds i to the "credits" field.
+func (m *BankRepaymentMutation) AddCredits(i int) {
+	if m.addcredits != nil {
+		*m.addcredits += i
+	} else {
+		m.addcredits = &i
+	}
+}
+
+// AddedCredits returns the value that was added to the "credits" field in this mutation.
+func (m *BankRepaymentMutation) AddedCredits() (r int, exists bool) {
+	v := m.addcredits
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCredits resets all changes to the "credits" field.
+func (m *BankRepaymentMutation) ResetCredits() {
+	m.credits = nil
+	m.addcredits = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *BankRepaymentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *BankRepaymentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the BankRepayment entity.
+// If the BankRepayment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRepaymentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *BankRepaymentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the BankRepaymentMutation builder.
+func (m *BankRepaymentMutation) Where(ps ...predicate.BankRepayment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BankRepaymentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BankRepaymentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BankRepayment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BankRepaymentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BankRepaymentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BankRepayment).
+func (m *BankRepaymentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BankRepaymentMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.project_no != nil {
+		fields = append(fields, bankrepayment.FieldProjectNo)
+	}
+	if m.period != nil {
+		fields = append(fields, bankrepayment.FieldPeriod)
+	}
+	if m.borrower_user_no != nil {
+		fields = append(fields, bankrepayment.FieldBorrowerUserNo)
+	}
+	if m.amount != nil {
+		fields = append(fields, bankrepayment.FieldAmount)
+	}
+	if m.commission != nil {
+		fields = append(fields, bankrepayment.FieldCommission)
+	}
+	if m.credits != nil {
+		fields = append(fields, bankrepayment.FieldCredits)
+	}
+	if m.created_at != nil {
+		fields = append(fields, bankrepayment.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BankRepaymentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case bankrepayment.FieldProjectNo:
+		return m.ProjectNo()
+	case bankrepayment.FieldPeriod:
+		return m.Period()
+	case bankrepayment.FieldBorrowerUserNo:
+		return m.BorrowerUserNo()
+	case bankrepayment.FieldAmount:
+		return m.Amount()
+	case bankrepayment.FieldCommission:
+		return m.Commission()
+	case bankrepayment.FieldCredits:
+		return m.Credits()
+	case bankrepayment.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BankRepaymentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case bankrepayment.FieldProjectNo:
+		return m.OldProjectNo(ctx)
+	case bankrepayment.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case bankrepayment.FieldBorrowerUserNo:
+		return m.OldBorrowerUserNo(ctx)
+	case bankrepayment.FieldAmount:
+		return m.OldAmount(ctx)
+	case bankrepayment.FieldCommission:
+		return m.OldCommission(ctx)
+	case bankrepayment.FieldCredits:
+		return m.OldCredits(ctx)
+	case bankrepayment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown BankRepayment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BankRepaymentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case bankrepayment.FieldProjectNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectNo(v)
+		return nil
+	case bankrepayment.FieldPeriod:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case bankrepayment.FieldBorrowerUserNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBorrowerUserNo(v)
+		return nil
+	case bankrepayment.FieldAmount:
+		v, ok := value.(money.Amount)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case bankrepayment.FieldCommission:
+		v, ok := value.(money.Amount)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCommission(v)
+		return nil
+	case bankrepayment.FieldCredits:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCredits(v)
+		return nil
+	case bankrepayment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BankRepayment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BankRepaymentMutation) AddedFields() []string {
+	var fields []string
+	if m.addperiod != nil {
+		fields = append(fields, bankrepayment.FieldPeriod)
+	}
+	if m.addcredits != nil {
+		fields = append(fields, bankrepayment.FieldCredits)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BankRepaymentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case bankrepayment.FieldPeriod:
+		return m.AddedPeriod()
+	case bankrepayment.FieldCredits:
+		return m.AddedCredits()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BankRepaymentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case bankrepayment.FieldPeriod:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPeriod(v)
+		return nil
+	case bankrepayment.FieldCredits:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCredits(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BankRepayment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BankRepaymentMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BankRepaymentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BankRepaymentMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown BankRepayment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BankRepaymentMutation) ResetField(name string) error {
+	switch name {
+	case bankrepayment.FieldProjectNo:
+		m.ResetProjectNo()
+		return nil
+	case bankrepayment.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case bankrepayment.FieldBorrowerUserNo:
+		m.ResetBorrowerUserNo()
+		return nil
+	case bankrepayment.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case bankrepayment.FieldCommission:
+		m.ResetCommission()
+		return nil
+	case bankrepayment.FieldCredits:
+		m.ResetCredits()
+		return nil
+	case bankrepayment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown BankRepayment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BankRepaymentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BankRepaymentMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BankRepaymentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BankRepaymentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BankRepaymentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BankRepaymentMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BankRepaymentMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown BankRepayment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BankRepaymentMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown BankRepayment edge %s", name)
 }
 
 // BankRequestMutation represents an operation that mutates the BankRequest nodes in the graph.

@@ -9,6 +9,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankaccount"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankfreeze"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankproject"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrepayment"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankuser"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/notificationattempt"
@@ -141,6 +142,38 @@ func init() {
 	// bankproject.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	bankproject.IDValidator = func() func(string) error {
 		validators := bankprojectDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	bankrepaymentFields := schema.BankRepayment{}.Fields()
+	_ = bankrepaymentFields
+	// bankrepaymentDescProjectNo is the schema descriptor for project_no field.
+	bankrepaymentDescProjectNo := bankrepaymentFields[1].Descriptor()
+	// bankrepayment.ProjectNoValidator is a validator for the "project_no" field. It is called by the builders before save.
+	bankrepayment.ProjectNoValidator = bankrepaymentDescProjectNo.Validators[0].(func(string) error)
+	// bankrepaymentDescBorrowerUserNo is the schema descriptor for borrower_user_no field.
+	bankrepaymentDescBorrowerUserNo := bankrepaymentFields[3].Descriptor()
+	// bankrepayment.BorrowerUserNoValidator is a validator for the "borrower_user_no" field. It is called by the builders before save.
+	bankrepayment.BorrowerUserNoValidator = bankrepaymentDescBorrowerUserNo.Validators[0].(func(string) error)
+	// bankrepaymentDescCreatedAt is the schema descriptor for created_at field.
+	bankrepaymentDescCreatedAt := bankrepaymentFields[7].Descriptor()
+	// bankrepayment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	bankrepayment.DefaultCreatedAt = bankrepaymentDescCreatedAt.Default.(func() time.Time)
+	// bankrepaymentDescID is the schema descriptor for id field.
+	bankrepaymentDescID := bankrepaymentFields[0].Descriptor()
+	// bankrepayment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	bankrepayment.IDValidator = func() func(string) error {
+		validators := bankrepaymentDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

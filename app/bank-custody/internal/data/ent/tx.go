@@ -22,6 +22,8 @@ type Tx struct {
 	BankFreeze *BankFreezeClient
 	// BankProject is the client for interacting with the BankProject builders.
 	BankProject *BankProjectClient
+	// BankRepayment is the client for interacting with the BankRepayment builders.
+	BankRepayment *BankRepaymentClient
 	// BankRequest is the client for interacting with the BankRequest builders.
 	BankRequest *BankRequestClient
 	// BankUser is the client for interacting with the BankUser builders.
@@ -163,6 +165,7 @@ func (tx *Tx) init() {
 	tx.BankAccount = NewBankAccountClient(tx.config)
 	tx.BankFreeze = NewBankFreezeClient(tx.config)
 	tx.BankProject = NewBankProjectClient(tx.config)
+	tx.BankRepayment = NewBankRepaymentClient(tx.config)
 	tx.BankRequest = NewBankRequestClient(tx.config)
 	tx.BankUser = NewBankUserClient(tx.config)
 	tx.NotificationAttempt = NewNotificationAttemptClient(tx.config)

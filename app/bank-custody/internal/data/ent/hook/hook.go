@@ -57,6 +57,18 @@ func (f BankProjectFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BankProjectMutation", m)
 }
 
+// The BankRepaymentFunc type is an adapter to allow the use of ordinary
+// function as BankRepayment mutator.
+type BankRepaymentFunc func(context.Context, *ent.BankRepaymentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BankRepaymentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BankRepaymentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BankRepaymentMutation", m)
+}
+
 // The BankRequestFunc type is an adapter to allow the use of ordinary
 // function as BankRequest mutator.
 type BankRequestFunc func(context.Context, *ent.BankRequestMutation) (ent.Value, error)

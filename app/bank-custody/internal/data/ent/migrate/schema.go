@@ -86,6 +86,30 @@ var (
 			},
 		},
 	}
+	// BankRepaymentColumns holds the columns for the "bank_repayment" table.
+	BankRepaymentColumns = []*schema.Column{
+		{Name: "request_no", Type: field.TypeString, Size: 64},
+		{Name: "project_no", Type: field.TypeString, Size: 64},
+		{Name: "period", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int"}},
+		{Name: "borrower_user_no", Type: field.TypeString, Size: 32},
+		{Name: "amount", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
+		{Name: "commission", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
+		{Name: "credits", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int"}},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// BankRepaymentTable holds the schema information for the "bank_repayment" table.
+	BankRepaymentTable = &schema.Table{
+		Name:       "bank_repayment",
+		Columns:    BankRepaymentColumns,
+		PrimaryKey: []*schema.Column{BankRepaymentColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "uk_bank_repayment_period",
+				Unique:  true,
+				Columns: []*schema.Column{BankRepaymentColumns[1], BankRepaymentColumns[2]},
+			},
+		},
+	}
 	// BankRequestColumns holds the columns for the "bank_request" table.
 	BankRequestColumns = []*schema.Column{
 		{Name: "request_no", Type: field.TypeString, Size: 64},
@@ -118,6 +142,11 @@ var (
 				Name:    "idx_bank_request_unpublished",
 				Unique:  false,
 				Columns: []*schema.Column{BankRequestColumns[6], BankRequestColumns[13], BankRequestColumns[2]},
+			},
+			{
+				Name:    "idx_bank_request_service_status",
+				Unique:  false,
+				Columns: []*schema.Column{BankRequestColumns[2], BankRequestColumns[6]},
 			},
 		},
 	}
@@ -179,6 +208,7 @@ var (
 		BankAccountTable,
 		BankFreezeTable,
 		BankProjectTable,
+		BankRepaymentTable,
 		BankRequestTable,
 		BankUserTable,
 		NotificationAttemptTable,
@@ -201,6 +231,9 @@ func init() {
 	}
 	BankProjectTable.Annotation = &entsql.Annotation{
 		Table: "bank_project",
+	}
+	BankRepaymentTable.Annotation = &entsql.Annotation{
+		Table: "bank_repayment",
 	}
 	BankRequestTable.Annotation = &entsql.Annotation{
 		Table: "bank_request",

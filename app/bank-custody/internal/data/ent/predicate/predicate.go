@@ -18,6 +18,9 @@ type BankFreeze func(*sql.Selector)
 // BankProject is the predicate function for bankproject builders.
 type BankProject func(*sql.Selector)
 
+// BankRepayment is the predicate function for bankrepayment builders.
+type BankRepayment func(*sql.Selector)
+
 // BankRequest is the predicate function for bankrequest builders.
 type BankRequest func(*sql.Selector)
 

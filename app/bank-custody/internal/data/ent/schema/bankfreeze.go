@@ -22,7 +22,8 @@ func (BankFreeze) Fields() []ent.Field {
 		field.String("project_no").MaxLen(64),
 		field.String("user_no").MaxLen(32),
 		amount("amount"),
-		// FROZEN, then TRANSFERRED when the loan is confirmed.
+		// FROZEN, then TRANSFERRED when the loan is confirmed or UNFROZEN when the
+		// project fails; VOIDED when the unfreeze came first and the freeze is refused.
 		field.String("status").MaxLen(16),
 		createdAt(),
 		updatedAt(),

@@ -20,7 +20,8 @@ func (BankRequest) Fields() []ent.Field {
 	return []ent.Field{
 		stringID("request_no", 64),
 		field.String("platform_no").MaxLen(32).NotEmpty(),
-		// OPEN_ACCOUNT, RECHARGE, REGISTER_PROJECT, FREEZE or CONFIRM_LOAN.
+		// OPEN_ACCOUNT, RECHARGE, WITHDRAW, REGISTER_PROJECT, FREEZE, CONFIRM_LOAN,
+		// UNFREEZE or REPAY.
 		field.String("service_name").MaxLen(32),
 		field.Int64("platform_user_id").Optional().Nillable(),
 		field.String("user_no").MaxLen(32).Optional().Nillable(),
@@ -49,5 +50,7 @@ func (BankRequest) Indexes() []ent.Index {
 		index.Fields("status", "created_at").StorageKey("idx_bank_request_status_created"),
 		// The publisher looks for finished gateway requests whose result is not published.
 		index.Fields("status", "notify_published_at", "service_name").StorageKey("idx_bank_request_unpublished"),
+		// The totals query sums the successful recharges and withdrawals (V003).
+		index.Fields("service_name", "status").StorageKey("idx_bank_request_service_status"),
 	}
 }

@@ -1,0 +1,48 @@
+package service
+
+import (
+	"net/http"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+)
+
+// TotalsResult is the answer of GET /v1/totals, read in one snapshot. balances includes
+// frozen money (as an account's balance does), so balances = recharged − withdrawn and
+// available + frozen = balances.
+type TotalsResult struct {
+	Recharged money.Amount `json:"recharged"`
+	Withdrawn money.Amount `json:"withdrawn"`
+	Balances  money.Amount `json:"balances"`
+	Frozen    money.Amount `json:"frozen"`
+	// Available is Σ (balance − frozen).
+	Available money.Amount `json:"available"`
+	Accounts  int          `json:"accounts"`
+}
+
+// FeeAccount serves GET /v1/fee-account: the calling platform's fee account.
+func (a *CustodyAPI) FeeAccount() http.HandlerFunc {
+	return a.signed(http.MethodGet, func(w http.ResponseWriter, r *http.Request, _ []byte, platformNo string) error {
+		acct, err := a.inquiry.FeeAccount(r.Context(), platformNo)
+		if err != nil {
+			return err
+		}
+		signing.WriteSigned(w, a.keys.Bank(), http.StatusOK, AccountBalance{UserNo: acct.UserNo, Balance: acct.Balance, Frozen: acct.Frozen})
+		return nil
+	})
+}
+
+// Totals serves GET /v1/totals: the bank's books for the platform's reconciliation.
+func (a *CustodyAPI) Totals() http.HandlerFunc {
+	return a.signed(http.MethodGet, func(w http.ResponseWriter, r *http.Request, _ []byte, _ string) error {
+		t, err := a.inquiry.Totals(r.Context())
+		if err != nil {
+			return err
+		}
+		signing.WriteSigned(w, a.keys.Bank(), http.StatusOK, TotalsResult{
+			Recharged: t.Recharged, Withdrawn: t.Withdrawn, Balances: t.Balances, Frozen: t.Frozen,
+			Available: t.Balances.Sub(t.Frozen), Accounts: t.Accounts,
+		})
+		return nil
+	})
+}
