@@ -76,6 +76,9 @@ type AccountTotals struct {
 	Accounts int
 }
 
+// Available is Σ (balance − frozen): what the accounts can still spend.
+func (t AccountTotals) Available() money.Amount { return t.Balances.Sub(t.Frozen) }
+
 // UserNumbers draws new bank user numbers: "BU" + 10 digits.
 type UserNumbers func() string
 

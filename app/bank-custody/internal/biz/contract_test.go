@@ -23,3 +23,10 @@ func TestFakeBankKeepsTheUserAccountContract(t *testing.T) {
 		return biztest.UserAccountRepos{Tx: b.Tx(), Users: b.UserRepo(), Accounts: b.AccountRepo()}
 	})
 }
+
+func TestFakeBankKeepsTheRepaymentContract(t *testing.T) {
+	t.Parallel()
+	biztest.RepaymentContract(t, func(*testing.T) biztest.RepaymentRepos {
+		return biztest.RepaymentRepos{Repayments: biztest.New().RepaymentRepo()}
+	})
+}

@@ -55,7 +55,7 @@ func (uc *InquiryUsecase) FeeAccount(ctx context.Context, platformNo string) (*A
 
 // Totals are the bank's books at one moment. Money only enters by recharges and leaves
 // by withdrawals, and frozen money is part of a balance, so at any moment
-// Balances = Recharged − Withdrawn (and Balances − Frozen is what can still be spent).
+// Balances = Available() + Frozen = Recharged − Withdrawn.
 type Totals struct {
 	Recharged money.Amount
 	Withdrawn money.Amount

@@ -218,15 +218,16 @@ func (uc *RepaymentUsecase) execute(ctx context.Context, platformNo string, orde
 func (uc *RepaymentUsecase) move(ctx context.Context, platformNo string, order RepaymentOrder, now time.Time) (bool, error) {
 	payees := order.payees()
 	feeNo := FeeAccountNo(platformNo)
-	userNos := []string{order.BorrowerUserNo, feeNo}
+	userNos := []string{order.BorrowerUserNo}
 	for no := range payees {
 		userNos = append(userNos, no)
 	}
-	slices.Sort(userNos)
-	userNos = slices.Compact(userNos)
-	if err := uc.ownAccounts(ctx, platformNo, userNos, feeNo); err != nil {
+	if err := uc.ownAccounts(ctx, platformNo, userNos); err != nil {
 		return false, err
 	}
+	userNos = append(userNos, feeNo)
+	slices.Sort(userNos)
+	userNos = slices.Compact(userNos)
 	accounts, err := uc.accounts.LockAll(ctx, userNos)
 	if err != nil {
 		return false, err
@@ -254,15 +255,15 @@ func (uc *RepaymentUsecase) move(ctx context.Context, platformNo string, order R
 	return true, uc.accounts.SaveAll(ctx, changed)
 }
 
-// ownAccounts checks that every user number but the fee account's is a custody account
-// the platform opened, in one read.
-func (uc *RepaymentUsecase) ownAccounts(ctx context.Context, platformNo string, userNos []string, feeNo string) error {
+// ownAccounts checks, in one read, that every user number is a custody account the
+// platform opened (the fee account is none: it is never a payee).
+func (uc *RepaymentUsecase) ownAccounts(ctx context.Context, platformNo string, userNos []string) error {
 	users, err := uc.users.ByUserNos(ctx, userNos)
 	if err != nil {
 		return err
 	}
 	for _, no := range userNos {
-		if u, ok := users[no]; no != feeNo && (!ok || u.PlatformNo != platformNo) {
+		if u, ok := users[no]; !ok || u.PlatformNo != platformNo {
 			return fmt.Errorf("%w: %s", ErrAccountNotFound, no)
 		}
 	}

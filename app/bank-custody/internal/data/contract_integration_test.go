@@ -47,3 +47,19 @@ func TestUserAccountRepositoriesKeepTheContract(t *testing.T) {
 		}
 	})
 }
+
+// The ent adapter keeps the repayment contract too (biztest.RepaymentContract).
+func TestRepaymentRepositoryKeepsTheContract(t *testing.T) {
+	t.Parallel()
+	biztest.RepaymentContract(t, func(t *testing.T) biztest.RepaymentRepos {
+		d := openTestData(t)
+		return biztest.RepaymentRepos{
+			Repayments: NewRepaymentRepo(d),
+			Forget: func(requestNo string) {
+				if err := d.Pool().BankRepayment.DeleteOneID(requestNo).Exec(context.Background()); err != nil && !ent.IsNotFound(err) {
+					t.Errorf("forget repayment %s: %v", requestNo, err)
+				}
+			},
+		}
+	})
+}

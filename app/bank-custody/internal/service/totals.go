@@ -7,16 +7,15 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
 
-// TotalsResult is the answer of GET /v1/totals, read in one snapshot. balances includes
-// frozen money (as an account's balance does), so balances = recharged − withdrawn and
-// available + frozen = balances.
+// TotalsResult is the answer of GET /v1/totals, read in one snapshot. An account's
+// balance includes its frozen money (GET /v1/accounts), so the totals split it: balances
+// is Σ (balance − frozen), what can still be spent, and frozen is Σ frozen. Then
+// balances + frozen = recharged − withdrawn at any moment.
 type TotalsResult struct {
 	Recharged money.Amount `json:"recharged"`
 	Withdrawn money.Amount `json:"withdrawn"`
 	Balances  money.Amount `json:"balances"`
 	Frozen    money.Amount `json:"frozen"`
-	// Available is Σ (balance − frozen).
-	Available money.Amount `json:"available"`
 	Accounts  int          `json:"accounts"`
 }
 
@@ -40,8 +39,7 @@ func (a *CustodyAPI) Totals() http.HandlerFunc {
 			return err
 		}
 		signing.WriteSigned(w, a.keys.Bank(), http.StatusOK, TotalsResult{
-			Recharged: t.Recharged, Withdrawn: t.Withdrawn, Balances: t.Balances, Frozen: t.Frozen,
-			Available: t.Balances.Sub(t.Frozen), Accounts: t.Accounts,
+			Recharged: t.Recharged, Withdrawn: t.Withdrawn, Balances: t.Available(), Frozen: t.Frozen, Accounts: t.Accounts,
 		})
 		return nil
 	})

@@ -121,6 +121,93 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 			t.Fatalf("after a rolled-back create: %v, want ErrRequestNotFound", err)
 		}
 	})
+
+	t.Run("a FAILED request is attempted again under its number, nothing else is", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		failed := repayRequest(testkey.New("RP"), biz.RequestFailed)
+		create(t, r, failed)
+		retry := *failed
+		commission := money.MustParseAmount("3.00")
+		retry.Status, retry.FailureReason, retry.UpdatedAt = biz.RequestSuccess, "", failed.UpdatedAt.Add(time.Second)
+		retry.Details.Commission = &commission
+		if err := r.Requests.SaveRetry(ctx, &retry); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Requests.Get(ctx, failed.RequestNo)
+		if err != nil || got.Status != biz.RequestSuccess || got.FailureReason != "" || got.Details.Period != 2 ||
+			got.Details.Commission == nil || !got.Details.Commission.Equal(commission) || !got.CreatedAt.Equal(failed.CreatedAt) {
+			t.Fatalf("after the retry: %+v, %v", got, err)
+		}
+		if err := r.Requests.SaveRetry(ctx, &retry); !errors.Is(err, biz.ErrRequestFinished) {
+			t.Fatalf("retry of a SUCCESS: %v, want ErrRequestFinished", err)
+		}
+		other := repayRequest(testkey.New("RP"), biz.RequestFailed)
+		other.ServiceName = biz.ServiceRecharge
+		create(t, r, other)
+		again := *other
+		again.ServiceName, again.Status = biz.ServiceRepay, biz.RequestSuccess
+		if err := r.Requests.SaveRetry(ctx, &again); !errors.Is(err, biz.ErrRequestFinished) {
+			t.Fatalf("retry of another service's request: %v, want ErrRequestFinished", err)
+		}
+	})
+
+	t.Run("successful amounts are summed per service", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		// Inside a transaction that is rolled back: the sums are over the whole bank, and
+		// a running bank must never see these requests.
+		err := r.Tx.InTx(context.Background(), func(ctx context.Context) error {
+			before, err := r.Requests.SumSucceeded(ctx, biz.ServiceWithdraw)
+			if err != nil {
+				return err
+			}
+			for i, status := range []biz.RequestStatus{biz.RequestSuccess, biz.RequestSuccess, biz.RequestFailed} {
+				req := repayRequest(testkey.New("WS"), status)
+				req.ServiceName = biz.ServiceWithdraw
+				a := money.MustParseAmount(fmt.Sprintf("%d.25", i+1))
+				req.Amount = &a
+				if err := r.Requests.Create(ctx, req); err != nil {
+					return err
+				}
+			}
+			after, err := r.Requests.SumSucceeded(ctx, biz.ServiceWithdraw)
+			if err != nil {
+				return err
+			}
+			if got := after.Sub(before); got.String() != "3.50" {
+				return fmt.Errorf("the sum grew by %s, want 3.50 (1.25 + 2.25; the FAILED one not)", got)
+			}
+			return errContractRollback
+		})
+		if !errors.Is(err, errContractRollback) {
+			t.Fatal(err)
+		}
+	})
+}
+
+var errContractRollback = errors.New("contract: roll back")
+
+func repayRequest(no string, status biz.RequestStatus) *biz.CustodyRequest {
+	now := time.Now().UTC().Truncate(time.Second)
+	a := money.MustParseAmount("120.00")
+	r := &biz.CustodyRequest{RequestNo: no, PlatformNo: "P2PDTX", ServiceName: biz.ServiceRepay, UserNo: "BU0000000001",
+		Amount: &a, Status: status, Details: biz.RequestDetails{ProjectNo: "PN" + no, Period: 2}, CreatedAt: now, UpdatedAt: now}
+	if status == biz.RequestFailed {
+		r.FailureReason = biz.ReasonInsufficientBalance
+	}
+	return r
+}
+
+func create(t *testing.T, r RequestRepos, req *biz.CustodyRequest) {
+	t.Helper()
+	if r.Forget != nil {
+		t.Cleanup(func() { r.Forget(req.RequestNo) })
+	}
+	if err := r.Requests.Create(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func sampleRequest(no string) *biz.CustodyRequest {
@@ -235,6 +322,141 @@ func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos)
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+
+	t.Run("users are read many at once; unknown ones are left out", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		a, b := newUser(t, r), newUser(t, r)
+		got, err := r.Users.ByUserNos(context.Background(), []string{a.UserNo, b.UserNo, "BU" + testkey.New("")[10:]})
+		if err != nil || len(got) != 2 || got[a.UserNo].PlatformUserID != a.PlatformUserID || got[b.UserNo].UserNo != b.UserNo {
+			t.Fatalf("ByUserNos = %v, %v; want %s and %s", got, err, a.UserNo, b.UserNo)
+		}
+	})
+
+	t.Run("many accounts are saved together, all or none", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		var all []*biz.Account
+		for i := range 3 {
+			u := newUser(t, r)
+			if err := r.Accounts.Open(ctx, u.UserNo, u.CreatedAt); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, &biz.Account{UserNo: u.UserNo, Balance: money.MustParseAmount(fmt.Sprintf("%d.01", 10+i)),
+				Frozen: money.MustParseAmount("1.00"), UpdatedAt: u.CreatedAt.Add(time.Second)})
+		}
+		if err := r.Accounts.SaveAll(ctx, all); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range all {
+			got, err := r.Accounts.Get(ctx, want.UserNo)
+			if err != nil || !got.Balance.Equal(want.Balance) || !got.Frozen.Equal(want.Frozen) {
+				t.Fatalf("account %s = %+v, %v; want %s / %s", want.UserNo, got, err, want.Balance, want.Frozen)
+			}
+		}
+		// Unchanged values are no error (MariaDB counts changed rows).
+		if err := r.Accounts.SaveAll(ctx, all); err != nil {
+			t.Fatalf("saving the same values again: %v", err)
+		}
+		negative := *all[1]
+		negative.Balance = money.MustParseAmount("0.50") // below its frozen 1.00 is allowed here, below 0 is not
+		negative.Frozen = money.MustParseAmount("1.00").Neg()
+		err := r.Tx.InTx(ctx, func(ctx context.Context) error {
+			return r.Accounts.SaveAll(ctx, []*biz.Account{all[0], &negative})
+		})
+		if err == nil {
+			t.Fatal("a negative frozen amount was saved")
+		}
+		missing := &biz.Account{UserNo: "BU" + testkey.New("")[10:], UpdatedAt: time.Now().UTC()}
+		if err := r.Tx.InTx(ctx, func(ctx context.Context) error { return r.Accounts.SaveAll(ctx, []*biz.Account{missing}) }); err == nil {
+			t.Fatal("saving an account that does not exist succeeded")
+		}
+		if got, _ := r.Accounts.Get(ctx, all[0].UserNo); !got.Balance.Equal(all[0].Balance) {
+			t.Fatalf("account %s = %s after refused saves, want %s", all[0].UserNo, got.Balance, all[0].Balance)
+		}
+	})
+
+	t.Run("totals sum every account", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		u := newUser(t, r)
+		// In a transaction that is rolled back: the totals are over the whole bank.
+		err := r.Tx.InTx(context.Background(), func(ctx context.Context) error {
+			before, err := r.Accounts.Totals(ctx)
+			if err != nil {
+				return err
+			}
+			if err := r.Accounts.Open(ctx, u.UserNo, u.CreatedAt); err != nil {
+				return err
+			}
+			a := &biz.Account{UserNo: u.UserNo, Balance: money.MustParseAmount("70.07"), Frozen: money.MustParseAmount("20.02"), UpdatedAt: u.CreatedAt}
+			if err := r.Accounts.Save(ctx, a); err != nil {
+				return err
+			}
+			after, err := r.Accounts.Totals(ctx)
+			if err != nil {
+				return err
+			}
+			if after.Balances.Sub(before.Balances).String() != "70.07" || after.Frozen.Sub(before.Frozen).String() != "20.02" ||
+				after.Accounts != before.Accounts+1 {
+				return fmt.Errorf("totals %+v → %+v, want +70.07, +20.02, +1 account", before, after)
+			}
+			return errContractRollback
+		})
+		if !errors.Is(err, errContractRollback) {
+			t.Fatal(err)
+		}
+	})
+}
+
+// RepaymentRepos is one implementation of the bank's repayment port.
+type RepaymentRepos struct {
+	Repayments biz.RepaymentRepo
+	// Forget removes a repayment by request number (nil for the fake).
+	Forget func(requestNo string)
+}
+
+// RepaymentContract is what the repayment use case relies on from the repayment
+// repository: one successful repayment per project and period.
+func RepaymentContract(t *testing.T, open func(t *testing.T) RepaymentRepos) {
+	t.Run("a period is repaid once, under one request number", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		rp := &biz.Repayment{RequestNo: testkey.New("RP"), ProjectNo: testkey.New("PN"), Period: 3, BorrowerUserNo: "BU0000000001",
+			Amount: money.MustParseAmount("120.00"), Commission: money.MustParseAmount("10.00"), Credits: 1000,
+			CreatedAt: time.Now().UTC().Truncate(time.Second)}
+		if r.Forget != nil {
+			t.Cleanup(func() { r.Forget(rp.RequestNo) })
+		}
+		if _, err := r.Repayments.Get(ctx, rp.ProjectNo, rp.Period); !errors.Is(err, biz.ErrRepaymentNotFound) {
+			t.Fatalf("before: %v, want ErrRepaymentNotFound", err)
+		}
+		if err := r.Repayments.Create(ctx, rp); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Repayments.Get(ctx, rp.ProjectNo, rp.Period)
+		if err != nil || got.RequestNo != rp.RequestNo || got.Credits != 1000 || !got.Amount.Equal(rp.Amount) || !got.Commission.Equal(rp.Commission) {
+			t.Fatalf("read back %+v, %v; stored %+v", got, err, rp)
+		}
+		samePeriod := *rp
+		samePeriod.RequestNo = testkey.New("RP")
+		if r.Forget != nil {
+			t.Cleanup(func() { r.Forget(samePeriod.RequestNo) })
+		}
+		if err := r.Repayments.Create(ctx, &samePeriod); !errors.Is(err, biz.ErrPeriodAlreadyRepaid) {
+			t.Fatalf("the period again: %v, want ErrPeriodAlreadyRepaid", err)
+		}
+		sameNumber := *rp
+		sameNumber.Period = 4
+		if err := r.Repayments.Create(ctx, &sameNumber); !errors.Is(err, biz.ErrDuplicateRequest) {
+			t.Fatalf("the request number again: %v, want ErrDuplicateRequest", err)
+		}
+		if _, err := r.Repayments.Get(ctx, rp.ProjectNo, 4); !errors.Is(err, biz.ErrRepaymentNotFound) {
+			t.Fatalf("another period: %v, want ErrRepaymentNotFound", err)
 		}
 	})
 }
