@@ -33,7 +33,9 @@ const (
 	ErrorReason_BELOW_MINIMUM ErrorReason = 3
 	// A tender above what the project still needs.
 	ErrorReason_EXCEEDS_REMAINING ErrorReason = 4
-	// The project does not take tenders (not reviewed yet, full, repaying or rejected).
+	// The project does not take tenders (not reviewed yet, full, repaying, failed or
+	// rejected); also a tender whose freeze the bank refused because the project failed
+	// first (FREEZE_VOIDED).
 	ErrorReason_PROJECT_NOT_COLLECTING ErrorReason = 5
 	// The investor's custody account holds less than the tender (balance minus frozen).
 	ErrorReason_INSUFFICIENT_BALANCE ErrorReason = 6
@@ -61,6 +63,14 @@ const (
 	ErrorReason_USER_CENTER_UNAVAILABLE ErrorReason = 16
 	// The idempotency key was used before for a different tender.
 	ErrorReason_IDEMPOTENCY_KEY_REUSED ErrorReason = 17
+	// A loan rejection of a project that is neither COLLECTING nor FULL, or whose loan was
+	// already requested at the bank (approve it instead).
+	ErrorReason_PROJECT_NOT_FAILABLE ErrorReason = 18
+	// DTM branch: an installment of a project that is not REPAYING (or FINISHED). It should
+	// never happen; answered as retryable so DTM keeps the message until an operator looks.
+	ErrorReason_PROJECT_NOT_REPAYING ErrorReason = 19
+	// DTM branch: a request that can never succeed (a field missing or malformed).
+	ErrorReason_INVALID_BRANCH_REQUEST ErrorReason = 20
 )
 
 // Enum value maps for ErrorReason.
@@ -84,6 +94,9 @@ var (
 		15: "BROKER_UNAVAILABLE",
 		16: "USER_CENTER_UNAVAILABLE",
 		17: "IDEMPOTENCY_KEY_REUSED",
+		18: "PROJECT_NOT_FAILABLE",
+		19: "PROJECT_NOT_REPAYING",
+		20: "INVALID_BRANCH_REQUEST",
 	}
 	ErrorReason_value = map[string]int32{
 		"INVALID_ARGUMENT":           0,
@@ -104,6 +117,9 @@ var (
 		"BROKER_UNAVAILABLE":         15,
 		"USER_CENTER_UNAVAILABLE":    16,
 		"IDEMPOTENCY_KEY_REUSED":     17,
+		"PROJECT_NOT_FAILABLE":       18,
+		"PROJECT_NOT_REPAYING":       19,
+		"INVALID_BRANCH_REQUEST":     20,
 	}
 )
 
@@ -138,7 +154,7 @@ var File_trade_center_v1_errors_proto protoreflect.FileDescriptor
 
 const file_trade_center_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1ctrade-center/v1/errors.proto\x12\x0etradecenter.v1\x1a\x13errors/errors.proto*\xa3\x04\n" +
+	"\x1ctrade-center/v1/errors.proto\x12\x0etradecenter.v1\x1a\x13errors/errors.proto*\x85\x05\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x1b\n" +
 	"\x11PROJECT_NOT_FOUND\x10\x01\x1a\x04\xa8E\x94\x03\x12\x13\n" +
@@ -158,7 +174,10 @@ const file_trade_center_v1_errors_proto_rawDesc = "" +
 	"\x12LOAN_NOT_COMMITTED\x10\x0e\x1a\x04\xa8E\xf7\x03\x12\x1c\n" +
 	"\x12BROKER_UNAVAILABLE\x10\x0f\x1a\x04\xa8E\xf7\x03\x12!\n" +
 	"\x17USER_CENTER_UNAVAILABLE\x10\x10\x1a\x04\xa8E\xf7\x03\x12 \n" +
-	"\x16IDEMPOTENCY_KEY_REUSED\x10\x11\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
+	"\x16IDEMPOTENCY_KEY_REUSED\x10\x11\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
+	"\x14PROJECT_NOT_FAILABLE\x10\x12\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
+	"\x14PROJECT_NOT_REPAYING\x10\x13\x1a\x04\xa8E\xf7\x03\x12 \n" +
+	"\x16INVALID_BRANCH_REQUEST\x10\x14\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
 
 var (
 	file_trade_center_v1_errors_proto_rawDescOnce sync.Once

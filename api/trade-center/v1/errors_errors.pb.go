@@ -77,7 +77,9 @@ func ErrorExceedsRemaining(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_EXCEEDS_REMAINING.String(), fmt.Sprintf(format, args...))
 }
 
-// The project does not take tenders (not reviewed yet, full, repaying or rejected).
+// The project does not take tenders (not reviewed yet, full, repaying, failed or
+// rejected); also a tender whose freeze the bank refused because the project failed
+// first (FREEZE_VOIDED).
 func IsProjectNotCollecting(err error) bool {
 	if err == nil {
 		return false
@@ -86,7 +88,9 @@ func IsProjectNotCollecting(err error) bool {
 	return e.Reason == ErrorReason_PROJECT_NOT_COLLECTING.String() && e.Code == 409
 }
 
-// The project does not take tenders (not reviewed yet, full, repaying or rejected).
+// The project does not take tenders (not reviewed yet, full, repaying, failed or
+// rejected); also a tender whose freeze the bank refused because the project failed
+// first (FREEZE_VOIDED).
 func ErrorProjectNotCollecting(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_PROJECT_NOT_COLLECTING.String(), fmt.Sprintf(format, args...))
 }
@@ -261,4 +265,50 @@ func IsIdempotencyKeyReused(err error) bool {
 // The idempotency key was used before for a different tender.
 func ErrorIdempotencyKeyReused(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_IDEMPOTENCY_KEY_REUSED.String(), fmt.Sprintf(format, args...))
+}
+
+// A loan rejection of a project that is neither COLLECTING nor FULL, or whose loan was
+// already requested at the bank (approve it instead).
+func IsProjectNotFailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PROJECT_NOT_FAILABLE.String() && e.Code == 409
+}
+
+// A loan rejection of a project that is neither COLLECTING nor FULL, or whose loan was
+// already requested at the bank (approve it instead).
+func ErrorProjectNotFailable(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_PROJECT_NOT_FAILABLE.String(), fmt.Sprintf(format, args...))
+}
+
+// DTM branch: an installment of a project that is not REPAYING (or FINISHED). It should
+// never happen; answered as retryable so DTM keeps the message until an operator looks.
+func IsProjectNotRepaying(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_PROJECT_NOT_REPAYING.String() && e.Code == 503
+}
+
+// DTM branch: an installment of a project that is not REPAYING (or FINISHED). It should
+// never happen; answered as retryable so DTM keeps the message until an operator looks.
+func ErrorProjectNotRepaying(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_PROJECT_NOT_REPAYING.String(), fmt.Sprintf(format, args...))
+}
+
+// DTM branch: a request that can never succeed (a field missing or malformed).
+func IsInvalidBranchRequest(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_INVALID_BRANCH_REQUEST.String() && e.Code == 409
+}
+
+// DTM branch: a request that can never succeed (a field missing or malformed).
+func ErrorInvalidBranchRequest(format string, args ...interface{}) *errors.Error {
+	return errors.New(409, ErrorReason_INVALID_BRANCH_REQUEST.String(), fmt.Sprintf(format, args...))
 }

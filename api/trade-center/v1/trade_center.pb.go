@@ -12,6 +12,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -34,13 +35,18 @@ type Project struct {
 	// What the borrower pays.
 	AnnualRate string `protobuf:"bytes,5,opt,name=annual_rate,json=annualRate,proto3" json:"annual_rate,omitempty"`
 	Periods    int32  `protobuf:"varint,6,opt,name=periods,proto3" json:"periods,omitempty"`
-	// PENDING_REVIEW, COLLECTING, FULL, REPAYING or REJECTED.
+	// PENDING_REVIEW, COLLECTING, FULL, REPAYING, FINISHED (every installment repaid),
+	// FAILED (not filled in time, or its loan rejected: tenders are refunded) or REJECTED.
 	Status     string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
 	BorrowerId int64  `protobuf:"varint,8,opt,name=borrower_id,json=borrowerId,proto3" json:"borrower_id,omitempty"`
 	// What investors earn: annual_rate minus the platform's commission.
-	InvestorRate  string `protobuf:"bytes,9,opt,name=investor_rate,json=investorRate,proto3" json:"investor_rate,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	InvestorRate string `protobuf:"bytes,9,opt,name=investor_rate,json=investorRate,proto3" json:"investor_rate,omitempty"`
+	// Days the project collects once opened, and the moment that ends (set when the
+	// review opens it).
+	CollectDays     int32                  `protobuf:"varint,10,opt,name=collect_days,json=collectDays,proto3" json:"collect_days,omitempty"`
+	CollectDeadline *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=collect_deadline,json=collectDeadline,proto3" json:"collect_deadline,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Project) Reset() {
@@ -134,6 +140,20 @@ func (x *Project) GetInvestorRate() string {
 		return x.InvestorRate
 	}
 	return ""
+}
+
+func (x *Project) GetCollectDays() int32 {
+	if x != nil {
+		return x.CollectDays
+	}
+	return 0
+}
+
+func (x *Project) GetCollectDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CollectDeadline
+	}
+	return nil
 }
 
 type GetProjectRequest struct {
@@ -279,7 +299,10 @@ type CreateProjectRequest struct {
 	// 6 decimals.
 	AnnualRate string `protobuf:"bytes,3,opt,name=annual_rate,json=annualRate,proto3" json:"annual_rate,omitempty"`
 	// Monthly installments.
-	Periods       int32 `protobuf:"varint,4,opt,name=periods,proto3" json:"periods,omitempty"`
+	Periods int32 `protobuf:"varint,4,opt,name=periods,proto3" json:"periods,omitempty"`
+	// Days the project collects tenders once the review opened it: 1 to 90, 7 when absent.
+	// Still COLLECTING after that, it fails and every tender is refunded.
+	CollectDays   *int32 `protobuf:"varint,5,opt,name=collect_days,json=collectDays,proto3,oneof" json:"collect_days,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -338,6 +361,13 @@ func (x *CreateProjectRequest) GetAnnualRate() string {
 func (x *CreateProjectRequest) GetPeriods() int32 {
 	if x != nil {
 		return x.Periods
+	}
+	return 0
+}
+
+func (x *CreateProjectRequest) GetCollectDays() int32 {
+	if x != nil && x.CollectDays != nil {
+		return *x.CollectDays
 	}
 	return 0
 }
@@ -560,7 +590,9 @@ type Tender struct {
 	TenderId  int64                  `protobuf:"varint,1,opt,name=tender_id,json=tenderId,proto3" json:"tender_id,omitempty"`
 	ProjectId int64                  `protobuf:"varint,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	Amount    string                 `protobuf:"bytes,3,opt,name=amount,proto3" json:"amount,omitempty"`
-	// FROZEN (money held at the bank) or LOANED (transferred to the borrower).
+	// FROZEN (money held at the bank), LOANED (transferred to the borrower) or REFUNDED
+	// (unfrozen again because the project failed). Stored tenders may also be PENDING (the
+	// bank's answer not known yet) or FAILED (the bank refused, or never held the money).
 	Status        string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -678,7 +710,7 @@ func (x *ApproveLoanRequest) GetApprove() bool {
 
 type ApproveLoanReply struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// REPAYING.
+	// REPAYING, or FAILED for approve=false.
 	Status        string `protobuf:"bytes,1,opt,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -721,11 +753,101 @@ func (x *ApproveLoanReply) GetStatus() string {
 	return ""
 }
 
+type RunCollectionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "YYYY-MM-DD" (UTC): projects whose collection deadline is before this day fail.
+	AsOf          string `protobuf:"bytes,1,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RunCollectionRequest) Reset() {
+	*x = RunCollectionRequest{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RunCollectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RunCollectionRequest) ProtoMessage() {}
+
+func (x *RunCollectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RunCollectionRequest.ProtoReflect.Descriptor instead.
+func (*RunCollectionRequest) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RunCollectionRequest) GetAsOf() string {
+	if x != nil {
+		return x.AsOf
+	}
+	return ""
+}
+
+type RunCollectionReply struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many projects this run turned FAILED.
+	Failed        int32 `protobuf:"varint,1,opt,name=failed,proto3" json:"failed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RunCollectionReply) Reset() {
+	*x = RunCollectionReply{}
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RunCollectionReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RunCollectionReply) ProtoMessage() {}
+
+func (x *RunCollectionReply) ProtoReflect() protoreflect.Message {
+	mi := &file_trade_center_v1_trade_center_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RunCollectionReply.ProtoReflect.Descriptor instead.
+func (*RunCollectionReply) Descriptor() ([]byte, []int) {
+	return file_trade_center_v1_trade_center_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RunCollectionReply) GetFailed() int32 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
 var File_trade_center_v1_trade_center_proto protoreflect.FileDescriptor
 
 const file_trade_center_v1_trade_center_proto_rawDesc = "" +
 	"\n" +
-	"\"trade-center/v1/trade_center.proto\x12\x0etradecenter.v1\x1a\x1cgoogle/api/annotations.proto\"\x85\x02\n" +
+	"\"trade-center/v1/trade_center.proto\x12\x0etradecenter.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xef\x02\n" +
 	"\aProject\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\x03R\tprojectId\x12\x12\n" +
@@ -738,20 +860,25 @@ const file_trade_center_v1_trade_center_proto_rawDesc = "" +
 	"\x06status\x18\a \x01(\tR\x06status\x12\x1f\n" +
 	"\vborrower_id\x18\b \x01(\x03R\n" +
 	"borrowerId\x12#\n" +
-	"\rinvestor_rate\x18\t \x01(\tR\finvestorRate\"2\n" +
+	"\rinvestor_rate\x18\t \x01(\tR\finvestorRate\x12!\n" +
+	"\fcollect_days\x18\n" +
+	" \x01(\x05R\vcollectDays\x12E\n" +
+	"\x10collect_deadline\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\x0fcollectDeadline\"2\n" +
 	"\x11GetProjectRequest\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\x03R\tprojectId\"-\n" +
 	"\x13ListProjectsRequest\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\"B\n" +
 	"\x11ListProjectsReply\x12-\n" +
-	"\x05items\x18\x01 \x03(\v2\x17.tradecenter.v1.ProjectR\x05items\"}\n" +
+	"\x05items\x18\x01 \x03(\v2\x17.tradecenter.v1.ProjectR\x05items\"\xb6\x01\n" +
 	"\x14CreateProjectRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\tR\x06amount\x12\x1f\n" +
 	"\vannual_rate\x18\x03 \x01(\tR\n" +
 	"annualRate\x12\x18\n" +
-	"\aperiods\x18\x04 \x01(\x05R\aperiods\"K\n" +
+	"\aperiods\x18\x04 \x01(\x05R\aperiods\x12&\n" +
+	"\fcollect_days\x18\x05 \x01(\x05H\x00R\vcollectDays\x88\x01\x01B\x0f\n" +
+	"\r_collect_days\"K\n" +
 	"\x12CreateProjectReply\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\x03R\tprojectId\x12\x16\n" +
@@ -778,7 +905,11 @@ const file_trade_center_v1_trade_center_proto_rawDesc = "" +
 	"project_id\x18\x01 \x01(\x03R\tprojectId\x12\x18\n" +
 	"\aapprove\x18\x02 \x01(\bR\aapprove\"*\n" +
 	"\x10ApproveLoanReply\x12\x16\n" +
-	"\x06status\x18\x01 \x01(\tR\x06status2\xe0\x05\n" +
+	"\x06status\x18\x01 \x01(\tR\x06status\"+\n" +
+	"\x14RunCollectionRequest\x12\x13\n" +
+	"\x05as_of\x18\x01 \x01(\tR\x04asOf\",\n" +
+	"\x12RunCollectionReply\x12\x16\n" +
+	"\x06failed\x18\x01 \x01(\x05R\x06failed2\xdb\x06\n" +
 	"\vTradeCenter\x12k\n" +
 	"\n" +
 	"GetProject\x12!.tradecenter.v1.GetProjectRequest\x1a\x17.tradecenter.v1.Project\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/projects/{project_id}\x12l\n" +
@@ -786,7 +917,8 @@ const file_trade_center_v1_trade_center_proto_rawDesc = "" +
 	"\rCreateProject\x12$.tradecenter.v1.CreateProjectRequest\x1a\".tradecenter.v1.CreateProjectReply\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/projects\x12\x86\x01\n" +
 	"\rReviewProject\x12$.tradecenter.v1.ReviewProjectRequest\x1a\".tradecenter.v1.ReviewProjectReply\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/projects/{project_id}/review\x12y\n" +
 	"\fCreateTender\x12#.tradecenter.v1.CreateTenderRequest\x1a\x16.tradecenter.v1.Tender\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/projects/{project_id}/tenders\x12~\n" +
-	"\vApproveLoan\x12\".tradecenter.v1.ApproveLoanRequest\x1a .tradecenter.v1.ApproveLoanReply\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/projects/{project_id}/loanB3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
+	"\vApproveLoan\x12\".tradecenter.v1.ApproveLoanRequest\x1a .tradecenter.v1.ApproveLoanReply\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/projects/{project_id}/loan\x12y\n" +
+	"\rRunCollection\x12$.tradecenter.v1.RunCollectionRequest\x1a\".tradecenter.v1.RunCollectionReply\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/collection-runsB3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
 
 var (
 	file_trade_center_v1_trade_center_proto_rawDescOnce sync.Once
@@ -800,40 +932,46 @@ func file_trade_center_v1_trade_center_proto_rawDescGZIP() []byte {
 	return file_trade_center_v1_trade_center_proto_rawDescData
 }
 
-var file_trade_center_v1_trade_center_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_trade_center_v1_trade_center_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_trade_center_v1_trade_center_proto_goTypes = []any{
-	(*Project)(nil),              // 0: tradecenter.v1.Project
-	(*GetProjectRequest)(nil),    // 1: tradecenter.v1.GetProjectRequest
-	(*ListProjectsRequest)(nil),  // 2: tradecenter.v1.ListProjectsRequest
-	(*ListProjectsReply)(nil),    // 3: tradecenter.v1.ListProjectsReply
-	(*CreateProjectRequest)(nil), // 4: tradecenter.v1.CreateProjectRequest
-	(*CreateProjectReply)(nil),   // 5: tradecenter.v1.CreateProjectReply
-	(*ReviewProjectRequest)(nil), // 6: tradecenter.v1.ReviewProjectRequest
-	(*ReviewProjectReply)(nil),   // 7: tradecenter.v1.ReviewProjectReply
-	(*CreateTenderRequest)(nil),  // 8: tradecenter.v1.CreateTenderRequest
-	(*Tender)(nil),               // 9: tradecenter.v1.Tender
-	(*ApproveLoanRequest)(nil),   // 10: tradecenter.v1.ApproveLoanRequest
-	(*ApproveLoanReply)(nil),     // 11: tradecenter.v1.ApproveLoanReply
+	(*Project)(nil),               // 0: tradecenter.v1.Project
+	(*GetProjectRequest)(nil),     // 1: tradecenter.v1.GetProjectRequest
+	(*ListProjectsRequest)(nil),   // 2: tradecenter.v1.ListProjectsRequest
+	(*ListProjectsReply)(nil),     // 3: tradecenter.v1.ListProjectsReply
+	(*CreateProjectRequest)(nil),  // 4: tradecenter.v1.CreateProjectRequest
+	(*CreateProjectReply)(nil),    // 5: tradecenter.v1.CreateProjectReply
+	(*ReviewProjectRequest)(nil),  // 6: tradecenter.v1.ReviewProjectRequest
+	(*ReviewProjectReply)(nil),    // 7: tradecenter.v1.ReviewProjectReply
+	(*CreateTenderRequest)(nil),   // 8: tradecenter.v1.CreateTenderRequest
+	(*Tender)(nil),                // 9: tradecenter.v1.Tender
+	(*ApproveLoanRequest)(nil),    // 10: tradecenter.v1.ApproveLoanRequest
+	(*ApproveLoanReply)(nil),      // 11: tradecenter.v1.ApproveLoanReply
+	(*RunCollectionRequest)(nil),  // 12: tradecenter.v1.RunCollectionRequest
+	(*RunCollectionReply)(nil),    // 13: tradecenter.v1.RunCollectionReply
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_trade_center_v1_trade_center_proto_depIdxs = []int32{
-	0,  // 0: tradecenter.v1.ListProjectsReply.items:type_name -> tradecenter.v1.Project
-	1,  // 1: tradecenter.v1.TradeCenter.GetProject:input_type -> tradecenter.v1.GetProjectRequest
-	2,  // 2: tradecenter.v1.TradeCenter.ListProjects:input_type -> tradecenter.v1.ListProjectsRequest
-	4,  // 3: tradecenter.v1.TradeCenter.CreateProject:input_type -> tradecenter.v1.CreateProjectRequest
-	6,  // 4: tradecenter.v1.TradeCenter.ReviewProject:input_type -> tradecenter.v1.ReviewProjectRequest
-	8,  // 5: tradecenter.v1.TradeCenter.CreateTender:input_type -> tradecenter.v1.CreateTenderRequest
-	10, // 6: tradecenter.v1.TradeCenter.ApproveLoan:input_type -> tradecenter.v1.ApproveLoanRequest
-	0,  // 7: tradecenter.v1.TradeCenter.GetProject:output_type -> tradecenter.v1.Project
-	3,  // 8: tradecenter.v1.TradeCenter.ListProjects:output_type -> tradecenter.v1.ListProjectsReply
-	5,  // 9: tradecenter.v1.TradeCenter.CreateProject:output_type -> tradecenter.v1.CreateProjectReply
-	7,  // 10: tradecenter.v1.TradeCenter.ReviewProject:output_type -> tradecenter.v1.ReviewProjectReply
-	9,  // 11: tradecenter.v1.TradeCenter.CreateTender:output_type -> tradecenter.v1.Tender
-	11, // 12: tradecenter.v1.TradeCenter.ApproveLoan:output_type -> tradecenter.v1.ApproveLoanReply
-	7,  // [7:13] is the sub-list for method output_type
-	1,  // [1:7] is the sub-list for method input_type
-	1,  // [1:1] is the sub-list for extension type_name
-	1,  // [1:1] is the sub-list for extension extendee
-	0,  // [0:1] is the sub-list for field type_name
+	14, // 0: tradecenter.v1.Project.collect_deadline:type_name -> google.protobuf.Timestamp
+	0,  // 1: tradecenter.v1.ListProjectsReply.items:type_name -> tradecenter.v1.Project
+	1,  // 2: tradecenter.v1.TradeCenter.GetProject:input_type -> tradecenter.v1.GetProjectRequest
+	2,  // 3: tradecenter.v1.TradeCenter.ListProjects:input_type -> tradecenter.v1.ListProjectsRequest
+	4,  // 4: tradecenter.v1.TradeCenter.CreateProject:input_type -> tradecenter.v1.CreateProjectRequest
+	6,  // 5: tradecenter.v1.TradeCenter.ReviewProject:input_type -> tradecenter.v1.ReviewProjectRequest
+	8,  // 6: tradecenter.v1.TradeCenter.CreateTender:input_type -> tradecenter.v1.CreateTenderRequest
+	10, // 7: tradecenter.v1.TradeCenter.ApproveLoan:input_type -> tradecenter.v1.ApproveLoanRequest
+	12, // 8: tradecenter.v1.TradeCenter.RunCollection:input_type -> tradecenter.v1.RunCollectionRequest
+	0,  // 9: tradecenter.v1.TradeCenter.GetProject:output_type -> tradecenter.v1.Project
+	3,  // 10: tradecenter.v1.TradeCenter.ListProjects:output_type -> tradecenter.v1.ListProjectsReply
+	5,  // 11: tradecenter.v1.TradeCenter.CreateProject:output_type -> tradecenter.v1.CreateProjectReply
+	7,  // 12: tradecenter.v1.TradeCenter.ReviewProject:output_type -> tradecenter.v1.ReviewProjectReply
+	9,  // 13: tradecenter.v1.TradeCenter.CreateTender:output_type -> tradecenter.v1.Tender
+	11, // 14: tradecenter.v1.TradeCenter.ApproveLoan:output_type -> tradecenter.v1.ApproveLoanReply
+	13, // 15: tradecenter.v1.TradeCenter.RunCollection:output_type -> tradecenter.v1.RunCollectionReply
+	9,  // [9:16] is the sub-list for method output_type
+	2,  // [2:9] is the sub-list for method input_type
+	2,  // [2:2] is the sub-list for extension type_name
+	2,  // [2:2] is the sub-list for extension extendee
+	0,  // [0:2] is the sub-list for field type_name
 }
 
 func init() { file_trade_center_v1_trade_center_proto_init() }
@@ -841,13 +979,14 @@ func file_trade_center_v1_trade_center_proto_init() {
 	if File_trade_center_v1_trade_center_proto != nil {
 		return
 	}
+	file_trade_center_v1_trade_center_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_trade_center_v1_trade_center_proto_rawDesc), len(file_trade_center_v1_trade_center_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	TradeCenter_ReviewProject_FullMethodName = "/tradecenter.v1.TradeCenter/ReviewProject"
 	TradeCenter_CreateTender_FullMethodName  = "/tradecenter.v1.TradeCenter/CreateTender"
 	TradeCenter_ApproveLoan_FullMethodName   = "/tradecenter.v1.TradeCenter/ApproveLoan"
+	TradeCenter_RunCollection_FullMethodName = "/tradecenter.v1.TradeCenter/RunCollection"
 )
 
 // TradeCenterClient is the client API for TradeCenter service.
@@ -46,8 +47,12 @@ type TradeCenterClient interface {
 	CreateTender(ctx context.Context, in *CreateTenderRequest, opts ...grpc.CallOption) (*Tender, error)
 	// ADMIN. Full-loan approval: the bank moves the frozen money to the borrower, then a
 	// RocketMQ transactional message starts repayment. Answers REPAYING once the local
-	// transaction has committed.
+	// transaction has committed. approve=false on a COLLECTING or FULL project fails it
+	// (FAILED); the refund job then unfreezes every tender's money at the bank.
 	ApproveLoan(ctx context.Context, in *ApproveLoanRequest, opts ...grpc.CallOption) (*ApproveLoanReply, error)
+	// ADMIN. Fails every COLLECTING project whose collection deadline is before as_of (the
+	// scheduled collection job does the same for today) and starts their refunds.
+	RunCollection(ctx context.Context, in *RunCollectionRequest, opts ...grpc.CallOption) (*RunCollectionReply, error)
 }
 
 type tradeCenterClient struct {
@@ -118,6 +123,16 @@ func (c *tradeCenterClient) ApproveLoan(ctx context.Context, in *ApproveLoanRequ
 	return out, nil
 }
 
+func (c *tradeCenterClient) RunCollection(ctx context.Context, in *RunCollectionRequest, opts ...grpc.CallOption) (*RunCollectionReply, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RunCollectionReply)
+	err := c.cc.Invoke(ctx, TradeCenter_RunCollection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TradeCenterServer is the server API for TradeCenter service.
 // All implementations must embed UnimplementedTradeCenterServer
 // for forward compatibility.
@@ -135,8 +150,12 @@ type TradeCenterServer interface {
 	CreateTender(context.Context, *CreateTenderRequest) (*Tender, error)
 	// ADMIN. Full-loan approval: the bank moves the frozen money to the borrower, then a
 	// RocketMQ transactional message starts repayment. Answers REPAYING once the local
-	// transaction has committed.
+	// transaction has committed. approve=false on a COLLECTING or FULL project fails it
+	// (FAILED); the refund job then unfreezes every tender's money at the bank.
 	ApproveLoan(context.Context, *ApproveLoanRequest) (*ApproveLoanReply, error)
+	// ADMIN. Fails every COLLECTING project whose collection deadline is before as_of (the
+	// scheduled collection job does the same for today) and starts their refunds.
+	RunCollection(context.Context, *RunCollectionRequest) (*RunCollectionReply, error)
 	mustEmbedUnimplementedTradeCenterServer()
 }
 
@@ -164,6 +183,9 @@ func (UnimplementedTradeCenterServer) CreateTender(context.Context, *CreateTende
 }
 func (UnimplementedTradeCenterServer) ApproveLoan(context.Context, *ApproveLoanRequest) (*ApproveLoanReply, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ApproveLoan not implemented")
+}
+func (UnimplementedTradeCenterServer) RunCollection(context.Context, *RunCollectionRequest) (*RunCollectionReply, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RunCollection not implemented")
 }
 func (UnimplementedTradeCenterServer) mustEmbedUnimplementedTradeCenterServer() {}
 func (UnimplementedTradeCenterServer) testEmbeddedByValue()                     {}
@@ -294,6 +316,24 @@ func _TradeCenter_ApproveLoan_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TradeCenter_RunCollection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RunCollectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TradeCenterServer).RunCollection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TradeCenter_RunCollection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TradeCenterServer).RunCollection(ctx, req.(*RunCollectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TradeCenter_ServiceDesc is the grpc.ServiceDesc for TradeCenter service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -324,6 +364,10 @@ var TradeCenter_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ApproveLoan",
 			Handler:    _TradeCenter_ApproveLoan_Handler,
+		},
+		{
+			MethodName: "RunCollection",
+			Handler:    _TradeCenter_RunCollection_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -25,11 +25,13 @@ const OperationTradeCenterCreateTender = "/tradecenter.v1.TradeCenter/CreateTend
 const OperationTradeCenterGetProject = "/tradecenter.v1.TradeCenter/GetProject"
 const OperationTradeCenterListProjects = "/tradecenter.v1.TradeCenter/ListProjects"
 const OperationTradeCenterReviewProject = "/tradecenter.v1.TradeCenter/ReviewProject"
+const OperationTradeCenterRunCollection = "/tradecenter.v1.TradeCenter/RunCollection"
 
 type TradeCenterHTTPServer interface {
 	// ApproveLoan ADMIN. Full-loan approval: the bank moves the frozen money to the borrower, then a
 	// RocketMQ transactional message starts repayment. Answers REPAYING once the local
-	// transaction has committed.
+	// transaction has committed. approve=false on a COLLECTING or FULL project fails it
+	// (FAILED); the refund job then unfreezes every tender's money at the bank.
 	ApproveLoan(context.Context, *ApproveLoanRequest) (*ApproveLoanReply, error)
 	// CreateProject A borrower with an OPEN custody account asks for a loan; the project waits for an
 	// admin's review (PENDING_REVIEW).
@@ -42,6 +44,9 @@ type TradeCenterHTTPServer interface {
 	// ReviewProject ADMIN. Approval registers the project at the bank and opens it for tenders
 	// (COLLECTING); rejection closes it (REJECTED).
 	ReviewProject(context.Context, *ReviewProjectRequest) (*ReviewProjectReply, error)
+	// RunCollection ADMIN. Fails every COLLECTING project whose collection deadline is before as_of (the
+	// scheduled collection job does the same for today) and starts their refunds.
+	RunCollection(context.Context, *RunCollectionRequest) (*RunCollectionReply, error)
 }
 
 func RegisterTradeCenterHTTPServer(s *http.Server, srv TradeCenterHTTPServer) {
@@ -52,6 +57,7 @@ func RegisterTradeCenterHTTPServer(s *http.Server, srv TradeCenterHTTPServer) {
 	r.POST("/v1/projects/{project_id}/review", _TradeCenter_ReviewProject0_HTTP_Handler(srv))
 	r.POST("/v1/projects/{project_id}/tenders", _TradeCenter_CreateTender0_HTTP_Handler(srv))
 	r.POST("/v1/projects/{project_id}/loan", _TradeCenter_ApproveLoan0_HTTP_Handler(srv))
+	r.POST("/v1/collection-runs", _TradeCenter_RunCollection0_HTTP_Handler(srv))
 }
 
 func _TradeCenter_GetProject0_HTTP_Handler(srv TradeCenterHTTPServer) func(ctx http.Context) error {
@@ -192,6 +198,28 @@ func _TradeCenter_ApproveLoan0_HTTP_Handler(srv TradeCenterHTTPServer) func(ctx 
 	}
 }
 
+func _TradeCenter_RunCollection0_HTTP_Handler(srv TradeCenterHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in RunCollectionRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationTradeCenterRunCollection)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.RunCollection(ctx, req.(*RunCollectionRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*RunCollectionReply)
+		return ctx.Result(200, reply)
+	}
+}
+
 type TradeCenterHTTPClient interface {
 	ApproveLoan(ctx context.Context, req *ApproveLoanRequest, opts ...http.CallOption) (rsp *ApproveLoanReply, err error)
 	CreateProject(ctx context.Context, req *CreateProjectRequest, opts ...http.CallOption) (rsp *CreateProjectReply, err error)
@@ -199,6 +227,7 @@ type TradeCenterHTTPClient interface {
 	GetProject(ctx context.Context, req *GetProjectRequest, opts ...http.CallOption) (rsp *Project, err error)
 	ListProjects(ctx context.Context, req *ListProjectsRequest, opts ...http.CallOption) (rsp *ListProjectsReply, err error)
 	ReviewProject(ctx context.Context, req *ReviewProjectRequest, opts ...http.CallOption) (rsp *ReviewProjectReply, err error)
+	RunCollection(ctx context.Context, req *RunCollectionRequest, opts ...http.CallOption) (rsp *RunCollectionReply, err error)
 }
 
 type TradeCenterHTTPClientImpl struct {
@@ -279,6 +308,19 @@ func (c *TradeCenterHTTPClientImpl) ReviewProject(ctx context.Context, in *Revie
 	pattern := "/v1/projects/{project_id}/review"
 	path := binding.EncodeURL(pattern, in, false)
 	opts = append(opts, http.Operation(OperationTradeCenterReviewProject))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+func (c *TradeCenterHTTPClientImpl) RunCollection(ctx context.Context, in *RunCollectionRequest, opts ...http.CallOption) (*RunCollectionReply, error) {
+	var out RunCollectionReply
+	pattern := "/v1/collection-runs"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationTradeCenterRunCollection))
 	opts = append(opts, http.PathTemplate(pattern))
 	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
 	if err != nil {

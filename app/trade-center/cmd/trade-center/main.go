@@ -1,5 +1,7 @@
-// Command trade-center runs the trade-center service: projects (loan listings), tenders and
-// full-loan approval, which starts repayment with a RocketMQ transactional message.
+// Command trade-center runs the trade-center service: projects (loan listings), tenders,
+// full-loan approval (which starts repayment with a RocketMQ transactional message),
+// failed projects and their refunds, and the installment branch repayment's DTM
+// two-phase messages call.
 package main
 
 import (
@@ -21,8 +23,9 @@ var version = "dev"
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
 // newApp registers every server with the app, so they start and stop with it: the
-// producer of the start-repayment message and the tender settler beside HTTP and gRPC.
+// producer of the start-repayment message and the background jobs (tender settler,
+// collection run, refunds) beside HTTP and gRPC.
 func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, producer *server.StartRepaymentProducer,
-	settler *server.TenderSettler) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(producer, settler, hs, gs))
+	settler *server.TenderSettler, collector *server.Collector, refunder *server.Refunder) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(producer, settler, collector, refunder, hs, gs))
 }

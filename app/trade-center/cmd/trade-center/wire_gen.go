@@ -54,13 +54,26 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	projectUsecase := biz.NewProjectUsecase(projectRepo, transaction, custodyDirectory, bank, lendingRules)
 	tenderUsecase := biz.NewTenderUsecase(projectRepo, tenderRepo, transaction, custodyDirectory, bank, lendingRules, logger)
-	loanUsecase := biz.NewLoanUsecase(projectRepo, tenderRepo, loanMessageRepo, transaction, bank, startRepaymentProducer, loanLedger, logger)
-	tradeCenterService := service.NewTradeCenterService(projectUsecase, tenderUsecase, loanUsecase)
+	refundUsecase := biz.NewRefundUsecase(projectRepo, tenderRepo, transaction, bank, registry, logger)
+	failureUsecase := biz.NewFailureUsecase(projectRepo, transaction, refundUsecase, logger)
+	loanUsecase := biz.NewLoanUsecase(projectRepo, tenderRepo, loanMessageRepo, transaction, bank, startRepaymentProducer, loanLedger, failureUsecase, logger)
+	tradeCenterService := service.NewTradeCenterService(projectUsecase, tenderUsecase, loanUsecase, failureUsecase)
 	httpServer := server.NewHTTPServer(bootstrap, v, startRepaymentProducer, tradeCenterService, registry, logger)
-	grpcServer := server.NewGRPCServer(bootstrap, tradeCenterService, logger)
+	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, v)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	installmentRepo := data.NewInstallmentRepo(v)
+	installmentUsecase := biz.NewInstallmentUsecase(branchRunner, projectRepo, installmentRepo, logger)
+	tradeCenterBranchesService := service.NewTradeCenterBranchesService(installmentUsecase)
+	grpcServer := server.NewGRPCServer(bootstrap, tradeCenterService, tradeCenterBranchesService, logger)
 	tenderSettler := server.NewTenderSettler(bootstrap, tenderUsecase, sqlNonceStore, logger)
-	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler)
+	collector := server.NewCollector(bootstrap, failureUsecase, logger)
+	refunder := server.NewRefunder(bootstrap, refundUsecase, logger)
+	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler, collector, refunder)
 	return app, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }

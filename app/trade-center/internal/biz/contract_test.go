@@ -12,6 +12,6 @@ func TestFakeStoreKeepsTheContract(t *testing.T) {
 	t.Parallel()
 	biztest.RepositoryContract(t, func(*testing.T) biztest.Repos {
 		s := biztest.NewStore()
-		return biztest.Repos{Tx: s, Projects: s, Tenders: s, Messages: s}
+		return biztest.Repos{Tx: s, Projects: s, Tenders: s, Messages: s, Installments: s}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -15,11 +16,19 @@ var discard = log.NewStdLogger(io.Discard)
 
 var rules = biz.LendingRules{CommissionRate: money.MustParseRate("0.03"), MinimumTender: money.MustParseAmount("100.00")}
 
-// fakeBank is the custody bank: idempotent freezes by request number, balances per user.
+// fakeBank is the custody bank: idempotent freezes and unfreezes by request number,
+// balances per user; an unfreeze of a freeze it never had voids the freeze's number.
 type fakeBank struct {
 	mu        sync.Mutex
 	available map[string]money.Amount
 	freezes   map[string]biz.BankFreeze
+	// unfrozen and voided are freeze request numbers; unfreezes counts the calls per
+	// unfreeze request number.
+	unfrozen  map[string]bool
+	voided    map[string]bool
+	unfreezes map[string]int
+	// unfreezeErrs are answered by the next Unfreeze calls, before anything moves.
+	unfreezeErrs []error
 	// freezeErrs are answered by the next Freeze calls, before anything is frozen.
 	freezeErrs  []error
 	freezeCalls int
@@ -31,7 +40,8 @@ type fakeBank struct {
 }
 
 func newFakeBank() *fakeBank {
-	return &fakeBank{available: map[string]money.Amount{}, freezes: map[string]biz.BankFreeze{}}
+	return &fakeBank{available: map[string]money.Amount{}, freezes: map[string]biz.BankFreeze{},
+		unfrozen: map[string]bool{}, voided: map[string]bool{}, unfreezes: map[string]int{}}
 }
 
 func (b *fakeBank) RegisterProject(_ context.Context, p biz.BankProject) error {
@@ -52,7 +62,7 @@ func (b *fakeBank) Account(_ context.Context, userNo string) (biz.BankAccount, e
 	}
 	frozen := money.Amount{}
 	for _, f := range b.freezes {
-		if f.UserNo == userNo {
+		if f.UserNo == userNo && !b.unfrozen[f.RequestNo] {
 			frozen = frozen.Add(f.Amount)
 		}
 	}
@@ -69,6 +79,9 @@ func (b *fakeBank) Freeze(_ context.Context, f biz.BankFreeze) error {
 		if err != nil {
 			return err
 		}
+	}
+	if b.voided[f.RequestNo] {
+		return biz.ErrFreezeVoided
 	}
 	if _, ok := b.freezes[f.RequestNo]; ok {
 		return nil
@@ -91,25 +104,70 @@ func (b *fakeBank) ConfirmLoan(_ context.Context, requestNo, _ string) error {
 	return nil
 }
 
+func (b *fakeBank) Unfreeze(_ context.Context, u biz.BankUnfreeze) (biz.UnfreezeResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.unfreezes[u.RequestNo]++
+	if len(b.unfreezeErrs) > 0 {
+		err := b.unfreezeErrs[0]
+		b.unfreezeErrs = b.unfreezeErrs[1:]
+		if err != nil {
+			return "", err
+		}
+	}
+	f, ok := b.freezes[u.FreezeRequestNo]
+	if !ok {
+		b.voided[u.FreezeRequestNo] = true
+		return biz.Voided, nil
+	}
+	if !b.unfrozen[f.RequestNo] {
+		b.unfrozen[f.RequestNo] = true
+		b.available[f.UserNo] = b.available[f.UserNo].Add(f.Amount)
+	}
+	return biz.Unfrozen, nil
+}
+
 func (b *fakeBank) frozenTotal() money.Amount {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	total := money.Amount{}
 	for _, f := range b.freezes {
-		total = total.Add(f.Amount)
+		if !b.unfrozen[f.RequestNo] {
+			total = total.Add(f.Amount)
+		}
 	}
 	return total
+}
+
+// onceBarrier imitates DTM's barrier for a two-phase message's action: fn runs in one
+// transaction of the store, at most once per gid (the barrier record commits with it).
+type onceBarrier struct {
+	store *biztest.Store
+	mu    sync.Mutex
+	gid   string
+	done  map[string]bool
+}
+
+func (b *onceBarrier) InBarrier(ctx context.Context, fn func(context.Context, string) error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.done[b.gid] {
+		return nil
+	}
+	if err := b.store.InTx(ctx, func(ctx context.Context) error { return fn(ctx, b.gid) }); err != nil {
+		return err
+	}
+	b.done[b.gid] = true
+	return nil
 }
 
 // fakeDirectory is user-center: custody accounts by caller token.
 type fakeDirectory struct {
 	custody map[string]biz.Custody
 	err     error
-	calls   int
 }
 
 func (d *fakeDirectory) CallerCustody(_ context.Context, caller biz.Caller) (biz.Custody, error) {
-	d.calls++
 	if d.err != nil {
 		return biz.Custody{}, d.err
 	}

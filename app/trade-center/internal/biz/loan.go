@@ -54,8 +54,6 @@ var (
 	ErrProjectNotFull = errors.New("project is not full")
 	// ErrTendersUnsettled: some tender's freeze is not confirmed yet.
 	ErrTendersUnsettled = errors.New("some tenders are not settled with the bank yet")
-	// ErrLoanRejectionUnsupported: the bank has no call to release frozen money.
-	ErrLoanRejectionUnsupported = errors.New("rejecting a full project's loan is not supported")
 	// ErrLoanNotCommitted: the local transaction did not commit and the message was
 	// rolled back; the project is still FULL and the approval may be retried.
 	ErrLoanNotCommitted = errors.New("the loan's local transaction did not commit")
@@ -113,7 +111,8 @@ type LoanMessageRepo interface {
 }
 
 // StartRepayment is the message that tells repayment to write the plans: everything it
-// needs, nothing secret (no bank user numbers, no tokens).
+// needs, the bank numbers it executes installments with included, nothing secret (no
+// tokens, no keys).
 type StartRepayment struct {
 	ProjectID     int64
 	BorrowerID    int64
@@ -123,12 +122,17 @@ type StartRepayment struct {
 	Periods       int
 	LoanedAt      time.Time
 	LoanRequestNo string
-	Tenders       []TenderShare
+	// BankProjectNo and BorrowerUserNo are the project and the borrower at the bank.
+	BankProjectNo  string
+	BorrowerUserNo string
+	Tenders        []TenderShare
 }
 
 // TenderShare is one tender's part of the loan.
 type TenderShare struct {
 	TenderID   int64
 	InvestorID int64
-	Amount     money.Amount
+	// InvestorUserNo is the investor's custody user number, credited by each installment.
+	InvestorUserNo string
+	Amount         money.Amount
 }

@@ -19,28 +19,31 @@ type LoanUsecase struct {
 	bank      Bank
 	messenger LoanMessenger
 	ledger    *LoanLedger
+	failures  *FailureUsecase
 	log       *log.Helper
 	now       func() time.Time
 }
 
-// NewLoanUsecase returns the loan approval use case.
+// NewLoanUsecase returns the loan approval use case; failures rejects loans.
 func NewLoanUsecase(projects ProjectRepo, tenders TenderRepo, messages LoanMessageRepo, tx Transaction, bank Bank,
-	messenger LoanMessenger, ledger *LoanLedger, logger log.Logger) *LoanUsecase {
+	messenger LoanMessenger, ledger *LoanLedger, failures *FailureUsecase, logger log.Logger) *LoanUsecase {
 	return &LoanUsecase{projects: projects, tenders: tenders, messages: messages, tx: tx, bank: bank,
-		messenger: messenger, ledger: ledger, log: log.NewHelper(logger), now: time.Now}
+		messenger: messenger, ledger: ledger, failures: failures, log: log.NewHelper(logger), now: time.Now}
 }
 
 // Approve confirms a FULL project's loan at the bank and starts repayment (see the top of
 // this file); it answers REPAYING once the local transaction has committed. Approving a
-// REPAYING project answers REPAYING again and changes nothing. Errors: ErrForbidden,
-// ErrLoanRejectionUnsupported, ErrProjectNotFound, ErrProjectNotFull,
-// ErrTendersUnsettled, the bank's errors, ErrBrokerUnavailable, ErrLoanNotCommitted.
+// REPAYING project answers REPAYING again and changes nothing. approve=false rejects the
+// loan instead: the project FAILED and its tenders refunded (FailureUsecase.RejectLoan).
+// Errors: ErrForbidden, ErrProjectNotFound, ErrProjectNotFull, ErrTendersUnsettled, the
+// bank's errors, ErrBrokerUnavailable, ErrLoanNotCommitted; ErrProjectNotFailable for a
+// rejection.
 func (uc *LoanUsecase) Approve(ctx context.Context, caller Caller, id int64, approve bool) (ProjectStatus, error) {
 	if caller.Role != RoleAdmin {
 		return "", fmt.Errorf("%w: only an admin approves loans", ErrForbidden)
 	}
 	if !approve {
-		return "", ErrLoanRejectionUnsupported
+		return uc.failures.RejectLoan(ctx, id)
 	}
 	// 1. Prepare: the request number the bank's transfer is idempotent by.
 	p, err := uc.prepareLoan(ctx, id)
@@ -139,10 +142,12 @@ func startRepaymentOf(p *Project, frozen []Tender) StartRepayment {
 	msg := StartRepayment{
 		ProjectID: p.ID, BorrowerID: p.BorrowerID, Principal: p.Amount,
 		BorrowerRate: p.AnnualRate, InvestorRate: p.InvestorRate, Periods: p.Periods,
-		LoanedAt: *p.LoanedAt, LoanRequestNo: p.LoanRequestNo, Tenders: make([]TenderShare, 0, len(frozen)),
+		LoanedAt: *p.LoanedAt, LoanRequestNo: p.LoanRequestNo, BankProjectNo: p.BankProjectNo,
+		BorrowerUserNo: p.BorrowerUserNo, Tenders: make([]TenderShare, 0, len(frozen)),
 	}
 	for _, t := range frozen {
-		msg.Tenders = append(msg.Tenders, TenderShare{TenderID: t.ID, InvestorID: t.InvestorID, Amount: t.Amount})
+		msg.Tenders = append(msg.Tenders, TenderShare{TenderID: t.ID, InvestorID: t.InvestorID,
+			InvestorUserNo: t.InvestorUserNo, Amount: t.Amount})
 	}
 	return msg
 }

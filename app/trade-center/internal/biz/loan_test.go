@@ -31,7 +31,7 @@ func newLoanFixture(t *testing.T, grace time.Duration) *loanFixture {
 	f.faults = faults.New(biz.FaultLoanLocalTxFail, biz.FaultLoanLocalTxUnknown)
 	f.ledger = biz.NewLoanLedger(f.store, f.store, f.store, f.store, f.faults, biz.CheckBackGrace(grace), discard)
 	f.messenger = &fakeMessenger{ledger: f.ledger}
-	f.loans = biz.NewLoanUsecase(f.store, f.store, f.store, f.store, f.bank, f.messenger, f.ledger, discard)
+	f.loans = biz.NewLoanUsecase(f.store, f.store, f.store, f.store, f.bank, f.messenger, f.ledger, f.failures, discard)
 	return f
 }
 
@@ -63,7 +63,9 @@ func TestLoanApproval(t *testing.T) {
 	if msg.ProjectID != p.ID || msg.BorrowerID != 7 || msg.Principal.String() != "1000.00" ||
 		msg.BorrowerRate.String() != "0.15" || msg.InvestorRate.String() != "0.12" || msg.Periods != 12 ||
 		!msg.LoanedAt.Equal(*p.LoanedAt) || msg.LoanRequestNo != "LN000000000001" || len(msg.Tenders) != 2 ||
-		msg.Tenders[0].Amount.String() != "600.00" || msg.Tenders[0].InvestorID != 21 || msg.Tenders[1].InvestorID != 22 {
+		msg.Tenders[0].Amount.String() != "600.00" || msg.Tenders[0].InvestorID != 21 || msg.Tenders[1].InvestorID != 22 ||
+		msg.BankProjectNo != "PRJ000000000001" || msg.BorrowerUserNo != p.BorrowerUserNo || msg.BorrowerUserNo == "" ||
+		msg.Tenders[0].InvestorUserNo != "BU0000000021" || msg.Tenders[1].InvestorUserNo != "BU0000000022" {
 		t.Fatalf("message %+v", msg)
 	}
 	// The check-back agrees, and a second approval changes nothing.
@@ -82,9 +84,6 @@ func TestLoanApprovalRefusals(t *testing.T) {
 	if _, err := f.loans.Approve(ctx, alice, f.project.ID, true); !errors.Is(err, biz.ErrForbidden) {
 		t.Fatalf("approval by an investor: %v", err)
 	}
-	if _, err := f.loans.Approve(ctx, admin, f.project.ID, false); !errors.Is(err, biz.ErrLoanRejectionUnsupported) {
-		t.Fatalf("approve=false: %v", err)
-	}
 	if _, err := f.loans.Approve(ctx, admin, 99, true); !errors.Is(err, biz.ErrProjectNotFound) {
 		t.Fatalf("missing project: %v", err)
 	}
@@ -95,7 +94,7 @@ func TestLoanApprovalRefusals(t *testing.T) {
 	}
 	ledger := biz.NewLoanLedger(collecting.store, collecting.store, collecting.store, collecting.store, nil, 0, discard)
 	loans := biz.NewLoanUsecase(collecting.store, collecting.store, collecting.store, collecting.store, collecting.bank,
-		&fakeMessenger{ledger: ledger}, ledger, discard)
+		&fakeMessenger{ledger: ledger}, ledger, collecting.failures, discard)
 	if _, err := loans.Approve(ctx, admin, collecting.project.ID, true); !errors.Is(err, biz.ErrProjectNotFull) {
 		t.Fatalf("approval before FULL: %v", err)
 	}
@@ -109,7 +108,7 @@ func TestLoanApprovalRefusals(t *testing.T) {
 	}
 	ledger = biz.NewLoanLedger(unsettled.store, unsettled.store, unsettled.store, unsettled.store, nil, 0, discard)
 	loans = biz.NewLoanUsecase(unsettled.store, unsettled.store, unsettled.store, unsettled.store, unsettled.bank,
-		&fakeMessenger{ledger: ledger}, ledger, discard)
+		&fakeMessenger{ledger: ledger}, ledger, unsettled.failures, discard)
 	if _, err := loans.Approve(ctx, admin, unsettled.project.ID, true); !errors.Is(err, biz.ErrTendersUnsettled) {
 		t.Fatalf("approval with a PENDING tender: %v", err)
 	}

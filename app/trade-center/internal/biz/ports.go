@@ -8,7 +8,8 @@ import (
 )
 
 // What trade-center needs from outside its database: the caller's identity, user-center's
-// view of the caller's custody account, the custody bank and the message broker.
+// view of the caller's custody account, the custody bank, the message broker and DTM's
+// barrier.
 
 // Roles of a caller (pkg/auth).
 const (
@@ -69,6 +70,27 @@ type BankFreeze struct {
 	Amount    money.Amount
 }
 
+// BankUnfreeze gives a tender's frozen money back to its investor (docs/custody-protocol.md
+// "Unfreeze a tender's money").
+type BankUnfreeze struct {
+	RequestNo       string
+	FreezeRequestNo string
+	ProjectNo       string
+	UserNo          string
+	Amount          money.Amount
+}
+
+// UnfreezeResult is the bank's answer to an unfreeze.
+type UnfreezeResult string
+
+// Answers of an unfreeze: the freeze's money went back to the investor's balance (now or
+// on an earlier call), or the bank never had the freeze and has voided its request
+// number, so a freeze arriving later holds nothing.
+const (
+	Unfrozen UnfreezeResult = "UNFROZEN"
+	Voided   UnfreezeResult = "VOIDED"
+)
+
 // BankAccount is a custody account's money: Balance includes what is Frozen.
 type BankAccount struct {
 	UserNo  string
@@ -89,6 +111,8 @@ type Bank interface {
 	Freeze(ctx context.Context, f BankFreeze) error
 	// ConfirmLoan moves every freeze of the project to the borrower.
 	ConfirmLoan(ctx context.Context, requestNo, projectNo string) error
+	// Unfreeze releases a tender's freeze; ErrFreezeTransferred when a loan moved it.
+	Unfreeze(ctx context.Context, u BankUnfreeze) (UnfreezeResult, error)
 }
 
 var (
@@ -98,9 +122,21 @@ var (
 	ErrBankRefused = errors.New("the bank refused the request")
 	// ErrBankUnavailable: the bank's answer is unknown; the request may be sent again.
 	ErrBankUnavailable = errors.New("the bank did not answer")
+	// ErrFreezeVoided: the bank refused a freeze whose request number an unfreeze voided
+	// first (the project failed while the tender was on its way); nothing is held.
+	ErrFreezeVoided = errors.New("the bank voided the freeze's request number")
+	// ErrFreezeTransferred: an unfreeze of money a loan already moved to the borrower.
+	ErrFreezeTransferred = errors.New("the freeze was transferred by a loan")
 	// ErrUserCenterUnavailable: user-center could not say who the caller is at the bank.
 	ErrUserCenterUnavailable = errors.New("user-center did not answer")
 )
+
+// BranchRunner runs a DTM branch's change exactly once per gid and operation, in one local
+// transaction with DTM's barrier record; repositories pick that transaction up from the
+// context fn receives.
+type BranchRunner interface {
+	InBarrier(ctx context.Context, fn func(ctx context.Context, gid string) error) error
+}
 
 // TxOutcome is what a transactional message's local transaction came to, as told to
 // the broker: commit the message, roll it back, or unknown (the broker asks again).

@@ -17,24 +17,31 @@ import (
 )
 
 // ProviderSet is biz providers.
-var ProviderSet = wire.NewSet(NewProjectUsecase, NewTenderUsecase, NewLoanLedger, NewLoanUsecase)
+var ProviderSet = wire.NewSet(NewProjectUsecase, NewTenderUsecase, NewLoanLedger, NewLoanUsecase,
+	NewRefundUsecase, NewFailureUsecase, NewInstallmentUsecase)
 
 // ProjectStatus is where a project is in its life.
 type ProjectStatus string
 
 // A project is PENDING_REVIEW until an admin approves (COLLECTING) or rejects (REJECTED)
-// it; it is FULL once raised equals amount and REPAYING after the loan is confirmed.
+// it; it is FULL once raised equals amount, REPAYING after the loan is confirmed and
+// FINISHED once every installment is repaid. A COLLECTING or FULL project FAILED when its
+// loan is rejected or it is still COLLECTING after its collection days: its tenders are
+// refunded.
 const (
 	ProjectPendingReview ProjectStatus = "PENDING_REVIEW"
 	ProjectCollecting    ProjectStatus = "COLLECTING"
 	ProjectFull          ProjectStatus = "FULL"
 	ProjectRepaying      ProjectStatus = "REPAYING"
+	ProjectFinished      ProjectStatus = "FINISHED"
+	ProjectFailed        ProjectStatus = "FAILED"
 	ProjectRejected      ProjectStatus = "REJECTED"
 )
 
 // ProjectStatuses lists every status in life-cycle order.
 var ProjectStatuses = []ProjectStatus{
-	ProjectPendingReview, ProjectCollecting, ProjectFull, ProjectRepaying, ProjectRejected,
+	ProjectPendingReview, ProjectCollecting, ProjectFull, ProjectRepaying, ProjectFinished, ProjectFailed,
+	ProjectRejected,
 }
 
 // MaxListedProjects caps one project listing.
@@ -44,6 +51,10 @@ const MaxListedProjects = 100
 const (
 	MaxProjectNameLen = 64
 	MaxPeriods        = 360 // repayment's amortization accepts at most thirty years
+	// A project collects tenders for DefaultCollectDays days once opened, unless the
+	// borrower asks for 1 to MaxCollectDays.
+	DefaultCollectDays = 7
+	MaxCollectDays     = 90
 )
 
 var (
@@ -64,6 +75,9 @@ var (
 	ErrCustodyNotOpen = errors.New("no open custody account")
 	// ErrProjectNotPendingReview: the project was already reviewed differently.
 	ErrProjectNotPendingReview = errors.New("project is not waiting for review")
+	// ErrProjectNotFailable: only a COLLECTING or FULL project whose loan has not been
+	// requested at the bank may fail.
+	ErrProjectNotFailable = errors.New("project cannot fail now")
 )
 
 // InvalidArgumentError names the request field that is wrong and why.
@@ -108,13 +122,19 @@ type Project struct {
 	InvestorRate money.Rate
 	Periods      int
 	Status       ProjectStatus
+	// CollectDays is how long the project collects once opened; CollectDeadline is set
+	// when the review opens it.
+	CollectDays     int
+	CollectDeadline *time.Time
 	// BankProjectNo is empty until the bank registers the project.
 	BankProjectNo string
 	// LoanRequestNo is empty until the loan confirmation is requested at the bank.
 	LoanRequestNo string
 	LoanedAt      *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// FailedAt is when the project became FAILED.
+	FailedAt  *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Remaining is what the project still needs.
@@ -139,6 +159,43 @@ func (p *Project) Release(amount money.Amount) {
 
 // StartRepaying marks the loan made: the project is REPAYING.
 func (p *Project) StartRepaying() { p.Status = ProjectRepaying }
+
+// Open starts the collection: the project is COLLECTING under its bank number until
+// CollectDays after now.
+func (p *Project) Open(now time.Time) {
+	deadline := now.UTC().AddDate(0, 0, p.CollectDays)
+	p.Status, p.BankProjectNo, p.CollectDeadline = ProjectCollecting, bankProjectNo(p.ID), &deadline
+}
+
+// CollectionOverdue says whether the project is still COLLECTING with its deadline before
+// asOf.
+func (p *Project) CollectionOverdue(asOf time.Time) bool {
+	return p.Status == ProjectCollecting && p.CollectDeadline != nil && p.CollectDeadline.Before(asOf)
+}
+
+// Fail ends a COLLECTING or FULL project whose loan nobody asked the bank for: once the
+// loan request number is set the bank may have moved the frozen money already, so only
+// the approval may finish that project. Failing twice is not an error.
+func (p *Project) Fail(now time.Time) error {
+	switch {
+	case p.Status == ProjectFailed:
+		return nil
+	case p.Status != ProjectCollecting && p.Status != ProjectFull:
+		return fmt.Errorf("%w: project %d is %s", ErrProjectNotFailable, p.ID, p.Status)
+	case p.LoanRequestNo != "":
+		return fmt.Errorf("%w: project %d: its loan %s was requested at the bank", ErrProjectNotFailable, p.ID, p.LoanRequestNo)
+	}
+	at := now.UTC()
+	p.Status, p.FailedAt = ProjectFailed, &at
+	return nil
+}
+
+// Finish marks a REPAYING project whose every installment is repaid.
+func (p *Project) Finish() {
+	if p.Status == ProjectRepaying {
+		p.Status = ProjectFinished
+	}
+}
 
 // Bank numbers of a project. The project's id makes them unique and stable, so a retried
 // registration or loan confirmation reuses the same request number and the bank does it
@@ -165,8 +222,11 @@ type ProjectRepo interface {
 	// lock lasts until the transaction ends. ErrProjectNotFound when absent.
 	LockProject(ctx context.Context, id int64) (*Project, error)
 	// UpdateProject writes the project's mutable fields: raised, status, bank project
-	// number, loan request number and loan date.
+	// number, collection deadline, loan request number, loan date and failure date.
 	UpdateProject(ctx context.Context, p *Project) error
+	// OverdueProjects returns up to limit COLLECTING projects whose collection deadline
+	// is before asOf, by id.
+	OverdueProjects(ctx context.Context, asOf time.Time, limit int) ([]Project, error)
 }
 
 // LendingRules are the platform's configured terms.
@@ -184,11 +244,12 @@ type ProjectUsecase struct {
 	custody CustodyDirectory
 	bank    Bank
 	rules   LendingRules
+	now     func() time.Time
 }
 
 // NewProjectUsecase returns the project use cases.
 func NewProjectUsecase(repo ProjectRepo, tx Transaction, custody CustodyDirectory, bank Bank, rules LendingRules) *ProjectUsecase {
-	return &ProjectUsecase{repo: repo, tx: tx, custody: custody, bank: bank, rules: rules}
+	return &ProjectUsecase{repo: repo, tx: tx, custody: custody, bank: bank, rules: rules, now: time.Now}
 }
 
 // Project returns one project, or ErrProjectNotFound.
@@ -216,6 +277,9 @@ type NewProject struct {
 	Amount     money.Amount
 	AnnualRate money.Rate
 	Periods    int
+	// CollectDays is 1 to MaxCollectDays (callers pass DefaultCollectDays when the
+	// borrower did not choose).
+	CollectDays int
 }
 
 // Validate checks the terms against the rules; the error is an *InvalidArgumentError.
@@ -238,6 +302,8 @@ func (n NewProject) Validate(rules LendingRules) error {
 		return invalid("annualRate", "must be at most %s", MaxAnnualRate)
 	case n.Periods < 1 || n.Periods > MaxPeriods:
 		return invalid("periods", "must be 1 to %d", MaxPeriods)
+	case n.CollectDays < 1 || n.CollectDays > MaxCollectDays:
+		return invalid("collectDays", "must be 1 to %d", MaxCollectDays)
 	}
 	return nil
 }
@@ -261,7 +327,7 @@ func (uc *ProjectUsecase) Publish(ctx context.Context, caller Caller, n NewProje
 	return uc.repo.CreateProject(ctx, &Project{
 		BorrowerID: caller.UserID, BorrowerUserNo: custody.UserNo, Name: n.Name,
 		Amount: n.Amount, AnnualRate: n.AnnualRate, InvestorRate: n.AnnualRate.Sub(uc.rules.CommissionRate),
-		Periods: n.Periods, Status: ProjectPendingReview,
+		Periods: n.Periods, CollectDays: n.CollectDays, Status: ProjectPendingReview,
 	})
 }
 
@@ -273,10 +339,6 @@ func (uc *ProjectUsecase) Publish(ctx context.Context, caller Caller, n NewProje
 func (uc *ProjectUsecase) Review(ctx context.Context, caller Caller, id int64, approve bool) (ProjectStatus, error) {
 	if caller.Role != RoleAdmin {
 		return "", fmt.Errorf("%w: only an admin reviews projects", ErrForbidden)
-	}
-	want := ProjectRejected
-	if approve {
-		want = ProjectCollecting
 	}
 	p, err := uc.repo.Project(ctx, id)
 	if err != nil {
@@ -302,9 +364,10 @@ func (uc *ProjectUsecase) Review(ctx context.Context, caller Caller, id int64, a
 		if p.Status != ProjectPendingReview {
 			return nil // a concurrent review came first; answered below
 		}
-		p.Status = want
 		if approve {
-			p.BankProjectNo = bankProjectNo(p.ID)
+			p.Open(uc.now())
+		} else {
+			p.Status = ProjectRejected
 		}
 		return uc.repo.UpdateProject(ctx, p)
 	})

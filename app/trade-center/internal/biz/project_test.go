@@ -43,7 +43,7 @@ func TestParseProjectStatus(t *testing.T) {
 			t.Errorf("ParseProjectStatus(%q) error = %v, want ErrUnknownProjectStatus", bad, err)
 			continue
 		}
-		if !strings.Contains(err.Error(), "PENDING_REVIEW, COLLECTING, FULL, REPAYING, REJECTED") {
+		if !strings.Contains(err.Error(), "PENDING_REVIEW, COLLECTING, FULL, REPAYING, FINISHED, FAILED, REJECTED") {
 			t.Errorf("error %q does not list the valid statuses", err)
 		}
 	}
@@ -72,7 +72,7 @@ func TestProjectsFilter(t *testing.T) {
 
 func validProject() biz.NewProject {
 	return biz.NewProject{Name: "shop fit-out", Amount: money.MustParseAmount("10000.00"),
-		AnnualRate: money.MustParseRate("0.15"), Periods: 12}
+		AnnualRate: money.MustParseRate("0.15"), Periods: 12, CollectDays: biz.DefaultCollectDays}
 }
 
 func TestPublish(t *testing.T) {

@@ -42,9 +42,15 @@ import (
 //     and its answer settles the tender as above.
 //
 // Reserving before freezing means the bank is only asked to freeze money for a share the
-// project really has; freezing first would freeze money for tenders that then do not fit
-// (and the platform has no unfreeze call). A FULL project whose last tenders are still
-// PENDING cannot be loaned until they are settled (ErrTendersUnsettled).
+// project really has; freezing first would freeze money for tenders that then do not fit.
+// A FULL project whose last tenders are still PENDING cannot be loaned until they are
+// settled (ErrTendersUnsettled).
+//
+// A project that fails while a tender's freeze is on its way: the refund job unfreezes
+// the PENDING tender too (refund.go). If its freeze reached the bank first, the unfreeze
+// gives the money back (REFUNDED); otherwise the bank voids the request number and the
+// late freeze is refused with FREEZE_VOIDED — the tender becomes FAILED and the investor
+// hears PROJECT_NOT_COLLECTING. Either way nothing stays frozen.
 
 // TenderStatus of one investment.
 type TenderStatus string
@@ -55,11 +61,15 @@ const (
 	TenderFrozen  TenderStatus = "FROZEN"
 	TenderFailed  TenderStatus = "FAILED"
 	TenderLoaned  TenderStatus = "LOANED"
+	// TenderRefunded: the project failed and the bank gave the frozen money back.
+	TenderRefunded TenderStatus = "REFUNDED"
 )
 
 // Failure reasons recorded on FAILED tenders.
 const (
 	FailureInsufficientBalance = "INSUFFICIENT_BALANCE"
+	// FailureFreezeVoided: the project failed before the bank held the tender's money.
+	FailureFreezeVoided = "FREEZE_VOIDED"
 )
 
 var (
@@ -95,6 +105,16 @@ type Tender struct {
 	UpdatedAt       time.Time
 }
 
+// AwaitsRefund says whether the tender may hold money at the bank for a failed project:
+// FROZEN, or PENDING with its freeze's outcome unknown.
+func (t *Tender) AwaitsRefund() bool { return t.Status == TenderFrozen || t.Status == TenderPending }
+
+// Refund records that the bank gave the tender's money back.
+func (t *Tender) Refund() { t.Status = TenderRefunded }
+
+// Void records that the bank never held the tender's money and never will.
+func (t *Tender) Void() { t.Status, t.FailureReason = TenderFailed, FailureFreezeVoided }
+
 // TenderRepo reads and writes tenders.
 type TenderRepo interface {
 	// CreateTender inserts t; ErrDuplicateRequestNo when its request number is taken.
@@ -113,6 +133,9 @@ type TenderRepo interface {
 	PendingTenders(ctx context.Context, before time.Time, limit int) ([]Tender, error)
 	// LoanTenders moves the project's FROZEN tenders to LOANED and says how many moved.
 	LoanTenders(ctx context.Context, projectID int64) (int, error)
+	// TendersToRefund returns up to limit FROZEN or PENDING tenders of FAILED projects
+	// with an id above afterID, by id.
+	TendersToRefund(ctx context.Context, afterID int64, limit int) ([]Tender, error)
 }
 
 // TenderUsecase invests in projects.
@@ -296,8 +319,11 @@ func (uc *TenderUsecase) replay(ctx context.Context, caller Caller, n NewTender,
 }
 
 func failureError(t *Tender) error {
-	if t.FailureReason == FailureInsufficientBalance {
+	switch t.FailureReason {
+	case FailureInsufficientBalance:
 		return fmt.Errorf("%w: tender %d", ErrInsufficientBalance, t.ID)
+	case FailureFreezeVoided:
+		return fmt.Errorf("%w: project %d failed before the bank froze tender %d", ErrProjectNotCollecting, t.ProjectID, t.ID)
 	}
 	return fmt.Errorf("%w: tender %d: %s", ErrBankRefused, t.ID, t.FailureReason)
 }
@@ -326,13 +352,14 @@ func (uc *TenderUsecase) freeze(ctx context.Context, t *Tender, projectNo string
 	switch {
 	case err == nil:
 		return uc.markFrozen(ctx, t.ID)
-	case errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused):
-		reason := err.Error()
-		if errors.Is(err, ErrInsufficientBalance) {
-			reason = FailureInsufficientBalance
-		}
-		if rerr := uc.release(ctx, t, reason); rerr != nil {
+	case errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused), errors.Is(err, ErrFreezeVoided):
+		failed := *t
+		failed.FailureReason = refusalReason(err)
+		if rerr := uc.release(ctx, t, failed.FailureReason); rerr != nil {
 			return nil, rerr
+		}
+		if errors.Is(err, ErrFreezeVoided) {
+			return nil, failureError(&failed) // the investor hears why: the project failed
 		}
 		return nil, err
 	}
@@ -341,8 +368,19 @@ func (uc *TenderUsecase) freeze(ctx context.Context, t *Tender, projectNo string
 	return nil, fmt.Errorf("%w: tender %d: %w", ErrTenderPending, t.ID, err)
 }
 
-// markFrozen records the bank's freeze. A tender the settler already settled is
-// answered as it is.
+// refusalReason is what a FAILED tender records of the bank's refusal.
+func refusalReason(err error) string {
+	switch {
+	case errors.Is(err, ErrInsufficientBalance):
+		return FailureInsufficientBalance
+	case errors.Is(err, ErrFreezeVoided):
+		return FailureFreezeVoided
+	}
+	return err.Error()
+}
+
+// markFrozen records the bank's freeze. A tender the settler already settled, or the
+// refund job already refunded, is answered as it is.
 func (uc *TenderUsecase) markFrozen(ctx context.Context, id int64) (*Tender, error) {
 	var t *Tender
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
@@ -408,7 +446,8 @@ func (uc *TenderUsecase) SettlePendingTenders(ctx context.Context, minAge time.D
 		switch {
 		case errors.Is(err, ErrTenderPending):
 			continue
-		case err == nil, errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused):
+		case err == nil, errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused),
+			errors.Is(err, ErrProjectNotCollecting):
 			settled++
 			uc.log.WithContext(ctx).Infow("msg", "settled pending tender", "tender_id", t.ID,
 				"request_no", t.FreezeRequestNo, "refused", err != nil)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz/biztest"
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -20,11 +21,15 @@ var (
 
 // lendingFixture is a COLLECTING project of amount with two funded investors.
 type lendingFixture struct {
-	store   *biztest.Store
-	bank    *fakeBank
-	dir     *fakeDirectory
-	tenders *biz.TenderUsecase
-	project *biz.Project
+	store    *biztest.Store
+	bank     *fakeBank
+	dir      *fakeDirectory
+	tenders  *biz.TenderUsecase
+	project  *biz.Project
+	refunds  *biz.RefundUsecase
+	failures *biz.FailureUsecase
+	// refundFaults arms refund.halt.
+	refundFaults *faults.Registry
 }
 
 func newLendingFixture(t *testing.T, amount string) *lendingFixture {
@@ -44,6 +49,9 @@ func newLendingFixture(t *testing.T, amount string) *lendingFixture {
 	}
 	f.project, _ = f.store.Project(context.Background(), p.ID)
 	f.tenders = biz.NewTenderUsecase(f.store, f.store, f.store, f.dir, f.bank, rules, discard)
+	f.refundFaults = faults.New(biz.FaultRefundHalt)
+	f.refunds = biz.NewRefundUsecase(f.store, f.store, f.store, f.bank, f.refundFaults, discard)
+	f.failures = biz.NewFailureUsecase(f.store, f.store, f.refunds, discard)
 	return f
 }
 

@@ -220,8 +220,14 @@ type Lending struct {
 	// with the bank, and how old one must be first.
 	TenderSettleInterval *durationpb.Duration `protobuf:"bytes,3,opt,name=tender_settle_interval,json=tenderSettleInterval,proto3" json:"tender_settle_interval,omitempty"`
 	TenderSettleMinAge   *durationpb.Duration `protobuf:"bytes,4,opt,name=tender_settle_min_age,json=tenderSettleMinAge,proto3" json:"tender_settle_min_age,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// How often the collection job fails the COLLECTING projects whose deadline passed
+	// (as of today, UTC); 1m when unset.
+	CollectionInterval *durationpb.Duration `protobuf:"bytes,5,opt,name=collection_interval,json=collectionInterval,proto3" json:"collection_interval,omitempty"`
+	// How often the refund job unfreezes the tenders of FAILED projects (it also runs
+	// right after a project fails); 10s when unset.
+	RefundInterval *durationpb.Duration `protobuf:"bytes,6,opt,name=refund_interval,json=refundInterval,proto3" json:"refund_interval,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Lending) Reset() {
@@ -278,6 +284,20 @@ func (x *Lending) GetTenderSettleInterval() *durationpb.Duration {
 func (x *Lending) GetTenderSettleMinAge() *durationpb.Duration {
 	if x != nil {
 		return x.TenderSettleMinAge
+	}
+	return nil
+}
+
+func (x *Lending) GetCollectionInterval() *durationpb.Duration {
+	if x != nil {
+		return x.CollectionInterval
+	}
+	return nil
+}
+
+func (x *Lending) GetRefundInterval() *durationpb.Duration {
+	if x != nil {
+		return x.RefundInterval
 	}
 	return nil
 }
@@ -424,12 +444,14 @@ const file_trade_center_internal_conf_conf_proto_rawDesc = "" +
 	"\x04Bank\x12\x19\n" +
 	"\bbase_url\x18\x01 \x01(\tR\abaseUrl\x12\x19\n" +
 	"\bkeys_dir\x18\x02 \x01(\tR\akeysDir\x123\n" +
-	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\xf8\x01\n" +
+	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\x88\x03\n" +
 	"\aLending\x12'\n" +
 	"\x0fcommission_rate\x18\x01 \x01(\tR\x0ecommissionRate\x12%\n" +
 	"\x0eminimum_tender\x18\x02 \x01(\tR\rminimumTender\x12O\n" +
 	"\x16tender_settle_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x14tenderSettleInterval\x12L\n" +
-	"\x15tender_settle_min_age\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x12tenderSettleMinAge\"\xb3\x01\n" +
+	"\x15tender_settle_min_age\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x12tenderSettleMinAge\x12J\n" +
+	"\x13collection_interval\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x12collectionInterval\x12B\n" +
+	"\x0frefund_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x0erefundInterval\"\xb3\x01\n" +
 	"\x0eStartRepayment\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12%\n" +
 	"\x0eproducer_group\x18\x02 \x01(\tR\rproducerGroup\x12\x1f\n" +
@@ -480,12 +502,14 @@ var file_trade_center_internal_conf_conf_proto_depIdxs = []int32{
 	11, // 10: tradecenter.conf.Bank.timeout:type_name -> google.protobuf.Duration
 	11, // 11: tradecenter.conf.Lending.tender_settle_interval:type_name -> google.protobuf.Duration
 	11, // 12: tradecenter.conf.Lending.tender_settle_min_age:type_name -> google.protobuf.Duration
-	11, // 13: tradecenter.conf.StartRepayment.check_back_grace:type_name -> google.protobuf.Duration
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	11, // 13: tradecenter.conf.Lending.collection_interval:type_name -> google.protobuf.Duration
+	11, // 14: tradecenter.conf.Lending.refund_interval:type_name -> google.protobuf.Duration
+	11, // 15: tradecenter.conf.StartRepayment.check_back_grace:type_name -> google.protobuf.Duration
+	16, // [16:16] is the sub-list for method output_type
+	16, // [16:16] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_trade_center_internal_conf_conf_proto_init() }

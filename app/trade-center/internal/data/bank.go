@@ -88,6 +88,20 @@ type loanRequest struct {
 	ProjectNo string `json:"projectNo"`
 }
 
+type unfreezeRequest struct {
+	RequestNo       string       `json:"requestNo"`
+	FreezeRequestNo string       `json:"freezeRequestNo"`
+	ProjectNo       string       `json:"projectNo"`
+	UserNo          string       `json:"userNo"`
+	Amount          money.Amount `json:"amount"`
+}
+
+type unfreezeAnswer struct {
+	RequestNo       string `json:"requestNo"`
+	FreezeRequestNo string `json:"freezeRequestNo"`
+	Status          string `json:"status"`
+}
+
 type accountAnswer struct {
 	UserNo  string       `json:"userNo"`
 	Balance money.Amount `json:"balance"`
@@ -114,6 +128,31 @@ func (b *bank) Freeze(ctx context.Context, f biz.BankFreeze) error {
 
 func (b *bank) ConfirmLoan(ctx context.Context, requestNo, projectNo string) error {
 	return b.post(ctx, "/v1/loans", requestNo, loanRequest{RequestNo: requestNo, ProjectNo: projectNo})
+}
+
+func (b *bank) Unfreeze(ctx context.Context, u biz.BankUnfreeze) (biz.UnfreezeResult, error) {
+	raw, err := json.Marshal(unfreezeRequest{RequestNo: u.RequestNo, FreezeRequestNo: u.FreezeRequestNo,
+		ProjectNo: u.ProjectNo, UserNo: u.UserNo, Amount: u.Amount})
+	if err != nil {
+		return "", err
+	}
+	const path = "/v1/unfreezes"
+	resp, err := b.client.Do(ctx, http.MethodPost, path, raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s %s: %w", biz.ErrBankUnavailable, path, u.RequestNo, err)
+	}
+	if err := answerError(resp); err != nil {
+		return "", fmt.Errorf("%s %s: %w", path, u.RequestNo, err)
+	}
+	var a unfreezeAnswer
+	if err := json.Unmarshal(resp.Body, &a); err != nil || a.RequestNo != u.RequestNo || a.FreezeRequestNo != u.FreezeRequestNo {
+		return "", fmt.Errorf("%w: %s %s: the answer is about something else: %s", biz.ErrBankUnavailable, path, u.RequestNo, excerpt(resp.Body))
+	}
+	switch result := biz.UnfreezeResult(a.Status); result {
+	case biz.Unfrozen, biz.Voided:
+		return result, nil
+	}
+	return "", fmt.Errorf("%w: %s %s: unknown status %q", biz.ErrBankUnavailable, path, u.RequestNo, a.Status)
 }
 
 func (b *bank) Account(ctx context.Context, userNo string) (biz.BankAccount, error) {
@@ -169,6 +208,10 @@ func answerError(resp signing.Response) error {
 	switch {
 	case resp.Status == http.StatusUnprocessableEntity && e.Reason == "INSUFFICIENT_BALANCE":
 		return fmt.Errorf("%w: %s", biz.ErrInsufficientBalance, e.Message)
+	case resp.Status == http.StatusConflict && e.Reason == "FREEZE_VOIDED":
+		return fmt.Errorf("%w: %s", biz.ErrFreezeVoided, e.Message)
+	case resp.Status == http.StatusConflict && e.Reason == "FREEZE_TRANSFERRED":
+		return fmt.Errorf("%w: %s", biz.ErrFreezeTransferred, e.Message)
 	case resp.Status == http.StatusRequestTimeout, resp.Status == http.StatusTooManyRequests:
 	case resp.Status >= 400 && resp.Status < 500:
 		return fmt.Errorf("%w: HTTP %d %s: %s", biz.ErrBankRefused, resp.Status, e.Reason, e.Message)

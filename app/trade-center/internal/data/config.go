@@ -15,7 +15,7 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultLoanLocalTxFail, biz.FaultLoanLocalTxUnknown)
+	return faults.New(biz.FaultLoanLocalTxFail, biz.FaultLoanLocalTxUnknown, biz.FaultRefundHalt)
 }
 
 // NewLendingRules reads and checks the lending rules.

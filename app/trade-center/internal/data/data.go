@@ -1,5 +1,6 @@
 // Package data implements biz's repositories on trade-center's MariaDB database via ent,
-// and its adapters to the outside: the custody bank (signed HTTP) and user-center (HTTP).
+// and its adapters to the outside: the custody bank (signed HTTP), user-center (HTTP) and
+// DTM's barrier (pkg/dtmx).
 package data
 
 import (
@@ -17,7 +18,8 @@ import (
 
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, NewTransaction, NewProjectRepo, NewTenderRepo, NewLoanMessageRepo,
-	NewFaults, NewLendingRules, NewCheckBackGrace, NewBankNonces, NewBank, NewCustodyDirectory)
+	NewInstallmentRepo, NewBranchRunner, NewFaults, NewLendingRules, NewCheckBackGrace, NewBankNonces, NewBank,
+	NewCustodyDirectory)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).

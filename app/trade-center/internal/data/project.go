@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
@@ -45,12 +46,15 @@ func (r *projectRepo) Projects(ctx context.Context, f biz.ProjectFilter) ([]biz.
 }
 
 func (r *projectRepo) CreateProject(ctx context.Context, p *biz.Project) (*biz.Project, error) {
-	row, err := r.data.Client(ctx).Project.Create().
+	create := r.data.Client(ctx).Project.Create().
 		SetBorrowerID(p.BorrowerID).SetNillableBorrowerUserNo(nilIfEmpty(p.BorrowerUserNo)).
 		SetName(p.Name).SetAmount(p.Amount).SetRaised(p.Raised).
 		SetAnnualRate(p.AnnualRate).SetInvestorRate(p.InvestorRate).SetPeriods(p.Periods).
-		SetStatus(string(p.Status)).
-		Save(ctx)
+		SetStatus(string(p.Status)).SetNillableCollectDeadline(p.CollectDeadline)
+	if p.CollectDays > 0 {
+		create.SetCollectDays(p.CollectDays) // otherwise the column's default
+	}
+	row, err := create.Save(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -79,6 +83,8 @@ func (r *projectRepo) UpdateProject(ctx context.Context, p *biz.Project) error {
 		SetNillableBankProjectNo(nilIfEmpty(p.BankProjectNo)).
 		SetNillableLoanRequestNo(nilIfEmpty(p.LoanRequestNo)).
 		SetNillableLoanedAt(p.LoanedAt).
+		SetNillableCollectDeadline(p.CollectDeadline).
+		SetNillableFailedAt(p.FailedAt).
 		Exec(ctx)
 	if ent.IsNotFound(err) {
 		return biz.ErrProjectNotFound
@@ -86,13 +92,30 @@ func (r *projectRepo) UpdateProject(ctx context.Context, p *biz.Project) error {
 	return err
 }
 
+func (r *projectRepo) OverdueProjects(ctx context.Context, asOf time.Time, limit int) ([]biz.Project, error) {
+	rows, err := r.data.Client(ctx).Project.Query().
+		Where(project.Status(string(biz.ProjectCollecting)), project.CollectDeadlineLT(asOf)).
+		Order(ent.Asc(project.FieldID)).
+		Limit(limit).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	projects := make([]biz.Project, 0, len(rows))
+	for _, row := range rows {
+		projects = append(projects, toProject(row))
+	}
+	return projects, nil
+}
+
 func toProject(p *ent.Project) biz.Project {
 	return biz.Project{
 		ID: p.ID, BorrowerID: p.BorrowerID, BorrowerUserNo: deref(p.BorrowerUserNo), Name: p.Name,
 		Amount: p.Amount, Raised: p.Raised, AnnualRate: p.AnnualRate, InvestorRate: p.InvestorRate,
 		Periods: p.Periods, Status: biz.ProjectStatus(p.Status),
+		CollectDays: p.CollectDays, CollectDeadline: p.CollectDeadline,
 		BankProjectNo: deref(p.BankProjectNo), LoanRequestNo: deref(p.LoanRequestNo),
-		LoanedAt: p.LoanedAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		LoanedAt: p.LoanedAt, FailedAt: p.FailedAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}
 }
 

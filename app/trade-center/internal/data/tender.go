@@ -4,8 +4,11 @@ import (
 	"context"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
 )
 
@@ -103,6 +106,30 @@ func (r *tenderRepo) LoanTenders(ctx context.Context, projectID int64) (int, err
 		Where(tender.ProjectID(projectID), tender.Status(string(biz.TenderFrozen))).
 		SetStatus(string(biz.TenderLoaned)).
 		Save(ctx)
+}
+
+func (r *tenderRepo) TendersToRefund(ctx context.Context, afterID int64, limit int) ([]biz.Tender, error) {
+	rows, err := r.data.Client(ctx).Tender.Query().
+		Where(
+			tender.IDGT(afterID),
+			tender.StatusIn(string(biz.TenderFrozen), string(biz.TenderPending)),
+			ofFailedProject,
+		).
+		Order(ent.Asc(tender.FieldID)).
+		Limit(limit).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return toTenders(rows), nil
+}
+
+// ofFailedProject keeps the tenders whose project is FAILED (the schema has no edges, so
+// a sub-select on the project table).
+func ofFailedProject(s *entsql.Selector) {
+	p := entsql.Table(project.Table)
+	s.Where(entsql.In(s.C(tender.FieldProjectID),
+		entsql.Select(p.C(project.FieldID)).From(p).Where(entsql.EQ(p.C(project.FieldStatus), string(biz.ProjectFailed)))))
 }
 
 func toTenders(rows []*ent.Tender) []biz.Tender {

@@ -1,5 +1,6 @@
-// Package server builds trade-center's servers: HTTP and gRPC from one proto, the
-// background settler of PENDING tenders, and the start-repayment transactional producer
+// Package server builds trade-center's servers: HTTP and gRPC from one proto (gRPC also
+// serves the DTM branches), the background jobs (settler of PENDING tenders, collection
+// run, refunds of failed projects), and the start-repayment transactional producer
 // — a client of the broker that calls into the app (its local transaction and
 // check-backs run biz.LoanLedger), so it lives here and cmd registers it like any server.
 package server
@@ -25,7 +26,7 @@ import (
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewTenderSettler,
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewTenderSettler, NewCollector, NewRefunder,
 	NewStartRepaymentProducer, wire.Bind(new(biz.LoanMessenger), new(*StartRepaymentProducer)))
 
 // authenticated lists the operations that need a bearer token; reads are public.
@@ -34,6 +35,7 @@ var authenticated = map[string]bool{
 	v1.OperationTradeCenterReviewProject: true,
 	v1.OperationTradeCenterCreateTender:  true,
 	v1.OperationTradeCenterApproveLoan:   true,
+	v1.OperationTradeCenterRunCollection: true,
 }
 
 func authMiddleware(c *conf.Bootstrap) selector.Builder {
@@ -58,10 +60,13 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, producer *StartRepaymentProd
 	return srv
 }
 
-// NewGRPCServer serves the API over gRPC.
-func NewGRPCServer(c *conf.Bootstrap, svc *service.TradeCenterService, logger log.Logger) *grpc.Server {
+// NewGRPCServer serves the API over gRPC, and the DTM branches (no bearer token: DTM
+// calls them, with the barrier's metadata).
+func NewGRPCServer(c *conf.Bootstrap, svc *service.TradeCenterService, branches *service.TradeCenterBranchesService,
+	logger log.Logger) *grpc.Server {
 	am := authMiddleware(c)
 	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, am.Build()))
 	v1.RegisterTradeCenterServer(srv, svc)
+	v1.RegisterTradeCenterBranchesServer(srv, branches)
 	return srv
 }

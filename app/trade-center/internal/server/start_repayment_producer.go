@@ -137,10 +137,12 @@ func toEvent(m biz.StartRepayment) *v1.StartRepayment {
 		ProjectId: m.ProjectID, BorrowerId: m.BorrowerID, Principal: m.Principal.String(),
 		BorrowerRate: m.BorrowerRate.String(), InvestorRate: m.InvestorRate.String(), Periods: int32(m.Periods),
 		LoanedAt: timestamppb.New(m.LoanedAt), LoanRequestNo: m.LoanRequestNo,
+		BankProjectNo: m.BankProjectNo, BorrowerUserNo: m.BorrowerUserNo,
 		Tenders: make([]*v1.StartRepayment_Tender, 0, len(m.Tenders)),
 	}
 	for _, t := range m.Tenders {
-		e.Tenders = append(e.Tenders, &v1.StartRepayment_Tender{TenderId: t.TenderID, InvestorId: t.InvestorID, Amount: t.Amount.String()})
+		e.Tenders = append(e.Tenders, &v1.StartRepayment_Tender{TenderId: t.TenderID, InvestorId: t.InvestorID,
+			Amount: t.Amount.String(), InvestorUserNo: t.InvestorUserNo})
 	}
 	return e
 }

@@ -23,7 +23,8 @@ func TestEveryBizErrorHasItsReason(t *testing.T) {
 		{Name: "ErrProjectNotPendingReview", Err: biz.ErrProjectNotPendingReview, Code: 409, Reason: "PROJECT_NOT_PENDING_REVIEW"},
 		{Name: "ErrProjectNotFull", Err: biz.ErrProjectNotFull, Code: 409, Reason: "PROJECT_NOT_FULL"},
 		{Name: "ErrTendersUnsettled", Err: biz.ErrTendersUnsettled, Code: 409, Reason: "TENDERS_UNSETTLED"},
-		{Name: "ErrLoanRejectionUnsupported", Err: biz.ErrLoanRejectionUnsupported, Code: 400, Reason: "INVALID_ARGUMENT"},
+		{Name: "ErrProjectNotFailable", Err: biz.ErrProjectNotFailable, Code: 409, Reason: "PROJECT_NOT_FAILABLE"},
+		{Name: "ErrProjectNotRepaying", Err: biz.ErrProjectNotRepaying, Code: 503, Reason: "PROJECT_NOT_REPAYING", Via: branchError},
 		{Name: "ErrIdempotencyKeyReused", Err: biz.ErrIdempotencyKeyReused, Code: 409, Reason: "IDEMPOTENCY_KEY_REUSED"},
 		{Name: "ErrTenderPending", Err: biz.ErrTenderPending, Code: 503, Reason: "TENDER_PENDING"},
 		{Name: "ErrBankRefused", Err: biz.ErrBankRefused, Code: 502, Reason: "BANK_REFUSED"},
@@ -34,6 +35,8 @@ func TestEveryBizErrorHasItsReason(t *testing.T) {
 		{Name: "ErrLoanMessageNotFound", Err: biz.ErrLoanMessageNotFound, Internal: "the ledger's lookup of a message key; answered to the broker, never to a client"},
 		{Name: "ErrLoanMessageBusy", Err: biz.ErrLoanMessageBusy, Internal: "a check-back meeting a running local transaction; the broker asks again"},
 		{Name: "ErrTenderNotFound", Err: biz.ErrTenderNotFound, Internal: "an idempotency-key lookup that found nothing: the tender goes on"},
+		{Name: "ErrFreezeVoided", Err: biz.ErrFreezeVoided, Internal: "the bank's refusal of a freeze the refund job voided: the tender answers PROJECT_NOT_COLLECTING"},
+		{Name: "ErrFreezeTransferred", Err: biz.ErrFreezeTransferred, Internal: "an unfreeze of loaned money: the refund job logs it for an operator"},
 		{Name: "ErrDuplicateRequestNo", Err: biz.ErrDuplicateRequestNo, Internal: "a racing twin of an idempotent tender: answered with the twin's tender"},
 	})
 }

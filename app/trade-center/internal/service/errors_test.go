@@ -37,8 +37,9 @@ func TestErrorsReachTheAPIWithTheirReasons(t *testing.T) {
 	rules := biz.LendingRules{CommissionRate: money.MustParseRate("0.03"), MinimumTender: money.MustParseAmount("100.00")}
 	newSvc := func(dir biz.CustodyDirectory) *service.TradeCenterService {
 		tenders := biz.NewTenderUsecase(repo, nil, nil, dir, nil, rules, discardLogger)
-		loans := biz.NewLoanUsecase(repo, nil, nil, repo, nil, nil, nil, discardLogger)
-		return service.NewTradeCenterService(biz.NewProjectUsecase(repo, repo, dir, nil, rules), tenders, loans)
+		failures := biz.NewFailureUsecase(repo, repo, biz.NewRefundUsecase(repo, repo, repo, nil, nil, discardLogger), discardLogger)
+		loans := biz.NewLoanUsecase(repo, nil, nil, repo, nil, nil, nil, failures, discardLogger)
+		return service.NewTradeCenterService(biz.NewProjectUsecase(repo, repo, dir, nil, rules), tenders, loans, failures)
 	}
 	svc := newSvc(failingDirectory{err: fmt.Errorf("%w: connection refused", biz.ErrUserCenterUnavailable)})
 	as := func(role string) context.Context {
@@ -73,10 +74,11 @@ func TestErrorsReachTheAPIWithTheirReasons(t *testing.T) {
 			_, err := svc.ApproveLoan(as(biz.RoleAdmin), &v1.ApproveLoanRequest{ProjectId: 5, Approve: true})
 			return err
 		}(), 409, "PROJECT_NOT_FULL"},
-		{"loan rejected", func() error {
-			_, err := svc.ApproveLoan(as(biz.RoleAdmin), &v1.ApproveLoanRequest{ProjectId: 5, Approve: false})
+		{"loan of a project under review rejected", func() error {
+			_, err := svc.ApproveLoan(as(biz.RoleAdmin), &v1.ApproveLoanRequest{ProjectId: 6, Approve: false})
 			return err
-		}(), 400, "INVALID_ARGUMENT"},
+		}(), 409, "PROJECT_NOT_FAILABLE"},
+
 		{"review by an investor", func() error {
 			_, err := svc.ReviewProject(as(biz.RoleInvestor), &v1.ReviewProjectRequest{ProjectId: 6, Approve: true})
 			return err

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/transport"
 	"github.com/google/wire"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/trade-center/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
@@ -17,7 +19,7 @@ import (
 )
 
 // ProviderSet is service providers.
-var ProviderSet = wire.NewSet(NewTradeCenterService)
+var ProviderSet = wire.NewSet(NewTradeCenterService, NewTradeCenterBranchesService)
 
 // TradeCenterService implements api/trade-center/v1.
 type TradeCenterService struct {
@@ -25,11 +27,13 @@ type TradeCenterService struct {
 	projects *biz.ProjectUsecase
 	tenders  *biz.TenderUsecase
 	loans    *biz.LoanUsecase
+	failures *biz.FailureUsecase
 }
 
 // NewTradeCenterService returns the API implementation.
-func NewTradeCenterService(projects *biz.ProjectUsecase, tenders *biz.TenderUsecase, loans *biz.LoanUsecase) *TradeCenterService {
-	return &TradeCenterService{projects: projects, tenders: tenders, loans: loans}
+func NewTradeCenterService(projects *biz.ProjectUsecase, tenders *biz.TenderUsecase, loans *biz.LoanUsecase,
+	failures *biz.FailureUsecase) *TradeCenterService {
+	return &TradeCenterService{projects: projects, tenders: tenders, loans: loans, failures: failures}
 }
 
 func (s *TradeCenterService) GetProject(ctx context.Context, req *v1.GetProjectRequest) (*v1.Project, error) {
@@ -71,8 +75,12 @@ func (s *TradeCenterService) CreateProject(ctx context.Context, req *v1.CreatePr
 	if err != nil {
 		return nil, invalidArgument("annualRate", err)
 	}
+	collectDays := biz.DefaultCollectDays
+	if req.CollectDays != nil {
+		collectDays = int(req.GetCollectDays())
+	}
 	p, err := s.projects.Publish(ctx, caller, biz.NewProject{
-		Name: req.GetName(), Amount: amount, AnnualRate: rate, Periods: int(req.GetPeriods()),
+		Name: req.GetName(), Amount: amount, AnnualRate: rate, Periods: int(req.GetPeriods()), CollectDays: collectDays,
 	})
 	if err != nil {
 		return nil, apiError(err)
@@ -131,6 +139,22 @@ func (s *TradeCenterService) ApproveLoan(ctx context.Context, req *v1.ApproveLoa
 	return &v1.ApproveLoanReply{Status: string(st)}, nil
 }
 
+func (s *TradeCenterService) RunCollection(ctx context.Context, req *v1.RunCollectionRequest) (*v1.RunCollectionReply, error) {
+	caller, err := callerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	asOf, err := time.ParseInLocation(time.DateOnly, req.GetAsOf(), time.UTC)
+	if err != nil {
+		return nil, v1.ErrorInvalidArgument("asOf: must be a date YYYY-MM-DD").WithMetadata(map[string]string{"field": "asOf"})
+	}
+	failed, err := s.failures.RunCollection(ctx, caller, asOf)
+	if err != nil {
+		return nil, apiError(err)
+	}
+	return &v1.RunCollectionReply{Failed: int32(failed)}, nil
+}
+
 // callerFrom is the caller the auth middleware verified, with the raw token to forward.
 func callerFrom(ctx context.Context) (biz.Caller, error) {
 	claims, ok := auth.FromContext(ctx)
@@ -185,9 +209,8 @@ func apiError(err error) error {
 		return v1.ErrorProjectNotFull("%v", err)
 	case errors.Is(err, biz.ErrTendersUnsettled):
 		return v1.ErrorTendersUnsettled("%v", err)
-	case errors.Is(err, biz.ErrLoanRejectionUnsupported):
-		return v1.ErrorInvalidArgument("approve: %v: the bank has no call to release frozen money", err).
-			WithMetadata(map[string]string{"field": "approve"})
+	case errors.Is(err, biz.ErrProjectNotFailable):
+		return v1.ErrorProjectNotFailable("%v", err)
 	case errors.Is(err, biz.ErrIdempotencyKeyReused):
 		return v1.ErrorIdempotencyKeyReused("%v", err)
 	case errors.Is(err, biz.ErrTenderPending):
@@ -208,9 +231,14 @@ func apiError(err error) error {
 
 // toAPIProject prints money and rates as exact decimal strings ("10000.00", "0.15").
 func toAPIProject(p *biz.Project) *v1.Project {
-	return &v1.Project{
+	out := &v1.Project{
 		ProjectId: p.ID, BorrowerId: p.BorrowerID, Name: p.Name,
 		Amount: p.Amount.String(), Raised: p.Raised.String(), AnnualRate: p.AnnualRate.String(),
 		InvestorRate: p.InvestorRate.String(), Periods: int32(p.Periods), Status: string(p.Status),
+		CollectDays: int32(p.CollectDays),
 	}
+	if p.CollectDeadline != nil {
+		out.CollectDeadline = timestamppb.New(*p.CollectDeadline)
+	}
+	return out
 }

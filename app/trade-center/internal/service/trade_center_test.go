@@ -34,7 +34,7 @@ type downRepo struct {
 func (d downRepo) Project(context.Context, int64) (*biz.Project, error) { return nil, d.err }
 
 func newService(repo biz.ProjectRepo) *service.TradeCenterService {
-	return service.NewTradeCenterService(biz.NewProjectUsecase(repo, nil, nil, nil, biz.LendingRules{}), nil, nil)
+	return service.NewTradeCenterService(biz.NewProjectUsecase(repo, nil, nil, nil, biz.LendingRules{}), nil, nil, nil)
 }
 
 func sampleProjects() []biz.Project {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/testkey"
 
@@ -13,10 +14,11 @@ import (
 
 // Repos is one implementation of trade-center's repository ports.
 type Repos struct {
-	Tx       biz.Transaction
-	Projects biz.ProjectRepo
-	Tenders  biz.TenderRepo
-	Messages biz.LoanMessageRepo
+	Tx           biz.Transaction
+	Projects     biz.ProjectRepo
+	Tenders      biz.TenderRepo
+	Messages     biz.LoanMessageRepo
+	Installments biz.InstallmentRepo
 	// Forget removes what a test stored for a project (the database keeps rows between
 	// tests; the fake needs nothing).
 	Forget func(projectID int64)
@@ -26,6 +28,7 @@ type Repos struct {
 // every implementation — the fake (Store) and the ent adapters — so a fake can never
 // allow what the database refuses, or the other way round.
 func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
+	failureContract(t, open)
 	t.Run("a locking read needs a transaction", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -226,6 +229,152 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 		one, err := r.Projects.Projects(context.Background(), biz.ProjectFilter{Limit: 1})
 		if err != nil || len(one) != 1 {
 			t.Fatalf("limit 1: %d projects (%v)", len(one), err)
+		}
+	})
+}
+
+// failureContract is what failed projects, refunds and installments rely on.
+func failureContract(t *testing.T, open func(t *testing.T) Repos) {
+	collectionFieldsContract(t, open)
+	overdueContract(t, open)
+	refundContract(t, open)
+	installmentContract(t, open)
+}
+
+func collectionFieldsContract(t *testing.T, open func(t *testing.T) Repos) {
+	t.Run("a project's collection and failure fields read back as stored", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		p := newProject(t, r, "1000.00")
+		if p.CollectDays != biz.DefaultCollectDays || p.CollectDeadline != nil || p.FailedAt != nil {
+			t.Fatalf("fresh project: %d days, deadline %v, failed %v; want the default %d and neither date",
+				p.CollectDays, p.CollectDeadline, p.FailedAt, biz.DefaultCollectDays)
+		}
+		opened := time.Date(2026, 5, 6, 7, 8, 9, 123456000, time.UTC)
+		p.Open(opened)
+		if err := p.Fail(opened.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Projects.UpdateProject(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Projects.Project(ctx, p.ID)
+		if err != nil || got.Status != biz.ProjectFailed || got.CollectDeadline == nil || got.FailedAt == nil ||
+			!got.CollectDeadline.Equal(opened.AddDate(0, 0, 7)) || !got.FailedAt.Equal(opened.Add(time.Hour)) {
+			t.Fatalf("read back %+v, %v", got, err)
+		}
+	})
+}
+
+func overdueContract(t *testing.T, open func(t *testing.T) Repos) {
+	t.Run("overdue projects are the COLLECTING ones whose deadline is before the day", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		// Deadlines long past and unique to this run, so no other project interferes.
+		opened := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(time.Now().UnixNano()%1e9) * time.Microsecond)
+		asOf := opened.AddDate(0, 0, 7).Add(time.Second)
+		overdue, onTime, full := newProject(t, r, "1000.00"), newProject(t, r, "1000.00"), newProject(t, r, "1000.00")
+		for _, p := range []*biz.Project{overdue, onTime, full} {
+			p.Open(opened)
+		}
+		onTime.Open(opened.Add(time.Second)) // its deadline is asOf itself: not before it
+		full.Reserve(full.Amount)
+		for _, p := range []*biz.Project{overdue, onTime, full} {
+			if err := r.Projects.UpdateProject(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := r.Projects.OverdueProjects(ctx, asOf, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for i, p := range got {
+			if !p.CollectionOverdue(asOf) || (i > 0 && got[i-1].ID >= p.ID) {
+				t.Fatalf("overdue list %+v: not overdue, or not by id", got)
+			}
+			found = found || p.ID == overdue.ID
+			if p.ID == onTime.ID || p.ID == full.ID {
+				t.Fatalf("project %d listed as overdue", p.ID)
+			}
+		}
+		if !found {
+			t.Fatalf("overdue project %d missing from %d listed", overdue.ID, len(got))
+		}
+	})
+}
+
+func refundContract(t *testing.T, open func(t *testing.T) Repos) {
+	t.Run("tenders to refund are the FROZEN and PENDING ones of FAILED projects", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		failed, collecting := newProject(t, r, "1000.00"), newProject(t, r, "1000.00")
+		frozen := newTender(t, r, failed.ID, "100.00", biz.TenderFrozen)
+		pending := newTender(t, r, failed.ID, "100.00", biz.TenderPending)
+		newTender(t, r, failed.ID, "100.00", biz.TenderRefunded)
+		newTender(t, r, failed.ID, "100.00", biz.TenderFailed)
+		other := newTender(t, r, collecting.ID, "100.00", biz.TenderFrozen)
+		if err := failed.Fail(time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Projects.UpdateProject(ctx, failed); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Tenders.TendersToRefund(ctx, frozen.ID-1, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ours []int64
+		for _, tender := range got {
+			if tender.ProjectID == failed.ID || tender.ID == other.ID {
+				ours = append(ours, tender.ID)
+			}
+		}
+		if len(ours) != 2 || ours[0] != frozen.ID || ours[1] != pending.ID {
+			t.Fatalf("tenders to refund %v, want %d and %d in id order", ours, frozen.ID, pending.ID)
+		}
+		page, err := r.Tenders.TendersToRefund(ctx, frozen.ID, 1)
+		if err != nil || len(page) != 1 || page[0].ID != pending.ID {
+			t.Fatalf("the page after %d: %+v, %v; want %d only", frozen.ID, page, err, pending.ID)
+		}
+	})
+}
+
+func installmentContract(t *testing.T, open func(t *testing.T) Repos) {
+	t.Run("an installment is recorded once per period, and a repeat keeps the transaction", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		p := newProject(t, r, "1000.00")
+		in := biz.Installment{ProjectID: p.ID, Period: 1, RequestNo: testkey.New("RP"),
+			Amount: money.MustParseAmount("171.56"), RepaidAt: time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)}
+		var first, repeat bool
+		err := r.Tx.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			if first, err = r.Installments.RecordInstallment(ctx, in); err != nil {
+				return err
+			}
+			again := in
+			again.RequestNo = testkey.New("RP")
+			if repeat, err = r.Installments.RecordInstallment(ctx, again); err != nil {
+				return err
+			}
+			second := in
+			second.Period = 2
+			_, err = r.Installments.RecordInstallment(ctx, second)
+			return err
+		})
+		if err != nil || !first || repeat {
+			t.Fatalf("first %v, repeat %v, %v: want the first recorded, the repeat not, the transaction committed", first, repeat, err)
+		}
+		if n, err := r.Installments.CountInstallments(ctx, p.ID); err != nil || n != 2 {
+			t.Fatalf("%d installments (%v), want 2", n, err)
+		}
+		if n, err := r.Installments.CountInstallments(ctx, -1); err != nil || n != 0 {
+			t.Fatalf("%d installments of no project (%v)", n, err)
 		}
 	})
 }

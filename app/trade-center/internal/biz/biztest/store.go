@@ -15,16 +15,18 @@ import (
 )
 
 // Store is the in-memory database of trade-center's biz tests: it implements the
-// repositories and the transaction, and passes RepositoryContract like the ent adapters. Transactions are serialized (as the project's row lock serializes
-// them in MariaDB) and roll back on error.
+// repositories and the transaction, and passes RepositoryContract like the ent adapters.
+// Transactions are serialized (as the project's row lock serializes them in MariaDB) and
+// roll back on error.
 type Store struct {
 	txMu sync.Mutex // held for a whole transaction
 	mu   sync.Mutex // guards the maps
 
-	projects map[int64]biz.Project
-	tenders  map[int64]biz.Tender
-	messages map[string]biz.LoanMessage
-	nextID   int64
+	projects     map[int64]biz.Project
+	tenders      map[int64]biz.Tender
+	messages     map[string]biz.LoanMessage
+	installments map[installmentKey]biz.Installment
+	nextID       int64
 	// busy marks loan messages another transaction holds (LockLoanMessage nowait).
 	busy map[string]bool
 	// failLoanTenders makes LoanTenders fail, once.
@@ -34,7 +36,13 @@ type Store struct {
 // NewStore returns an empty Store.
 func NewStore() *Store {
 	return &Store{projects: map[int64]biz.Project{}, tenders: map[int64]biz.Tender{},
-		messages: map[string]biz.LoanMessage{}, busy: map[string]bool{}}
+		messages: map[string]biz.LoanMessage{}, installments: map[installmentKey]biz.Installment{}, busy: map[string]bool{}}
+}
+
+// installmentKey is project_installment's unique key.
+type installmentKey struct {
+	projectID int64
+	period    int
 }
 
 type inTxKey struct{}
@@ -46,11 +54,11 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) er
 	s.txMu.Lock()
 	defer s.txMu.Unlock()
 	s.mu.Lock()
-	p, t, m := maps.Clone(s.projects), maps.Clone(s.tenders), maps.Clone(s.messages)
+	p, t, m, in := maps.Clone(s.projects), maps.Clone(s.tenders), maps.Clone(s.messages), maps.Clone(s.installments)
 	s.mu.Unlock()
 	if err := fn(context.WithValue(ctx, inTxKey{}, true)); err != nil {
 		s.mu.Lock()
-		s.projects, s.tenders, s.messages = p, t, m
+		s.projects, s.tenders, s.messages, s.installments = p, t, m, in
 		s.mu.Unlock()
 		return err
 	}
@@ -102,6 +110,9 @@ func (s *Store) CreateProject(_ context.Context, p *biz.Project) (*biz.Project, 
 	defer s.mu.Unlock()
 	c := *p
 	c.ID, c.CreatedAt, c.UpdatedAt = s.id(), time.Now(), time.Now()
+	if c.CollectDays == 0 {
+		c.CollectDays = biz.DefaultCollectDays // the column's default
+	}
 	s.projects[c.ID] = c
 	return &c, nil
 }
@@ -124,6 +135,22 @@ func (s *Store) UpdateProject(_ context.Context, p *biz.Project) error {
 	}
 	s.projects[p.ID] = *p
 	return nil
+}
+
+func (s *Store) OverdueProjects(_ context.Context, asOf time.Time, limit int) ([]biz.Project, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []biz.Project
+	for _, p := range s.projects {
+		if p.CollectionOverdue(asOf) {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 // --- biz.TenderRepo
@@ -225,6 +252,47 @@ func (s *Store) LoanTenders(_ context.Context, projectID int64) (int, error) {
 	return n, nil
 }
 
+func (s *Store) TendersToRefund(_ context.Context, afterID int64, limit int) ([]biz.Tender, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []biz.Tender
+	for _, t := range s.tenders {
+		if t.ID > afterID && t.AwaitsRefund() && s.projects[t.ProjectID].Status == biz.ProjectFailed {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// --- biz.InstallmentRepo
+
+func (s *Store) RecordInstallment(_ context.Context, in biz.Installment) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := installmentKey{in.ProjectID, in.Period}
+	if _, ok := s.installments[k]; ok {
+		return false, nil
+	}
+	s.installments[k] = in
+	return true, nil
+}
+
+func (s *Store) CountInstallments(_ context.Context, projectID int64) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k := range s.installments {
+		if k.projectID == projectID {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // --- biz.LoanMessageRepo
 
 func (s *Store) CreateLoanMessage(_ context.Context, projectID int64, key string) (*biz.LoanMessage, error) {
@@ -270,6 +338,20 @@ func (s *Store) UpdateLoanMessageState(_ context.Context, id int64, state biz.Lo
 		}
 	}
 	return biz.ErrLoanMessageNotFound
+}
+
+// Installments lists the project's recorded installments by period.
+func (s *Store) Installments(projectID int64) []biz.Installment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []biz.Installment
+	for k, in := range s.installments {
+		if k.projectID == projectID {
+			out = append(out, in)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Period < out[j].Period })
+	return out
 }
 
 // OnlyMessage is the single loan message of the store.
@@ -343,6 +425,18 @@ func (s *Store) MessageCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.messages)
+}
+
+// AllProjects lists the stored projects by id.
+func (s *Store) AllProjects() []biz.Project {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]biz.Project, 0, len(s.projects))
+	for _, p := range s.projects {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }
 
 // AllTenders lists the stored tenders by id.

@@ -17,6 +17,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/banknonce"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/loanmessage"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/projectinstallment"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
 
 	stdsql "database/sql"
@@ -33,6 +34,8 @@ type Client struct {
 	LoanMessage *LoanMessageClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
+	// ProjectInstallment is the client for interacting with the ProjectInstallment builders.
+	ProjectInstallment *ProjectInstallmentClient
 	// Tender is the client for interacting with the Tender builders.
 	Tender *TenderClient
 }
@@ -49,6 +52,7 @@ func (c *Client) init() {
 	c.BankNonce = NewBankNonceClient(c.config)
 	c.LoanMessage = NewLoanMessageClient(c.config)
 	c.Project = NewProjectClient(c.config)
+	c.ProjectInstallment = NewProjectInstallmentClient(c.config)
 	c.Tender = NewTenderClient(c.config)
 }
 
@@ -140,12 +144,13 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		BankNonce:   NewBankNonceClient(cfg),
-		LoanMessage: NewLoanMessageClient(cfg),
-		Project:     NewProjectClient(cfg),
-		Tender:      NewTenderClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		BankNonce:          NewBankNonceClient(cfg),
+		LoanMessage:        NewLoanMessageClient(cfg),
+		Project:            NewProjectClient(cfg),
+		ProjectInstallment: NewProjectInstallmentClient(cfg),
+		Tender:             NewTenderClient(cfg),
 	}, nil
 }
 
@@ -163,12 +168,13 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:         ctx,
-		config:      cfg,
-		BankNonce:   NewBankNonceClient(cfg),
-		LoanMessage: NewLoanMessageClient(cfg),
-		Project:     NewProjectClient(cfg),
-		Tender:      NewTenderClient(cfg),
+		ctx:                ctx,
+		config:             cfg,
+		BankNonce:          NewBankNonceClient(cfg),
+		LoanMessage:        NewLoanMessageClient(cfg),
+		Project:            NewProjectClient(cfg),
+		ProjectInstallment: NewProjectInstallmentClient(cfg),
+		Tender:             NewTenderClient(cfg),
 	}, nil
 }
 
@@ -200,6 +206,7 @@ func (c *Client) Use(hooks ...Hook) {
 	c.BankNonce.Use(hooks...)
 	c.LoanMessage.Use(hooks...)
 	c.Project.Use(hooks...)
+	c.ProjectInstallment.Use(hooks...)
 	c.Tender.Use(hooks...)
 }
 
@@ -209,6 +216,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	c.BankNonce.Intercept(interceptors...)
 	c.LoanMessage.Intercept(interceptors...)
 	c.Project.Intercept(interceptors...)
+	c.ProjectInstallment.Intercept(interceptors...)
 	c.Tender.Intercept(interceptors...)
 }
 
@@ -221,6 +229,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.LoanMessage.mutate(ctx, m)
 	case *ProjectMutation:
 		return c.Project.mutate(ctx, m)
+	case *ProjectInstallmentMutation:
+		return c.ProjectInstallment.mutate(ctx, m)
 	case *TenderMutation:
 		return c.Tender.mutate(ctx, m)
 	default:
@@ -627,6 +637,139 @@ func (c *ProjectClient) mutate(ctx context.Context, m *ProjectMutation) (Value, 
 	}
 }
 
+// ProjectInstallmentClient is a client for the ProjectInstallment schema.
+type ProjectInstallmentClient struct {
+	config
+}
+
+// NewProjectInstallmentClient returns a client for the ProjectInstallment from the given config.
+func NewProjectInstallmentClient(c config) *ProjectInstallmentClient {
+	return &ProjectInstallmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `projectinstallment.Hooks(f(g(h())))`.
+func (c *ProjectInstallmentClient) Use(hooks ...Hook) {
+	c.hooks.ProjectInstallment = append(c.hooks.ProjectInstallment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `projectinstallment.Intercept(f(g(h())))`.
+func (c *ProjectInstallmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProjectInstallment = append(c.inters.ProjectInstallment, interceptors...)
+}
+
+// Create returns a builder for creating a ProjectInstallment entity.
+func (c *ProjectInstallmentClient) Create() *ProjectInstallmentCreate {
+	mutation := newProjectInstallmentMutation(c.config, OpCreate)
+	return &ProjectInstallmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProjectInstallment entities.
+func (c *ProjectInstallmentClient) CreateBulk(builders ...*ProjectInstallmentCreate) *ProjectInstallmentCreateBulk {
+	return &ProjectInstallmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProjectInstallmentClient) MapCreateBulk(slice any, setFunc func(*ProjectInstallmentCreate, int)) *ProjectInstallmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProjectInstallmentCreateBulk{err: fmt.Errorf("calling to ProjectInstallmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProjectInstallmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProjectInstallmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProjectInstallment.
+func (c *ProjectInstallmentClient) Update() *ProjectInstallmentUpdate {
+	mutation := newProjectInstallmentMutation(c.config, OpUpdate)
+	return &ProjectInstallmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProjectInstallmentClient) UpdateOne(_m *ProjectInstallment) *ProjectInstallmentUpdateOne {
+	mutation := newProjectInstallmentMutation(c.config, OpUpdateOne, withProjectInstallment(_m))
+	return &ProjectInstallmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProjectInstallmentClient) UpdateOneID(id int64) *ProjectInstallmentUpdateOne {
+	mutation := newProjectInstallmentMutation(c.config, OpUpdateOne, withProjectInstallmentID(id))
+	return &ProjectInstallmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProjectInstallment.
+func (c *ProjectInstallmentClient) Delete() *ProjectInstallmentDelete {
+	mutation := newProjectInstallmentMutation(c.config, OpDelete)
+	return &ProjectInstallmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProjectInstallmentClient) DeleteOne(_m *ProjectInstallment) *ProjectInstallmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProjectInstallmentClient) DeleteOneID(id int64) *ProjectInstallmentDeleteOne {
+	builder := c.Delete().Where(projectinstallment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProjectInstallmentDeleteOne{builder}
+}
+
+// Query returns a query builder for ProjectInstallment.
+func (c *ProjectInstallmentClient) Query() *ProjectInstallmentQuery {
+	return &ProjectInstallmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProjectInstallment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProjectInstallment entity by its id.
+func (c *ProjectInstallmentClient) Get(ctx context.Context, id int64) (*ProjectInstallment, error) {
+	return c.Query().Where(projectinstallment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProjectInstallmentClient) GetX(ctx context.Context, id int64) *ProjectInstallment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ProjectInstallmentClient) Hooks() []Hook {
+	return c.hooks.ProjectInstallment
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProjectInstallmentClient) Interceptors() []Interceptor {
+	return c.inters.ProjectInstallment
+}
+
+func (c *ProjectInstallmentClient) mutate(ctx context.Context, m *ProjectInstallmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProjectInstallmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProjectInstallmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProjectInstallmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProjectInstallmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProjectInstallment mutation op: %q", m.Op())
+	}
+}
+
 // TenderClient is a client for the Tender schema.
 type TenderClient struct {
 	config
@@ -763,10 +906,10 @@ func (c *TenderClient) mutate(ctx context.Context, m *TenderMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		BankNonce, LoanMessage, Project, Tender []ent.Hook
+		BankNonce, LoanMessage, Project, ProjectInstallment, Tender []ent.Hook
 	}
 	inters struct {
-		BankNonce, LoanMessage, Project, Tender []ent.Interceptor
+		BankNonce, LoanMessage, Project, ProjectInstallment, Tender []ent.Interceptor
 	}
 )
 

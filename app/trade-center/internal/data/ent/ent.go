@@ -15,6 +15,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/banknonce"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/loanmessage"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/projectinstallment"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
 )
 
@@ -76,10 +77,11 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			banknonce.Table:   banknonce.ValidColumn,
-			loanmessage.Table: loanmessage.ValidColumn,
-			project.Table:     project.ValidColumn,
-			tender.Table:      tender.ValidColumn,
+			banknonce.Table:          banknonce.ValidColumn,
+			loanmessage.Table:        loanmessage.ValidColumn,
+			project.Table:            project.ValidColumn,
+			projectinstallment.Table: projectinstallment.ValidColumn,
+			tender.Table:             tender.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

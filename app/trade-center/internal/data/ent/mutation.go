@@ -15,6 +15,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/loanmessage"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/predicate"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/projectinstallment"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
@@ -28,10 +29,11 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeBankNonce   = "BankNonce"
-	TypeLoanMessage = "LoanMessage"
-	TypeProject     = "Project"
-	TypeTender      = "Tender"
+	TypeBankNonce          = "BankNonce"
+	TypeLoanMessage        = "LoanMessage"
+	TypeProject            = "Project"
+	TypeProjectInstallment = "ProjectInstallment"
+	TypeTender             = "Tender"
 )
 
 // BankNonceMutation represents an operation that mutates the BankNonce nodes in the graph.
@@ -966,10 +968,14 @@ type ProjectMutation struct {
 	investor_rate    *money.Rate
 	periods          *int
 	addperiods       *int
+	collect_days     *int
+	addcollect_days  *int
+	collect_deadline *time.Time
 	status           *string
 	bank_project_no  *string
 	loan_request_no  *string
 	loaned_at        *time.Time
+	failed_at        *time.Time
 	created_at       *time.Time
 	updated_at       *time.Time
 	clearedFields    map[string]struct{}
@@ -1423,6 +1429,111 @@ func (m *ProjectMutation) ResetPeriods() {
 	m.addperiods = nil
 }
 
+// SetCollectDays sets the "collect_days" field.
+func (m *ProjectMutation) SetCollectDays(i int) {
+	m.collect_days = &i
+	m.addcollect_days = nil
+}
+
+// CollectDays returns the value of the "collect_days" field in the mutation.
+func (m *ProjectMutation) CollectDays() (r int, exists bool) {
+	v := m.collect_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCollectDays returns the old "collect_days" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldCollectDays(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCollectDays is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCollectDays requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCollectDays: %w", err)
+	}
+	return oldValue.CollectDays, nil
+}
+
+// AddCollectDays adds i to the "collect_days" field.
+func (m *ProjectMutation) AddCollectDays(i int) {
+	if m.addcollect_days != nil {
+		*m.addcollect_days += i
+	} else {
+		m.addcollect_days = &i
+	}
+}
+
+// AddedCollectDays returns the value that was added to the "collect_days" field in this mutation.
+func (m *ProjectMutation) AddedCollectDays() (r int, exists bool) {
+	v := m.addcollect_days
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCollectDays resets all changes to the "collect_days" field.
+func (m *ProjectMutation) ResetCollectDays() {
+	m.collect_days = nil
+	m.addcollect_days = nil
+}
+
+// SetCollectDeadline sets the "collect_deadline" field.
+func (m *ProjectMutation) SetCollectDeadline(t time.Time) {
+	m.collect_deadline = &t
+}
+
+// CollectDeadline returns the value of the "collect_deadline" field in the mutation.
+func (m *ProjectMutation) CollectDeadline() (r time.Time, exists bool) {
+	v := m.collect_deadline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCollectDeadline returns the old "collect_deadline" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldCollectDeadline(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCollectDeadline is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCollectDeadline requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCollectDeadline: %w", err)
+	}
+	return oldValue.CollectDeadline, nil
+}
+
+// ClearCollectDeadline clears the value of the "collect_deadline" field.
+func (m *ProjectMutation) ClearCollectDeadline() {
+	m.collect_deadline = nil
+	m.clearedFields[project.FieldCollectDeadline] = struct{}{}
+}
+
+// CollectDeadlineCleared returns if the "collect_deadline" field was cleared in this mutation.
+func (m *ProjectMutation) CollectDeadlineCleared() bool {
+	_, ok := m.clearedFields[project.FieldCollectDeadline]
+	return ok
+}
+
+// ResetCollectDeadline resets all changes to the "collect_deadline" field.
+func (m *ProjectMutation) ResetCollectDeadline() {
+	m.collect_deadline = nil
+	delete(m.clearedFields, project.FieldCollectDeadline)
+}
+
 // SetStatus sets the "status" field.
 func (m *ProjectMutation) SetStatus(s string) {
 	m.status = &s
@@ -1606,6 +1717,55 @@ func (m *ProjectMutation) ResetLoanedAt() {
 	delete(m.clearedFields, project.FieldLoanedAt)
 }
 
+// SetFailedAt sets the "failed_at" field.
+func (m *ProjectMutation) SetFailedAt(t time.Time) {
+	m.failed_at = &t
+}
+
+// FailedAt returns the value of the "failed_at" field in the mutation.
+func (m *ProjectMutation) FailedAt() (r time.Time, exists bool) {
+	v := m.failed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailedAt returns the old "failed_at" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldFailedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailedAt: %w", err)
+	}
+	return oldValue.FailedAt, nil
+}
+
+// ClearFailedAt clears the value of the "failed_at" field.
+func (m *ProjectMutation) ClearFailedAt() {
+	m.failed_at = nil
+	m.clearedFields[project.FieldFailedAt] = struct{}{}
+}
+
+// FailedAtCleared returns if the "failed_at" field was cleared in this mutation.
+func (m *ProjectMutation) FailedAtCleared() bool {
+	_, ok := m.clearedFields[project.FieldFailedAt]
+	return ok
+}
+
+// ResetFailedAt resets all changes to the "failed_at" field.
+func (m *ProjectMutation) ResetFailedAt() {
+	m.failed_at = nil
+	delete(m.clearedFields, project.FieldFailedAt)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *ProjectMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -1712,7 +1872,7 @@ func (m *ProjectMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProjectMutation) Fields() []string {
-	fields := make([]string, 0, 14)
+	fields := make([]string, 0, 17)
 	if m.borrower_id != nil {
 		fields = append(fields, project.FieldBorrowerID)
 	}
@@ -1737,6 +1897,12 @@ func (m *ProjectMutation) Fields() []string {
 	if m.periods != nil {
 		fields = append(fields, project.FieldPeriods)
 	}
+	if m.collect_days != nil {
+		fields = append(fields, project.FieldCollectDays)
+	}
+	if m.collect_deadline != nil {
+		fields = append(fields, project.FieldCollectDeadline)
+	}
 	if m.status != nil {
 		fields = append(fields, project.FieldStatus)
 	}
@@ -1748,6 +1914,9 @@ func (m *ProjectMutation) Fields() []string {
 	}
 	if m.loaned_at != nil {
 		fields = append(fields, project.FieldLoanedAt)
+	}
+	if m.failed_at != nil {
+		fields = append(fields, project.FieldFailedAt)
 	}
 	if m.created_at != nil {
 		fields = append(fields, project.FieldCreatedAt)
@@ -1779,6 +1948,10 @@ func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
 		return m.InvestorRate()
 	case project.FieldPeriods:
 		return m.Periods()
+	case project.FieldCollectDays:
+		return m.CollectDays()
+	case project.FieldCollectDeadline:
+		return m.CollectDeadline()
 	case project.FieldStatus:
 		return m.Status()
 	case project.FieldBankProjectNo:
@@ -1787,6 +1960,8 @@ func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
 		return m.LoanRequestNo()
 	case project.FieldLoanedAt:
 		return m.LoanedAt()
+	case project.FieldFailedAt:
+		return m.FailedAt()
 	case project.FieldCreatedAt:
 		return m.CreatedAt()
 	case project.FieldUpdatedAt:
@@ -1816,6 +1991,10 @@ func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldInvestorRate(ctx)
 	case project.FieldPeriods:
 		return m.OldPeriods(ctx)
+	case project.FieldCollectDays:
+		return m.OldCollectDays(ctx)
+	case project.FieldCollectDeadline:
+		return m.OldCollectDeadline(ctx)
 	case project.FieldStatus:
 		return m.OldStatus(ctx)
 	case project.FieldBankProjectNo:
@@ -1824,6 +2003,8 @@ func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldLoanRequestNo(ctx)
 	case project.FieldLoanedAt:
 		return m.OldLoanedAt(ctx)
+	case project.FieldFailedAt:
+		return m.OldFailedAt(ctx)
 	case project.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case project.FieldUpdatedAt:
@@ -1893,6 +2074,20 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetPeriods(v)
 		return nil
+	case project.FieldCollectDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCollectDays(v)
+		return nil
+	case project.FieldCollectDeadline:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCollectDeadline(v)
+		return nil
 	case project.FieldStatus:
 		v, ok := value.(string)
 		if !ok {
@@ -1920,6 +2115,13 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetLoanedAt(v)
+		return nil
+	case project.FieldFailedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailedAt(v)
 		return nil
 	case project.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -1949,6 +2151,9 @@ func (m *ProjectMutation) AddedFields() []string {
 	if m.addperiods != nil {
 		fields = append(fields, project.FieldPeriods)
 	}
+	if m.addcollect_days != nil {
+		fields = append(fields, project.FieldCollectDays)
+	}
 	return fields
 }
 
@@ -1961,6 +2166,8 @@ func (m *ProjectMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedBorrowerID()
 	case project.FieldPeriods:
 		return m.AddedPeriods()
+	case project.FieldCollectDays:
+		return m.AddedCollectDays()
 	}
 	return nil, false
 }
@@ -1984,6 +2191,13 @@ func (m *ProjectMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddPeriods(v)
 		return nil
+	case project.FieldCollectDays:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCollectDays(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Project numeric field %s", name)
 }
@@ -1995,6 +2209,9 @@ func (m *ProjectMutation) ClearedFields() []string {
 	if m.FieldCleared(project.FieldBorrowerUserNo) {
 		fields = append(fields, project.FieldBorrowerUserNo)
 	}
+	if m.FieldCleared(project.FieldCollectDeadline) {
+		fields = append(fields, project.FieldCollectDeadline)
+	}
 	if m.FieldCleared(project.FieldBankProjectNo) {
 		fields = append(fields, project.FieldBankProjectNo)
 	}
@@ -2003,6 +2220,9 @@ func (m *ProjectMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(project.FieldLoanedAt) {
 		fields = append(fields, project.FieldLoanedAt)
+	}
+	if m.FieldCleared(project.FieldFailedAt) {
+		fields = append(fields, project.FieldFailedAt)
 	}
 	return fields
 }
@@ -2021,6 +2241,9 @@ func (m *ProjectMutation) ClearField(name string) error {
 	case project.FieldBorrowerUserNo:
 		m.ClearBorrowerUserNo()
 		return nil
+	case project.FieldCollectDeadline:
+		m.ClearCollectDeadline()
+		return nil
 	case project.FieldBankProjectNo:
 		m.ClearBankProjectNo()
 		return nil
@@ -2029,6 +2252,9 @@ func (m *ProjectMutation) ClearField(name string) error {
 		return nil
 	case project.FieldLoanedAt:
 		m.ClearLoanedAt()
+		return nil
+	case project.FieldFailedAt:
+		m.ClearFailedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Project nullable field %s", name)
@@ -2062,6 +2288,12 @@ func (m *ProjectMutation) ResetField(name string) error {
 	case project.FieldPeriods:
 		m.ResetPeriods()
 		return nil
+	case project.FieldCollectDays:
+		m.ResetCollectDays()
+		return nil
+	case project.FieldCollectDeadline:
+		m.ResetCollectDeadline()
+		return nil
 	case project.FieldStatus:
 		m.ResetStatus()
 		return nil
@@ -2073,6 +2305,9 @@ func (m *ProjectMutation) ResetField(name string) error {
 		return nil
 	case project.FieldLoanedAt:
 		m.ResetLoanedAt()
+		return nil
+	case project.FieldFailedAt:
+		m.ResetFailedAt()
 		return nil
 	case project.FieldCreatedAt:
 		m.ResetCreatedAt()
@@ -2130,6 +2365,677 @@ func (m *ProjectMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ProjectMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Project edge %s", name)
+}
+
+// ProjectInstallmentMutation represents an operation that mutates the ProjectInstallment nodes in the graph.
+type ProjectInstallmentMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int64
+	project_id    *int64
+	addproject_id *int64
+	period        *int
+	addperiod     *int
+	request_no    *string
+	amount        *money.Amount
+	repaid_at     *time.Time
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ProjectInstallment, error)
+	predicates    []predicate.ProjectInstallment
+}
+
+var _ ent.Mutation = (*ProjectInstallmentMutation)(nil)
+
+// projectinstallmentOption allows management of the mutation configuration using functional options.
+type projectinstallmentOption func(*ProjectInstallmentMutation)
+
+// newProjectInstallmentMutation creates new mutation for the ProjectInstallment entity.
+func newProjectInstallmentMutation(c config, op Op, opts ...projectinstallmentOption) *ProjectInstallmentMutation {
+	m := &ProjectInstallmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProjectInstallment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProjectInstallmentID sets the ID field of the mutation.
+func withProjectInstallmentID(id int64) projectinstallmentOption {
+	return func(m *ProjectInstallmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProjectInstallment
+		)
+		m.oldValue = func(ctx context.Context) (*ProjectInstallment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProjectInstallment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProjectInstallment sets the old ProjectInstallment of the mutation.
+func withProjectInstallment(node *ProjectInstallment) projectinstallmentOption {
+	return func(m *ProjectInstallmentMutation) {
+		m.oldValue = func(context.Context) (*ProjectInstallment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProjectInstallmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProjectInstallmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ProjectInstallment entities.
+func (m *ProjectInstallmentMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProjectInstallmentMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProjectInstallmentMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProjectInstallment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *ProjectInstallmentMutation) SetProjectID(i int64) {
+	m.project_id = &i
+	m.addproject_id = nil
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *ProjectInstallmentMutation) ProjectID() (r int64, exists bool) {
+	v := m.project_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the ProjectInstallment entity.
+// If the ProjectInstallment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectInstallmentMutation) OldProjectID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// AddProjectID adds i to the "project_id" field.
+func (m *ProjectInstallmentMutation) AddProjectID(i int64) {
+	if m.addproject_id != nil {
+		*m.addproject_id += i
+	} else {
+		m.addproject_id = &i
+	}
+}
+
+// AddedProjectID returns the value that was added to the "project_id" field in this mutation.
+func (m *ProjectInstallmentMutation) AddedProjectID() (r int64, exists bool) {
+	v := m.addproject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *ProjectInstallmentMutation) ResetProjectID() {
+	m.project_id = nil
+	m.addproject_id = nil
+}
+
+// SetPeriod sets the "period" field.
+func (m *ProjectInstallmentMutation) SetPeriod(i int) {
+	m.period = &i
+	m.addperiod = nil
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *ProjectInstallmentMutation) Period() (r int, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the ProjectInstallment entity.
+// If the ProjectInstallment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectInstallmentMutation) OldPeriod(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// AddPeriod adds i to the "period" field.
+func (m *ProjectInstallmentMutation) AddPeriod(i int) {
+	if m.addperiod != nil {
+		*m.addperiod += i
+	} else {
+		m.addperiod = &i
+	}
+}
+
+// AddedPeriod returns the value that was added to the "period" field in this mutation.
+func (m *ProjectInstallmentMutation) AddedPeriod() (r int, exists bool) {
+	v := m.addperiod
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *ProjectInstallmentMutation) ResetPeriod() {
+	m.period = nil
+	m.addperiod = nil
+}
+
+// SetRequestNo sets the "request_no" field.
+func (m *ProjectInstallmentMutation) SetRequestNo(s string) {
+	m.request_no = &s
+}
+
+// RequestNo returns the value of the "request_no" field in the mutation.
+func (m *ProjectInstallmentMutation) RequestNo() (r string, exists bool) {
+	v := m.request_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestNo returns the old "request_no" field's value of the ProjectInstallment entity.
+// If the ProjectInstallment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectInstallmentMutation) OldRequestNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestNo: %w", err)
+	}
+	return oldValue.RequestNo, nil
+}
+
+// ResetRequestNo resets all changes to the "request_no" field.
+func (m *ProjectInstallmentMutation) ResetRequestNo() {
+	m.request_no = nil
+}
+
+// SetAmount sets the "amount" field.
+func (m *ProjectInstallmentMutation) SetAmount(value money.Amount) {
+	m.amount = &value
+}
+
+// Amount returns the value of the "amount" field in the mutation.
+func (m *ProjectInstallmentMutation) Amount() (r money.Amount, exists bool) {
+	v := m.amount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAmount returns the old "amount" field's value of the ProjectInstallment entity.
+// If the ProjectInstallment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectInstallmentMutation) OldAmount(ctx context.Context) (v money.Amount, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAmount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAmount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAmount: %w", err)
+	}
+	return oldValue.Amount, nil
+}
+
+// ResetAmount resets all changes to the "amount" field.
+func (m *ProjectInstallmentMutation) ResetAmount() {
+	m.amount = nil
+}
+
+// SetRepaidAt sets the "repaid_at" field.
+func (m *ProjectInstallmentMutation) SetRepaidAt(t time.Time) {
+	m.repaid_at = &t
+}
+
+// RepaidAt returns the value of the "repaid_at" field in the mutation.
+func (m *ProjectInstallmentMutation) RepaidAt() (r time.Time, exists bool) {
+	v := m.repaid_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRepaidAt returns the old "repaid_at" field's value of the ProjectInstallment entity.
+// If the ProjectInstallment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectInstallmentMutation) OldRepaidAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRepaidAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRepaidAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRepaidAt: %w", err)
+	}
+	return oldValue.RepaidAt, nil
+}
+
+// ResetRepaidAt resets all changes to the "repaid_at" field.
+func (m *ProjectInstallmentMutation) ResetRepaidAt() {
+	m.repaid_at = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ProjectInstallmentMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ProjectInstallmentMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ProjectInstallment entity.
+// If the ProjectInstallment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectInstallmentMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ProjectInstallmentMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// Where appends a list predicates to the ProjectInstallmentMutation builder.
+func (m *ProjectInstallmentMutation) Where(ps ...predicate.ProjectInstallment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProjectInstallmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProjectInstallmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProjectInstallment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProjectInstallmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProjectInstallmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProjectInstallment).
+func (m *ProjectInstallmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProjectInstallmentMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.project_id != nil {
+		fields = append(fields, projectinstallment.FieldProjectID)
+	}
+	if m.period != nil {
+		fields = append(fields, projectinstallment.FieldPeriod)
+	}
+	if m.request_no != nil {
+		fields = append(fields, projectinstallment.FieldRequestNo)
+	}
+	if m.amount != nil {
+		fields = append(fields, projectinstallment.FieldAmount)
+	}
+	if m.repaid_at != nil {
+		fields = append(fields, projectinstallment.FieldRepaidAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, projectinstallment.FieldCreatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProjectInstallmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case projectinstallment.FieldProjectID:
+		return m.ProjectID()
+	case projectinstallment.FieldPeriod:
+		return m.Period()
+	case projectinstallment.FieldRequestNo:
+		return m.RequestNo()
+	case projectinstallment.FieldAmount:
+		return m.Amount()
+	case projectinstallment.FieldRepaidAt:
+		return m.RepaidAt()
+	case projectinstallment.FieldCreatedAt:
+		return m.CreatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProjectInstallmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case projectinstallment.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case projectinstallment.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case projectinstallment.FieldRequestNo:
+		return m.OldRequestNo(ctx)
+	case projectinstallment.FieldAmount:
+		return m.OldAmount(ctx)
+	case projectinstallment.FieldRepaidAt:
+		return m.OldRepaidAt(ctx)
+	case projectinstallment.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProjectInstallment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProjectInstallmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case projectinstallment.FieldProjectID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case projectinstallment.FieldPeriod:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case projectinstallment.FieldRequestNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestNo(v)
+		return nil
+	case projectinstallment.FieldAmount:
+		v, ok := value.(money.Amount)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAmount(v)
+		return nil
+	case projectinstallment.FieldRepaidAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRepaidAt(v)
+		return nil
+	case projectinstallment.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectInstallment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProjectInstallmentMutation) AddedFields() []string {
+	var fields []string
+	if m.addproject_id != nil {
+		fields = append(fields, projectinstallment.FieldProjectID)
+	}
+	if m.addperiod != nil {
+		fields = append(fields, projectinstallment.FieldPeriod)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProjectInstallmentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case projectinstallment.FieldProjectID:
+		return m.AddedProjectID()
+	case projectinstallment.FieldPeriod:
+		return m.AddedPeriod()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProjectInstallmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case projectinstallment.FieldProjectID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProjectID(v)
+		return nil
+	case projectinstallment.FieldPeriod:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPeriod(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectInstallment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProjectInstallmentMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProjectInstallmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProjectInstallmentMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ProjectInstallment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProjectInstallmentMutation) ResetField(name string) error {
+	switch name {
+	case projectinstallment.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case projectinstallment.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case projectinstallment.FieldRequestNo:
+		m.ResetRequestNo()
+		return nil
+	case projectinstallment.FieldAmount:
+		m.ResetAmount()
+		return nil
+	case projectinstallment.FieldRepaidAt:
+		m.ResetRepaidAt()
+		return nil
+	case projectinstallment.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ProjectInstallment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProjectInstallmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProjectInstallmentMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProjectInstallmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProjectInstallmentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProjectInstallmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProjectInstallmentMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProjectInstallmentMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ProjectInstallment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProjectInstallmentMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ProjectInstallment edge %s", name)
 }
 
 // TenderMutation represents an operation that mutates the Tender nodes in the graph.

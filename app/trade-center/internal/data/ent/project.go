@@ -34,6 +34,10 @@ type Project struct {
 	InvestorRate money.Rate `json:"investor_rate,omitempty"`
 	// Periods holds the value of the "periods" field.
 	Periods int `json:"periods,omitempty"`
+	// CollectDays holds the value of the "collect_days" field.
+	CollectDays int `json:"collect_days,omitempty"`
+	// CollectDeadline holds the value of the "collect_deadline" field.
+	CollectDeadline *time.Time `json:"collect_deadline,omitempty"`
 	// Status holds the value of the "status" field.
 	Status string `json:"status,omitempty"`
 	// BankProjectNo holds the value of the "bank_project_no" field.
@@ -42,6 +46,8 @@ type Project struct {
 	LoanRequestNo *string `json:"loan_request_no,omitempty"`
 	// LoanedAt holds the value of the "loaned_at" field.
 	LoanedAt *time.Time `json:"loaned_at,omitempty"`
+	// FailedAt holds the value of the "failed_at" field.
+	FailedAt *time.Time `json:"failed_at,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -58,11 +64,11 @@ func (*Project) scanValues(columns []string) ([]any, error) {
 			values[i] = new(money.Amount)
 		case project.FieldAnnualRate, project.FieldInvestorRate:
 			values[i] = new(money.Rate)
-		case project.FieldID, project.FieldBorrowerID, project.FieldPeriods:
+		case project.FieldID, project.FieldBorrowerID, project.FieldPeriods, project.FieldCollectDays:
 			values[i] = new(sql.NullInt64)
 		case project.FieldBorrowerUserNo, project.FieldName, project.FieldStatus, project.FieldBankProjectNo, project.FieldLoanRequestNo:
 			values[i] = new(sql.NullString)
-		case project.FieldLoanedAt, project.FieldCreatedAt, project.FieldUpdatedAt:
+		case project.FieldCollectDeadline, project.FieldLoanedAt, project.FieldFailedAt, project.FieldCreatedAt, project.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -134,6 +140,19 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Periods = int(value.Int64)
 			}
+		case project.FieldCollectDays:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field collect_days", values[i])
+			} else if value.Valid {
+				_m.CollectDays = int(value.Int64)
+			}
+		case project.FieldCollectDeadline:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field collect_deadline", values[i])
+			} else if value.Valid {
+				_m.CollectDeadline = new(time.Time)
+				*_m.CollectDeadline = value.Time
+			}
 		case project.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
@@ -160,6 +179,13 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.LoanedAt = new(time.Time)
 				*_m.LoanedAt = value.Time
+			}
+		case project.FieldFailedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field failed_at", values[i])
+			} else if value.Valid {
+				_m.FailedAt = new(time.Time)
+				*_m.FailedAt = value.Time
 			}
 		case project.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -235,6 +261,14 @@ func (_m *Project) String() string {
 	builder.WriteString("periods=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Periods))
 	builder.WriteString(", ")
+	builder.WriteString("collect_days=")
+	builder.WriteString(fmt.Sprintf("%v", _m.CollectDays))
+	builder.WriteString(", ")
+	if v := _m.CollectDeadline; v != nil {
+		builder.WriteString("collect_deadline=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(_m.Status)
 	builder.WriteString(", ")
@@ -250,6 +284,11 @@ func (_m *Project) String() string {
 	builder.WriteString(", ")
 	if v := _m.LoanedAt; v != nil {
 		builder.WriteString("loaned_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.FailedAt; v != nil {
+		builder.WriteString("failed_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

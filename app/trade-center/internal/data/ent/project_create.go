@@ -87,6 +87,34 @@ func (_c *ProjectCreate) SetPeriods(v int) *ProjectCreate {
 	return _c
 }
 
+// SetCollectDays sets the "collect_days" field.
+func (_c *ProjectCreate) SetCollectDays(v int) *ProjectCreate {
+	_c.mutation.SetCollectDays(v)
+	return _c
+}
+
+// SetNillableCollectDays sets the "collect_days" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableCollectDays(v *int) *ProjectCreate {
+	if v != nil {
+		_c.SetCollectDays(*v)
+	}
+	return _c
+}
+
+// SetCollectDeadline sets the "collect_deadline" field.
+func (_c *ProjectCreate) SetCollectDeadline(v time.Time) *ProjectCreate {
+	_c.mutation.SetCollectDeadline(v)
+	return _c
+}
+
+// SetNillableCollectDeadline sets the "collect_deadline" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableCollectDeadline(v *time.Time) *ProjectCreate {
+	if v != nil {
+		_c.SetCollectDeadline(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *ProjectCreate) SetStatus(v string) *ProjectCreate {
 	_c.mutation.SetStatus(v)
@@ -131,6 +159,20 @@ func (_c *ProjectCreate) SetLoanedAt(v time.Time) *ProjectCreate {
 func (_c *ProjectCreate) SetNillableLoanedAt(v *time.Time) *ProjectCreate {
 	if v != nil {
 		_c.SetLoanedAt(*v)
+	}
+	return _c
+}
+
+// SetFailedAt sets the "failed_at" field.
+func (_c *ProjectCreate) SetFailedAt(v time.Time) *ProjectCreate {
+	_c.mutation.SetFailedAt(v)
+	return _c
+}
+
+// SetNillableFailedAt sets the "failed_at" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableFailedAt(v *time.Time) *ProjectCreate {
+	if v != nil {
+		_c.SetFailedAt(*v)
 	}
 	return _c
 }
@@ -208,6 +250,10 @@ func (_c *ProjectCreate) defaults() {
 		v := project.DefaultRaised
 		_c.mutation.SetRaised(v)
 	}
+	if _, ok := _c.mutation.CollectDays(); !ok {
+		v := project.DefaultCollectDays
+		_c.mutation.SetCollectDays(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := project.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -250,6 +296,9 @@ func (_c *ProjectCreate) check() error {
 	}
 	if _, ok := _c.mutation.Periods(); !ok {
 		return &ValidationError{Name: "periods", err: errors.New(`ent: missing required field "Project.periods"`)}
+	}
+	if _, ok := _c.mutation.CollectDays(); !ok {
+		return &ValidationError{Name: "collect_days", err: errors.New(`ent: missing required field "Project.collect_days"`)}
 	}
 	if _, ok := _c.mutation.Status(); !ok {
 		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Project.status"`)}
@@ -340,6 +389,14 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 		_spec.SetField(project.FieldPeriods, field.TypeInt, value)
 		_node.Periods = value
 	}
+	if value, ok := _c.mutation.CollectDays(); ok {
+		_spec.SetField(project.FieldCollectDays, field.TypeInt, value)
+		_node.CollectDays = value
+	}
+	if value, ok := _c.mutation.CollectDeadline(); ok {
+		_spec.SetField(project.FieldCollectDeadline, field.TypeTime, value)
+		_node.CollectDeadline = &value
+	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(project.FieldStatus, field.TypeString, value)
 		_node.Status = value
@@ -355,6 +412,10 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.LoanedAt(); ok {
 		_spec.SetField(project.FieldLoanedAt, field.TypeTime, value)
 		_node.LoanedAt = &value
+	}
+	if value, ok := _c.mutation.FailedAt(); ok {
+		_spec.SetField(project.FieldFailedAt, field.TypeTime, value)
+		_node.FailedAt = &value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(project.FieldCreatedAt, field.TypeTime, value)
@@ -530,6 +591,42 @@ func (u *ProjectUpsert) AddPeriods(v int) *ProjectUpsert {
 	return u
 }
 
+// SetCollectDays sets the "collect_days" field.
+func (u *ProjectUpsert) SetCollectDays(v int) *ProjectUpsert {
+	u.Set(project.FieldCollectDays, v)
+	return u
+}
+
+// UpdateCollectDays sets the "collect_days" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateCollectDays() *ProjectUpsert {
+	u.SetExcluded(project.FieldCollectDays)
+	return u
+}
+
+// AddCollectDays adds v to the "collect_days" field.
+func (u *ProjectUpsert) AddCollectDays(v int) *ProjectUpsert {
+	u.Add(project.FieldCollectDays, v)
+	return u
+}
+
+// SetCollectDeadline sets the "collect_deadline" field.
+func (u *ProjectUpsert) SetCollectDeadline(v time.Time) *ProjectUpsert {
+	u.Set(project.FieldCollectDeadline, v)
+	return u
+}
+
+// UpdateCollectDeadline sets the "collect_deadline" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateCollectDeadline() *ProjectUpsert {
+	u.SetExcluded(project.FieldCollectDeadline)
+	return u
+}
+
+// ClearCollectDeadline clears the value of the "collect_deadline" field.
+func (u *ProjectUpsert) ClearCollectDeadline() *ProjectUpsert {
+	u.SetNull(project.FieldCollectDeadline)
+	return u
+}
+
 // SetStatus sets the "status" field.
 func (u *ProjectUpsert) SetStatus(v string) *ProjectUpsert {
 	u.Set(project.FieldStatus, v)
@@ -593,6 +690,24 @@ func (u *ProjectUpsert) UpdateLoanedAt() *ProjectUpsert {
 // ClearLoanedAt clears the value of the "loaned_at" field.
 func (u *ProjectUpsert) ClearLoanedAt() *ProjectUpsert {
 	u.SetNull(project.FieldLoanedAt)
+	return u
+}
+
+// SetFailedAt sets the "failed_at" field.
+func (u *ProjectUpsert) SetFailedAt(v time.Time) *ProjectUpsert {
+	u.Set(project.FieldFailedAt, v)
+	return u
+}
+
+// UpdateFailedAt sets the "failed_at" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateFailedAt() *ProjectUpsert {
+	u.SetExcluded(project.FieldFailedAt)
+	return u
+}
+
+// ClearFailedAt clears the value of the "failed_at" field.
+func (u *ProjectUpsert) ClearFailedAt() *ProjectUpsert {
+	u.SetNull(project.FieldFailedAt)
 	return u
 }
 
@@ -792,6 +907,48 @@ func (u *ProjectUpsertOne) UpdatePeriods() *ProjectUpsertOne {
 	})
 }
 
+// SetCollectDays sets the "collect_days" field.
+func (u *ProjectUpsertOne) SetCollectDays(v int) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetCollectDays(v)
+	})
+}
+
+// AddCollectDays adds v to the "collect_days" field.
+func (u *ProjectUpsertOne) AddCollectDays(v int) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.AddCollectDays(v)
+	})
+}
+
+// UpdateCollectDays sets the "collect_days" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateCollectDays() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateCollectDays()
+	})
+}
+
+// SetCollectDeadline sets the "collect_deadline" field.
+func (u *ProjectUpsertOne) SetCollectDeadline(v time.Time) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetCollectDeadline(v)
+	})
+}
+
+// UpdateCollectDeadline sets the "collect_deadline" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateCollectDeadline() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateCollectDeadline()
+	})
+}
+
+// ClearCollectDeadline clears the value of the "collect_deadline" field.
+func (u *ProjectUpsertOne) ClearCollectDeadline() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearCollectDeadline()
+	})
+}
+
 // SetStatus sets the "status" field.
 func (u *ProjectUpsertOne) SetStatus(v string) *ProjectUpsertOne {
 	return u.Update(func(s *ProjectUpsert) {
@@ -866,6 +1023,27 @@ func (u *ProjectUpsertOne) UpdateLoanedAt() *ProjectUpsertOne {
 func (u *ProjectUpsertOne) ClearLoanedAt() *ProjectUpsertOne {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearLoanedAt()
+	})
+}
+
+// SetFailedAt sets the "failed_at" field.
+func (u *ProjectUpsertOne) SetFailedAt(v time.Time) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetFailedAt(v)
+	})
+}
+
+// UpdateFailedAt sets the "failed_at" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateFailedAt() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateFailedAt()
+	})
+}
+
+// ClearFailedAt clears the value of the "failed_at" field.
+func (u *ProjectUpsertOne) ClearFailedAt() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearFailedAt()
 	})
 }
 
@@ -1233,6 +1411,48 @@ func (u *ProjectUpsertBulk) UpdatePeriods() *ProjectUpsertBulk {
 	})
 }
 
+// SetCollectDays sets the "collect_days" field.
+func (u *ProjectUpsertBulk) SetCollectDays(v int) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetCollectDays(v)
+	})
+}
+
+// AddCollectDays adds v to the "collect_days" field.
+func (u *ProjectUpsertBulk) AddCollectDays(v int) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.AddCollectDays(v)
+	})
+}
+
+// UpdateCollectDays sets the "collect_days" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateCollectDays() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateCollectDays()
+	})
+}
+
+// SetCollectDeadline sets the "collect_deadline" field.
+func (u *ProjectUpsertBulk) SetCollectDeadline(v time.Time) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetCollectDeadline(v)
+	})
+}
+
+// UpdateCollectDeadline sets the "collect_deadline" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateCollectDeadline() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateCollectDeadline()
+	})
+}
+
+// ClearCollectDeadline clears the value of the "collect_deadline" field.
+func (u *ProjectUpsertBulk) ClearCollectDeadline() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearCollectDeadline()
+	})
+}
+
 // SetStatus sets the "status" field.
 func (u *ProjectUpsertBulk) SetStatus(v string) *ProjectUpsertBulk {
 	return u.Update(func(s *ProjectUpsert) {
@@ -1307,6 +1527,27 @@ func (u *ProjectUpsertBulk) UpdateLoanedAt() *ProjectUpsertBulk {
 func (u *ProjectUpsertBulk) ClearLoanedAt() *ProjectUpsertBulk {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearLoanedAt()
+	})
+}
+
+// SetFailedAt sets the "failed_at" field.
+func (u *ProjectUpsertBulk) SetFailedAt(v time.Time) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetFailedAt(v)
+	})
+}
+
+// UpdateFailedAt sets the "failed_at" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateFailedAt() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateFailedAt()
+	})
+}
+
+// ClearFailedAt clears the value of the "failed_at" field.
+func (u *ProjectUpsertBulk) ClearFailedAt() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearFailedAt()
 	})
 }
 

@@ -162,6 +162,47 @@ func (_u *ProjectUpdate) AddPeriods(v int) *ProjectUpdate {
 	return _u
 }
 
+// SetCollectDays sets the "collect_days" field.
+func (_u *ProjectUpdate) SetCollectDays(v int) *ProjectUpdate {
+	_u.mutation.ResetCollectDays()
+	_u.mutation.SetCollectDays(v)
+	return _u
+}
+
+// SetNillableCollectDays sets the "collect_days" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableCollectDays(v *int) *ProjectUpdate {
+	if v != nil {
+		_u.SetCollectDays(*v)
+	}
+	return _u
+}
+
+// AddCollectDays adds value to the "collect_days" field.
+func (_u *ProjectUpdate) AddCollectDays(v int) *ProjectUpdate {
+	_u.mutation.AddCollectDays(v)
+	return _u
+}
+
+// SetCollectDeadline sets the "collect_deadline" field.
+func (_u *ProjectUpdate) SetCollectDeadline(v time.Time) *ProjectUpdate {
+	_u.mutation.SetCollectDeadline(v)
+	return _u
+}
+
+// SetNillableCollectDeadline sets the "collect_deadline" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableCollectDeadline(v *time.Time) *ProjectUpdate {
+	if v != nil {
+		_u.SetCollectDeadline(*v)
+	}
+	return _u
+}
+
+// ClearCollectDeadline clears the value of the "collect_deadline" field.
+func (_u *ProjectUpdate) ClearCollectDeadline() *ProjectUpdate {
+	_u.mutation.ClearCollectDeadline()
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *ProjectUpdate) SetStatus(v string) *ProjectUpdate {
 	_u.mutation.SetStatus(v)
@@ -233,6 +274,26 @@ func (_u *ProjectUpdate) SetNillableLoanedAt(v *time.Time) *ProjectUpdate {
 // ClearLoanedAt clears the value of the "loaned_at" field.
 func (_u *ProjectUpdate) ClearLoanedAt() *ProjectUpdate {
 	_u.mutation.ClearLoanedAt()
+	return _u
+}
+
+// SetFailedAt sets the "failed_at" field.
+func (_u *ProjectUpdate) SetFailedAt(v time.Time) *ProjectUpdate {
+	_u.mutation.SetFailedAt(v)
+	return _u
+}
+
+// SetNillableFailedAt sets the "failed_at" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableFailedAt(v *time.Time) *ProjectUpdate {
+	if v != nil {
+		_u.SetFailedAt(*v)
+	}
+	return _u
+}
+
+// ClearFailedAt clears the value of the "failed_at" field.
+func (_u *ProjectUpdate) ClearFailedAt() *ProjectUpdate {
+	_u.mutation.ClearFailedAt()
 	return _u
 }
 
@@ -364,6 +425,18 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.AddedPeriods(); ok {
 		_spec.AddField(project.FieldPeriods, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.CollectDays(); ok {
+		_spec.SetField(project.FieldCollectDays, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCollectDays(); ok {
+		_spec.AddField(project.FieldCollectDays, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CollectDeadline(); ok {
+		_spec.SetField(project.FieldCollectDeadline, field.TypeTime, value)
+	}
+	if _u.mutation.CollectDeadlineCleared() {
+		_spec.ClearField(project.FieldCollectDeadline, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(project.FieldStatus, field.TypeString, value)
 	}
@@ -384,6 +457,12 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.LoanedAtCleared() {
 		_spec.ClearField(project.FieldLoanedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FailedAt(); ok {
+		_spec.SetField(project.FieldFailedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FailedAtCleared() {
+		_spec.ClearField(project.FieldFailedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(project.FieldUpdatedAt, field.TypeTime, value)
@@ -542,6 +621,47 @@ func (_u *ProjectUpdateOne) AddPeriods(v int) *ProjectUpdateOne {
 	return _u
 }
 
+// SetCollectDays sets the "collect_days" field.
+func (_u *ProjectUpdateOne) SetCollectDays(v int) *ProjectUpdateOne {
+	_u.mutation.ResetCollectDays()
+	_u.mutation.SetCollectDays(v)
+	return _u
+}
+
+// SetNillableCollectDays sets the "collect_days" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableCollectDays(v *int) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetCollectDays(*v)
+	}
+	return _u
+}
+
+// AddCollectDays adds value to the "collect_days" field.
+func (_u *ProjectUpdateOne) AddCollectDays(v int) *ProjectUpdateOne {
+	_u.mutation.AddCollectDays(v)
+	return _u
+}
+
+// SetCollectDeadline sets the "collect_deadline" field.
+func (_u *ProjectUpdateOne) SetCollectDeadline(v time.Time) *ProjectUpdateOne {
+	_u.mutation.SetCollectDeadline(v)
+	return _u
+}
+
+// SetNillableCollectDeadline sets the "collect_deadline" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableCollectDeadline(v *time.Time) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetCollectDeadline(*v)
+	}
+	return _u
+}
+
+// ClearCollectDeadline clears the value of the "collect_deadline" field.
+func (_u *ProjectUpdateOne) ClearCollectDeadline() *ProjectUpdateOne {
+	_u.mutation.ClearCollectDeadline()
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *ProjectUpdateOne) SetStatus(v string) *ProjectUpdateOne {
 	_u.mutation.SetStatus(v)
@@ -613,6 +733,26 @@ func (_u *ProjectUpdateOne) SetNillableLoanedAt(v *time.Time) *ProjectUpdateOne 
 // ClearLoanedAt clears the value of the "loaned_at" field.
 func (_u *ProjectUpdateOne) ClearLoanedAt() *ProjectUpdateOne {
 	_u.mutation.ClearLoanedAt()
+	return _u
+}
+
+// SetFailedAt sets the "failed_at" field.
+func (_u *ProjectUpdateOne) SetFailedAt(v time.Time) *ProjectUpdateOne {
+	_u.mutation.SetFailedAt(v)
+	return _u
+}
+
+// SetNillableFailedAt sets the "failed_at" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableFailedAt(v *time.Time) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetFailedAt(*v)
+	}
+	return _u
+}
+
+// ClearFailedAt clears the value of the "failed_at" field.
+func (_u *ProjectUpdateOne) ClearFailedAt() *ProjectUpdateOne {
+	_u.mutation.ClearFailedAt()
 	return _u
 }
 
@@ -774,6 +914,18 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 	if value, ok := _u.mutation.AddedPeriods(); ok {
 		_spec.AddField(project.FieldPeriods, field.TypeInt, value)
 	}
+	if value, ok := _u.mutation.CollectDays(); ok {
+		_spec.SetField(project.FieldCollectDays, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedCollectDays(); ok {
+		_spec.AddField(project.FieldCollectDays, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.CollectDeadline(); ok {
+		_spec.SetField(project.FieldCollectDeadline, field.TypeTime, value)
+	}
+	if _u.mutation.CollectDeadlineCleared() {
+		_spec.ClearField(project.FieldCollectDeadline, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(project.FieldStatus, field.TypeString, value)
 	}
@@ -794,6 +946,12 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 	}
 	if _u.mutation.LoanedAtCleared() {
 		_spec.ClearField(project.FieldLoanedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FailedAt(); ok {
+		_spec.SetField(project.FieldFailedAt, field.TypeTime, value)
+	}
+	if _u.mutation.FailedAtCleared() {
+		_spec.ClearField(project.FieldFailedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(project.FieldUpdatedAt, field.TypeTime, value)

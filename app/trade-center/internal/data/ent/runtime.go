@@ -8,6 +8,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/banknonce"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/loanmessage"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
+	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/projectinstallment"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/schema"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
@@ -71,28 +72,42 @@ func init() {
 	projectDescRaised := projectFields[5].Descriptor()
 	// project.DefaultRaised holds the default value on creation for the raised field.
 	project.DefaultRaised = projectDescRaised.Default.(money.Amount)
+	// projectDescCollectDays is the schema descriptor for collect_days field.
+	projectDescCollectDays := projectFields[9].Descriptor()
+	// project.DefaultCollectDays holds the default value on creation for the collect_days field.
+	project.DefaultCollectDays = projectDescCollectDays.Default.(int)
 	// projectDescStatus is the schema descriptor for status field.
-	projectDescStatus := projectFields[9].Descriptor()
+	projectDescStatus := projectFields[11].Descriptor()
 	// project.StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	project.StatusValidator = projectDescStatus.Validators[0].(func(string) error)
 	// projectDescBankProjectNo is the schema descriptor for bank_project_no field.
-	projectDescBankProjectNo := projectFields[10].Descriptor()
+	projectDescBankProjectNo := projectFields[12].Descriptor()
 	// project.BankProjectNoValidator is a validator for the "bank_project_no" field. It is called by the builders before save.
 	project.BankProjectNoValidator = projectDescBankProjectNo.Validators[0].(func(string) error)
 	// projectDescLoanRequestNo is the schema descriptor for loan_request_no field.
-	projectDescLoanRequestNo := projectFields[11].Descriptor()
+	projectDescLoanRequestNo := projectFields[13].Descriptor()
 	// project.LoanRequestNoValidator is a validator for the "loan_request_no" field. It is called by the builders before save.
 	project.LoanRequestNoValidator = projectDescLoanRequestNo.Validators[0].(func(string) error)
 	// projectDescCreatedAt is the schema descriptor for created_at field.
-	projectDescCreatedAt := projectFields[13].Descriptor()
+	projectDescCreatedAt := projectFields[16].Descriptor()
 	// project.DefaultCreatedAt holds the default value on creation for the created_at field.
 	project.DefaultCreatedAt = projectDescCreatedAt.Default.(func() time.Time)
 	// projectDescUpdatedAt is the schema descriptor for updated_at field.
-	projectDescUpdatedAt := projectFields[14].Descriptor()
+	projectDescUpdatedAt := projectFields[17].Descriptor()
 	// project.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	project.DefaultUpdatedAt = projectDescUpdatedAt.Default.(func() time.Time)
 	// project.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	project.UpdateDefaultUpdatedAt = projectDescUpdatedAt.UpdateDefault.(func() time.Time)
+	projectinstallmentFields := schema.ProjectInstallment{}.Fields()
+	_ = projectinstallmentFields
+	// projectinstallmentDescRequestNo is the schema descriptor for request_no field.
+	projectinstallmentDescRequestNo := projectinstallmentFields[3].Descriptor()
+	// projectinstallment.RequestNoValidator is a validator for the "request_no" field. It is called by the builders before save.
+	projectinstallment.RequestNoValidator = projectinstallmentDescRequestNo.Validators[0].(func(string) error)
+	// projectinstallmentDescCreatedAt is the schema descriptor for created_at field.
+	projectinstallmentDescCreatedAt := projectinstallmentFields[6].Descriptor()
+	// projectinstallment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	projectinstallment.DefaultCreatedAt = projectinstallmentDescCreatedAt.Default.(func() time.Time)
 	tenderFields := schema.Tender{}.Fields()
 	_ = tenderFields
 	// tenderDescInvestorUserNo is the schema descriptor for investor_user_no field.

@@ -20,6 +20,8 @@ type Tx struct {
 	LoanMessage *LoanMessageClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
+	// ProjectInstallment is the client for interacting with the ProjectInstallment builders.
+	ProjectInstallment *ProjectInstallmentClient
 	// Tender is the client for interacting with the Tender builders.
 	Tender *TenderClient
 
@@ -156,6 +158,7 @@ func (tx *Tx) init() {
 	tx.BankNonce = NewBankNonceClient(tx.config)
 	tx.LoanMessage = NewLoanMessageClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
+	tx.ProjectInstallment = NewProjectInstallmentClient(tx.config)
 	tx.Tender = NewTenderClient(tx.config)
 }
 

@@ -45,6 +45,18 @@ func (f ProjectFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProjectMutation", m)
 }
 
+// The ProjectInstallmentFunc type is an adapter to allow the use of ordinary
+// function as ProjectInstallment mutator.
+type ProjectInstallmentFunc func(context.Context, *ent.ProjectInstallmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProjectInstallmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProjectInstallmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProjectInstallmentMutation", m)
+}
+
 // The TenderFunc type is an adapter to allow the use of ordinary
 // function as Tender mutator.
 type TenderFunc func(context.Context, *ent.TenderMutation) (ent.Value, error)

@@ -65,10 +65,13 @@ var (
 		{Name: "annual_rate", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(9,6)"}},
 		{Name: "investor_rate", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(9,6)"}},
 		{Name: "periods", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int"}},
+		{Name: "collect_days", Type: field.TypeInt, Default: 7, SchemaType: map[string]string{"mysql": "int"}},
+		{Name: "collect_deadline", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "status", Type: field.TypeString, Size: 20},
 		{Name: "bank_project_no", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "loan_request_no", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "loaned_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "failed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 	}
@@ -81,12 +84,40 @@ var (
 			{
 				Name:    "uk_project_loan_request_no",
 				Unique:  true,
-				Columns: []*schema.Column{ProjectColumns[11]},
+				Columns: []*schema.Column{ProjectColumns[13]},
 			},
 			{
 				Name:    "idx_project_status",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectColumns[9]},
+				Columns: []*schema.Column{ProjectColumns[11]},
+			},
+			{
+				Name:    "idx_project_status_deadline",
+				Unique:  false,
+				Columns: []*schema.Column{ProjectColumns[11], ProjectColumns[10]},
+			},
+		},
+	}
+	// ProjectInstallmentColumns holds the columns for the "project_installment" table.
+	ProjectInstallmentColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "project_id", Type: field.TypeInt64},
+		{Name: "period", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int"}},
+		{Name: "request_no", Type: field.TypeString, Size: 64},
+		{Name: "amount", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
+		{Name: "repaid_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// ProjectInstallmentTable holds the schema information for the "project_installment" table.
+	ProjectInstallmentTable = &schema.Table{
+		Name:       "project_installment",
+		Columns:    ProjectInstallmentColumns,
+		PrimaryKey: []*schema.Column{ProjectInstallmentColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "uk_project_installment_period",
+				Unique:  true,
+				Columns: []*schema.Column{ProjectInstallmentColumns[1], ProjectInstallmentColumns[2]},
 			},
 		},
 	}
@@ -131,6 +162,7 @@ var (
 		BankNonceTable,
 		LoanMessageTable,
 		ProjectTable,
+		ProjectInstallmentTable,
 		TenderTable,
 	}
 )
@@ -148,6 +180,9 @@ func init() {
 	ProjectTable.Annotation.Checks = map[string]string{
 		"chk_project_raised_le_amount":   "`raised` <= `amount`",
 		"chk_project_raised_nonnegative": "`raised` >= 0",
+	}
+	ProjectInstallmentTable.Annotation = &entsql.Annotation{
+		Table: "project_installment",
 	}
 	TenderTable.Annotation = &entsql.Annotation{
 		Table: "tender",

@@ -15,5 +15,8 @@ type LoanMessage func(*sql.Selector)
 // Project is the predicate function for project builders.
 type Project func(*sql.Selector)
 
+// ProjectInstallment is the predicate function for projectinstallment builders.
+type ProjectInstallment func(*sql.Selector)
+
 // Tender is the predicate function for tender builders.
 type Tender func(*sql.Selector)

@@ -30,6 +30,10 @@ const (
 	FieldInvestorRate = "investor_rate"
 	// FieldPeriods holds the string denoting the periods field in the database.
 	FieldPeriods = "periods"
+	// FieldCollectDays holds the string denoting the collect_days field in the database.
+	FieldCollectDays = "collect_days"
+	// FieldCollectDeadline holds the string denoting the collect_deadline field in the database.
+	FieldCollectDeadline = "collect_deadline"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldBankProjectNo holds the string denoting the bank_project_no field in the database.
@@ -38,6 +42,8 @@ const (
 	FieldLoanRequestNo = "loan_request_no"
 	// FieldLoanedAt holds the string denoting the loaned_at field in the database.
 	FieldLoanedAt = "loaned_at"
+	// FieldFailedAt holds the string denoting the failed_at field in the database.
+	FieldFailedAt = "failed_at"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -57,10 +63,13 @@ var Columns = []string{
 	FieldAnnualRate,
 	FieldInvestorRate,
 	FieldPeriods,
+	FieldCollectDays,
+	FieldCollectDeadline,
 	FieldStatus,
 	FieldBankProjectNo,
 	FieldLoanRequestNo,
 	FieldLoanedAt,
+	FieldFailedAt,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -82,6 +91,8 @@ var (
 	NameValidator func(string) error
 	// DefaultRaised holds the default value on creation for the "raised" field.
 	DefaultRaised money.Amount
+	// DefaultCollectDays holds the default value on creation for the "collect_days" field.
+	DefaultCollectDays int
 	// StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	StatusValidator func(string) error
 	// BankProjectNoValidator is a validator for the "bank_project_no" field. It is called by the builders before save.
@@ -144,6 +155,16 @@ func ByPeriods(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPeriods, opts...).ToFunc()
 }
 
+// ByCollectDays orders the results by the collect_days field.
+func ByCollectDays(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCollectDays, opts...).ToFunc()
+}
+
+// ByCollectDeadline orders the results by the collect_deadline field.
+func ByCollectDeadline(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCollectDeadline, opts...).ToFunc()
+}
+
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
@@ -162,6 +183,11 @@ func ByLoanRequestNo(opts ...sql.OrderTermOption) OrderOption {
 // ByLoanedAt orders the results by the loaned_at field.
 func ByLoanedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLoanedAt, opts...).ToFunc()
+}
+
+// ByFailedAt orders the results by the failed_at field.
+func ByFailedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFailedAt, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -95,6 +95,16 @@ func Periods(v int) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldPeriods, v))
 }
 
+// CollectDays applies equality check predicate on the "collect_days" field. It's identical to CollectDaysEQ.
+func CollectDays(v int) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldCollectDays, v))
+}
+
+// CollectDeadline applies equality check predicate on the "collect_deadline" field. It's identical to CollectDeadlineEQ.
+func CollectDeadline(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldCollectDeadline, v))
+}
+
 // Status applies equality check predicate on the "status" field. It's identical to StatusEQ.
 func Status(v string) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldStatus, v))
@@ -113,6 +123,11 @@ func LoanRequestNo(v string) predicate.Project {
 // LoanedAt applies equality check predicate on the "loaned_at" field. It's identical to LoanedAtEQ.
 func LoanedAt(v time.Time) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldLoanedAt, v))
+}
+
+// FailedAt applies equality check predicate on the "failed_at" field. It's identical to FailedAtEQ.
+func FailedAt(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldFailedAt, v))
 }
 
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
@@ -505,6 +520,96 @@ func PeriodsLTE(v int) predicate.Project {
 	return predicate.Project(sql.FieldLTE(FieldPeriods, v))
 }
 
+// CollectDaysEQ applies the EQ predicate on the "collect_days" field.
+func CollectDaysEQ(v int) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldCollectDays, v))
+}
+
+// CollectDaysNEQ applies the NEQ predicate on the "collect_days" field.
+func CollectDaysNEQ(v int) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldCollectDays, v))
+}
+
+// CollectDaysIn applies the In predicate on the "collect_days" field.
+func CollectDaysIn(vs ...int) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldCollectDays, vs...))
+}
+
+// CollectDaysNotIn applies the NotIn predicate on the "collect_days" field.
+func CollectDaysNotIn(vs ...int) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldCollectDays, vs...))
+}
+
+// CollectDaysGT applies the GT predicate on the "collect_days" field.
+func CollectDaysGT(v int) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldCollectDays, v))
+}
+
+// CollectDaysGTE applies the GTE predicate on the "collect_days" field.
+func CollectDaysGTE(v int) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldCollectDays, v))
+}
+
+// CollectDaysLT applies the LT predicate on the "collect_days" field.
+func CollectDaysLT(v int) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldCollectDays, v))
+}
+
+// CollectDaysLTE applies the LTE predicate on the "collect_days" field.
+func CollectDaysLTE(v int) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldCollectDays, v))
+}
+
+// CollectDeadlineEQ applies the EQ predicate on the "collect_deadline" field.
+func CollectDeadlineEQ(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldCollectDeadline, v))
+}
+
+// CollectDeadlineNEQ applies the NEQ predicate on the "collect_deadline" field.
+func CollectDeadlineNEQ(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldCollectDeadline, v))
+}
+
+// CollectDeadlineIn applies the In predicate on the "collect_deadline" field.
+func CollectDeadlineIn(vs ...time.Time) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldCollectDeadline, vs...))
+}
+
+// CollectDeadlineNotIn applies the NotIn predicate on the "collect_deadline" field.
+func CollectDeadlineNotIn(vs ...time.Time) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldCollectDeadline, vs...))
+}
+
+// CollectDeadlineGT applies the GT predicate on the "collect_deadline" field.
+func CollectDeadlineGT(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldCollectDeadline, v))
+}
+
+// CollectDeadlineGTE applies the GTE predicate on the "collect_deadline" field.
+func CollectDeadlineGTE(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldCollectDeadline, v))
+}
+
+// CollectDeadlineLT applies the LT predicate on the "collect_deadline" field.
+func CollectDeadlineLT(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldCollectDeadline, v))
+}
+
+// CollectDeadlineLTE applies the LTE predicate on the "collect_deadline" field.
+func CollectDeadlineLTE(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldCollectDeadline, v))
+}
+
+// CollectDeadlineIsNil applies the IsNil predicate on the "collect_deadline" field.
+func CollectDeadlineIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldCollectDeadline))
+}
+
+// CollectDeadlineNotNil applies the NotNil predicate on the "collect_deadline" field.
+func CollectDeadlineNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldCollectDeadline))
+}
+
 // StatusEQ applies the EQ predicate on the "status" field.
 func StatusEQ(v string) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldStatus, v))
@@ -768,6 +873,56 @@ func LoanedAtIsNil() predicate.Project {
 // LoanedAtNotNil applies the NotNil predicate on the "loaned_at" field.
 func LoanedAtNotNil() predicate.Project {
 	return predicate.Project(sql.FieldNotNull(FieldLoanedAt))
+}
+
+// FailedAtEQ applies the EQ predicate on the "failed_at" field.
+func FailedAtEQ(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldFailedAt, v))
+}
+
+// FailedAtNEQ applies the NEQ predicate on the "failed_at" field.
+func FailedAtNEQ(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldFailedAt, v))
+}
+
+// FailedAtIn applies the In predicate on the "failed_at" field.
+func FailedAtIn(vs ...time.Time) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldFailedAt, vs...))
+}
+
+// FailedAtNotIn applies the NotIn predicate on the "failed_at" field.
+func FailedAtNotIn(vs ...time.Time) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldFailedAt, vs...))
+}
+
+// FailedAtGT applies the GT predicate on the "failed_at" field.
+func FailedAtGT(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldFailedAt, v))
+}
+
+// FailedAtGTE applies the GTE predicate on the "failed_at" field.
+func FailedAtGTE(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldFailedAt, v))
+}
+
+// FailedAtLT applies the LT predicate on the "failed_at" field.
+func FailedAtLT(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldFailedAt, v))
+}
+
+// FailedAtLTE applies the LTE predicate on the "failed_at" field.
+func FailedAtLTE(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldFailedAt, v))
+}
+
+// FailedAtIsNil applies the IsNil predicate on the "failed_at" field.
+func FailedAtIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldFailedAt))
+}
+
+// FailedAtNotNil applies the NotNil predicate on the "failed_at" field.
+func FailedAtNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldFailedAt))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

@@ -38,6 +38,11 @@ func (Project) Fields() []ent.Field {
 		rate("annual_rate"),
 		rate("investor_rate"),
 		field.Int("periods").SchemaType(intType),
+		// How many days the project collects once the review opened it (1..90).
+		field.Int("collect_days").SchemaType(intType).Default(7),
+		// Set when the review opens the project: opened + collect_days. A COLLECTING
+		// project past it is failed by the collection run.
+		field.Time("collect_deadline").SchemaType(datetimeType).Optional().Nillable(),
 		field.String("status").MaxLen(20),
 		// Set when the bank has registered the project.
 		field.String("bank_project_no").MaxLen(64).Optional().Nillable(),
@@ -45,6 +50,8 @@ func (Project) Fields() []ent.Field {
 		// approval reuses it instead of transferring twice.
 		field.String("loan_request_no").MaxLen(64).Optional().Nillable(),
 		field.Time("loaned_at").SchemaType(datetimeType).Optional().Nillable(),
+		// When the project became FAILED (collection run or rejected loan).
+		field.Time("failed_at").SchemaType(datetimeType).Optional().Nillable(),
 	}, timestamps()...)
 }
 
@@ -52,5 +59,7 @@ func (Project) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("loan_request_no").Unique().StorageKey("uk_project_loan_request_no"),
 		index.Fields("status").StorageKey("idx_project_status"),
+		// The collection run's scan for COLLECTING projects past their deadline.
+		index.Fields("status", "collect_deadline").StorageKey("idx_project_status_deadline"),
 	}
 }
