@@ -26,15 +26,23 @@ type ErrorReason int32
 
 const (
 	ErrorReason_INVALID_ARGUMENT ErrorReason = 0
+	// The caller's token is valid but its role may not do this (operator endpoints: ADMIN).
+	ErrorReason_FORBIDDEN ErrorReason = 1
+	// A direct call of a DTM branch method, outside a two-phase message of this platform.
+	ErrorReason_NOT_A_DTM_CALL ErrorReason = 2
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
 		0: "INVALID_ARGUMENT",
+		1: "FORBIDDEN",
+		2: "NOT_A_DTM_CALL",
 	}
 	ErrorReason_value = map[string]int32{
 		"INVALID_ARGUMENT": 0,
+		"FORBIDDEN":        1,
+		"NOT_A_DTM_CALL":   2,
 	}
 )
 
@@ -69,9 +77,11 @@ var File_repayment_v1_errors_proto protoreflect.FileDescriptor
 
 const file_repayment_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x19repayment/v1/errors.proto\x12\frepayment.v1\x1a\x13errors/errors.proto*/\n" +
+	"\x19repayment/v1/errors.proto\x12\frepayment.v1\x1a\x13errors/errors.proto*^\n" +
 	"\vErrorReason\x12\x1a\n" +
-	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x1a\x04\xa0E\xf4\x03B0Z.github.com/p2p-dtx/p2p-dtx/api/repayment/v1;v1b\x06proto3"
+	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x13\n" +
+	"\tFORBIDDEN\x10\x01\x1a\x04\xa8E\x93\x03\x12\x18\n" +
+	"\x0eNOT_A_DTM_CALL\x10\x02\x1a\x04\xa8E\x93\x03\x1a\x04\xa0E\xf4\x03B0Z.github.com/p2p-dtx/p2p-dtx/api/repayment/v1;v1b\x06proto3"
 
 var (
 	file_repayment_v1_errors_proto_rawDescOnce sync.Once

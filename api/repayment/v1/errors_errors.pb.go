@@ -22,3 +22,31 @@ func IsInvalidArgument(err error) bool {
 func ErrorInvalidArgument(format string, args ...interface{}) *errors.Error {
 	return errors.New(400, ErrorReason_INVALID_ARGUMENT.String(), fmt.Sprintf(format, args...))
 }
+
+// The caller's token is valid but its role may not do this (operator endpoints: ADMIN).
+func IsForbidden(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_FORBIDDEN.String() && e.Code == 403
+}
+
+// The caller's token is valid but its role may not do this (operator endpoints: ADMIN).
+func ErrorForbidden(format string, args ...interface{}) *errors.Error {
+	return errors.New(403, ErrorReason_FORBIDDEN.String(), fmt.Sprintf(format, args...))
+}
+
+// A direct call of a DTM branch method, outside a two-phase message of this platform.
+func IsNotADtmCall(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_NOT_A_DTM_CALL.String() && e.Code == 403
+}
+
+// A direct call of a DTM branch method, outside a two-phase message of this platform.
+func ErrorNotADtmCall(format string, args ...interface{}) *errors.Error {
+	return errors.New(403, ErrorReason_NOT_A_DTM_CALL.String(), fmt.Sprintf(format, args...))
+}

@@ -200,23 +200,145 @@ func (x *ListReceivablesReply) GetItems() []*ListReceivablesReply_Item {
 	return nil
 }
 
+type CreateRepaymentRunRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// YYYY-MM-DD: installments due on or before this date are executed.
+	AsOf          string `protobuf:"bytes,1,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateRepaymentRunRequest) Reset() {
+	*x = CreateRepaymentRunRequest{}
+	mi := &file_repayment_v1_repayment_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateRepaymentRunRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateRepaymentRunRequest) ProtoMessage() {}
+
+func (x *CreateRepaymentRunRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_repayment_v1_repayment_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateRepaymentRunRequest.ProtoReflect.Descriptor instead.
+func (*CreateRepaymentRunRequest) Descriptor() ([]byte, []int) {
+	return file_repayment_v1_repayment_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CreateRepaymentRunRequest) GetAsOf() string {
+	if x != nil {
+		return x.AsOf
+	}
+	return ""
+}
+
+// What one run came to. Installments another run settled at the same moment are not
+// counted here.
+type RepaymentRun struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	RunId string                 `protobuf:"bytes,1,opt,name=run_id,json=runId,proto3" json:"run_id,omitempty"`
+	// Installments this run repaid.
+	Repaid int32 `protobuf:"varint,2,opt,name=repaid,proto3" json:"repaid,omitempty"`
+	// Installments the bank refused for the borrower's balance (now OVERDUE).
+	Overdue int32 `protobuf:"varint,3,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// Installments whose outcome is still open: the bank's answer unknown (settled by a
+	// later run's query), or the platform's record to follow.
+	Pending       int32 `protobuf:"varint,4,opt,name=pending,proto3" json:"pending,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RepaymentRun) Reset() {
+	*x = RepaymentRun{}
+	mi := &file_repayment_v1_repayment_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepaymentRun) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepaymentRun) ProtoMessage() {}
+
+func (x *RepaymentRun) ProtoReflect() protoreflect.Message {
+	mi := &file_repayment_v1_repayment_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepaymentRun.ProtoReflect.Descriptor instead.
+func (*RepaymentRun) Descriptor() ([]byte, []int) {
+	return file_repayment_v1_repayment_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *RepaymentRun) GetRunId() string {
+	if x != nil {
+		return x.RunId
+	}
+	return ""
+}
+
+func (x *RepaymentRun) GetRepaid() int32 {
+	if x != nil {
+		return x.Repaid
+	}
+	return 0
+}
+
+func (x *RepaymentRun) GetOverdue() int32 {
+	if x != nil {
+		return x.Overdue
+	}
+	return 0
+}
+
+func (x *RepaymentRun) GetPending() int32 {
+	if x != nil {
+		return x.Pending
+	}
+	return 0
+}
+
 type RepaymentPlan_Item struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Period int32                  `protobuf:"varint,1,opt,name=period,proto3" json:"period,omitempty"`
 	// YYYY-MM-DD.
-	DueDate       string `protobuf:"bytes,2,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
-	Principal     string `protobuf:"bytes,3,opt,name=principal,proto3" json:"principal,omitempty"`
-	Interest      string `protobuf:"bytes,4,opt,name=interest,proto3" json:"interest,omitempty"`
-	Amount        string `protobuf:"bytes,5,opt,name=amount,proto3" json:"amount,omitempty"`
-	Commission    string `protobuf:"bytes,6,opt,name=commission,proto3" json:"commission,omitempty"`
-	Status        string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	DueDate    string `protobuf:"bytes,2,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	Principal  string `protobuf:"bytes,3,opt,name=principal,proto3" json:"principal,omitempty"`
+	Interest   string `protobuf:"bytes,4,opt,name=interest,proto3" json:"interest,omitempty"`
+	Amount     string `protobuf:"bytes,5,opt,name=amount,proto3" json:"amount,omitempty"`
+	Commission string `protobuf:"bytes,6,opt,name=commission,proto3" json:"commission,omitempty"`
+	// PENDING, REPAID or OVERDUE.
+	Status string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	// When the installment became REPAID (RFC 3339, UTC); empty until then.
+	RepaidAt      string `protobuf:"bytes,8,opt,name=repaid_at,json=repaidAt,proto3" json:"repaid_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RepaymentPlan_Item) Reset() {
 	*x = RepaymentPlan_Item{}
-	mi := &file_repayment_v1_repayment_proto_msgTypes[4]
+	mi := &file_repayment_v1_repayment_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -228,7 +350,7 @@ func (x *RepaymentPlan_Item) String() string {
 func (*RepaymentPlan_Item) ProtoMessage() {}
 
 func (x *RepaymentPlan_Item) ProtoReflect() protoreflect.Message {
-	mi := &file_repayment_v1_repayment_proto_msgTypes[4]
+	mi := &file_repayment_v1_repayment_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -293,23 +415,33 @@ func (x *RepaymentPlan_Item) GetStatus() string {
 	return ""
 }
 
+func (x *RepaymentPlan_Item) GetRepaidAt() string {
+	if x != nil {
+		return x.RepaidAt
+	}
+	return ""
+}
+
 type ListReceivablesReply_Item struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TenderId      int64                  `protobuf:"varint,1,opt,name=tender_id,json=tenderId,proto3" json:"tender_id,omitempty"`
-	Period        int32                  `protobuf:"varint,2,opt,name=period,proto3" json:"period,omitempty"`
-	DueDate       string                 `protobuf:"bytes,3,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
-	Principal     string                 `protobuf:"bytes,4,opt,name=principal,proto3" json:"principal,omitempty"`
-	Interest      string                 `protobuf:"bytes,5,opt,name=interest,proto3" json:"interest,omitempty"`
-	Amount        string                 `protobuf:"bytes,6,opt,name=amount,proto3" json:"amount,omitempty"`
-	Status        string                 `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
-	InvestorId    int64                  `protobuf:"varint,8,opt,name=investor_id,json=investorId,proto3" json:"investor_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	TenderId  int64                  `protobuf:"varint,1,opt,name=tender_id,json=tenderId,proto3" json:"tender_id,omitempty"`
+	Period    int32                  `protobuf:"varint,2,opt,name=period,proto3" json:"period,omitempty"`
+	DueDate   string                 `protobuf:"bytes,3,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	Principal string                 `protobuf:"bytes,4,opt,name=principal,proto3" json:"principal,omitempty"`
+	Interest  string                 `protobuf:"bytes,5,opt,name=interest,proto3" json:"interest,omitempty"`
+	Amount    string                 `protobuf:"bytes,6,opt,name=amount,proto3" json:"amount,omitempty"`
+	// PENDING, RECEIVED or OVERDUE.
+	Status     string `protobuf:"bytes,7,opt,name=status,proto3" json:"status,omitempty"`
+	InvestorId int64  `protobuf:"varint,8,opt,name=investor_id,json=investorId,proto3" json:"investor_id,omitempty"`
+	// When the receivable became RECEIVED (RFC 3339, UTC); empty until then.
+	ReceivedAt    string `protobuf:"bytes,9,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListReceivablesReply_Item) Reset() {
 	*x = ListReceivablesReply_Item{}
-	mi := &file_repayment_v1_repayment_proto_msgTypes[5]
+	mi := &file_repayment_v1_repayment_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -321,7 +453,7 @@ func (x *ListReceivablesReply_Item) String() string {
 func (*ListReceivablesReply_Item) ProtoMessage() {}
 
 func (x *ListReceivablesReply_Item) ProtoReflect() protoreflect.Message {
-	mi := &file_repayment_v1_repayment_proto_msgTypes[5]
+	mi := &file_repayment_v1_repayment_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -393,6 +525,13 @@ func (x *ListReceivablesReply_Item) GetInvestorId() int64 {
 	return 0
 }
 
+func (x *ListReceivablesReply_Item) GetReceivedAt() string {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return ""
+}
+
 var File_repayment_v1_repayment_proto protoreflect.FileDescriptor
 
 const file_repayment_v1_repayment_proto_rawDesc = "" +
@@ -400,9 +539,9 @@ const file_repayment_v1_repayment_proto_rawDesc = "" +
 	"\x1crepayment/v1/repayment.proto\x12\frepayment.v1\x1a\x1cgoogle/api/annotations.proto\"8\n" +
 	"\x17GetRepaymentPlanRequest\x12\x1d\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\x03R\tprojectId\"\x8d\x02\n" +
+	"project_id\x18\x01 \x01(\x03R\tprojectId\"\xaa\x02\n" +
 	"\rRepaymentPlan\x126\n" +
-	"\x05items\x18\x01 \x03(\v2 .repayment.v1.RepaymentPlan.ItemR\x05items\x1a\xc3\x01\n" +
+	"\x05items\x18\x01 \x03(\v2 .repayment.v1.RepaymentPlan.ItemR\x05items\x1a\xe0\x01\n" +
 	"\x04Item\x12\x16\n" +
 	"\x06period\x18\x01 \x01(\x05R\x06period\x12\x19\n" +
 	"\bdue_date\x18\x02 \x01(\tR\adueDate\x12\x1c\n" +
@@ -412,12 +551,13 @@ const file_repayment_v1_repayment_proto_rawDesc = "" +
 	"\n" +
 	"commission\x18\x06 \x01(\tR\n" +
 	"commission\x12\x16\n" +
-	"\x06status\x18\a \x01(\tR\x06status\"7\n" +
+	"\x06status\x18\a \x01(\tR\x06status\x12\x1b\n" +
+	"\trepaid_at\x18\b \x01(\tR\brepaidAt\"7\n" +
 	"\x16ListReceivablesRequest\x12\x1d\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\x03R\tprojectId\"\xb9\x02\n" +
+	"project_id\x18\x01 \x01(\x03R\tprojectId\"\xda\x02\n" +
 	"\x14ListReceivablesReply\x12=\n" +
-	"\x05items\x18\x01 \x03(\v2'.repayment.v1.ListReceivablesReply.ItemR\x05items\x1a\xe1\x01\n" +
+	"\x05items\x18\x01 \x03(\v2'.repayment.v1.ListReceivablesReply.ItemR\x05items\x1a\x82\x02\n" +
 	"\x04Item\x12\x1b\n" +
 	"\ttender_id\x18\x01 \x01(\x03R\btenderId\x12\x16\n" +
 	"\x06period\x18\x02 \x01(\x05R\x06period\x12\x19\n" +
@@ -427,10 +567,20 @@ const file_repayment_v1_repayment_proto_rawDesc = "" +
 	"\x06amount\x18\x06 \x01(\tR\x06amount\x12\x16\n" +
 	"\x06status\x18\a \x01(\tR\x06status\x12\x1f\n" +
 	"\vinvestor_id\x18\b \x01(\x03R\n" +
-	"investorId2\xa3\x02\n" +
+	"investorId\x12\x1f\n" +
+	"\vreceived_at\x18\t \x01(\tR\n" +
+	"receivedAt\"0\n" +
+	"\x19CreateRepaymentRunRequest\x12\x13\n" +
+	"\x05as_of\x18\x01 \x01(\tR\x04asOf\"q\n" +
+	"\fRepaymentRun\x12\x15\n" +
+	"\x06run_id\x18\x01 \x01(\tR\x05runId\x12\x16\n" +
+	"\x06repaid\x18\x02 \x01(\x05R\x06repaid\x12\x18\n" +
+	"\aoverdue\x18\x03 \x01(\x05R\aoverdue\x12\x18\n" +
+	"\apending\x18\x04 \x01(\x05R\apending2\x9d\x03\n" +
 	"\tRepayment\x12\x88\x01\n" +
 	"\x10GetRepaymentPlan\x12%.repayment.v1.GetRepaymentPlanRequest\x1a\x1b.repayment.v1.RepaymentPlan\"0\x82\xd3\xe4\x93\x02*\x12(/v1/projects/{project_id}/repayment-plan\x12\x8a\x01\n" +
-	"\x0fListReceivables\x12$.repayment.v1.ListReceivablesRequest\x1a\".repayment.v1.ListReceivablesReply\"-\x82\xd3\xe4\x93\x02'\x12%/v1/projects/{project_id}/receivablesB0Z.github.com/p2p-dtx/p2p-dtx/api/repayment/v1;v1b\x06proto3"
+	"\x0fListReceivables\x12$.repayment.v1.ListReceivablesRequest\x1a\".repayment.v1.ListReceivablesReply\"-\x82\xd3\xe4\x93\x02'\x12%/v1/projects/{project_id}/receivables\x12x\n" +
+	"\x12CreateRepaymentRun\x12'.repayment.v1.CreateRepaymentRunRequest\x1a\x1a.repayment.v1.RepaymentRun\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/repayment-runsB0Z.github.com/p2p-dtx/p2p-dtx/api/repayment/v1;v1b\x06proto3"
 
 var (
 	file_repayment_v1_repayment_proto_rawDescOnce sync.Once
@@ -444,24 +594,28 @@ func file_repayment_v1_repayment_proto_rawDescGZIP() []byte {
 	return file_repayment_v1_repayment_proto_rawDescData
 }
 
-var file_repayment_v1_repayment_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_repayment_v1_repayment_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_repayment_v1_repayment_proto_goTypes = []any{
 	(*GetRepaymentPlanRequest)(nil),   // 0: repayment.v1.GetRepaymentPlanRequest
 	(*RepaymentPlan)(nil),             // 1: repayment.v1.RepaymentPlan
 	(*ListReceivablesRequest)(nil),    // 2: repayment.v1.ListReceivablesRequest
 	(*ListReceivablesReply)(nil),      // 3: repayment.v1.ListReceivablesReply
-	(*RepaymentPlan_Item)(nil),        // 4: repayment.v1.RepaymentPlan.Item
-	(*ListReceivablesReply_Item)(nil), // 5: repayment.v1.ListReceivablesReply.Item
+	(*CreateRepaymentRunRequest)(nil), // 4: repayment.v1.CreateRepaymentRunRequest
+	(*RepaymentRun)(nil),              // 5: repayment.v1.RepaymentRun
+	(*RepaymentPlan_Item)(nil),        // 6: repayment.v1.RepaymentPlan.Item
+	(*ListReceivablesReply_Item)(nil), // 7: repayment.v1.ListReceivablesReply.Item
 }
 var file_repayment_v1_repayment_proto_depIdxs = []int32{
-	4, // 0: repayment.v1.RepaymentPlan.items:type_name -> repayment.v1.RepaymentPlan.Item
-	5, // 1: repayment.v1.ListReceivablesReply.items:type_name -> repayment.v1.ListReceivablesReply.Item
+	6, // 0: repayment.v1.RepaymentPlan.items:type_name -> repayment.v1.RepaymentPlan.Item
+	7, // 1: repayment.v1.ListReceivablesReply.items:type_name -> repayment.v1.ListReceivablesReply.Item
 	0, // 2: repayment.v1.Repayment.GetRepaymentPlan:input_type -> repayment.v1.GetRepaymentPlanRequest
 	2, // 3: repayment.v1.Repayment.ListReceivables:input_type -> repayment.v1.ListReceivablesRequest
-	1, // 4: repayment.v1.Repayment.GetRepaymentPlan:output_type -> repayment.v1.RepaymentPlan
-	3, // 5: repayment.v1.Repayment.ListReceivables:output_type -> repayment.v1.ListReceivablesReply
-	4, // [4:6] is the sub-list for method output_type
-	2, // [2:4] is the sub-list for method input_type
+	4, // 4: repayment.v1.Repayment.CreateRepaymentRun:input_type -> repayment.v1.CreateRepaymentRunRequest
+	1, // 5: repayment.v1.Repayment.GetRepaymentPlan:output_type -> repayment.v1.RepaymentPlan
+	3, // 6: repayment.v1.Repayment.ListReceivables:output_type -> repayment.v1.ListReceivablesReply
+	5, // 7: repayment.v1.Repayment.CreateRepaymentRun:output_type -> repayment.v1.RepaymentRun
+	5, // [5:8] is the sub-list for method output_type
+	2, // [2:5] is the sub-list for method input_type
 	2, // [2:2] is the sub-list for extension type_name
 	2, // [2:2] is the sub-list for extension extendee
 	0, // [0:2] is the sub-list for field type_name
@@ -478,7 +632,7 @@ func file_repayment_v1_repayment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_repayment_v1_repayment_proto_rawDesc), len(file_repayment_v1_repayment_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

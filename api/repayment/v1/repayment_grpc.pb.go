@@ -21,8 +21,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Repayment_GetRepaymentPlan_FullMethodName = "/repayment.v1.Repayment/GetRepaymentPlan"
-	Repayment_ListReceivables_FullMethodName  = "/repayment.v1.Repayment/ListReceivables"
+	Repayment_GetRepaymentPlan_FullMethodName   = "/repayment.v1.Repayment/GetRepaymentPlan"
+	Repayment_ListReceivables_FullMethodName    = "/repayment.v1.Repayment/ListReceivables"
+	Repayment_CreateRepaymentRun_FullMethodName = "/repayment.v1.Repayment/CreateRepaymentRun"
 )
 
 // RepaymentClient is the client API for Repayment service.
@@ -33,6 +34,10 @@ type RepaymentClient interface {
 	GetRepaymentPlan(ctx context.Context, in *GetRepaymentPlanRequest, opts ...grpc.CallOption) (*RepaymentPlan, error)
 	// Every investor's receivable plan, one item per tender per period.
 	ListReceivables(ctx context.Context, in *ListReceivablesRequest, opts ...grpc.CallOption) (*ListReceivablesReply, error)
+	// Executes every installment due on or before as_of that is not REPAID — the code the
+	// scheduled job runs as of today. ADMIN only. Safe to call twice at once: an
+	// installment is paid at most once.
+	CreateRepaymentRun(ctx context.Context, in *CreateRepaymentRunRequest, opts ...grpc.CallOption) (*RepaymentRun, error)
 }
 
 type repaymentClient struct {
@@ -63,6 +68,16 @@ func (c *repaymentClient) ListReceivables(ctx context.Context, in *ListReceivabl
 	return out, nil
 }
 
+func (c *repaymentClient) CreateRepaymentRun(ctx context.Context, in *CreateRepaymentRunRequest, opts ...grpc.CallOption) (*RepaymentRun, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RepaymentRun)
+	err := c.cc.Invoke(ctx, Repayment_CreateRepaymentRun_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // RepaymentServer is the server API for Repayment service.
 // All implementations must embed UnimplementedRepaymentServer
 // for forward compatibility.
@@ -71,6 +86,10 @@ type RepaymentServer interface {
 	GetRepaymentPlan(context.Context, *GetRepaymentPlanRequest) (*RepaymentPlan, error)
 	// Every investor's receivable plan, one item per tender per period.
 	ListReceivables(context.Context, *ListReceivablesRequest) (*ListReceivablesReply, error)
+	// Executes every installment due on or before as_of that is not REPAID — the code the
+	// scheduled job runs as of today. ADMIN only. Safe to call twice at once: an
+	// installment is paid at most once.
+	CreateRepaymentRun(context.Context, *CreateRepaymentRunRequest) (*RepaymentRun, error)
 	mustEmbedUnimplementedRepaymentServer()
 }
 
@@ -86,6 +105,9 @@ func (UnimplementedRepaymentServer) GetRepaymentPlan(context.Context, *GetRepaym
 }
 func (UnimplementedRepaymentServer) ListReceivables(context.Context, *ListReceivablesRequest) (*ListReceivablesReply, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListReceivables not implemented")
+}
+func (UnimplementedRepaymentServer) CreateRepaymentRun(context.Context, *CreateRepaymentRunRequest) (*RepaymentRun, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateRepaymentRun not implemented")
 }
 func (UnimplementedRepaymentServer) mustEmbedUnimplementedRepaymentServer() {}
 func (UnimplementedRepaymentServer) testEmbeddedByValue()                   {}
@@ -144,6 +166,24 @@ func _Repayment_ListReceivables_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Repayment_CreateRepaymentRun_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateRepaymentRunRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(RepaymentServer).CreateRepaymentRun(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Repayment_CreateRepaymentRun_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(RepaymentServer).CreateRepaymentRun(ctx, req.(*CreateRepaymentRunRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Repayment_ServiceDesc is the grpc.ServiceDesc for Repayment service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -158,6 +198,10 @@ var Repayment_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListReceivables",
 			Handler:    _Repayment_ListReceivables_Handler,
+		},
+		{
+			MethodName: "CreateRepaymentRun",
+			Handler:    _Repayment_CreateRepaymentRun_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -19,10 +19,15 @@ var _ = binding.EncodeURL
 
 const _ = http.SupportPackageIsVersion1
 
+const OperationRepaymentCreateRepaymentRun = "/repayment.v1.Repayment/CreateRepaymentRun"
 const OperationRepaymentGetRepaymentPlan = "/repayment.v1.Repayment/GetRepaymentPlan"
 const OperationRepaymentListReceivables = "/repayment.v1.Repayment/ListReceivables"
 
 type RepaymentHTTPServer interface {
+	// CreateRepaymentRun Executes every installment due on or before as_of that is not REPAID — the code the
+	// scheduled job runs as of today. ADMIN only. Safe to call twice at once: an
+	// installment is paid at most once.
+	CreateRepaymentRun(context.Context, *CreateRepaymentRunRequest) (*RepaymentRun, error)
 	// GetRepaymentPlan The borrower's plan, one item per period; empty until the plan exists.
 	GetRepaymentPlan(context.Context, *GetRepaymentPlanRequest) (*RepaymentPlan, error)
 	// ListReceivables Every investor's receivable plan, one item per tender per period.
@@ -33,6 +38,7 @@ func RegisterRepaymentHTTPServer(s *http.Server, srv RepaymentHTTPServer) {
 	r := s.Route("/")
 	r.GET("/v1/projects/{project_id}/repayment-plan", _Repayment_GetRepaymentPlan0_HTTP_Handler(srv))
 	r.GET("/v1/projects/{project_id}/receivables", _Repayment_ListReceivables0_HTTP_Handler(srv))
+	r.POST("/v1/repayment-runs", _Repayment_CreateRepaymentRun0_HTTP_Handler(srv))
 }
 
 func _Repayment_GetRepaymentPlan0_HTTP_Handler(srv RepaymentHTTPServer) func(ctx http.Context) error {
@@ -79,7 +85,30 @@ func _Repayment_ListReceivables0_HTTP_Handler(srv RepaymentHTTPServer) func(ctx 
 	}
 }
 
+func _Repayment_CreateRepaymentRun0_HTTP_Handler(srv RepaymentHTTPServer) func(ctx http.Context) error {
+	return func(ctx http.Context) error {
+		var in CreateRepaymentRunRequest
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		if err := ctx.BindQuery(&in); err != nil {
+			return err
+		}
+		http.SetOperation(ctx, OperationRepaymentCreateRepaymentRun)
+		h := ctx.Middleware(func(ctx context.Context, req interface{}) (interface{}, error) {
+			return srv.CreateRepaymentRun(ctx, req.(*CreateRepaymentRunRequest))
+		})
+		out, err := h(ctx, &in)
+		if err != nil {
+			return err
+		}
+		reply := out.(*RepaymentRun)
+		return ctx.Result(200, reply)
+	}
+}
+
 type RepaymentHTTPClient interface {
+	CreateRepaymentRun(ctx context.Context, req *CreateRepaymentRunRequest, opts ...http.CallOption) (rsp *RepaymentRun, err error)
 	GetRepaymentPlan(ctx context.Context, req *GetRepaymentPlanRequest, opts ...http.CallOption) (rsp *RepaymentPlan, err error)
 	ListReceivables(ctx context.Context, req *ListReceivablesRequest, opts ...http.CallOption) (rsp *ListReceivablesReply, err error)
 }
@@ -90,6 +119,19 @@ type RepaymentHTTPClientImpl struct {
 
 func NewRepaymentHTTPClient(client *http.Client) RepaymentHTTPClient {
 	return &RepaymentHTTPClientImpl{client}
+}
+
+func (c *RepaymentHTTPClientImpl) CreateRepaymentRun(ctx context.Context, in *CreateRepaymentRunRequest, opts ...http.CallOption) (*RepaymentRun, error) {
+	var out RepaymentRun
+	pattern := "/v1/repayment-runs"
+	path := binding.EncodeURL(pattern, in, false)
+	opts = append(opts, http.Operation(OperationRepaymentCreateRepaymentRun))
+	opts = append(opts, http.PathTemplate(pattern))
+	err := c.cc.Invoke(ctx, "POST", path, in, &out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 func (c *RepaymentHTTPClientImpl) GetRepaymentPlan(ctx context.Context, in *GetRepaymentPlanRequest, opts ...http.CallOption) (*RepaymentPlan, error) {

@@ -1,5 +1,6 @@
 // Command repayment runs the repayment service: borrowers' repayment plans and investors'
-// receivable plans, written when trade-center's start-repayment message arrives.
+// receivable plans, written when trade-center's start-repayment message arrives, and
+// their execution at the bank, installment by installment.
 package main
 
 import (
@@ -20,8 +21,9 @@ var version = "dev"
 
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
-// newApp registers the start-repayment consumer with the app beside HTTP and gRPC, so it
-// starts and stops with them.
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, consumer *server.StartRepaymentConsumer) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(consumer, hs, gs))
+// newApp registers the start-repayment consumer and the repayment runner with the app
+// beside HTTP and gRPC, so they start and stop with them.
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, consumer *server.StartRepaymentConsumer,
+	runner *server.RepaymentRunner) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(consumer, runner, hs, gs))
 }

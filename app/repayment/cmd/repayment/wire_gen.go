@@ -33,10 +33,43 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	planUsecase := biz.NewPlanUsecase(planRepo)
-	repaymentService := service.NewRepaymentService(planUsecase)
-	httpServer := server.NewHTTPServer(bootstrap, v, startRepaymentConsumer, repaymentService, registry, logger)
-	grpcServer := server.NewGRPCServer(bootstrap, repaymentService, logger)
-	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer)
+	transaction := data.NewTransaction(v)
+	installmentRepo := data.NewInstallmentRepo(v)
+	sqlNonceStore := data.NewBankNonces(v)
+	bank, err := data.NewBank(bootstrap, sqlNonceStore)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	repaidMessenger, err := data.NewRepaidMessenger(bootstrap, v, registry)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	runSettings, err := data.NewRunSettings(bootstrap)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	runUsecase := biz.NewRunUsecase(transaction, installmentRepo, bank, repaidMessenger, runSettings, registry, logger)
+	repaymentService := service.NewRepaymentService(planUsecase, runUsecase)
+	httpServer, err := server.NewHTTPServer(bootstrap, v, startRepaymentConsumer, repaymentService, registry, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	repaymentBranchesService := service.NewRepaymentBranchesService(repaidMessenger)
+	grpcServer, err := server.NewGRPCServer(bootstrap, repaymentService, repaymentBranchesService, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	repaymentRunner, err := server.NewRepaymentRunner(bootstrap, runUsecase, sqlNonceStore, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer, repaymentRunner)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -84,6 +84,8 @@ type TenderShare struct {
 	TenderID   int64
 	InvestorID int64
 	Amount     money.Amount
+	// InvestorUserNo is the investor's custody user number, copied onto the receivables.
+	InvestorUserNo string
 }
 
 // LoanTerms are what the plans are computed from; Principal is the sum of the tenders.
@@ -96,6 +98,9 @@ type LoanTerms struct {
 	Periods      int        // months
 	LoanDate     time.Time  // the day the money reached the borrower; its calendar date counts
 	Tenders      []TenderShare
+	// The bank's numbers of the project and the borrower, copied onto the plan.
+	BankProjectNo  string
+	BorrowerUserNo string
 }
 
 // Schedule is the outcome of a full-loan approval: the borrower's plan by period and the
@@ -106,7 +111,7 @@ type Schedule struct {
 }
 
 // Amortize computes the borrower's repayment plan and every tender's receivable plan for
-// equal monthly installments. Every item is PlanPending. Per period the tenders'
+// equal monthly installments. Every item is pending. Per period the tenders'
 // principals add up to the borrower's principal, and the borrower's amount equals the
 // investors' amounts plus the commission, to the cent. Refused terms give an error
 // wrapping ErrInvalidLoanTerms (and ErrNegativeCommission for an investor rate above the
@@ -157,7 +162,7 @@ func Amortize(t LoanTerms) (Schedule, error) {
 				ProjectID: t.ProjectID, TenderID: tender.TenderID, InvestorID: tender.InvestorID,
 				Period: k, DueDate: due,
 				Principal: money.FromCents(p), Interest: money.FromCents(in), Amount: money.FromCents(p + in),
-				Status: PlanPending,
+				Status: ReceivablePending, InvestorUserNo: tender.InvestorUserNo,
 			}
 			outstanding[i] -= p
 		}
@@ -173,7 +178,7 @@ func Amortize(t LoanTerms) (Schedule, error) {
 			ProjectID: t.ProjectID, BorrowerID: t.BorrowerID, Period: k, DueDate: due,
 			Principal: money.FromCents(periodPrincipal), Interest: money.FromCents(interest),
 			Amount: money.FromCents(amount), Commission: money.FromCents(commission),
-			Status: PlanPending,
+			Status: PlanPending, BankProjectNo: t.BankProjectNo, BorrowerUserNo: t.BorrowerUserNo,
 		})
 		remaining -= periodPrincipal
 	}

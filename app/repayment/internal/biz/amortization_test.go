@@ -392,7 +392,7 @@ func checkInvariants(t *testing.T, terms LoanTerms, s Schedule) principalEvents 
 		for i, tender := range tenders {
 			v := s.Receivables[i*n+k-1]
 			if v.Period != k || v.TenderID != tender.TenderID || v.InvestorID != tender.InvestorID ||
-				v.ProjectID != terms.ProjectID || v.Status != PlanPending || !v.DueDate.Equal(r.DueDate) {
+				v.ProjectID != terms.ProjectID || v.Status != ReceivablePending || !v.DueDate.Equal(r.DueDate) {
 				t.Fatalf("%s tender %d: receivable item %+v (borrower due %s)", what, tender.TenderID, v, r.DueDate)
 			}
 			vp, vi, va := cents("tender principal", v.Principal), cents("tender interest", v.Interest), cents("tender amount", v.Amount)

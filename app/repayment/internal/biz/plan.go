@@ -1,5 +1,5 @@
-// Package biz holds repayment's domain: repayment plans and receivable plans, and the
-// interfaces it needs from storage.
+// Package biz holds repayment's domain: repayment plans and receivable plans, their
+// execution at the bank, and the interfaces it needs from storage, the bank and DTM.
 package biz
 
 import (
@@ -12,15 +12,28 @@ import (
 )
 
 // ProviderSet is biz providers.
-var ProviderSet = wire.NewSet(NewPlanUsecase, NewStartRepaymentUsecase)
+var ProviderSet = wire.NewSet(NewPlanUsecase, NewStartRepaymentUsecase, NewRunUsecase)
 
-// PlanStatus is where one period of a plan stands.
+// PlanStatus is where one period of the borrower's plan stands.
 type PlanStatus string
 
-// The plan statuses.
+// The plan statuses: PENDING until executed, REPAID once the bank moved the money and the
+// platform recorded it, OVERDUE while the bank refuses it for the borrower's balance.
 const (
 	PlanPending PlanStatus = "PENDING"
-	PlanPaid    PlanStatus = "PAID"
+	PlanRepaid  PlanStatus = "REPAID"
+	PlanOverdue PlanStatus = "OVERDUE"
+)
+
+// ReceivableStatus is where one period of an investor's receivable plan stands; it
+// follows its installment's status.
+type ReceivableStatus string
+
+// The receivable statuses.
+const (
+	ReceivablePending  ReceivableStatus = "PENDING"
+	ReceivableReceived ReceivableStatus = "RECEIVED"
+	ReceivableOverdue  ReceivableStatus = "OVERDUE"
 )
 
 // RepaymentItem is one period of what the borrower pays.
@@ -34,6 +47,12 @@ type RepaymentItem struct {
 	Amount     money.Amount
 	Commission money.Amount
 	Status     PlanStatus
+	// Who the bank knows the project and the borrower as; empty on plans written before
+	// the start-repayment message carried them (such installments are not executed).
+	BankProjectNo  string
+	BorrowerUserNo string
+	// RepaidAt is when the installment became REPAID; zero until then.
+	RepaidAt time.Time
 }
 
 // ReceivableItem is one period of what one tender's investor receives.
@@ -46,7 +65,12 @@ type ReceivableItem struct {
 	Principal  money.Amount
 	Interest   money.Amount
 	Amount     money.Amount
-	Status     PlanStatus
+	Status     ReceivableStatus
+	// InvestorUserNo is the investor's custody user number at the bank, which the
+	// installment credits; empty on plans written before the message carried it.
+	InvestorUserNo string
+	// ReceivedAt is when the receivable became RECEIVED; zero until then.
+	ReceivedAt time.Time
 }
 
 // PlanRepo reads and writes the plans.

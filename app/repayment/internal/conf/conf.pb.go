@@ -13,6 +13,7 @@ import (
 	conf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -33,8 +34,18 @@ type Bootstrap struct {
 	Faults         *conf.Faults           `protobuf:"bytes,4,opt,name=faults,proto3" json:"faults,omitempty"`
 	Rocketmq       *conf.RocketMQ         `protobuf:"bytes,5,opt,name=rocketmq,proto3" json:"rocketmq,omitempty"`
 	StartRepayment *StartRepayment        `protobuf:"bytes,6,opt,name=start_repayment,json=startRepayment,proto3" json:"start_repayment,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Verifies the bearer tokens of the operator endpoints (POST /v1/repayment-runs).
+	Auth *conf.Auth `protobuf:"bytes,7,opt,name=auth,proto3" json:"auth,omitempty"`
+	Bank *Bank      `protobuf:"bytes,8,opt,name=bank,proto3" json:"bank,omitempty"`
+	// The two-phase message to trade-center: server is DTM's gRPC address, branch_host
+	// where DTM reaches this service's QueryPrepared (its gRPC address),
+	// timeout_to_fail_seconds how long a prepared message waits before DTM checks back,
+	// retry_interval_seconds DTM's first retry delay of trade-center's branch.
+	Dtm           *conf.DTM     `protobuf:"bytes,9,opt,name=dtm,proto3" json:"dtm,omitempty"`
+	Peers         *Peers        `protobuf:"bytes,10,opt,name=peers,proto3" json:"peers,omitempty"`
+	RepaymentRun  *RepaymentRun `protobuf:"bytes,11,opt,name=repayment_run,json=repaymentRun,proto3" json:"repayment_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Bootstrap) Reset() {
@@ -105,6 +116,41 @@ func (x *Bootstrap) GetRocketmq() *conf.RocketMQ {
 func (x *Bootstrap) GetStartRepayment() *StartRepayment {
 	if x != nil {
 		return x.StartRepayment
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetAuth() *conf.Auth {
+	if x != nil {
+		return x.Auth
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetBank() *Bank {
+	if x != nil {
+		return x.Bank
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetDtm() *conf.DTM {
+	if x != nil {
+		return x.Dtm
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetPeers() *Peers {
+	if x != nil {
+		return x.Peers
+	}
+	return nil
+}
+
+func (x *Bootstrap) GetRepaymentRun() *RepaymentRun {
+	if x != nil {
+		return x.RepaymentRun
 	}
 	return nil
 }
@@ -183,24 +229,219 @@ func (x *StartRepayment) GetMaxReconsumeTimes() int32 {
 	return 0
 }
 
+// The custody bank's signed repayment API (docs/custody-protocol.md "Money back out").
+type Bank struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// e.g. http://127.0.0.1:8050.
+	BaseUrl string `protobuf:"bytes,1,opt,name=base_url,json=baseUrl,proto3" json:"base_url,omitempty"`
+	// Holds platform_private.pem (signs our calls) and bank_public.pem (verifies the bank's
+	// answers); P2P_KEYS_DIR on the local stack.
+	KeysDir string `protobuf:"bytes,2,opt,name=keys_dir,json=keysDir,proto3" json:"keys_dir,omitempty"`
+	// Timeout of one call to the bank; 5s when unset.
+	Timeout       *durationpb.Duration `protobuf:"bytes,3,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Bank) Reset() {
+	*x = Bank{}
+	mi := &file_repayment_internal_conf_conf_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Bank) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Bank) ProtoMessage() {}
+
+func (x *Bank) ProtoReflect() protoreflect.Message {
+	mi := &file_repayment_internal_conf_conf_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Bank.ProtoReflect.Descriptor instead.
+func (*Bank) Descriptor() ([]byte, []int) {
+	return file_repayment_internal_conf_conf_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Bank) GetBaseUrl() string {
+	if x != nil {
+		return x.BaseUrl
+	}
+	return ""
+}
+
+func (x *Bank) GetKeysDir() string {
+	if x != nil {
+		return x.KeysDir
+	}
+	return ""
+}
+
+func (x *Bank) GetTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
+// Where the other services are.
+type Peers struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// trade-center's gRPC address, where DTM delivers the two-phase message
+	// (TradeCenterBranches.RecordInstallmentRepaid), e.g. 127.0.0.1:9030.
+	TradeCenterGrpc string `protobuf:"bytes,1,opt,name=trade_center_grpc,json=tradeCenterGrpc,proto3" json:"trade_center_grpc,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *Peers) Reset() {
+	*x = Peers{}
+	mi := &file_repayment_internal_conf_conf_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Peers) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Peers) ProtoMessage() {}
+
+func (x *Peers) ProtoReflect() protoreflect.Message {
+	mi := &file_repayment_internal_conf_conf_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Peers.ProtoReflect.Descriptor instead.
+func (*Peers) Descriptor() ([]byte, []int) {
+	return file_repayment_internal_conf_conf_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Peers) GetTradeCenterGrpc() string {
+	if x != nil {
+		return x.TradeCenterGrpc
+	}
+	return ""
+}
+
+// The repayment run: the scheduled job and POST /v1/repayment-runs.
+type RepaymentRun struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How often the job runs as of today (UTC). Required.
+	Interval *durationpb.Duration `protobuf:"bytes,1,opt,name=interval,proto3" json:"interval,omitempty"`
+	// An attempt the bank has no record of is LOST once it is this old; it must exceed
+	// the signature window (5 minutes) plus the bank call's timeout. 360s when unset.
+	LostAfter *durationpb.Duration `protobuf:"bytes,2,opt,name=lost_after,json=lostAfter,proto3" json:"lost_after,omitempty"`
+	// Installments one run takes up at most; 500 when unset.
+	BatchSize     int32 `protobuf:"varint,3,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RepaymentRun) Reset() {
+	*x = RepaymentRun{}
+	mi := &file_repayment_internal_conf_conf_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RepaymentRun) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RepaymentRun) ProtoMessage() {}
+
+func (x *RepaymentRun) ProtoReflect() protoreflect.Message {
+	mi := &file_repayment_internal_conf_conf_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RepaymentRun.ProtoReflect.Descriptor instead.
+func (*RepaymentRun) Descriptor() ([]byte, []int) {
+	return file_repayment_internal_conf_conf_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RepaymentRun) GetInterval() *durationpb.Duration {
+	if x != nil {
+		return x.Interval
+	}
+	return nil
+}
+
+func (x *RepaymentRun) GetLostAfter() *durationpb.Duration {
+	if x != nil {
+		return x.LostAfter
+	}
+	return nil
+}
+
+func (x *RepaymentRun) GetBatchSize() int32 {
+	if x != nil {
+		return x.BatchSize
+	}
+	return 0
+}
+
 var File_repayment_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_repayment_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"\"repayment/internal/conf/conf.proto\x12\x0erepayment.conf\x1a\x0fconf/conf.proto\"\xb8\x02\n" +
+	"\"repayment/internal/conf/conf.proto\x12\x0erepayment.conf\x1a\x0fconf/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\x9d\x04\n" +
 	"\tBootstrap\x12+\n" +
 	"\x06server\x18\x01 \x01(\v2\x13.p2pdtx.conf.ServerR\x06server\x121\n" +
 	"\bdatabase\x18\x02 \x01(\v2\x15.p2pdtx.conf.DatabaseR\bdatabase\x12\"\n" +
 	"\x03log\x18\x03 \x01(\v2\x10.p2pdtx.conf.LogR\x03log\x12+\n" +
 	"\x06faults\x18\x04 \x01(\v2\x13.p2pdtx.conf.FaultsR\x06faults\x121\n" +
 	"\brocketmq\x18\x05 \x01(\v2\x15.p2pdtx.conf.RocketMQR\brocketmq\x12G\n" +
-	"\x0fstart_repayment\x18\x06 \x01(\v2\x1e.repayment.conf.StartRepaymentR\x0estartRepayment\"\x9e\x01\n" +
+	"\x0fstart_repayment\x18\x06 \x01(\v2\x1e.repayment.conf.StartRepaymentR\x0estartRepayment\x12%\n" +
+	"\x04auth\x18\a \x01(\v2\x11.p2pdtx.conf.AuthR\x04auth\x12(\n" +
+	"\x04bank\x18\b \x01(\v2\x14.repayment.conf.BankR\x04bank\x12\"\n" +
+	"\x03dtm\x18\t \x01(\v2\x10.p2pdtx.conf.DTMR\x03dtm\x12+\n" +
+	"\x05peers\x18\n" +
+	" \x01(\v2\x15.repayment.conf.PeersR\x05peers\x12A\n" +
+	"\rrepayment_run\x18\v \x01(\v2\x1c.repayment.conf.RepaymentRunR\frepaymentRun\"\x9e\x01\n" +
 	"\x0eStartRepayment\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12%\n" +
 	"\x0econsumer_group\x18\x02 \x01(\tR\rconsumerGroup\x12\x1f\n" +
 	"\vbroker_addr\x18\x03 \x01(\tR\n" +
 	"brokerAddr\x12.\n" +
-	"\x13max_reconsume_times\x18\x04 \x01(\x05R\x11maxReconsumeTimesB=Z;github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf;confb\x06proto3"
+	"\x13max_reconsume_times\x18\x04 \x01(\x05R\x11maxReconsumeTimes\"q\n" +
+	"\x04Bank\x12\x19\n" +
+	"\bbase_url\x18\x01 \x01(\tR\abaseUrl\x12\x19\n" +
+	"\bkeys_dir\x18\x02 \x01(\tR\akeysDir\x123\n" +
+	"\atimeout\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"3\n" +
+	"\x05Peers\x12*\n" +
+	"\x11trade_center_grpc\x18\x01 \x01(\tR\x0ftradeCenterGrpc\"\x9e\x01\n" +
+	"\fRepaymentRun\x125\n" +
+	"\binterval\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\binterval\x128\n" +
+	"\n" +
+	"lost_after\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\tlostAfter\x12\x1d\n" +
+	"\n" +
+	"batch_size\x18\x03 \x01(\x05R\tbatchSizeB=Z;github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf;confb\x06proto3"
 
 var (
 	file_repayment_internal_conf_conf_proto_rawDescOnce sync.Once
@@ -214,28 +455,42 @@ func file_repayment_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_repayment_internal_conf_conf_proto_rawDescData
 }
 
-var file_repayment_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_repayment_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_repayment_internal_conf_conf_proto_goTypes = []any{
-	(*Bootstrap)(nil),      // 0: repayment.conf.Bootstrap
-	(*StartRepayment)(nil), // 1: repayment.conf.StartRepayment
-	(*conf.Server)(nil),    // 2: p2pdtx.conf.Server
-	(*conf.Database)(nil),  // 3: p2pdtx.conf.Database
-	(*conf.Log)(nil),       // 4: p2pdtx.conf.Log
-	(*conf.Faults)(nil),    // 5: p2pdtx.conf.Faults
-	(*conf.RocketMQ)(nil),  // 6: p2pdtx.conf.RocketMQ
+	(*Bootstrap)(nil),           // 0: repayment.conf.Bootstrap
+	(*StartRepayment)(nil),      // 1: repayment.conf.StartRepayment
+	(*Bank)(nil),                // 2: repayment.conf.Bank
+	(*Peers)(nil),               // 3: repayment.conf.Peers
+	(*RepaymentRun)(nil),        // 4: repayment.conf.RepaymentRun
+	(*conf.Server)(nil),         // 5: p2pdtx.conf.Server
+	(*conf.Database)(nil),       // 6: p2pdtx.conf.Database
+	(*conf.Log)(nil),            // 7: p2pdtx.conf.Log
+	(*conf.Faults)(nil),         // 8: p2pdtx.conf.Faults
+	(*conf.RocketMQ)(nil),       // 9: p2pdtx.conf.RocketMQ
+	(*conf.Auth)(nil),           // 10: p2pdtx.conf.Auth
+	(*conf.DTM)(nil),            // 11: p2pdtx.conf.DTM
+	(*durationpb.Duration)(nil), // 12: google.protobuf.Duration
 }
 var file_repayment_internal_conf_conf_proto_depIdxs = []int32{
-	2, // 0: repayment.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
-	3, // 1: repayment.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
-	4, // 2: repayment.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
-	5, // 3: repayment.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
-	6, // 4: repayment.conf.Bootstrap.rocketmq:type_name -> p2pdtx.conf.RocketMQ
-	1, // 5: repayment.conf.Bootstrap.start_repayment:type_name -> repayment.conf.StartRepayment
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	5,  // 0: repayment.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
+	6,  // 1: repayment.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
+	7,  // 2: repayment.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
+	8,  // 3: repayment.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
+	9,  // 4: repayment.conf.Bootstrap.rocketmq:type_name -> p2pdtx.conf.RocketMQ
+	1,  // 5: repayment.conf.Bootstrap.start_repayment:type_name -> repayment.conf.StartRepayment
+	10, // 6: repayment.conf.Bootstrap.auth:type_name -> p2pdtx.conf.Auth
+	2,  // 7: repayment.conf.Bootstrap.bank:type_name -> repayment.conf.Bank
+	11, // 8: repayment.conf.Bootstrap.dtm:type_name -> p2pdtx.conf.DTM
+	3,  // 9: repayment.conf.Bootstrap.peers:type_name -> repayment.conf.Peers
+	4,  // 10: repayment.conf.Bootstrap.repayment_run:type_name -> repayment.conf.RepaymentRun
+	12, // 11: repayment.conf.Bank.timeout:type_name -> google.protobuf.Duration
+	12, // 12: repayment.conf.RepaymentRun.interval:type_name -> google.protobuf.Duration
+	12, // 13: repayment.conf.RepaymentRun.lost_after:type_name -> google.protobuf.Duration
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_repayment_internal_conf_conf_proto_init() }
@@ -249,7 +504,7 @@ func file_repayment_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_repayment_internal_conf_conf_proto_rawDesc), len(file_repayment_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -16,7 +16,8 @@ import (
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewPlanRepo, NewFaults)
+var ProviderSet = wire.NewSet(NewData, NewPlanRepo, NewFaults, NewTransaction, NewInstallmentRepo,
+	NewBankNonces, NewBank, NewRepaidMessenger, NewRunSettings)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).
@@ -28,10 +29,13 @@ func NewData(c *conf.Bootstrap, logger log.Logger) (*Data, func(), error) {
 		func(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) })
 }
 
+// NewTransaction is the biz.Transaction port: a local transaction on the database.
+func NewTransaction(d *Data) biz.Transaction { return d }
+
 // NewFaults returns repayment's fault points, or nil (never firing) unless faults.enabled.
 func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultPlanConsumeFail)
+	return faults.New(biz.FaultPlanConsumeFail, biz.FaultRepayLocalTxFail, biz.FaultRepaySubmitLost)
 }

@@ -29,7 +29,8 @@ func (r *planRepo) RepaymentPlan(ctx context.Context, projectID int64) ([]biz.Re
 		items = append(items, biz.RepaymentItem{
 			ProjectID: p.ProjectID, BorrowerID: p.BorrowerID, Period: p.Period, DueDate: p.DueDate,
 			Principal: p.Principal, Interest: p.Interest, Amount: p.Amount, Commission: p.Commission,
-			Status: biz.PlanStatus(p.Status),
+			Status: biz.PlanStatus(p.Status), BankProjectNo: deref(p.BankProjectNo), BorrowerUserNo: deref(p.BorrowerUserNo),
+			RepaidAt: derefTime(p.RepaidAt),
 		})
 	}
 	return items, nil
@@ -48,7 +49,7 @@ func (r *planRepo) Receivables(ctx context.Context, projectID int64) ([]biz.Rece
 		items = append(items, biz.ReceivableItem{
 			ProjectID: p.ProjectID, TenderID: p.TenderID, InvestorID: p.InvestorID, Period: p.Period,
 			DueDate: p.DueDate, Principal: p.Principal, Interest: p.Interest, Amount: p.Amount,
-			Status: biz.PlanStatus(p.Status),
+			Status: biz.ReceivableStatus(p.Status), InvestorUserNo: deref(p.InvestorUserNo), ReceivedAt: derefTime(p.ReceivedAt),
 		})
 	}
 	return items, nil
@@ -83,6 +84,7 @@ func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error
 			repayments = append(repayments, tx.RepaymentPlan.Create().
 				SetProjectID(it.ProjectID).SetBorrowerID(it.BorrowerID).SetPeriod(it.Period).SetDueDate(it.DueDate).
 				SetPrincipal(it.Principal).SetInterest(it.Interest).SetAmount(it.Amount).SetCommission(it.Commission).
+				SetNillableBankProjectNo(optional(it.BankProjectNo)).SetNillableBorrowerUserNo(optional(it.BorrowerUserNo)).
 				SetStatus(string(it.Status)).SetCreatedAt(now).SetUpdatedAt(now))
 		}
 		// The borrower's rows are the claim: a twin delivery running at the same time
@@ -102,6 +104,7 @@ func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error
 					SetProjectID(it.ProjectID).SetTenderID(it.TenderID).SetInvestorID(it.InvestorID).
 					SetPeriod(it.Period).SetDueDate(it.DueDate).
 					SetPrincipal(it.Principal).SetInterest(it.Interest).SetAmount(it.Amount).
+					SetNillableInvestorUserNo(optional(it.InvestorUserNo)).
 					SetStatus(string(it.Status)).SetCreatedAt(now).SetUpdatedAt(now))
 			}
 			// (tender, period) is unique too: a receivable written by anything but this
@@ -119,4 +122,27 @@ func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error
 		return 0, err
 	}
 	return len(s.Repayments) + len(s.Receivables), nil
+}
+
+// optional is s for a nullable column: NULL when empty (plans written before the message
+// carried the bank's numbers).
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }

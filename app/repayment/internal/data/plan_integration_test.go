@@ -88,7 +88,7 @@ func TestSaveScheduleOnceUnderDuplicates(t *testing.T) {
 	if err != nil || len(rc) != 36*30 {
 		t.Fatalf("receivables %d rows, %v", len(rc), err)
 	}
-	if rp[35].Period != 36 || !rp[0].Principal.Equal(s.Repayments[0].Principal) || rc[0].Status != biz.PlanPending {
+	if rp[35].Period != 36 || !rp[0].Principal.Equal(s.Repayments[0].Principal) || rc[0].Status != biz.ReceivablePending {
 		t.Fatalf("stored plan differs: %+v", rp[0])
 	}
 }

@@ -1,10 +1,16 @@
-// Package server builds repayment's servers: HTTP and gRPC from one proto, and the
-// RocketMQ consumer of trade-center's start-repayment message — a client of the broker
-// that calls into the app, so it lives here and cmd registers it like any server.
+// Package server builds repayment's servers: HTTP and gRPC from one proto (plus the gRPC
+// method DTM checks back on), the RocketMQ consumer of trade-center's start-repayment
+// message — a client of the broker that calls into the app, so it lives here and cmd
+// registers it like any server — and the scheduled repayment run.
 package server
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/go-kratos/kratos/v2/log"
+	"github.com/go-kratos/kratos/v2/middleware"
+	"github.com/go-kratos/kratos/v2/middleware/selector"
 	"github.com/go-kratos/kratos/v2/transport/grpc"
 	"github.com/go-kratos/kratos/v2/transport/http"
 	"github.com/google/wire"
@@ -13,19 +19,43 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
 	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer, NewRepaymentRunner)
+
+// authenticated lists the operations that need a bearer token (the operator's run); the
+// plan reads are as before.
+var authenticated = map[string]bool{
+	v1.OperationRepaymentCreateRepaymentRun: true,
+}
+
+// authMiddleware verifies the bearer token of the authenticated operations; a short
+// secret is refused at start (a guessable key would let anyone mint an ADMIN token).
+func authMiddleware(c *conf.Bootstrap) (middleware.Middleware, error) {
+	secret := c.GetAuth().GetTokenSecret()
+	if len(secret) < minTokenSecret {
+		return nil, fmt.Errorf("auth.token_secret must be at least %d characters", minTokenSecret)
+	}
+	return selector.Server(auth.Server(secret)).
+		Match(func(_ context.Context, operation string) bool { return authenticated[operation] }).Build(), nil
+}
+
+const minTokenSecret = 32
 
 // NewHTTPServer serves the API, /healthz (database and the consumer) and, when faults
 // are enabled, /debug/faults.
 func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentConsumer, svc *service.RepaymentService,
-	f *faults.Registry, logger log.Logger) *http.Server {
-	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger))
+	f *faults.Registry, logger log.Logger) (*http.Server, error) {
+	am, err := authMiddleware(c)
+	if err != nil {
+		return nil, err
+	}
+	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger, am))
 	srv.Handle("/healthz", health.Handler(
 		health.Check{Name: "database", Probe: d.Ping},
 		health.Check{Name: "rocketmq", Probe: consumer.Ready},
@@ -34,12 +64,19 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentCons
 		srv.Handle("/debug/faults", f.Handler())
 	}
 	v1.RegisterRepaymentHTTPServer(srv, svc)
-	return srv
+	return srv, nil
 }
 
-// NewGRPCServer serves the API over gRPC.
-func NewGRPCServer(c *conf.Bootstrap, svc *service.RepaymentService, logger log.Logger) *grpc.Server {
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger))
+// NewGRPCServer serves the API over gRPC, and QueryPrepared, DTM's check-back of the
+// installment-repaid message.
+func NewGRPCServer(c *conf.Bootstrap, svc *service.RepaymentService, branches *service.RepaymentBranchesService,
+	logger log.Logger) (*grpc.Server, error) {
+	am, err := authMiddleware(c)
+	if err != nil {
+		return nil, err
+	}
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, am))
 	v1.RegisterRepaymentServer(srv, svc)
-	return srv
+	v1.RegisterRepaymentBranchesServer(srv, branches)
+	return srv, nil
 }

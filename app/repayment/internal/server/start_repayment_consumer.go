@@ -169,13 +169,15 @@ func decodeStartRepayment(body []byte) (biz.LoanTerms, error) {
 		ProjectID: e.GetProjectId(), BorrowerID: e.GetBorrowerId(), Principal: principal,
 		BorrowerRate: borrowerRate, InvestorRate: investorRate, Periods: int(e.GetPeriods()),
 		LoanDate: e.GetLoanedAt().AsTime(), Tenders: make([]biz.TenderShare, 0, len(e.GetTenders())),
+		BankProjectNo: e.GetBankProjectNo(), BorrowerUserNo: e.GetBorrowerUserNo(),
 	}
 	for _, tender := range e.GetTenders() {
 		amount, err := money.ParseAmount(tender.GetAmount())
 		if err != nil {
 			return bad(fmt.Sprintf("tender %d amount", tender.GetTenderId()), err)
 		}
-		t.Tenders = append(t.Tenders, biz.TenderShare{TenderID: tender.GetTenderId(), InvestorID: tender.GetInvestorId(), Amount: amount})
+		t.Tenders = append(t.Tenders, biz.TenderShare{TenderID: tender.GetTenderId(), InvestorID: tender.GetInvestorId(),
+			Amount: amount, InvestorUserNo: tender.GetInvestorUserNo()})
 	}
 	return t, nil
 }

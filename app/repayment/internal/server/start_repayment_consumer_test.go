@@ -17,9 +17,10 @@ func startRepaymentBody(t *testing.T, edit func(*tcv1.StartRepayment)) []byte {
 		ProjectId: 9, BorrowerId: 7, Principal: "1000.00", BorrowerRate: "0.15", InvestorRate: "0.12", Periods: 12,
 		LoanedAt: timestamppb.New(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)), LoanRequestNo: "LN000000000009",
 		Tenders: []*tcv1.StartRepayment_Tender{
-			{TenderId: 1, InvestorId: 21, Amount: "600.00"},
-			{TenderId: 2, InvestorId: 22, Amount: "400.00"},
+			{TenderId: 1, InvestorId: 21, Amount: "600.00", InvestorUserNo: "BU0000000021"},
+			{TenderId: 2, InvestorId: 22, Amount: "400.00", InvestorUserNo: "BU0000000022"},
 		},
+		BankProjectNo: "BP000000000009", BorrowerUserNo: "BU0000000007",
 	}
 	if edit != nil {
 		edit(e)
@@ -40,8 +41,21 @@ func TestDecodeStartRepayment(t *testing.T) {
 	if terms.ProjectID != 9 || terms.BorrowerID != 7 || terms.Principal.String() != "1000.00" ||
 		terms.BorrowerRate.String() != "0.15" || terms.InvestorRate.String() != "0.12" || terms.Periods != 12 ||
 		!terms.LoanDate.Equal(time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)) || len(terms.Tenders) != 2 ||
-		terms.Tenders[1].TenderID != 2 || terms.Tenders[1].InvestorID != 22 || terms.Tenders[1].Amount.String() != "400.00" {
+		terms.Tenders[1].TenderID != 2 || terms.Tenders[1].InvestorID != 22 || terms.Tenders[1].Amount.String() != "400.00" ||
+		terms.BankProjectNo != "BP000000000009" || terms.BorrowerUserNo != "BU0000000007" ||
+		terms.Tenders[1].InvestorUserNo != "BU0000000022" {
 		t.Fatalf("terms %+v", terms)
+	}
+	// A message from before the bank's numbers were carried still writes the plans (which
+	// the repayment run then leaves alone).
+	old, err := decodeStartRepayment(startRepaymentBody(t, func(e *tcv1.StartRepayment) {
+		e.BankProjectNo, e.BorrowerUserNo = "", ""
+		for _, tender := range e.Tenders {
+			tender.InvestorUserNo = ""
+		}
+	}))
+	if err != nil || old.BankProjectNo != "" || old.Tenders[0].InvestorUserNo != "" {
+		t.Fatalf("a message without the bank's numbers: %+v, %v", old, err)
 	}
 	// The wire format is protojson: int64 as strings, lowerCamelCase names.
 	if body := string(startRepaymentBody(t, nil)); !strings.Contains(body, `"projectId":"9"`) || !strings.Contains(body, `"loanedAt":"2026-03-04T05:06:07Z"`) {

@@ -3,15 +3,18 @@ package service
 
 import (
 	"context"
+	"time"
 
+	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/google/wire"
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/repayment/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 )
 
 // ProviderSet is service providers.
-var ProviderSet = wire.NewSet(NewRepaymentService)
+var ProviderSet = wire.NewSet(NewRepaymentService, NewRepaymentBranchesService)
 
 const dateLayout = "2006-01-02"
 
@@ -19,11 +22,42 @@ const dateLayout = "2006-01-02"
 type RepaymentService struct {
 	v1.UnimplementedRepaymentServer
 	plans *biz.PlanUsecase
+	runs  *biz.RunUsecase
 }
 
 // NewRepaymentService returns the API implementation.
-func NewRepaymentService(plans *biz.PlanUsecase) *RepaymentService {
-	return &RepaymentService{plans: plans}
+func NewRepaymentService(plans *biz.PlanUsecase, runs *biz.RunUsecase) *RepaymentService {
+	return &RepaymentService{plans: plans, runs: runs}
+}
+
+// CreateRepaymentRun runs the repayment run as of a date, for operators: the caller's
+// token (checked by the auth middleware) must be an ADMIN's.
+func (s *RepaymentService) CreateRepaymentRun(ctx context.Context, req *v1.CreateRepaymentRunRequest) (*v1.RepaymentRun, error) {
+	claims, ok := auth.FromContext(ctx)
+	if !ok {
+		return nil, kerrors.Unauthorized("UNAUTHORIZED", "a bearer token is required")
+	}
+	if claims.Role != auth.RoleAdmin {
+		return nil, v1.ErrorForbidden("repayment runs are for operators (ADMIN)")
+	}
+	asOf, err := time.Parse(dateLayout, req.GetAsOf())
+	if err != nil {
+		return nil, v1.ErrorInvalidArgument("asOf: must be a date YYYY-MM-DD, got %q", req.GetAsOf()).
+			WithMetadata(map[string]string{"field": "asOf"})
+	}
+	r, err := s.runs.Run(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return &v1.RepaymentRun{RunId: r.RunID, Repaid: int32(r.Repaid), Overdue: int32(r.Overdue), Pending: int32(r.Pending)}, nil
+}
+
+// timestamp is t in RFC 3339 (UTC), or "" for the zero time (not happened yet).
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func (s *RepaymentService) GetRepaymentPlan(ctx context.Context, req *v1.GetRepaymentPlanRequest) (*v1.RepaymentPlan, error) {
@@ -40,6 +74,7 @@ func (s *RepaymentService) GetRepaymentPlan(ctx context.Context, req *v1.GetRepa
 			Period: int32(it.Period), DueDate: it.DueDate.Format(dateLayout),
 			Principal: it.Principal.String(), Interest: it.Interest.String(),
 			Amount: it.Amount.String(), Commission: it.Commission.String(), Status: string(it.Status),
+			RepaidAt: timestamp(it.RepaidAt),
 		})
 	}
 	return reply, nil
@@ -59,6 +94,7 @@ func (s *RepaymentService) ListReceivables(ctx context.Context, req *v1.ListRece
 			TenderId: it.TenderID, InvestorId: it.InvestorID, Period: int32(it.Period),
 			DueDate: it.DueDate.Format(dateLayout), Principal: it.Principal.String(),
 			Interest: it.Interest.String(), Amount: it.Amount.String(), Status: string(it.Status),
+			ReceivedAt: timestamp(it.ReceivedAt),
 		})
 	}
 	return reply, nil

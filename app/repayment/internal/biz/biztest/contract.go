@@ -2,6 +2,7 @@ package biztest
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -20,18 +21,7 @@ func PlanRepoContract(t *testing.T, repo func(t *testing.T) biz.PlanRepo, newPro
 		if forget != nil {
 			t.Cleanup(func() { forget(id) })
 		}
-		s, err := biz.Amortize(biz.LoanTerms{ProjectID: id, BorrowerID: 7, Principal: money.MustParseAmount("1000.00"),
-			BorrowerRate: money.MustParseRate("0.15"), InvestorRate: money.MustParseRate("0.12"), Periods: 3,
-			LoanDate: time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC),
-			// Tender ids are unique platform-wide, like the project's: derived from it.
-			Tenders: []biz.TenderShare{
-				{TenderID: id*10 + 2, InvestorID: 22, Amount: money.MustParseAmount("400.00")},
-				{TenderID: id*10 + 1, InvestorID: 21, Amount: money.MustParseAmount("600.00")},
-			}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
+		return testSchedule(t, id, true)
 	}
 
 	t.Run("a schedule reads back whole, in period and tender order", func(t *testing.T) {
@@ -50,7 +40,8 @@ func PlanRepoContract(t *testing.T, repo func(t *testing.T) biz.PlanRepo, newPro
 		for i, it := range plan {
 			want := s.Repayments[i]
 			if it.Period != i+1 || !it.Amount.Equal(want.Amount) || !it.Principal.Equal(want.Principal) ||
-				!it.Commission.Equal(want.Commission) || it.Status != biz.PlanPending || !sameDay(it.DueDate, want.DueDate) {
+				!it.Commission.Equal(want.Commission) || it.Status != biz.PlanPending || !sameDay(it.DueDate, want.DueDate) ||
+				it.BankProjectNo != want.BankProjectNo || it.BorrowerUserNo != "BU0000000007" || !it.RepaidAt.IsZero() {
 				t.Errorf("period %d read back %+v, written %+v", i+1, it, want)
 			}
 		}
@@ -63,6 +54,10 @@ func PlanRepoContract(t *testing.T, repo func(t *testing.T) biz.PlanRepo, newPro
 			if it.TenderID != wantTender || it.Period != wantPeriod {
 				t.Fatalf("receivable %d is tender %d period %d; want tender %d period %d (tender, then period order)",
 					i, it.TenderID, it.Period, wantTender, wantPeriod)
+			}
+			if wantUserNo := investorUserNo(it.InvestorID); it.InvestorUserNo != wantUserNo || it.Status != biz.ReceivablePending ||
+				!it.ReceivedAt.IsZero() {
+				t.Errorf("receivable %d read back %+v; want user number %s, PENDING, no receivedAt", i, it, wantUserNo)
 			}
 		}
 	})
@@ -114,6 +109,33 @@ func PlanRepoContract(t *testing.T, repo func(t *testing.T) biz.PlanRepo, newPro
 		}
 	})
 }
+
+// testSchedule is a 1,000.00 loan of project id over 3 periods from two tenders (ids
+// derived from id: tender ids are unique platform-wide, like the project's), with the
+// bank's numbers when withBank (plans written before the message carried them have none).
+func testSchedule(t *testing.T, id int64, withBank bool) biz.Schedule {
+	t.Helper()
+	terms := biz.LoanTerms{ProjectID: id, BorrowerID: 7, Principal: money.MustParseAmount("1000.00"),
+		BorrowerRate: money.MustParseRate("0.15"), InvestorRate: money.MustParseRate("0.12"), Periods: 3,
+		LoanDate: time.Date(2026, 1, 31, 10, 0, 0, 0, time.UTC),
+		Tenders: []biz.TenderShare{
+			{TenderID: id*10 + 2, InvestorID: 22, Amount: money.MustParseAmount("400.00")},
+			{TenderID: id*10 + 1, InvestorID: 21, Amount: money.MustParseAmount("600.00")},
+		}}
+	if withBank {
+		terms.BankProjectNo, terms.BorrowerUserNo = fmt.Sprintf("BP%d", id), "BU0000000007"
+		for i := range terms.Tenders {
+			terms.Tenders[i].InvestorUserNo = investorUserNo(terms.Tenders[i].InvestorID)
+		}
+	}
+	s, err := biz.Amortize(terms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func investorUserNo(investorID int64) string { return fmt.Sprintf("BU%010d", investorID) }
 
 func sameDay(a, b time.Time) bool {
 	return a.UTC().Format(time.DateOnly) == b.UTC().Format(time.DateOnly)

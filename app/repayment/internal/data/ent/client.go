@@ -14,7 +14,9 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/banknonce"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/receivableplan"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentattempt"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentplan"
 
 	stdsql "database/sql"
@@ -25,8 +27,12 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// BankNonce is the client for interacting with the BankNonce builders.
+	BankNonce *BankNonceClient
 	// ReceivablePlan is the client for interacting with the ReceivablePlan builders.
 	ReceivablePlan *ReceivablePlanClient
+	// RepaymentAttempt is the client for interacting with the RepaymentAttempt builders.
+	RepaymentAttempt *RepaymentAttemptClient
 	// RepaymentPlan is the client for interacting with the RepaymentPlan builders.
 	RepaymentPlan *RepaymentPlanClient
 }
@@ -40,7 +46,9 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.BankNonce = NewBankNonceClient(c.config)
 	c.ReceivablePlan = NewReceivablePlanClient(c.config)
+	c.RepaymentAttempt = NewRepaymentAttemptClient(c.config)
 	c.RepaymentPlan = NewRepaymentPlanClient(c.config)
 }
 
@@ -132,10 +140,12 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		ReceivablePlan: NewReceivablePlanClient(cfg),
-		RepaymentPlan:  NewRepaymentPlanClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		BankNonce:        NewBankNonceClient(cfg),
+		ReceivablePlan:   NewReceivablePlanClient(cfg),
+		RepaymentAttempt: NewRepaymentAttemptClient(cfg),
+		RepaymentPlan:    NewRepaymentPlanClient(cfg),
 	}, nil
 }
 
@@ -153,17 +163,19 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		ReceivablePlan: NewReceivablePlanClient(cfg),
-		RepaymentPlan:  NewRepaymentPlanClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		BankNonce:        NewBankNonceClient(cfg),
+		ReceivablePlan:   NewReceivablePlanClient(cfg),
+		RepaymentAttempt: NewRepaymentAttemptClient(cfg),
+		RepaymentPlan:    NewRepaymentPlanClient(cfg),
 	}, nil
 }
 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		ReceivablePlan.
+//		BankNonce.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -185,26 +197,167 @@ func (c *Client) Close() error {
 // Use adds the mutation hooks to all the entity clients.
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
+	c.BankNonce.Use(hooks...)
 	c.ReceivablePlan.Use(hooks...)
+	c.RepaymentAttempt.Use(hooks...)
 	c.RepaymentPlan.Use(hooks...)
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
+	c.BankNonce.Intercept(interceptors...)
 	c.ReceivablePlan.Intercept(interceptors...)
+	c.RepaymentAttempt.Intercept(interceptors...)
 	c.RepaymentPlan.Intercept(interceptors...)
 }
 
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *BankNonceMutation:
+		return c.BankNonce.mutate(ctx, m)
 	case *ReceivablePlanMutation:
 		return c.ReceivablePlan.mutate(ctx, m)
+	case *RepaymentAttemptMutation:
+		return c.RepaymentAttempt.mutate(ctx, m)
 	case *RepaymentPlanMutation:
 		return c.RepaymentPlan.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// BankNonceClient is a client for the BankNonce schema.
+type BankNonceClient struct {
+	config
+}
+
+// NewBankNonceClient returns a client for the BankNonce from the given config.
+func NewBankNonceClient(c config) *BankNonceClient {
+	return &BankNonceClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `banknonce.Hooks(f(g(h())))`.
+func (c *BankNonceClient) Use(hooks ...Hook) {
+	c.hooks.BankNonce = append(c.hooks.BankNonce, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `banknonce.Intercept(f(g(h())))`.
+func (c *BankNonceClient) Intercept(interceptors ...Interceptor) {
+	c.inters.BankNonce = append(c.inters.BankNonce, interceptors...)
+}
+
+// Create returns a builder for creating a BankNonce entity.
+func (c *BankNonceClient) Create() *BankNonceCreate {
+	mutation := newBankNonceMutation(c.config, OpCreate)
+	return &BankNonceCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of BankNonce entities.
+func (c *BankNonceClient) CreateBulk(builders ...*BankNonceCreate) *BankNonceCreateBulk {
+	return &BankNonceCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *BankNonceClient) MapCreateBulk(slice any, setFunc func(*BankNonceCreate, int)) *BankNonceCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &BankNonceCreateBulk{err: fmt.Errorf("calling to BankNonceClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*BankNonceCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &BankNonceCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for BankNonce.
+func (c *BankNonceClient) Update() *BankNonceUpdate {
+	mutation := newBankNonceMutation(c.config, OpUpdate)
+	return &BankNonceUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *BankNonceClient) UpdateOne(_m *BankNonce) *BankNonceUpdateOne {
+	mutation := newBankNonceMutation(c.config, OpUpdateOne, withBankNonce(_m))
+	return &BankNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *BankNonceClient) UpdateOneID(id string) *BankNonceUpdateOne {
+	mutation := newBankNonceMutation(c.config, OpUpdateOne, withBankNonceID(id))
+	return &BankNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for BankNonce.
+func (c *BankNonceClient) Delete() *BankNonceDelete {
+	mutation := newBankNonceMutation(c.config, OpDelete)
+	return &BankNonceDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *BankNonceClient) DeleteOne(_m *BankNonce) *BankNonceDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *BankNonceClient) DeleteOneID(id string) *BankNonceDeleteOne {
+	builder := c.Delete().Where(banknonce.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &BankNonceDeleteOne{builder}
+}
+
+// Query returns a query builder for BankNonce.
+func (c *BankNonceClient) Query() *BankNonceQuery {
+	return &BankNonceQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeBankNonce},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a BankNonce entity by its id.
+func (c *BankNonceClient) Get(ctx context.Context, id string) (*BankNonce, error) {
+	return c.Query().Where(banknonce.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *BankNonceClient) GetX(ctx context.Context, id string) *BankNonce {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *BankNonceClient) Hooks() []Hook {
+	return c.hooks.BankNonce
+}
+
+// Interceptors returns the client interceptors.
+func (c *BankNonceClient) Interceptors() []Interceptor {
+	return c.inters.BankNonce
+}
+
+func (c *BankNonceClient) mutate(ctx context.Context, m *BankNonceMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&BankNonceCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&BankNonceUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&BankNonceUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&BankNonceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown BankNonce mutation op: %q", m.Op())
 	}
 }
 
@@ -338,6 +491,139 @@ func (c *ReceivablePlanClient) mutate(ctx context.Context, m *ReceivablePlanMuta
 		return (&ReceivablePlanDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ReceivablePlan mutation op: %q", m.Op())
+	}
+}
+
+// RepaymentAttemptClient is a client for the RepaymentAttempt schema.
+type RepaymentAttemptClient struct {
+	config
+}
+
+// NewRepaymentAttemptClient returns a client for the RepaymentAttempt from the given config.
+func NewRepaymentAttemptClient(c config) *RepaymentAttemptClient {
+	return &RepaymentAttemptClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `repaymentattempt.Hooks(f(g(h())))`.
+func (c *RepaymentAttemptClient) Use(hooks ...Hook) {
+	c.hooks.RepaymentAttempt = append(c.hooks.RepaymentAttempt, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `repaymentattempt.Intercept(f(g(h())))`.
+func (c *RepaymentAttemptClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RepaymentAttempt = append(c.inters.RepaymentAttempt, interceptors...)
+}
+
+// Create returns a builder for creating a RepaymentAttempt entity.
+func (c *RepaymentAttemptClient) Create() *RepaymentAttemptCreate {
+	mutation := newRepaymentAttemptMutation(c.config, OpCreate)
+	return &RepaymentAttemptCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RepaymentAttempt entities.
+func (c *RepaymentAttemptClient) CreateBulk(builders ...*RepaymentAttemptCreate) *RepaymentAttemptCreateBulk {
+	return &RepaymentAttemptCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RepaymentAttemptClient) MapCreateBulk(slice any, setFunc func(*RepaymentAttemptCreate, int)) *RepaymentAttemptCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RepaymentAttemptCreateBulk{err: fmt.Errorf("calling to RepaymentAttemptClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RepaymentAttemptCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RepaymentAttemptCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RepaymentAttempt.
+func (c *RepaymentAttemptClient) Update() *RepaymentAttemptUpdate {
+	mutation := newRepaymentAttemptMutation(c.config, OpUpdate)
+	return &RepaymentAttemptUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RepaymentAttemptClient) UpdateOne(_m *RepaymentAttempt) *RepaymentAttemptUpdateOne {
+	mutation := newRepaymentAttemptMutation(c.config, OpUpdateOne, withRepaymentAttempt(_m))
+	return &RepaymentAttemptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RepaymentAttemptClient) UpdateOneID(id int64) *RepaymentAttemptUpdateOne {
+	mutation := newRepaymentAttemptMutation(c.config, OpUpdateOne, withRepaymentAttemptID(id))
+	return &RepaymentAttemptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RepaymentAttempt.
+func (c *RepaymentAttemptClient) Delete() *RepaymentAttemptDelete {
+	mutation := newRepaymentAttemptMutation(c.config, OpDelete)
+	return &RepaymentAttemptDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RepaymentAttemptClient) DeleteOne(_m *RepaymentAttempt) *RepaymentAttemptDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RepaymentAttemptClient) DeleteOneID(id int64) *RepaymentAttemptDeleteOne {
+	builder := c.Delete().Where(repaymentattempt.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RepaymentAttemptDeleteOne{builder}
+}
+
+// Query returns a query builder for RepaymentAttempt.
+func (c *RepaymentAttemptClient) Query() *RepaymentAttemptQuery {
+	return &RepaymentAttemptQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRepaymentAttempt},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RepaymentAttempt entity by its id.
+func (c *RepaymentAttemptClient) Get(ctx context.Context, id int64) (*RepaymentAttempt, error) {
+	return c.Query().Where(repaymentattempt.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RepaymentAttemptClient) GetX(ctx context.Context, id int64) *RepaymentAttempt {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RepaymentAttemptClient) Hooks() []Hook {
+	return c.hooks.RepaymentAttempt
+}
+
+// Interceptors returns the client interceptors.
+func (c *RepaymentAttemptClient) Interceptors() []Interceptor {
+	return c.inters.RepaymentAttempt
+}
+
+func (c *RepaymentAttemptClient) mutate(ctx context.Context, m *RepaymentAttemptMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RepaymentAttemptCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RepaymentAttemptUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RepaymentAttemptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RepaymentAttemptDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RepaymentAttempt mutation op: %q", m.Op())
 	}
 }
 
@@ -477,10 +763,10 @@ func (c *RepaymentPlanClient) mutate(ctx context.Context, m *RepaymentPlanMutati
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		ReceivablePlan, RepaymentPlan []ent.Hook
+		BankNonce, ReceivablePlan, RepaymentAttempt, RepaymentPlan []ent.Hook
 	}
 	inters struct {
-		ReceivablePlan, RepaymentPlan []ent.Interceptor
+		BankNonce, ReceivablePlan, RepaymentAttempt, RepaymentPlan []ent.Interceptor
 	}
 )
 

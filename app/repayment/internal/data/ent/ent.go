@@ -12,7 +12,9 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/banknonce"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/receivableplan"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentattempt"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentplan"
 )
 
@@ -74,8 +76,10 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			receivableplan.Table: receivableplan.ValidColumn,
-			repaymentplan.Table:  repaymentplan.ValidColumn,
+			banknonce.Table:        banknonce.ValidColumn,
+			receivableplan.Table:   receivableplan.ValidColumn,
+			repaymentattempt.Table: repaymentattempt.ValidColumn,
+			repaymentplan.Table:    repaymentplan.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -11,8 +11,10 @@ import (
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/banknonce"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/predicate"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/receivableplan"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentattempt"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentplan"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
@@ -26,35 +28,371 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeReceivablePlan = "ReceivablePlan"
-	TypeRepaymentPlan  = "RepaymentPlan"
+	TypeBankNonce        = "BankNonce"
+	TypeReceivablePlan   = "ReceivablePlan"
+	TypeRepaymentAttempt = "RepaymentAttempt"
+	TypeRepaymentPlan    = "RepaymentPlan"
 )
+
+// BankNonceMutation represents an operation that mutates the BankNonce nodes in the graph.
+type BankNonceMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	expires_at    *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*BankNonce, error)
+	predicates    []predicate.BankNonce
+}
+
+var _ ent.Mutation = (*BankNonceMutation)(nil)
+
+// banknonceOption allows management of the mutation configuration using functional options.
+type banknonceOption func(*BankNonceMutation)
+
+// newBankNonceMutation creates new mutation for the BankNonce entity.
+func newBankNonceMutation(c config, op Op, opts ...banknonceOption) *BankNonceMutation {
+	m := &BankNonceMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeBankNonce,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withBankNonceID sets the ID field of the mutation.
+func withBankNonceID(id string) banknonceOption {
+	return func(m *BankNonceMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *BankNonce
+		)
+		m.oldValue = func(ctx context.Context) (*BankNonce, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().BankNonce.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withBankNonce sets the old BankNonce of the mutation.
+func withBankNonce(node *BankNonce) banknonceOption {
+	return func(m *BankNonceMutation) {
+		m.oldValue = func(context.Context) (*BankNonce, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m BankNonceMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m BankNonceMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of BankNonce entities.
+func (m *BankNonceMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *BankNonceMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *BankNonceMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().BankNonce.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *BankNonceMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *BankNonceMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the BankNonce entity.
+// If the BankNonce object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankNonceMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *BankNonceMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// Where appends a list predicates to the BankNonceMutation builder.
+func (m *BankNonceMutation) Where(ps ...predicate.BankNonce) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the BankNonceMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *BankNonceMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.BankNonce, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *BankNonceMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *BankNonceMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (BankNonce).
+func (m *BankNonceMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *BankNonceMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.expires_at != nil {
+		fields = append(fields, banknonce.FieldExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *BankNonceMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case banknonce.FieldExpiresAt:
+		return m.ExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *BankNonceMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case banknonce.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown BankNonce field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BankNonceMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case banknonce.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown BankNonce field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *BankNonceMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *BankNonceMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *BankNonceMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown BankNonce numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *BankNonceMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *BankNonceMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *BankNonceMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown BankNonce nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *BankNonceMutation) ResetField(name string) error {
+	switch name {
+	case banknonce.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown BankNonce field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *BankNonceMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *BankNonceMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *BankNonceMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *BankNonceMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *BankNonceMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *BankNonceMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *BankNonceMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown BankNonce unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *BankNonceMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown BankNonce edge %s", name)
+}
 
 // ReceivablePlanMutation represents an operation that mutates the ReceivablePlan nodes in the graph.
 type ReceivablePlanMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *int64
-	project_id     *int64
-	addproject_id  *int64
-	tender_id      *int64
-	addtender_id   *int64
-	investor_id    *int64
-	addinvestor_id *int64
-	period         *int
-	addperiod      *int
-	due_date       *time.Time
-	principal      *money.Amount
-	interest       *money.Amount
-	amount         *money.Amount
-	status         *string
-	created_at     *time.Time
-	updated_at     *time.Time
-	clearedFields  map[string]struct{}
-	done           bool
-	oldValue       func(context.Context) (*ReceivablePlan, error)
-	predicates     []predicate.ReceivablePlan
+	op               Op
+	typ              string
+	id               *int64
+	project_id       *int64
+	addproject_id    *int64
+	tender_id        *int64
+	addtender_id     *int64
+	investor_id      *int64
+	addinvestor_id   *int64
+	investor_user_no *string
+	period           *int
+	addperiod        *int
+	due_date         *time.Time
+	principal        *money.Amount
+	interest         *money.Amount
+	amount           *money.Amount
+	status           *string
+	received_at      *time.Time
+	created_at       *time.Time
+	updated_at       *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*ReceivablePlan, error)
+	predicates       []predicate.ReceivablePlan
 }
 
 var _ ent.Mutation = (*ReceivablePlanMutation)(nil)
@@ -329,6 +667,55 @@ func (m *ReceivablePlanMutation) ResetInvestorID() {
 	m.addinvestor_id = nil
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (m *ReceivablePlanMutation) SetInvestorUserNo(s string) {
+	m.investor_user_no = &s
+}
+
+// InvestorUserNo returns the value of the "investor_user_no" field in the mutation.
+func (m *ReceivablePlanMutation) InvestorUserNo() (r string, exists bool) {
+	v := m.investor_user_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInvestorUserNo returns the old "investor_user_no" field's value of the ReceivablePlan entity.
+// If the ReceivablePlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceivablePlanMutation) OldInvestorUserNo(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInvestorUserNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInvestorUserNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInvestorUserNo: %w", err)
+	}
+	return oldValue.InvestorUserNo, nil
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (m *ReceivablePlanMutation) ClearInvestorUserNo() {
+	m.investor_user_no = nil
+	m.clearedFields[receivableplan.FieldInvestorUserNo] = struct{}{}
+}
+
+// InvestorUserNoCleared returns if the "investor_user_no" field was cleared in this mutation.
+func (m *ReceivablePlanMutation) InvestorUserNoCleared() bool {
+	_, ok := m.clearedFields[receivableplan.FieldInvestorUserNo]
+	return ok
+}
+
+// ResetInvestorUserNo resets all changes to the "investor_user_no" field.
+func (m *ReceivablePlanMutation) ResetInvestorUserNo() {
+	m.investor_user_no = nil
+	delete(m.clearedFields, receivableplan.FieldInvestorUserNo)
+}
+
 // SetPeriod sets the "period" field.
 func (m *ReceivablePlanMutation) SetPeriod(i int) {
 	m.period = &i
@@ -565,6 +952,55 @@ func (m *ReceivablePlanMutation) ResetStatus() {
 	m.status = nil
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (m *ReceivablePlanMutation) SetReceivedAt(t time.Time) {
+	m.received_at = &t
+}
+
+// ReceivedAt returns the value of the "received_at" field in the mutation.
+func (m *ReceivablePlanMutation) ReceivedAt() (r time.Time, exists bool) {
+	v := m.received_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceivedAt returns the old "received_at" field's value of the ReceivablePlan entity.
+// If the ReceivablePlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ReceivablePlanMutation) OldReceivedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceivedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceivedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceivedAt: %w", err)
+	}
+	return oldValue.ReceivedAt, nil
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (m *ReceivablePlanMutation) ClearReceivedAt() {
+	m.received_at = nil
+	m.clearedFields[receivableplan.FieldReceivedAt] = struct{}{}
+}
+
+// ReceivedAtCleared returns if the "received_at" field was cleared in this mutation.
+func (m *ReceivablePlanMutation) ReceivedAtCleared() bool {
+	_, ok := m.clearedFields[receivableplan.FieldReceivedAt]
+	return ok
+}
+
+// ResetReceivedAt resets all changes to the "received_at" field.
+func (m *ReceivablePlanMutation) ResetReceivedAt() {
+	m.received_at = nil
+	delete(m.clearedFields, receivableplan.FieldReceivedAt)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *ReceivablePlanMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -671,7 +1107,7 @@ func (m *ReceivablePlanMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ReceivablePlanMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 13)
 	if m.project_id != nil {
 		fields = append(fields, receivableplan.FieldProjectID)
 	}
@@ -680,6 +1116,9 @@ func (m *ReceivablePlanMutation) Fields() []string {
 	}
 	if m.investor_id != nil {
 		fields = append(fields, receivableplan.FieldInvestorID)
+	}
+	if m.investor_user_no != nil {
+		fields = append(fields, receivableplan.FieldInvestorUserNo)
 	}
 	if m.period != nil {
 		fields = append(fields, receivableplan.FieldPeriod)
@@ -698,6 +1137,9 @@ func (m *ReceivablePlanMutation) Fields() []string {
 	}
 	if m.status != nil {
 		fields = append(fields, receivableplan.FieldStatus)
+	}
+	if m.received_at != nil {
+		fields = append(fields, receivableplan.FieldReceivedAt)
 	}
 	if m.created_at != nil {
 		fields = append(fields, receivableplan.FieldCreatedAt)
@@ -719,6 +1161,8 @@ func (m *ReceivablePlanMutation) Field(name string) (ent.Value, bool) {
 		return m.TenderID()
 	case receivableplan.FieldInvestorID:
 		return m.InvestorID()
+	case receivableplan.FieldInvestorUserNo:
+		return m.InvestorUserNo()
 	case receivableplan.FieldPeriod:
 		return m.Period()
 	case receivableplan.FieldDueDate:
@@ -731,6 +1175,8 @@ func (m *ReceivablePlanMutation) Field(name string) (ent.Value, bool) {
 		return m.Amount()
 	case receivableplan.FieldStatus:
 		return m.Status()
+	case receivableplan.FieldReceivedAt:
+		return m.ReceivedAt()
 	case receivableplan.FieldCreatedAt:
 		return m.CreatedAt()
 	case receivableplan.FieldUpdatedAt:
@@ -750,6 +1196,8 @@ func (m *ReceivablePlanMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldTenderID(ctx)
 	case receivableplan.FieldInvestorID:
 		return m.OldInvestorID(ctx)
+	case receivableplan.FieldInvestorUserNo:
+		return m.OldInvestorUserNo(ctx)
 	case receivableplan.FieldPeriod:
 		return m.OldPeriod(ctx)
 	case receivableplan.FieldDueDate:
@@ -762,6 +1210,8 @@ func (m *ReceivablePlanMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldAmount(ctx)
 	case receivableplan.FieldStatus:
 		return m.OldStatus(ctx)
+	case receivableplan.FieldReceivedAt:
+		return m.OldReceivedAt(ctx)
 	case receivableplan.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case receivableplan.FieldUpdatedAt:
@@ -795,6 +1245,13 @@ func (m *ReceivablePlanMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetInvestorID(v)
+		return nil
+	case receivableplan.FieldInvestorUserNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInvestorUserNo(v)
 		return nil
 	case receivableplan.FieldPeriod:
 		v, ok := value.(int)
@@ -837,6 +1294,13 @@ func (m *ReceivablePlanMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStatus(v)
+		return nil
+	case receivableplan.FieldReceivedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceivedAt(v)
 		return nil
 	case receivableplan.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -932,7 +1396,14 @@ func (m *ReceivablePlanMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *ReceivablePlanMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(receivableplan.FieldInvestorUserNo) {
+		fields = append(fields, receivableplan.FieldInvestorUserNo)
+	}
+	if m.FieldCleared(receivableplan.FieldReceivedAt) {
+		fields = append(fields, receivableplan.FieldReceivedAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -945,6 +1416,14 @@ func (m *ReceivablePlanMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *ReceivablePlanMutation) ClearField(name string) error {
+	switch name {
+	case receivableplan.FieldInvestorUserNo:
+		m.ClearInvestorUserNo()
+		return nil
+	case receivableplan.FieldReceivedAt:
+		m.ClearReceivedAt()
+		return nil
+	}
 	return fmt.Errorf("unknown ReceivablePlan nullable field %s", name)
 }
 
@@ -960,6 +1439,9 @@ func (m *ReceivablePlanMutation) ResetField(name string) error {
 		return nil
 	case receivableplan.FieldInvestorID:
 		m.ResetInvestorID()
+		return nil
+	case receivableplan.FieldInvestorUserNo:
+		m.ResetInvestorUserNo()
 		return nil
 	case receivableplan.FieldPeriod:
 		m.ResetPeriod()
@@ -978,6 +1460,9 @@ func (m *ReceivablePlanMutation) ResetField(name string) error {
 		return nil
 	case receivableplan.FieldStatus:
 		m.ResetStatus()
+		return nil
+	case receivableplan.FieldReceivedAt:
+		m.ResetReceivedAt()
 		return nil
 	case receivableplan.FieldCreatedAt:
 		m.ResetCreatedAt()
@@ -1037,30 +1522,994 @@ func (m *ReceivablePlanMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ReceivablePlan edge %s", name)
 }
 
-// RepaymentPlanMutation represents an operation that mutates the RepaymentPlan nodes in the graph.
-type RepaymentPlanMutation struct {
+// RepaymentAttemptMutation represents an operation that mutates the RepaymentAttempt nodes in the graph.
+type RepaymentAttemptMutation struct {
 	config
 	op             Op
 	typ            string
 	id             *int64
+	request_no     *string
 	project_id     *int64
 	addproject_id  *int64
-	borrower_id    *int64
-	addborrower_id *int64
 	period         *int
 	addperiod      *int
-	due_date       *time.Time
-	principal      *money.Amount
-	interest       *money.Amount
-	amount         *money.Amount
-	commission     *money.Amount
 	status         *string
+	claims         *int
+	addclaims      *int
+	run_id         *string
+	failure_reason *string
+	settled_by     *string
 	created_at     *time.Time
 	updated_at     *time.Time
 	clearedFields  map[string]struct{}
 	done           bool
-	oldValue       func(context.Context) (*RepaymentPlan, error)
-	predicates     []predicate.RepaymentPlan
+	oldValue       func(context.Context) (*RepaymentAttempt, error)
+	predicates     []predicate.RepaymentAttempt
+}
+
+var _ ent.Mutation = (*RepaymentAttemptMutation)(nil)
+
+// repaymentattemptOption allows management of the mutation configuration using functional options.
+type repaymentattemptOption func(*RepaymentAttemptMutation)
+
+// newRepaymentAttemptMutation creates new mutation for the RepaymentAttempt entity.
+func newRepaymentAttemptMutation(c config, op Op, opts ...repaymentattemptOption) *RepaymentAttemptMutation {
+	m := &RepaymentAttemptMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRepaymentAttempt,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRepaymentAttemptID sets the ID field of the mutation.
+func withRepaymentAttemptID(id int64) repaymentattemptOption {
+	return func(m *RepaymentAttemptMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RepaymentAttempt
+		)
+		m.oldValue = func(ctx context.Context) (*RepaymentAttempt, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RepaymentAttempt.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRepaymentAttempt sets the old RepaymentAttempt of the mutation.
+func withRepaymentAttempt(node *RepaymentAttempt) repaymentattemptOption {
+	return func(m *RepaymentAttemptMutation) {
+		m.oldValue = func(context.Context) (*RepaymentAttempt, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RepaymentAttemptMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RepaymentAttemptMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RepaymentAttempt entities.
+func (m *RepaymentAttemptMutation) SetID(id int64) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RepaymentAttemptMutation) ID() (id int64, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RepaymentAttemptMutation) IDs(ctx context.Context) ([]int64, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int64{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RepaymentAttempt.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRequestNo sets the "request_no" field.
+func (m *RepaymentAttemptMutation) SetRequestNo(s string) {
+	m.request_no = &s
+}
+
+// RequestNo returns the value of the "request_no" field in the mutation.
+func (m *RepaymentAttemptMutation) RequestNo() (r string, exists bool) {
+	v := m.request_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequestNo returns the old "request_no" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldRequestNo(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequestNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequestNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequestNo: %w", err)
+	}
+	return oldValue.RequestNo, nil
+}
+
+// ResetRequestNo resets all changes to the "request_no" field.
+func (m *RepaymentAttemptMutation) ResetRequestNo() {
+	m.request_no = nil
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *RepaymentAttemptMutation) SetProjectID(i int64) {
+	m.project_id = &i
+	m.addproject_id = nil
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *RepaymentAttemptMutation) ProjectID() (r int64, exists bool) {
+	v := m.project_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldProjectID(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// AddProjectID adds i to the "project_id" field.
+func (m *RepaymentAttemptMutation) AddProjectID(i int64) {
+	if m.addproject_id != nil {
+		*m.addproject_id += i
+	} else {
+		m.addproject_id = &i
+	}
+}
+
+// AddedProjectID returns the value that was added to the "project_id" field in this mutation.
+func (m *RepaymentAttemptMutation) AddedProjectID() (r int64, exists bool) {
+	v := m.addproject_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *RepaymentAttemptMutation) ResetProjectID() {
+	m.project_id = nil
+	m.addproject_id = nil
+}
+
+// SetPeriod sets the "period" field.
+func (m *RepaymentAttemptMutation) SetPeriod(i int) {
+	m.period = &i
+	m.addperiod = nil
+}
+
+// Period returns the value of the "period" field in the mutation.
+func (m *RepaymentAttemptMutation) Period() (r int, exists bool) {
+	v := m.period
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPeriod returns the old "period" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldPeriod(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPeriod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPeriod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPeriod: %w", err)
+	}
+	return oldValue.Period, nil
+}
+
+// AddPeriod adds i to the "period" field.
+func (m *RepaymentAttemptMutation) AddPeriod(i int) {
+	if m.addperiod != nil {
+		*m.addperiod += i
+	} else {
+		m.addperiod = &i
+	}
+}
+
+// AddedPeriod returns the value that was added to the "period" field in this mutation.
+func (m *RepaymentAttemptMutation) AddedPeriod() (r int, exists bool) {
+	v := m.addperiod
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPeriod resets all changes to the "period" field.
+func (m *RepaymentAttemptMutation) ResetPeriod() {
+	m.period = nil
+	m.addperiod = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *RepaymentAttemptMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *RepaymentAttemptMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *RepaymentAttemptMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetClaims sets the "claims" field.
+func (m *RepaymentAttemptMutation) SetClaims(i int) {
+	m.claims = &i
+	m.addclaims = nil
+}
+
+// Claims returns the value of the "claims" field in the mutation.
+func (m *RepaymentAttemptMutation) Claims() (r int, exists bool) {
+	v := m.claims
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaims returns the old "claims" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldClaims(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaims is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaims requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaims: %w", err)
+	}
+	return oldValue.Claims, nil
+}
+
+// AddClaims adds i to the "claims" field.
+func (m *RepaymentAttemptMutation) AddClaims(i int) {
+	if m.addclaims != nil {
+		*m.addclaims += i
+	} else {
+		m.addclaims = &i
+	}
+}
+
+// AddedClaims returns the value that was added to the "claims" field in this mutation.
+func (m *RepaymentAttemptMutation) AddedClaims() (r int, exists bool) {
+	v := m.addclaims
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetClaims resets all changes to the "claims" field.
+func (m *RepaymentAttemptMutation) ResetClaims() {
+	m.claims = nil
+	m.addclaims = nil
+}
+
+// SetRunID sets the "run_id" field.
+func (m *RepaymentAttemptMutation) SetRunID(s string) {
+	m.run_id = &s
+}
+
+// RunID returns the value of the "run_id" field in the mutation.
+func (m *RepaymentAttemptMutation) RunID() (r string, exists bool) {
+	v := m.run_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunID returns the old "run_id" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldRunID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunID: %w", err)
+	}
+	return oldValue.RunID, nil
+}
+
+// ResetRunID resets all changes to the "run_id" field.
+func (m *RepaymentAttemptMutation) ResetRunID() {
+	m.run_id = nil
+}
+
+// SetFailureReason sets the "failure_reason" field.
+func (m *RepaymentAttemptMutation) SetFailureReason(s string) {
+	m.failure_reason = &s
+}
+
+// FailureReason returns the value of the "failure_reason" field in the mutation.
+func (m *RepaymentAttemptMutation) FailureReason() (r string, exists bool) {
+	v := m.failure_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFailureReason returns the old "failure_reason" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldFailureReason(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFailureReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFailureReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFailureReason: %w", err)
+	}
+	return oldValue.FailureReason, nil
+}
+
+// ClearFailureReason clears the value of the "failure_reason" field.
+func (m *RepaymentAttemptMutation) ClearFailureReason() {
+	m.failure_reason = nil
+	m.clearedFields[repaymentattempt.FieldFailureReason] = struct{}{}
+}
+
+// FailureReasonCleared returns if the "failure_reason" field was cleared in this mutation.
+func (m *RepaymentAttemptMutation) FailureReasonCleared() bool {
+	_, ok := m.clearedFields[repaymentattempt.FieldFailureReason]
+	return ok
+}
+
+// ResetFailureReason resets all changes to the "failure_reason" field.
+func (m *RepaymentAttemptMutation) ResetFailureReason() {
+	m.failure_reason = nil
+	delete(m.clearedFields, repaymentattempt.FieldFailureReason)
+}
+
+// SetSettledBy sets the "settled_by" field.
+func (m *RepaymentAttemptMutation) SetSettledBy(s string) {
+	m.settled_by = &s
+}
+
+// SettledBy returns the value of the "settled_by" field in the mutation.
+func (m *RepaymentAttemptMutation) SettledBy() (r string, exists bool) {
+	v := m.settled_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSettledBy returns the old "settled_by" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldSettledBy(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSettledBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSettledBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSettledBy: %w", err)
+	}
+	return oldValue.SettledBy, nil
+}
+
+// ClearSettledBy clears the value of the "settled_by" field.
+func (m *RepaymentAttemptMutation) ClearSettledBy() {
+	m.settled_by = nil
+	m.clearedFields[repaymentattempt.FieldSettledBy] = struct{}{}
+}
+
+// SettledByCleared returns if the "settled_by" field was cleared in this mutation.
+func (m *RepaymentAttemptMutation) SettledByCleared() bool {
+	_, ok := m.clearedFields[repaymentattempt.FieldSettledBy]
+	return ok
+}
+
+// ResetSettledBy resets all changes to the "settled_by" field.
+func (m *RepaymentAttemptMutation) ResetSettledBy() {
+	m.settled_by = nil
+	delete(m.clearedFields, repaymentattempt.FieldSettledBy)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RepaymentAttemptMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RepaymentAttemptMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RepaymentAttemptMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RepaymentAttemptMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RepaymentAttemptMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the RepaymentAttempt entity.
+// If the RepaymentAttempt object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentAttemptMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RepaymentAttemptMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// Where appends a list predicates to the RepaymentAttemptMutation builder.
+func (m *RepaymentAttemptMutation) Where(ps ...predicate.RepaymentAttempt) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RepaymentAttemptMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RepaymentAttemptMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RepaymentAttempt, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RepaymentAttemptMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RepaymentAttemptMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RepaymentAttempt).
+func (m *RepaymentAttemptMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RepaymentAttemptMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.request_no != nil {
+		fields = append(fields, repaymentattempt.FieldRequestNo)
+	}
+	if m.project_id != nil {
+		fields = append(fields, repaymentattempt.FieldProjectID)
+	}
+	if m.period != nil {
+		fields = append(fields, repaymentattempt.FieldPeriod)
+	}
+	if m.status != nil {
+		fields = append(fields, repaymentattempt.FieldStatus)
+	}
+	if m.claims != nil {
+		fields = append(fields, repaymentattempt.FieldClaims)
+	}
+	if m.run_id != nil {
+		fields = append(fields, repaymentattempt.FieldRunID)
+	}
+	if m.failure_reason != nil {
+		fields = append(fields, repaymentattempt.FieldFailureReason)
+	}
+	if m.settled_by != nil {
+		fields = append(fields, repaymentattempt.FieldSettledBy)
+	}
+	if m.created_at != nil {
+		fields = append(fields, repaymentattempt.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, repaymentattempt.FieldUpdatedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RepaymentAttemptMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case repaymentattempt.FieldRequestNo:
+		return m.RequestNo()
+	case repaymentattempt.FieldProjectID:
+		return m.ProjectID()
+	case repaymentattempt.FieldPeriod:
+		return m.Period()
+	case repaymentattempt.FieldStatus:
+		return m.Status()
+	case repaymentattempt.FieldClaims:
+		return m.Claims()
+	case repaymentattempt.FieldRunID:
+		return m.RunID()
+	case repaymentattempt.FieldFailureReason:
+		return m.FailureReason()
+	case repaymentattempt.FieldSettledBy:
+		return m.SettledBy()
+	case repaymentattempt.FieldCreatedAt:
+		return m.CreatedAt()
+	case repaymentattempt.FieldUpdatedAt:
+		return m.UpdatedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RepaymentAttemptMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case repaymentattempt.FieldRequestNo:
+		return m.OldRequestNo(ctx)
+	case repaymentattempt.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case repaymentattempt.FieldPeriod:
+		return m.OldPeriod(ctx)
+	case repaymentattempt.FieldStatus:
+		return m.OldStatus(ctx)
+	case repaymentattempt.FieldClaims:
+		return m.OldClaims(ctx)
+	case repaymentattempt.FieldRunID:
+		return m.OldRunID(ctx)
+	case repaymentattempt.FieldFailureReason:
+		return m.OldFailureReason(ctx)
+	case repaymentattempt.FieldSettledBy:
+		return m.OldSettledBy(ctx)
+	case repaymentattempt.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case repaymentattempt.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown RepaymentAttempt field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RepaymentAttemptMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case repaymentattempt.FieldRequestNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequestNo(v)
+		return nil
+	case repaymentattempt.FieldProjectID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case repaymentattempt.FieldPeriod:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPeriod(v)
+		return nil
+	case repaymentattempt.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case repaymentattempt.FieldClaims:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaims(v)
+		return nil
+	case repaymentattempt.FieldRunID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunID(v)
+		return nil
+	case repaymentattempt.FieldFailureReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFailureReason(v)
+		return nil
+	case repaymentattempt.FieldSettledBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSettledBy(v)
+		return nil
+	case repaymentattempt.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case repaymentattempt.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RepaymentAttempt field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RepaymentAttemptMutation) AddedFields() []string {
+	var fields []string
+	if m.addproject_id != nil {
+		fields = append(fields, repaymentattempt.FieldProjectID)
+	}
+	if m.addperiod != nil {
+		fields = append(fields, repaymentattempt.FieldPeriod)
+	}
+	if m.addclaims != nil {
+		fields = append(fields, repaymentattempt.FieldClaims)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RepaymentAttemptMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case repaymentattempt.FieldProjectID:
+		return m.AddedProjectID()
+	case repaymentattempt.FieldPeriod:
+		return m.AddedPeriod()
+	case repaymentattempt.FieldClaims:
+		return m.AddedClaims()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RepaymentAttemptMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case repaymentattempt.FieldProjectID:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProjectID(v)
+		return nil
+	case repaymentattempt.FieldPeriod:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPeriod(v)
+		return nil
+	case repaymentattempt.FieldClaims:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddClaims(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RepaymentAttempt numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RepaymentAttemptMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(repaymentattempt.FieldFailureReason) {
+		fields = append(fields, repaymentattempt.FieldFailureReason)
+	}
+	if m.FieldCleared(repaymentattempt.FieldSettledBy) {
+		fields = append(fields, repaymentattempt.FieldSettledBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RepaymentAttemptMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RepaymentAttemptMutation) ClearField(name string) error {
+	switch name {
+	case repaymentattempt.FieldFailureReason:
+		m.ClearFailureReason()
+		return nil
+	case repaymentattempt.FieldSettledBy:
+		m.ClearSettledBy()
+		return nil
+	}
+	return fmt.Errorf("unknown RepaymentAttempt nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RepaymentAttemptMutation) ResetField(name string) error {
+	switch name {
+	case repaymentattempt.FieldRequestNo:
+		m.ResetRequestNo()
+		return nil
+	case repaymentattempt.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case repaymentattempt.FieldPeriod:
+		m.ResetPeriod()
+		return nil
+	case repaymentattempt.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case repaymentattempt.FieldClaims:
+		m.ResetClaims()
+		return nil
+	case repaymentattempt.FieldRunID:
+		m.ResetRunID()
+		return nil
+	case repaymentattempt.FieldFailureReason:
+		m.ResetFailureReason()
+		return nil
+	case repaymentattempt.FieldSettledBy:
+		m.ResetSettledBy()
+		return nil
+	case repaymentattempt.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case repaymentattempt.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown RepaymentAttempt field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RepaymentAttemptMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RepaymentAttemptMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RepaymentAttemptMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RepaymentAttemptMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RepaymentAttemptMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RepaymentAttemptMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RepaymentAttemptMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RepaymentAttempt unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RepaymentAttemptMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RepaymentAttempt edge %s", name)
+}
+
+// RepaymentPlanMutation represents an operation that mutates the RepaymentPlan nodes in the graph.
+type RepaymentPlanMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int64
+	project_id       *int64
+	addproject_id    *int64
+	borrower_id      *int64
+	addborrower_id   *int64
+	bank_project_no  *string
+	borrower_user_no *string
+	period           *int
+	addperiod        *int
+	due_date         *time.Time
+	principal        *money.Amount
+	interest         *money.Amount
+	amount           *money.Amount
+	commission       *money.Amount
+	status           *string
+	repaid_at        *time.Time
+	created_at       *time.Time
+	updated_at       *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*RepaymentPlan, error)
+	predicates       []predicate.RepaymentPlan
 }
 
 var _ ent.Mutation = (*RepaymentPlanMutation)(nil)
@@ -1277,6 +2726,104 @@ func (m *RepaymentPlanMutation) AddedBorrowerID() (r int64, exists bool) {
 func (m *RepaymentPlanMutation) ResetBorrowerID() {
 	m.borrower_id = nil
 	m.addborrower_id = nil
+}
+
+// SetBankProjectNo sets the "bank_project_no" field.
+func (m *RepaymentPlanMutation) SetBankProjectNo(s string) {
+	m.bank_project_no = &s
+}
+
+// BankProjectNo returns the value of the "bank_project_no" field in the mutation.
+func (m *RepaymentPlanMutation) BankProjectNo() (r string, exists bool) {
+	v := m.bank_project_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBankProjectNo returns the old "bank_project_no" field's value of the RepaymentPlan entity.
+// If the RepaymentPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentPlanMutation) OldBankProjectNo(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBankProjectNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBankProjectNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBankProjectNo: %w", err)
+	}
+	return oldValue.BankProjectNo, nil
+}
+
+// ClearBankProjectNo clears the value of the "bank_project_no" field.
+func (m *RepaymentPlanMutation) ClearBankProjectNo() {
+	m.bank_project_no = nil
+	m.clearedFields[repaymentplan.FieldBankProjectNo] = struct{}{}
+}
+
+// BankProjectNoCleared returns if the "bank_project_no" field was cleared in this mutation.
+func (m *RepaymentPlanMutation) BankProjectNoCleared() bool {
+	_, ok := m.clearedFields[repaymentplan.FieldBankProjectNo]
+	return ok
+}
+
+// ResetBankProjectNo resets all changes to the "bank_project_no" field.
+func (m *RepaymentPlanMutation) ResetBankProjectNo() {
+	m.bank_project_no = nil
+	delete(m.clearedFields, repaymentplan.FieldBankProjectNo)
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (m *RepaymentPlanMutation) SetBorrowerUserNo(s string) {
+	m.borrower_user_no = &s
+}
+
+// BorrowerUserNo returns the value of the "borrower_user_no" field in the mutation.
+func (m *RepaymentPlanMutation) BorrowerUserNo() (r string, exists bool) {
+	v := m.borrower_user_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBorrowerUserNo returns the old "borrower_user_no" field's value of the RepaymentPlan entity.
+// If the RepaymentPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentPlanMutation) OldBorrowerUserNo(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBorrowerUserNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBorrowerUserNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBorrowerUserNo: %w", err)
+	}
+	return oldValue.BorrowerUserNo, nil
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (m *RepaymentPlanMutation) ClearBorrowerUserNo() {
+	m.borrower_user_no = nil
+	m.clearedFields[repaymentplan.FieldBorrowerUserNo] = struct{}{}
+}
+
+// BorrowerUserNoCleared returns if the "borrower_user_no" field was cleared in this mutation.
+func (m *RepaymentPlanMutation) BorrowerUserNoCleared() bool {
+	_, ok := m.clearedFields[repaymentplan.FieldBorrowerUserNo]
+	return ok
+}
+
+// ResetBorrowerUserNo resets all changes to the "borrower_user_no" field.
+func (m *RepaymentPlanMutation) ResetBorrowerUserNo() {
+	m.borrower_user_no = nil
+	delete(m.clearedFields, repaymentplan.FieldBorrowerUserNo)
 }
 
 // SetPeriod sets the "period" field.
@@ -1551,6 +3098,55 @@ func (m *RepaymentPlanMutation) ResetStatus() {
 	m.status = nil
 }
 
+// SetRepaidAt sets the "repaid_at" field.
+func (m *RepaymentPlanMutation) SetRepaidAt(t time.Time) {
+	m.repaid_at = &t
+}
+
+// RepaidAt returns the value of the "repaid_at" field in the mutation.
+func (m *RepaymentPlanMutation) RepaidAt() (r time.Time, exists bool) {
+	v := m.repaid_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRepaidAt returns the old "repaid_at" field's value of the RepaymentPlan entity.
+// If the RepaymentPlan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RepaymentPlanMutation) OldRepaidAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRepaidAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRepaidAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRepaidAt: %w", err)
+	}
+	return oldValue.RepaidAt, nil
+}
+
+// ClearRepaidAt clears the value of the "repaid_at" field.
+func (m *RepaymentPlanMutation) ClearRepaidAt() {
+	m.repaid_at = nil
+	m.clearedFields[repaymentplan.FieldRepaidAt] = struct{}{}
+}
+
+// RepaidAtCleared returns if the "repaid_at" field was cleared in this mutation.
+func (m *RepaymentPlanMutation) RepaidAtCleared() bool {
+	_, ok := m.clearedFields[repaymentplan.FieldRepaidAt]
+	return ok
+}
+
+// ResetRepaidAt resets all changes to the "repaid_at" field.
+func (m *RepaymentPlanMutation) ResetRepaidAt() {
+	m.repaid_at = nil
+	delete(m.clearedFields, repaymentplan.FieldRepaidAt)
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *RepaymentPlanMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -1657,12 +3253,18 @@ func (m *RepaymentPlanMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RepaymentPlanMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 14)
 	if m.project_id != nil {
 		fields = append(fields, repaymentplan.FieldProjectID)
 	}
 	if m.borrower_id != nil {
 		fields = append(fields, repaymentplan.FieldBorrowerID)
+	}
+	if m.bank_project_no != nil {
+		fields = append(fields, repaymentplan.FieldBankProjectNo)
+	}
+	if m.borrower_user_no != nil {
+		fields = append(fields, repaymentplan.FieldBorrowerUserNo)
 	}
 	if m.period != nil {
 		fields = append(fields, repaymentplan.FieldPeriod)
@@ -1685,6 +3287,9 @@ func (m *RepaymentPlanMutation) Fields() []string {
 	if m.status != nil {
 		fields = append(fields, repaymentplan.FieldStatus)
 	}
+	if m.repaid_at != nil {
+		fields = append(fields, repaymentplan.FieldRepaidAt)
+	}
 	if m.created_at != nil {
 		fields = append(fields, repaymentplan.FieldCreatedAt)
 	}
@@ -1703,6 +3308,10 @@ func (m *RepaymentPlanMutation) Field(name string) (ent.Value, bool) {
 		return m.ProjectID()
 	case repaymentplan.FieldBorrowerID:
 		return m.BorrowerID()
+	case repaymentplan.FieldBankProjectNo:
+		return m.BankProjectNo()
+	case repaymentplan.FieldBorrowerUserNo:
+		return m.BorrowerUserNo()
 	case repaymentplan.FieldPeriod:
 		return m.Period()
 	case repaymentplan.FieldDueDate:
@@ -1717,6 +3326,8 @@ func (m *RepaymentPlanMutation) Field(name string) (ent.Value, bool) {
 		return m.Commission()
 	case repaymentplan.FieldStatus:
 		return m.Status()
+	case repaymentplan.FieldRepaidAt:
+		return m.RepaidAt()
 	case repaymentplan.FieldCreatedAt:
 		return m.CreatedAt()
 	case repaymentplan.FieldUpdatedAt:
@@ -1734,6 +3345,10 @@ func (m *RepaymentPlanMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldProjectID(ctx)
 	case repaymentplan.FieldBorrowerID:
 		return m.OldBorrowerID(ctx)
+	case repaymentplan.FieldBankProjectNo:
+		return m.OldBankProjectNo(ctx)
+	case repaymentplan.FieldBorrowerUserNo:
+		return m.OldBorrowerUserNo(ctx)
 	case repaymentplan.FieldPeriod:
 		return m.OldPeriod(ctx)
 	case repaymentplan.FieldDueDate:
@@ -1748,6 +3363,8 @@ func (m *RepaymentPlanMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldCommission(ctx)
 	case repaymentplan.FieldStatus:
 		return m.OldStatus(ctx)
+	case repaymentplan.FieldRepaidAt:
+		return m.OldRepaidAt(ctx)
 	case repaymentplan.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case repaymentplan.FieldUpdatedAt:
@@ -1774,6 +3391,20 @@ func (m *RepaymentPlanMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetBorrowerID(v)
+		return nil
+	case repaymentplan.FieldBankProjectNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBankProjectNo(v)
+		return nil
+	case repaymentplan.FieldBorrowerUserNo:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBorrowerUserNo(v)
 		return nil
 	case repaymentplan.FieldPeriod:
 		v, ok := value.(int)
@@ -1823,6 +3454,13 @@ func (m *RepaymentPlanMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetStatus(v)
+		return nil
+	case repaymentplan.FieldRepaidAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRepaidAt(v)
 		return nil
 	case repaymentplan.FieldCreatedAt:
 		v, ok := value.(time.Time)
@@ -1906,7 +3544,17 @@ func (m *RepaymentPlanMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *RepaymentPlanMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(repaymentplan.FieldBankProjectNo) {
+		fields = append(fields, repaymentplan.FieldBankProjectNo)
+	}
+	if m.FieldCleared(repaymentplan.FieldBorrowerUserNo) {
+		fields = append(fields, repaymentplan.FieldBorrowerUserNo)
+	}
+	if m.FieldCleared(repaymentplan.FieldRepaidAt) {
+		fields = append(fields, repaymentplan.FieldRepaidAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -1919,6 +3567,17 @@ func (m *RepaymentPlanMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *RepaymentPlanMutation) ClearField(name string) error {
+	switch name {
+	case repaymentplan.FieldBankProjectNo:
+		m.ClearBankProjectNo()
+		return nil
+	case repaymentplan.FieldBorrowerUserNo:
+		m.ClearBorrowerUserNo()
+		return nil
+	case repaymentplan.FieldRepaidAt:
+		m.ClearRepaidAt()
+		return nil
+	}
 	return fmt.Errorf("unknown RepaymentPlan nullable field %s", name)
 }
 
@@ -1931,6 +3590,12 @@ func (m *RepaymentPlanMutation) ResetField(name string) error {
 		return nil
 	case repaymentplan.FieldBorrowerID:
 		m.ResetBorrowerID()
+		return nil
+	case repaymentplan.FieldBankProjectNo:
+		m.ResetBankProjectNo()
+		return nil
+	case repaymentplan.FieldBorrowerUserNo:
+		m.ResetBorrowerUserNo()
 		return nil
 	case repaymentplan.FieldPeriod:
 		m.ResetPeriod()
@@ -1952,6 +3617,9 @@ func (m *RepaymentPlanMutation) ResetField(name string) error {
 		return nil
 	case repaymentplan.FieldStatus:
 		m.ResetStatus()
+		return nil
+	case repaymentplan.FieldRepaidAt:
+		m.ResetRepaidAt()
 		return nil
 	case repaymentplan.FieldCreatedAt:
 		m.ResetCreatedAt()

@@ -24,6 +24,8 @@ type ReceivablePlan struct {
 	TenderID int64 `json:"tender_id,omitempty"`
 	// InvestorID holds the value of the "investor_id" field.
 	InvestorID int64 `json:"investor_id,omitempty"`
+	// InvestorUserNo holds the value of the "investor_user_no" field.
+	InvestorUserNo *string `json:"investor_user_no,omitempty"`
 	// Period holds the value of the "period" field.
 	Period int `json:"period,omitempty"`
 	// DueDate holds the value of the "due_date" field.
@@ -36,6 +38,8 @@ type ReceivablePlan struct {
 	Amount money.Amount `json:"amount,omitempty"`
 	// Status holds the value of the "status" field.
 	Status string `json:"status,omitempty"`
+	// ReceivedAt holds the value of the "received_at" field.
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -52,9 +56,9 @@ func (*ReceivablePlan) scanValues(columns []string) ([]any, error) {
 			values[i] = new(money.Amount)
 		case receivableplan.FieldID, receivableplan.FieldProjectID, receivableplan.FieldTenderID, receivableplan.FieldInvestorID, receivableplan.FieldPeriod:
 			values[i] = new(sql.NullInt64)
-		case receivableplan.FieldStatus:
+		case receivableplan.FieldInvestorUserNo, receivableplan.FieldStatus:
 			values[i] = new(sql.NullString)
-		case receivableplan.FieldDueDate, receivableplan.FieldCreatedAt, receivableplan.FieldUpdatedAt:
+		case receivableplan.FieldDueDate, receivableplan.FieldReceivedAt, receivableplan.FieldCreatedAt, receivableplan.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -95,6 +99,13 @@ func (_m *ReceivablePlan) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.InvestorID = value.Int64
 			}
+		case receivableplan.FieldInvestorUserNo:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field investor_user_no", values[i])
+			} else if value.Valid {
+				_m.InvestorUserNo = new(string)
+				*_m.InvestorUserNo = value.String
+			}
 		case receivableplan.FieldPeriod:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
 				return fmt.Errorf("unexpected type %T for field period", values[i])
@@ -130,6 +141,13 @@ func (_m *ReceivablePlan) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
 				_m.Status = value.String
+			}
+		case receivableplan.FieldReceivedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field received_at", values[i])
+			} else if value.Valid {
+				_m.ReceivedAt = new(time.Time)
+				*_m.ReceivedAt = value.Time
 			}
 		case receivableplan.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -188,6 +206,11 @@ func (_m *ReceivablePlan) String() string {
 	builder.WriteString("investor_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.InvestorID))
 	builder.WriteString(", ")
+	if v := _m.InvestorUserNo; v != nil {
+		builder.WriteString("investor_user_no=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
 	builder.WriteString("period=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Period))
 	builder.WriteString(", ")
@@ -205,6 +228,11 @@ func (_m *ReceivablePlan) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(_m.Status)
+	builder.WriteString(", ")
+	if v := _m.ReceivedAt; v != nil {
+		builder.WriteString("received_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

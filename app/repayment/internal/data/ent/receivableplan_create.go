@@ -41,6 +41,20 @@ func (_c *ReceivablePlanCreate) SetInvestorID(v int64) *ReceivablePlanCreate {
 	return _c
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (_c *ReceivablePlanCreate) SetInvestorUserNo(v string) *ReceivablePlanCreate {
+	_c.mutation.SetInvestorUserNo(v)
+	return _c
+}
+
+// SetNillableInvestorUserNo sets the "investor_user_no" field if the given value is not nil.
+func (_c *ReceivablePlanCreate) SetNillableInvestorUserNo(v *string) *ReceivablePlanCreate {
+	if v != nil {
+		_c.SetInvestorUserNo(*v)
+	}
+	return _c
+}
+
 // SetPeriod sets the "period" field.
 func (_c *ReceivablePlanCreate) SetPeriod(v int) *ReceivablePlanCreate {
 	_c.mutation.SetPeriod(v)
@@ -74,6 +88,20 @@ func (_c *ReceivablePlanCreate) SetAmount(v money.Amount) *ReceivablePlanCreate 
 // SetStatus sets the "status" field.
 func (_c *ReceivablePlanCreate) SetStatus(v string) *ReceivablePlanCreate {
 	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (_c *ReceivablePlanCreate) SetReceivedAt(v time.Time) *ReceivablePlanCreate {
+	_c.mutation.SetReceivedAt(v)
+	return _c
+}
+
+// SetNillableReceivedAt sets the "received_at" field if the given value is not nil.
+func (_c *ReceivablePlanCreate) SetNillableReceivedAt(v *time.Time) *ReceivablePlanCreate {
+	if v != nil {
+		_c.SetReceivedAt(*v)
+	}
 	return _c
 }
 
@@ -137,6 +165,11 @@ func (_c *ReceivablePlanCreate) check() error {
 	}
 	if _, ok := _c.mutation.InvestorID(); !ok {
 		return &ValidationError{Name: "investor_id", err: errors.New(`ent: missing required field "ReceivablePlan.investor_id"`)}
+	}
+	if v, ok := _c.mutation.InvestorUserNo(); ok {
+		if err := receivableplan.InvestorUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "investor_user_no", err: fmt.Errorf(`ent: validator failed for field "ReceivablePlan.investor_user_no": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Period(); !ok {
 		return &ValidationError{Name: "period", err: errors.New(`ent: missing required field "ReceivablePlan.period"`)}
@@ -212,6 +245,10 @@ func (_c *ReceivablePlanCreate) createSpec() (*ReceivablePlan, *sqlgraph.CreateS
 		_spec.SetField(receivableplan.FieldInvestorID, field.TypeInt64, value)
 		_node.InvestorID = value
 	}
+	if value, ok := _c.mutation.InvestorUserNo(); ok {
+		_spec.SetField(receivableplan.FieldInvestorUserNo, field.TypeString, value)
+		_node.InvestorUserNo = &value
+	}
 	if value, ok := _c.mutation.Period(); ok {
 		_spec.SetField(receivableplan.FieldPeriod, field.TypeInt, value)
 		_node.Period = value
@@ -235,6 +272,10 @@ func (_c *ReceivablePlanCreate) createSpec() (*ReceivablePlan, *sqlgraph.CreateS
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(receivableplan.FieldStatus, field.TypeString, value)
 		_node.Status = value
+	}
+	if value, ok := _c.mutation.ReceivedAt(); ok {
+		_spec.SetField(receivableplan.FieldReceivedAt, field.TypeTime, value)
+		_node.ReceivedAt = &value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(receivableplan.FieldCreatedAt, field.TypeTime, value)
@@ -350,6 +391,24 @@ func (u *ReceivablePlanUpsert) AddInvestorID(v int64) *ReceivablePlanUpsert {
 	return u
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (u *ReceivablePlanUpsert) SetInvestorUserNo(v string) *ReceivablePlanUpsert {
+	u.Set(receivableplan.FieldInvestorUserNo, v)
+	return u
+}
+
+// UpdateInvestorUserNo sets the "investor_user_no" field to the value that was provided on create.
+func (u *ReceivablePlanUpsert) UpdateInvestorUserNo() *ReceivablePlanUpsert {
+	u.SetExcluded(receivableplan.FieldInvestorUserNo)
+	return u
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (u *ReceivablePlanUpsert) ClearInvestorUserNo() *ReceivablePlanUpsert {
+	u.SetNull(receivableplan.FieldInvestorUserNo)
+	return u
+}
+
 // SetPeriod sets the "period" field.
 func (u *ReceivablePlanUpsert) SetPeriod(v int) *ReceivablePlanUpsert {
 	u.Set(receivableplan.FieldPeriod, v)
@@ -425,6 +484,24 @@ func (u *ReceivablePlanUpsert) SetStatus(v string) *ReceivablePlanUpsert {
 // UpdateStatus sets the "status" field to the value that was provided on create.
 func (u *ReceivablePlanUpsert) UpdateStatus() *ReceivablePlanUpsert {
 	u.SetExcluded(receivableplan.FieldStatus)
+	return u
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (u *ReceivablePlanUpsert) SetReceivedAt(v time.Time) *ReceivablePlanUpsert {
+	u.Set(receivableplan.FieldReceivedAt, v)
+	return u
+}
+
+// UpdateReceivedAt sets the "received_at" field to the value that was provided on create.
+func (u *ReceivablePlanUpsert) UpdateReceivedAt() *ReceivablePlanUpsert {
+	u.SetExcluded(receivableplan.FieldReceivedAt)
+	return u
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (u *ReceivablePlanUpsert) ClearReceivedAt() *ReceivablePlanUpsert {
+	u.SetNull(receivableplan.FieldReceivedAt)
 	return u
 }
 
@@ -554,6 +631,27 @@ func (u *ReceivablePlanUpsertOne) UpdateInvestorID() *ReceivablePlanUpsertOne {
 	})
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (u *ReceivablePlanUpsertOne) SetInvestorUserNo(v string) *ReceivablePlanUpsertOne {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.SetInvestorUserNo(v)
+	})
+}
+
+// UpdateInvestorUserNo sets the "investor_user_no" field to the value that was provided on create.
+func (u *ReceivablePlanUpsertOne) UpdateInvestorUserNo() *ReceivablePlanUpsertOne {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.UpdateInvestorUserNo()
+	})
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (u *ReceivablePlanUpsertOne) ClearInvestorUserNo() *ReceivablePlanUpsertOne {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.ClearInvestorUserNo()
+	})
+}
+
 // SetPeriod sets the "period" field.
 func (u *ReceivablePlanUpsertOne) SetPeriod(v int) *ReceivablePlanUpsertOne {
 	return u.Update(func(s *ReceivablePlanUpsert) {
@@ -642,6 +740,27 @@ func (u *ReceivablePlanUpsertOne) SetStatus(v string) *ReceivablePlanUpsertOne {
 func (u *ReceivablePlanUpsertOne) UpdateStatus() *ReceivablePlanUpsertOne {
 	return u.Update(func(s *ReceivablePlanUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (u *ReceivablePlanUpsertOne) SetReceivedAt(v time.Time) *ReceivablePlanUpsertOne {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.SetReceivedAt(v)
+	})
+}
+
+// UpdateReceivedAt sets the "received_at" field to the value that was provided on create.
+func (u *ReceivablePlanUpsertOne) UpdateReceivedAt() *ReceivablePlanUpsertOne {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.UpdateReceivedAt()
+	})
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (u *ReceivablePlanUpsertOne) ClearReceivedAt() *ReceivablePlanUpsertOne {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.ClearReceivedAt()
 	})
 }
 
@@ -938,6 +1057,27 @@ func (u *ReceivablePlanUpsertBulk) UpdateInvestorID() *ReceivablePlanUpsertBulk 
 	})
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (u *ReceivablePlanUpsertBulk) SetInvestorUserNo(v string) *ReceivablePlanUpsertBulk {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.SetInvestorUserNo(v)
+	})
+}
+
+// UpdateInvestorUserNo sets the "investor_user_no" field to the value that was provided on create.
+func (u *ReceivablePlanUpsertBulk) UpdateInvestorUserNo() *ReceivablePlanUpsertBulk {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.UpdateInvestorUserNo()
+	})
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (u *ReceivablePlanUpsertBulk) ClearInvestorUserNo() *ReceivablePlanUpsertBulk {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.ClearInvestorUserNo()
+	})
+}
+
 // SetPeriod sets the "period" field.
 func (u *ReceivablePlanUpsertBulk) SetPeriod(v int) *ReceivablePlanUpsertBulk {
 	return u.Update(func(s *ReceivablePlanUpsert) {
@@ -1026,6 +1166,27 @@ func (u *ReceivablePlanUpsertBulk) SetStatus(v string) *ReceivablePlanUpsertBulk
 func (u *ReceivablePlanUpsertBulk) UpdateStatus() *ReceivablePlanUpsertBulk {
 	return u.Update(func(s *ReceivablePlanUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetReceivedAt sets the "received_at" field.
+func (u *ReceivablePlanUpsertBulk) SetReceivedAt(v time.Time) *ReceivablePlanUpsertBulk {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.SetReceivedAt(v)
+	})
+}
+
+// UpdateReceivedAt sets the "received_at" field to the value that was provided on create.
+func (u *ReceivablePlanUpsertBulk) UpdateReceivedAt() *ReceivablePlanUpsertBulk {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.UpdateReceivedAt()
+	})
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (u *ReceivablePlanUpsertBulk) ClearReceivedAt() *ReceivablePlanUpsertBulk {
+	return u.Update(func(s *ReceivablePlanUpsert) {
+		s.ClearReceivedAt()
 	})
 }
 

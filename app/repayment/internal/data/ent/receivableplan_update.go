@@ -93,6 +93,26 @@ func (_u *ReceivablePlanUpdate) AddInvestorID(v int64) *ReceivablePlanUpdate {
 	return _u
 }
 
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (_u *ReceivablePlanUpdate) SetInvestorUserNo(v string) *ReceivablePlanUpdate {
+	_u.mutation.SetInvestorUserNo(v)
+	return _u
+}
+
+// SetNillableInvestorUserNo sets the "investor_user_no" field if the given value is not nil.
+func (_u *ReceivablePlanUpdate) SetNillableInvestorUserNo(v *string) *ReceivablePlanUpdate {
+	if v != nil {
+		_u.SetInvestorUserNo(*v)
+	}
+	return _u
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (_u *ReceivablePlanUpdate) ClearInvestorUserNo() *ReceivablePlanUpdate {
+	_u.mutation.ClearInvestorUserNo()
+	return _u
+}
+
 // SetPeriod sets the "period" field.
 func (_u *ReceivablePlanUpdate) SetPeriod(v int) *ReceivablePlanUpdate {
 	_u.mutation.ResetPeriod()
@@ -184,6 +204,26 @@ func (_u *ReceivablePlanUpdate) SetNillableStatus(v *string) *ReceivablePlanUpda
 	return _u
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_u *ReceivablePlanUpdate) SetReceivedAt(v time.Time) *ReceivablePlanUpdate {
+	_u.mutation.SetReceivedAt(v)
+	return _u
+}
+
+// SetNillableReceivedAt sets the "received_at" field if the given value is not nil.
+func (_u *ReceivablePlanUpdate) SetNillableReceivedAt(v *time.Time) *ReceivablePlanUpdate {
+	if v != nil {
+		_u.SetReceivedAt(*v)
+	}
+	return _u
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (_u *ReceivablePlanUpdate) ClearReceivedAt() *ReceivablePlanUpdate {
+	_u.mutation.ClearReceivedAt()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ReceivablePlanUpdate) SetUpdatedAt(v time.Time) *ReceivablePlanUpdate {
 	_u.mutation.SetUpdatedAt(v)
@@ -232,6 +272,11 @@ func (_u *ReceivablePlanUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ReceivablePlanUpdate) check() error {
+	if v, ok := _u.mutation.InvestorUserNo(); ok {
+		if err := receivableplan.InvestorUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "investor_user_no", err: fmt.Errorf(`ent: validator failed for field "ReceivablePlan.investor_user_no": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := receivableplan.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "ReceivablePlan.status": %w`, err)}
@@ -276,6 +321,12 @@ func (_u *ReceivablePlanUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if value, ok := _u.mutation.AddedInvestorID(); ok {
 		_spec.AddField(receivableplan.FieldInvestorID, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.InvestorUserNo(); ok {
+		_spec.SetField(receivableplan.FieldInvestorUserNo, field.TypeString, value)
+	}
+	if _u.mutation.InvestorUserNoCleared() {
+		_spec.ClearField(receivableplan.FieldInvestorUserNo, field.TypeString)
+	}
 	if value, ok := _u.mutation.Period(); ok {
 		_spec.SetField(receivableplan.FieldPeriod, field.TypeInt, value)
 	}
@@ -296,6 +347,12 @@ func (_u *ReceivablePlanUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(receivableplan.FieldStatus, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReceivedAt(); ok {
+		_spec.SetField(receivableplan.FieldReceivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(receivableplan.FieldReceivedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(receivableplan.FieldUpdatedAt, field.TypeTime, value)
@@ -382,6 +439,26 @@ func (_u *ReceivablePlanUpdateOne) SetNillableInvestorID(v *int64) *ReceivablePl
 // AddInvestorID adds value to the "investor_id" field.
 func (_u *ReceivablePlanUpdateOne) AddInvestorID(v int64) *ReceivablePlanUpdateOne {
 	_u.mutation.AddInvestorID(v)
+	return _u
+}
+
+// SetInvestorUserNo sets the "investor_user_no" field.
+func (_u *ReceivablePlanUpdateOne) SetInvestorUserNo(v string) *ReceivablePlanUpdateOne {
+	_u.mutation.SetInvestorUserNo(v)
+	return _u
+}
+
+// SetNillableInvestorUserNo sets the "investor_user_no" field if the given value is not nil.
+func (_u *ReceivablePlanUpdateOne) SetNillableInvestorUserNo(v *string) *ReceivablePlanUpdateOne {
+	if v != nil {
+		_u.SetInvestorUserNo(*v)
+	}
+	return _u
+}
+
+// ClearInvestorUserNo clears the value of the "investor_user_no" field.
+func (_u *ReceivablePlanUpdateOne) ClearInvestorUserNo() *ReceivablePlanUpdateOne {
+	_u.mutation.ClearInvestorUserNo()
 	return _u
 }
 
@@ -476,6 +553,26 @@ func (_u *ReceivablePlanUpdateOne) SetNillableStatus(v *string) *ReceivablePlanU
 	return _u
 }
 
+// SetReceivedAt sets the "received_at" field.
+func (_u *ReceivablePlanUpdateOne) SetReceivedAt(v time.Time) *ReceivablePlanUpdateOne {
+	_u.mutation.SetReceivedAt(v)
+	return _u
+}
+
+// SetNillableReceivedAt sets the "received_at" field if the given value is not nil.
+func (_u *ReceivablePlanUpdateOne) SetNillableReceivedAt(v *time.Time) *ReceivablePlanUpdateOne {
+	if v != nil {
+		_u.SetReceivedAt(*v)
+	}
+	return _u
+}
+
+// ClearReceivedAt clears the value of the "received_at" field.
+func (_u *ReceivablePlanUpdateOne) ClearReceivedAt() *ReceivablePlanUpdateOne {
+	_u.mutation.ClearReceivedAt()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *ReceivablePlanUpdateOne) SetUpdatedAt(v time.Time) *ReceivablePlanUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
@@ -537,6 +634,11 @@ func (_u *ReceivablePlanUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *ReceivablePlanUpdateOne) check() error {
+	if v, ok := _u.mutation.InvestorUserNo(); ok {
+		if err := receivableplan.InvestorUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "investor_user_no", err: fmt.Errorf(`ent: validator failed for field "ReceivablePlan.investor_user_no": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := receivableplan.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "ReceivablePlan.status": %w`, err)}
@@ -598,6 +700,12 @@ func (_u *ReceivablePlanUpdateOne) sqlSave(ctx context.Context) (_node *Receivab
 	if value, ok := _u.mutation.AddedInvestorID(); ok {
 		_spec.AddField(receivableplan.FieldInvestorID, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.InvestorUserNo(); ok {
+		_spec.SetField(receivableplan.FieldInvestorUserNo, field.TypeString, value)
+	}
+	if _u.mutation.InvestorUserNoCleared() {
+		_spec.ClearField(receivableplan.FieldInvestorUserNo, field.TypeString)
+	}
 	if value, ok := _u.mutation.Period(); ok {
 		_spec.SetField(receivableplan.FieldPeriod, field.TypeInt, value)
 	}
@@ -618,6 +726,12 @@ func (_u *ReceivablePlanUpdateOne) sqlSave(ctx context.Context) (_node *Receivab
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(receivableplan.FieldStatus, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ReceivedAt(); ok {
+		_spec.SetField(receivableplan.FieldReceivedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ReceivedAtCleared() {
+		_spec.ClearField(receivableplan.FieldReceivedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(receivableplan.FieldUpdatedAt, field.TypeTime, value)

@@ -22,6 +22,10 @@ type RepaymentPlan struct {
 	ProjectID int64 `json:"project_id,omitempty"`
 	// BorrowerID holds the value of the "borrower_id" field.
 	BorrowerID int64 `json:"borrower_id,omitempty"`
+	// BankProjectNo holds the value of the "bank_project_no" field.
+	BankProjectNo *string `json:"bank_project_no,omitempty"`
+	// BorrowerUserNo holds the value of the "borrower_user_no" field.
+	BorrowerUserNo *string `json:"borrower_user_no,omitempty"`
 	// Period holds the value of the "period" field.
 	Period int `json:"period,omitempty"`
 	// DueDate holds the value of the "due_date" field.
@@ -36,6 +40,8 @@ type RepaymentPlan struct {
 	Commission money.Amount `json:"commission,omitempty"`
 	// Status holds the value of the "status" field.
 	Status string `json:"status,omitempty"`
+	// RepaidAt holds the value of the "repaid_at" field.
+	RepaidAt *time.Time `json:"repaid_at,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -52,9 +58,9 @@ func (*RepaymentPlan) scanValues(columns []string) ([]any, error) {
 			values[i] = new(money.Amount)
 		case repaymentplan.FieldID, repaymentplan.FieldProjectID, repaymentplan.FieldBorrowerID, repaymentplan.FieldPeriod:
 			values[i] = new(sql.NullInt64)
-		case repaymentplan.FieldStatus:
+		case repaymentplan.FieldBankProjectNo, repaymentplan.FieldBorrowerUserNo, repaymentplan.FieldStatus:
 			values[i] = new(sql.NullString)
-		case repaymentplan.FieldDueDate, repaymentplan.FieldCreatedAt, repaymentplan.FieldUpdatedAt:
+		case repaymentplan.FieldDueDate, repaymentplan.FieldRepaidAt, repaymentplan.FieldCreatedAt, repaymentplan.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -88,6 +94,20 @@ func (_m *RepaymentPlan) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field borrower_id", values[i])
 			} else if value.Valid {
 				_m.BorrowerID = value.Int64
+			}
+		case repaymentplan.FieldBankProjectNo:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field bank_project_no", values[i])
+			} else if value.Valid {
+				_m.BankProjectNo = new(string)
+				*_m.BankProjectNo = value.String
+			}
+		case repaymentplan.FieldBorrowerUserNo:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field borrower_user_no", values[i])
+			} else if value.Valid {
+				_m.BorrowerUserNo = new(string)
+				*_m.BorrowerUserNo = value.String
 			}
 		case repaymentplan.FieldPeriod:
 			if value, ok := values[i].(*sql.NullInt64); !ok {
@@ -130,6 +150,13 @@ func (_m *RepaymentPlan) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field status", values[i])
 			} else if value.Valid {
 				_m.Status = value.String
+			}
+		case repaymentplan.FieldRepaidAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field repaid_at", values[i])
+			} else if value.Valid {
+				_m.RepaidAt = new(time.Time)
+				*_m.RepaidAt = value.Time
 			}
 		case repaymentplan.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -185,6 +212,16 @@ func (_m *RepaymentPlan) String() string {
 	builder.WriteString("borrower_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.BorrowerID))
 	builder.WriteString(", ")
+	if v := _m.BankProjectNo; v != nil {
+		builder.WriteString("bank_project_no=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.BorrowerUserNo; v != nil {
+		builder.WriteString("borrower_user_no=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
 	builder.WriteString("period=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Period))
 	builder.WriteString(", ")
@@ -205,6 +242,11 @@ func (_m *RepaymentPlan) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(_m.Status)
+	builder.WriteString(", ")
+	if v := _m.RepaidAt; v != nil {
+		builder.WriteString("repaid_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

@@ -35,6 +35,34 @@ func (_c *RepaymentPlanCreate) SetBorrowerID(v int64) *RepaymentPlanCreate {
 	return _c
 }
 
+// SetBankProjectNo sets the "bank_project_no" field.
+func (_c *RepaymentPlanCreate) SetBankProjectNo(v string) *RepaymentPlanCreate {
+	_c.mutation.SetBankProjectNo(v)
+	return _c
+}
+
+// SetNillableBankProjectNo sets the "bank_project_no" field if the given value is not nil.
+func (_c *RepaymentPlanCreate) SetNillableBankProjectNo(v *string) *RepaymentPlanCreate {
+	if v != nil {
+		_c.SetBankProjectNo(*v)
+	}
+	return _c
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (_c *RepaymentPlanCreate) SetBorrowerUserNo(v string) *RepaymentPlanCreate {
+	_c.mutation.SetBorrowerUserNo(v)
+	return _c
+}
+
+// SetNillableBorrowerUserNo sets the "borrower_user_no" field if the given value is not nil.
+func (_c *RepaymentPlanCreate) SetNillableBorrowerUserNo(v *string) *RepaymentPlanCreate {
+	if v != nil {
+		_c.SetBorrowerUserNo(*v)
+	}
+	return _c
+}
+
 // SetPeriod sets the "period" field.
 func (_c *RepaymentPlanCreate) SetPeriod(v int) *RepaymentPlanCreate {
 	_c.mutation.SetPeriod(v)
@@ -74,6 +102,20 @@ func (_c *RepaymentPlanCreate) SetCommission(v money.Amount) *RepaymentPlanCreat
 // SetStatus sets the "status" field.
 func (_c *RepaymentPlanCreate) SetStatus(v string) *RepaymentPlanCreate {
 	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetRepaidAt sets the "repaid_at" field.
+func (_c *RepaymentPlanCreate) SetRepaidAt(v time.Time) *RepaymentPlanCreate {
+	_c.mutation.SetRepaidAt(v)
+	return _c
+}
+
+// SetNillableRepaidAt sets the "repaid_at" field if the given value is not nil.
+func (_c *RepaymentPlanCreate) SetNillableRepaidAt(v *time.Time) *RepaymentPlanCreate {
+	if v != nil {
+		_c.SetRepaidAt(*v)
+	}
 	return _c
 }
 
@@ -134,6 +176,16 @@ func (_c *RepaymentPlanCreate) check() error {
 	}
 	if _, ok := _c.mutation.BorrowerID(); !ok {
 		return &ValidationError{Name: "borrower_id", err: errors.New(`ent: missing required field "RepaymentPlan.borrower_id"`)}
+	}
+	if v, ok := _c.mutation.BankProjectNo(); ok {
+		if err := repaymentplan.BankProjectNoValidator(v); err != nil {
+			return &ValidationError{Name: "bank_project_no", err: fmt.Errorf(`ent: validator failed for field "RepaymentPlan.bank_project_no": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.BorrowerUserNo(); ok {
+		if err := repaymentplan.BorrowerUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "borrower_user_no", err: fmt.Errorf(`ent: validator failed for field "RepaymentPlan.borrower_user_no": %w`, err)}
+		}
 	}
 	if _, ok := _c.mutation.Period(); !ok {
 		return &ValidationError{Name: "period", err: errors.New(`ent: missing required field "RepaymentPlan.period"`)}
@@ -208,6 +260,14 @@ func (_c *RepaymentPlanCreate) createSpec() (*RepaymentPlan, *sqlgraph.CreateSpe
 		_spec.SetField(repaymentplan.FieldBorrowerID, field.TypeInt64, value)
 		_node.BorrowerID = value
 	}
+	if value, ok := _c.mutation.BankProjectNo(); ok {
+		_spec.SetField(repaymentplan.FieldBankProjectNo, field.TypeString, value)
+		_node.BankProjectNo = &value
+	}
+	if value, ok := _c.mutation.BorrowerUserNo(); ok {
+		_spec.SetField(repaymentplan.FieldBorrowerUserNo, field.TypeString, value)
+		_node.BorrowerUserNo = &value
+	}
 	if value, ok := _c.mutation.Period(); ok {
 		_spec.SetField(repaymentplan.FieldPeriod, field.TypeInt, value)
 		_node.Period = value
@@ -235,6 +295,10 @@ func (_c *RepaymentPlanCreate) createSpec() (*RepaymentPlan, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(repaymentplan.FieldStatus, field.TypeString, value)
 		_node.Status = value
+	}
+	if value, ok := _c.mutation.RepaidAt(); ok {
+		_spec.SetField(repaymentplan.FieldRepaidAt, field.TypeTime, value)
+		_node.RepaidAt = &value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(repaymentplan.FieldCreatedAt, field.TypeTime, value)
@@ -332,6 +396,42 @@ func (u *RepaymentPlanUpsert) AddBorrowerID(v int64) *RepaymentPlanUpsert {
 	return u
 }
 
+// SetBankProjectNo sets the "bank_project_no" field.
+func (u *RepaymentPlanUpsert) SetBankProjectNo(v string) *RepaymentPlanUpsert {
+	u.Set(repaymentplan.FieldBankProjectNo, v)
+	return u
+}
+
+// UpdateBankProjectNo sets the "bank_project_no" field to the value that was provided on create.
+func (u *RepaymentPlanUpsert) UpdateBankProjectNo() *RepaymentPlanUpsert {
+	u.SetExcluded(repaymentplan.FieldBankProjectNo)
+	return u
+}
+
+// ClearBankProjectNo clears the value of the "bank_project_no" field.
+func (u *RepaymentPlanUpsert) ClearBankProjectNo() *RepaymentPlanUpsert {
+	u.SetNull(repaymentplan.FieldBankProjectNo)
+	return u
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (u *RepaymentPlanUpsert) SetBorrowerUserNo(v string) *RepaymentPlanUpsert {
+	u.Set(repaymentplan.FieldBorrowerUserNo, v)
+	return u
+}
+
+// UpdateBorrowerUserNo sets the "borrower_user_no" field to the value that was provided on create.
+func (u *RepaymentPlanUpsert) UpdateBorrowerUserNo() *RepaymentPlanUpsert {
+	u.SetExcluded(repaymentplan.FieldBorrowerUserNo)
+	return u
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (u *RepaymentPlanUpsert) ClearBorrowerUserNo() *RepaymentPlanUpsert {
+	u.SetNull(repaymentplan.FieldBorrowerUserNo)
+	return u
+}
+
 // SetPeriod sets the "period" field.
 func (u *RepaymentPlanUpsert) SetPeriod(v int) *RepaymentPlanUpsert {
 	u.Set(repaymentplan.FieldPeriod, v)
@@ -419,6 +519,24 @@ func (u *RepaymentPlanUpsert) SetStatus(v string) *RepaymentPlanUpsert {
 // UpdateStatus sets the "status" field to the value that was provided on create.
 func (u *RepaymentPlanUpsert) UpdateStatus() *RepaymentPlanUpsert {
 	u.SetExcluded(repaymentplan.FieldStatus)
+	return u
+}
+
+// SetRepaidAt sets the "repaid_at" field.
+func (u *RepaymentPlanUpsert) SetRepaidAt(v time.Time) *RepaymentPlanUpsert {
+	u.Set(repaymentplan.FieldRepaidAt, v)
+	return u
+}
+
+// UpdateRepaidAt sets the "repaid_at" field to the value that was provided on create.
+func (u *RepaymentPlanUpsert) UpdateRepaidAt() *RepaymentPlanUpsert {
+	u.SetExcluded(repaymentplan.FieldRepaidAt)
+	return u
+}
+
+// ClearRepaidAt clears the value of the "repaid_at" field.
+func (u *RepaymentPlanUpsert) ClearRepaidAt() *RepaymentPlanUpsert {
+	u.SetNull(repaymentplan.FieldRepaidAt)
 	return u
 }
 
@@ -527,6 +645,48 @@ func (u *RepaymentPlanUpsertOne) UpdateBorrowerID() *RepaymentPlanUpsertOne {
 	})
 }
 
+// SetBankProjectNo sets the "bank_project_no" field.
+func (u *RepaymentPlanUpsertOne) SetBankProjectNo(v string) *RepaymentPlanUpsertOne {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.SetBankProjectNo(v)
+	})
+}
+
+// UpdateBankProjectNo sets the "bank_project_no" field to the value that was provided on create.
+func (u *RepaymentPlanUpsertOne) UpdateBankProjectNo() *RepaymentPlanUpsertOne {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.UpdateBankProjectNo()
+	})
+}
+
+// ClearBankProjectNo clears the value of the "bank_project_no" field.
+func (u *RepaymentPlanUpsertOne) ClearBankProjectNo() *RepaymentPlanUpsertOne {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.ClearBankProjectNo()
+	})
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (u *RepaymentPlanUpsertOne) SetBorrowerUserNo(v string) *RepaymentPlanUpsertOne {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.SetBorrowerUserNo(v)
+	})
+}
+
+// UpdateBorrowerUserNo sets the "borrower_user_no" field to the value that was provided on create.
+func (u *RepaymentPlanUpsertOne) UpdateBorrowerUserNo() *RepaymentPlanUpsertOne {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.UpdateBorrowerUserNo()
+	})
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (u *RepaymentPlanUpsertOne) ClearBorrowerUserNo() *RepaymentPlanUpsertOne {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.ClearBorrowerUserNo()
+	})
+}
+
 // SetPeriod sets the "period" field.
 func (u *RepaymentPlanUpsertOne) SetPeriod(v int) *RepaymentPlanUpsertOne {
 	return u.Update(func(s *RepaymentPlanUpsert) {
@@ -629,6 +789,27 @@ func (u *RepaymentPlanUpsertOne) SetStatus(v string) *RepaymentPlanUpsertOne {
 func (u *RepaymentPlanUpsertOne) UpdateStatus() *RepaymentPlanUpsertOne {
 	return u.Update(func(s *RepaymentPlanUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetRepaidAt sets the "repaid_at" field.
+func (u *RepaymentPlanUpsertOne) SetRepaidAt(v time.Time) *RepaymentPlanUpsertOne {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.SetRepaidAt(v)
+	})
+}
+
+// UpdateRepaidAt sets the "repaid_at" field to the value that was provided on create.
+func (u *RepaymentPlanUpsertOne) UpdateRepaidAt() *RepaymentPlanUpsertOne {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.UpdateRepaidAt()
+	})
+}
+
+// ClearRepaidAt clears the value of the "repaid_at" field.
+func (u *RepaymentPlanUpsertOne) ClearRepaidAt() *RepaymentPlanUpsertOne {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.ClearRepaidAt()
 	})
 }
 
@@ -904,6 +1085,48 @@ func (u *RepaymentPlanUpsertBulk) UpdateBorrowerID() *RepaymentPlanUpsertBulk {
 	})
 }
 
+// SetBankProjectNo sets the "bank_project_no" field.
+func (u *RepaymentPlanUpsertBulk) SetBankProjectNo(v string) *RepaymentPlanUpsertBulk {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.SetBankProjectNo(v)
+	})
+}
+
+// UpdateBankProjectNo sets the "bank_project_no" field to the value that was provided on create.
+func (u *RepaymentPlanUpsertBulk) UpdateBankProjectNo() *RepaymentPlanUpsertBulk {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.UpdateBankProjectNo()
+	})
+}
+
+// ClearBankProjectNo clears the value of the "bank_project_no" field.
+func (u *RepaymentPlanUpsertBulk) ClearBankProjectNo() *RepaymentPlanUpsertBulk {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.ClearBankProjectNo()
+	})
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (u *RepaymentPlanUpsertBulk) SetBorrowerUserNo(v string) *RepaymentPlanUpsertBulk {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.SetBorrowerUserNo(v)
+	})
+}
+
+// UpdateBorrowerUserNo sets the "borrower_user_no" field to the value that was provided on create.
+func (u *RepaymentPlanUpsertBulk) UpdateBorrowerUserNo() *RepaymentPlanUpsertBulk {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.UpdateBorrowerUserNo()
+	})
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (u *RepaymentPlanUpsertBulk) ClearBorrowerUserNo() *RepaymentPlanUpsertBulk {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.ClearBorrowerUserNo()
+	})
+}
+
 // SetPeriod sets the "period" field.
 func (u *RepaymentPlanUpsertBulk) SetPeriod(v int) *RepaymentPlanUpsertBulk {
 	return u.Update(func(s *RepaymentPlanUpsert) {
@@ -1006,6 +1229,27 @@ func (u *RepaymentPlanUpsertBulk) SetStatus(v string) *RepaymentPlanUpsertBulk {
 func (u *RepaymentPlanUpsertBulk) UpdateStatus() *RepaymentPlanUpsertBulk {
 	return u.Update(func(s *RepaymentPlanUpsert) {
 		s.UpdateStatus()
+	})
+}
+
+// SetRepaidAt sets the "repaid_at" field.
+func (u *RepaymentPlanUpsertBulk) SetRepaidAt(v time.Time) *RepaymentPlanUpsertBulk {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.SetRepaidAt(v)
+	})
+}
+
+// UpdateRepaidAt sets the "repaid_at" field to the value that was provided on create.
+func (u *RepaymentPlanUpsertBulk) UpdateRepaidAt() *RepaymentPlanUpsertBulk {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.UpdateRepaidAt()
+	})
+}
+
+// ClearRepaidAt clears the value of the "repaid_at" field.
+func (u *RepaymentPlanUpsertBulk) ClearRepaidAt() *RepaymentPlanUpsertBulk {
+	return u.Update(func(s *RepaymentPlanUpsert) {
+		s.ClearRepaidAt()
 	})
 }
 

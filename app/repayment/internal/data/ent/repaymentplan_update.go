@@ -72,6 +72,46 @@ func (_u *RepaymentPlanUpdate) AddBorrowerID(v int64) *RepaymentPlanUpdate {
 	return _u
 }
 
+// SetBankProjectNo sets the "bank_project_no" field.
+func (_u *RepaymentPlanUpdate) SetBankProjectNo(v string) *RepaymentPlanUpdate {
+	_u.mutation.SetBankProjectNo(v)
+	return _u
+}
+
+// SetNillableBankProjectNo sets the "bank_project_no" field if the given value is not nil.
+func (_u *RepaymentPlanUpdate) SetNillableBankProjectNo(v *string) *RepaymentPlanUpdate {
+	if v != nil {
+		_u.SetBankProjectNo(*v)
+	}
+	return _u
+}
+
+// ClearBankProjectNo clears the value of the "bank_project_no" field.
+func (_u *RepaymentPlanUpdate) ClearBankProjectNo() *RepaymentPlanUpdate {
+	_u.mutation.ClearBankProjectNo()
+	return _u
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (_u *RepaymentPlanUpdate) SetBorrowerUserNo(v string) *RepaymentPlanUpdate {
+	_u.mutation.SetBorrowerUserNo(v)
+	return _u
+}
+
+// SetNillableBorrowerUserNo sets the "borrower_user_no" field if the given value is not nil.
+func (_u *RepaymentPlanUpdate) SetNillableBorrowerUserNo(v *string) *RepaymentPlanUpdate {
+	if v != nil {
+		_u.SetBorrowerUserNo(*v)
+	}
+	return _u
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (_u *RepaymentPlanUpdate) ClearBorrowerUserNo() *RepaymentPlanUpdate {
+	_u.mutation.ClearBorrowerUserNo()
+	return _u
+}
+
 // SetPeriod sets the "period" field.
 func (_u *RepaymentPlanUpdate) SetPeriod(v int) *RepaymentPlanUpdate {
 	_u.mutation.ResetPeriod()
@@ -177,6 +217,26 @@ func (_u *RepaymentPlanUpdate) SetNillableStatus(v *string) *RepaymentPlanUpdate
 	return _u
 }
 
+// SetRepaidAt sets the "repaid_at" field.
+func (_u *RepaymentPlanUpdate) SetRepaidAt(v time.Time) *RepaymentPlanUpdate {
+	_u.mutation.SetRepaidAt(v)
+	return _u
+}
+
+// SetNillableRepaidAt sets the "repaid_at" field if the given value is not nil.
+func (_u *RepaymentPlanUpdate) SetNillableRepaidAt(v *time.Time) *RepaymentPlanUpdate {
+	if v != nil {
+		_u.SetRepaidAt(*v)
+	}
+	return _u
+}
+
+// ClearRepaidAt clears the value of the "repaid_at" field.
+func (_u *RepaymentPlanUpdate) ClearRepaidAt() *RepaymentPlanUpdate {
+	_u.mutation.ClearRepaidAt()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *RepaymentPlanUpdate) SetUpdatedAt(v time.Time) *RepaymentPlanUpdate {
 	_u.mutation.SetUpdatedAt(v)
@@ -225,6 +285,16 @@ func (_u *RepaymentPlanUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *RepaymentPlanUpdate) check() error {
+	if v, ok := _u.mutation.BankProjectNo(); ok {
+		if err := repaymentplan.BankProjectNoValidator(v); err != nil {
+			return &ValidationError{Name: "bank_project_no", err: fmt.Errorf(`ent: validator failed for field "RepaymentPlan.bank_project_no": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.BorrowerUserNo(); ok {
+		if err := repaymentplan.BorrowerUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "borrower_user_no", err: fmt.Errorf(`ent: validator failed for field "RepaymentPlan.borrower_user_no": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := repaymentplan.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "RepaymentPlan.status": %w`, err)}
@@ -263,6 +333,18 @@ func (_u *RepaymentPlanUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	if value, ok := _u.mutation.AddedBorrowerID(); ok {
 		_spec.AddField(repaymentplan.FieldBorrowerID, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.BankProjectNo(); ok {
+		_spec.SetField(repaymentplan.FieldBankProjectNo, field.TypeString, value)
+	}
+	if _u.mutation.BankProjectNoCleared() {
+		_spec.ClearField(repaymentplan.FieldBankProjectNo, field.TypeString)
+	}
+	if value, ok := _u.mutation.BorrowerUserNo(); ok {
+		_spec.SetField(repaymentplan.FieldBorrowerUserNo, field.TypeString, value)
+	}
+	if _u.mutation.BorrowerUserNoCleared() {
+		_spec.ClearField(repaymentplan.FieldBorrowerUserNo, field.TypeString)
+	}
 	if value, ok := _u.mutation.Period(); ok {
 		_spec.SetField(repaymentplan.FieldPeriod, field.TypeInt, value)
 	}
@@ -286,6 +368,12 @@ func (_u *RepaymentPlanUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(repaymentplan.FieldStatus, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.RepaidAt(); ok {
+		_spec.SetField(repaymentplan.FieldRepaidAt, field.TypeTime, value)
+	}
+	if _u.mutation.RepaidAtCleared() {
+		_spec.ClearField(repaymentplan.FieldRepaidAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(repaymentplan.FieldUpdatedAt, field.TypeTime, value)
@@ -351,6 +439,46 @@ func (_u *RepaymentPlanUpdateOne) SetNillableBorrowerID(v *int64) *RepaymentPlan
 // AddBorrowerID adds value to the "borrower_id" field.
 func (_u *RepaymentPlanUpdateOne) AddBorrowerID(v int64) *RepaymentPlanUpdateOne {
 	_u.mutation.AddBorrowerID(v)
+	return _u
+}
+
+// SetBankProjectNo sets the "bank_project_no" field.
+func (_u *RepaymentPlanUpdateOne) SetBankProjectNo(v string) *RepaymentPlanUpdateOne {
+	_u.mutation.SetBankProjectNo(v)
+	return _u
+}
+
+// SetNillableBankProjectNo sets the "bank_project_no" field if the given value is not nil.
+func (_u *RepaymentPlanUpdateOne) SetNillableBankProjectNo(v *string) *RepaymentPlanUpdateOne {
+	if v != nil {
+		_u.SetBankProjectNo(*v)
+	}
+	return _u
+}
+
+// ClearBankProjectNo clears the value of the "bank_project_no" field.
+func (_u *RepaymentPlanUpdateOne) ClearBankProjectNo() *RepaymentPlanUpdateOne {
+	_u.mutation.ClearBankProjectNo()
+	return _u
+}
+
+// SetBorrowerUserNo sets the "borrower_user_no" field.
+func (_u *RepaymentPlanUpdateOne) SetBorrowerUserNo(v string) *RepaymentPlanUpdateOne {
+	_u.mutation.SetBorrowerUserNo(v)
+	return _u
+}
+
+// SetNillableBorrowerUserNo sets the "borrower_user_no" field if the given value is not nil.
+func (_u *RepaymentPlanUpdateOne) SetNillableBorrowerUserNo(v *string) *RepaymentPlanUpdateOne {
+	if v != nil {
+		_u.SetBorrowerUserNo(*v)
+	}
+	return _u
+}
+
+// ClearBorrowerUserNo clears the value of the "borrower_user_no" field.
+func (_u *RepaymentPlanUpdateOne) ClearBorrowerUserNo() *RepaymentPlanUpdateOne {
+	_u.mutation.ClearBorrowerUserNo()
 	return _u
 }
 
@@ -459,6 +587,26 @@ func (_u *RepaymentPlanUpdateOne) SetNillableStatus(v *string) *RepaymentPlanUpd
 	return _u
 }
 
+// SetRepaidAt sets the "repaid_at" field.
+func (_u *RepaymentPlanUpdateOne) SetRepaidAt(v time.Time) *RepaymentPlanUpdateOne {
+	_u.mutation.SetRepaidAt(v)
+	return _u
+}
+
+// SetNillableRepaidAt sets the "repaid_at" field if the given value is not nil.
+func (_u *RepaymentPlanUpdateOne) SetNillableRepaidAt(v *time.Time) *RepaymentPlanUpdateOne {
+	if v != nil {
+		_u.SetRepaidAt(*v)
+	}
+	return _u
+}
+
+// ClearRepaidAt clears the value of the "repaid_at" field.
+func (_u *RepaymentPlanUpdateOne) ClearRepaidAt() *RepaymentPlanUpdateOne {
+	_u.mutation.ClearRepaidAt()
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *RepaymentPlanUpdateOne) SetUpdatedAt(v time.Time) *RepaymentPlanUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
@@ -520,6 +668,16 @@ func (_u *RepaymentPlanUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *RepaymentPlanUpdateOne) check() error {
+	if v, ok := _u.mutation.BankProjectNo(); ok {
+		if err := repaymentplan.BankProjectNoValidator(v); err != nil {
+			return &ValidationError{Name: "bank_project_no", err: fmt.Errorf(`ent: validator failed for field "RepaymentPlan.bank_project_no": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.BorrowerUserNo(); ok {
+		if err := repaymentplan.BorrowerUserNoValidator(v); err != nil {
+			return &ValidationError{Name: "borrower_user_no", err: fmt.Errorf(`ent: validator failed for field "RepaymentPlan.borrower_user_no": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := repaymentplan.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "RepaymentPlan.status": %w`, err)}
@@ -575,6 +733,18 @@ func (_u *RepaymentPlanUpdateOne) sqlSave(ctx context.Context) (_node *Repayment
 	if value, ok := _u.mutation.AddedBorrowerID(); ok {
 		_spec.AddField(repaymentplan.FieldBorrowerID, field.TypeInt64, value)
 	}
+	if value, ok := _u.mutation.BankProjectNo(); ok {
+		_spec.SetField(repaymentplan.FieldBankProjectNo, field.TypeString, value)
+	}
+	if _u.mutation.BankProjectNoCleared() {
+		_spec.ClearField(repaymentplan.FieldBankProjectNo, field.TypeString)
+	}
+	if value, ok := _u.mutation.BorrowerUserNo(); ok {
+		_spec.SetField(repaymentplan.FieldBorrowerUserNo, field.TypeString, value)
+	}
+	if _u.mutation.BorrowerUserNoCleared() {
+		_spec.ClearField(repaymentplan.FieldBorrowerUserNo, field.TypeString)
+	}
 	if value, ok := _u.mutation.Period(); ok {
 		_spec.SetField(repaymentplan.FieldPeriod, field.TypeInt, value)
 	}
@@ -598,6 +768,12 @@ func (_u *RepaymentPlanUpdateOne) sqlSave(ctx context.Context) (_node *Repayment
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(repaymentplan.FieldStatus, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.RepaidAt(); ok {
+		_spec.SetField(repaymentplan.FieldRepaidAt, field.TypeTime, value)
+	}
+	if _u.mutation.RepaidAtCleared() {
+		_spec.ClearField(repaymentplan.FieldRepaidAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(repaymentplan.FieldUpdatedAt, field.TypeTime, value)

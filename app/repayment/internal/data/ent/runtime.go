@@ -3,7 +3,9 @@
 package ent
 
 import (
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/banknonce"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/receivableplan"
+	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentattempt"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentplan"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/schema"
 )
@@ -12,16 +14,70 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	banknonceFields := schema.BankNonce{}.Fields()
+	_ = banknonceFields
+	// banknonceDescID is the schema descriptor for id field.
+	banknonceDescID := banknonceFields[0].Descriptor()
+	// banknonce.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	banknonce.IDValidator = func() func(string) error {
+		validators := banknonceDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	receivableplanFields := schema.ReceivablePlan{}.Fields()
 	_ = receivableplanFields
+	// receivableplanDescInvestorUserNo is the schema descriptor for investor_user_no field.
+	receivableplanDescInvestorUserNo := receivableplanFields[4].Descriptor()
+	// receivableplan.InvestorUserNoValidator is a validator for the "investor_user_no" field. It is called by the builders before save.
+	receivableplan.InvestorUserNoValidator = receivableplanDescInvestorUserNo.Validators[0].(func(string) error)
 	// receivableplanDescStatus is the schema descriptor for status field.
-	receivableplanDescStatus := receivableplanFields[9].Descriptor()
+	receivableplanDescStatus := receivableplanFields[10].Descriptor()
 	// receivableplan.StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	receivableplan.StatusValidator = receivableplanDescStatus.Validators[0].(func(string) error)
+	repaymentattemptFields := schema.RepaymentAttempt{}.Fields()
+	_ = repaymentattemptFields
+	// repaymentattemptDescRequestNo is the schema descriptor for request_no field.
+	repaymentattemptDescRequestNo := repaymentattemptFields[1].Descriptor()
+	// repaymentattempt.RequestNoValidator is a validator for the "request_no" field. It is called by the builders before save.
+	repaymentattempt.RequestNoValidator = repaymentattemptDescRequestNo.Validators[0].(func(string) error)
+	// repaymentattemptDescStatus is the schema descriptor for status field.
+	repaymentattemptDescStatus := repaymentattemptFields[4].Descriptor()
+	// repaymentattempt.StatusValidator is a validator for the "status" field. It is called by the builders before save.
+	repaymentattempt.StatusValidator = repaymentattemptDescStatus.Validators[0].(func(string) error)
+	// repaymentattemptDescRunID is the schema descriptor for run_id field.
+	repaymentattemptDescRunID := repaymentattemptFields[6].Descriptor()
+	// repaymentattempt.RunIDValidator is a validator for the "run_id" field. It is called by the builders before save.
+	repaymentattempt.RunIDValidator = repaymentattemptDescRunID.Validators[0].(func(string) error)
+	// repaymentattemptDescFailureReason is the schema descriptor for failure_reason field.
+	repaymentattemptDescFailureReason := repaymentattemptFields[7].Descriptor()
+	// repaymentattempt.FailureReasonValidator is a validator for the "failure_reason" field. It is called by the builders before save.
+	repaymentattempt.FailureReasonValidator = repaymentattemptDescFailureReason.Validators[0].(func(string) error)
+	// repaymentattemptDescSettledBy is the schema descriptor for settled_by field.
+	repaymentattemptDescSettledBy := repaymentattemptFields[8].Descriptor()
+	// repaymentattempt.SettledByValidator is a validator for the "settled_by" field. It is called by the builders before save.
+	repaymentattempt.SettledByValidator = repaymentattemptDescSettledBy.Validators[0].(func(string) error)
 	repaymentplanFields := schema.RepaymentPlan{}.Fields()
 	_ = repaymentplanFields
+	// repaymentplanDescBankProjectNo is the schema descriptor for bank_project_no field.
+	repaymentplanDescBankProjectNo := repaymentplanFields[3].Descriptor()
+	// repaymentplan.BankProjectNoValidator is a validator for the "bank_project_no" field. It is called by the builders before save.
+	repaymentplan.BankProjectNoValidator = repaymentplanDescBankProjectNo.Validators[0].(func(string) error)
+	// repaymentplanDescBorrowerUserNo is the schema descriptor for borrower_user_no field.
+	repaymentplanDescBorrowerUserNo := repaymentplanFields[4].Descriptor()
+	// repaymentplan.BorrowerUserNoValidator is a validator for the "borrower_user_no" field. It is called by the builders before save.
+	repaymentplan.BorrowerUserNoValidator = repaymentplanDescBorrowerUserNo.Validators[0].(func(string) error)
 	// repaymentplanDescStatus is the schema descriptor for status field.
-	repaymentplanDescStatus := repaymentplanFields[9].Descriptor()
+	repaymentplanDescStatus := repaymentplanFields[11].Descriptor()
 	// repaymentplan.StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	repaymentplan.StatusValidator = repaymentplanDescStatus.Validators[0].(func(string) error)
 }

@@ -14,8 +14,12 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// BankNonce is the client for interacting with the BankNonce builders.
+	BankNonce *BankNonceClient
 	// ReceivablePlan is the client for interacting with the ReceivablePlan builders.
 	ReceivablePlan *ReceivablePlanClient
+	// RepaymentAttempt is the client for interacting with the RepaymentAttempt builders.
+	RepaymentAttempt *RepaymentAttemptClient
 	// RepaymentPlan is the client for interacting with the RepaymentPlan builders.
 	RepaymentPlan *RepaymentPlanClient
 
@@ -149,7 +153,9 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.BankNonce = NewBankNonceClient(tx.config)
 	tx.ReceivablePlan = NewReceivablePlanClient(tx.config)
+	tx.RepaymentAttempt = NewRepaymentAttemptClient(tx.config)
 	tx.RepaymentPlan = NewRepaymentPlanClient(tx.config)
 }
 
@@ -160,7 +166,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: ReceivablePlan.QueryXXX(), the query will be executed
+// applies a query, for example: BankNonce.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -9,6 +9,18 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent"
 )
 
+// The BankNonceFunc type is an adapter to allow the use of ordinary
+// function as BankNonce mutator.
+type BankNonceFunc func(context.Context, *ent.BankNonceMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f BankNonceFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.BankNonceMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.BankNonceMutation", m)
+}
+
 // The ReceivablePlanFunc type is an adapter to allow the use of ordinary
 // function as ReceivablePlan mutator.
 type ReceivablePlanFunc func(context.Context, *ent.ReceivablePlanMutation) (ent.Value, error)
@@ -19,6 +31,18 @@ func (f ReceivablePlanFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Val
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ReceivablePlanMutation", m)
+}
+
+// The RepaymentAttemptFunc type is an adapter to allow the use of ordinary
+// function as RepaymentAttempt mutator.
+type RepaymentAttemptFunc func(context.Context, *ent.RepaymentAttemptMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RepaymentAttemptFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RepaymentAttemptMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RepaymentAttemptMutation", m)
 }
 
 // The RepaymentPlanFunc type is an adapter to allow the use of ordinary

@@ -9,18 +9,38 @@ import (
 )
 
 var (
+	// BankNonceColumns holds the columns for the "bank_nonce" table.
+	BankNonceColumns = []*schema.Column{
+		{Name: "nonce", Type: field.TypeString, Size: 128},
+		{Name: "expires_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// BankNonceTable holds the schema information for the "bank_nonce" table.
+	BankNonceTable = &schema.Table{
+		Name:       "bank_nonce",
+		Columns:    BankNonceColumns,
+		PrimaryKey: []*schema.Column{BankNonceColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idx_bank_nonce_expires",
+				Unique:  false,
+				Columns: []*schema.Column{BankNonceColumns[1]},
+			},
+		},
+	}
 	// ReceivablePlanColumns holds the columns for the "receivable_plan" table.
 	ReceivablePlanColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "project_id", Type: field.TypeInt64},
 		{Name: "tender_id", Type: field.TypeInt64},
 		{Name: "investor_id", Type: field.TypeInt64},
+		{Name: "investor_user_no", Type: field.TypeString, Nullable: true, Size: 32},
 		{Name: "period", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int"}},
 		{Name: "due_date", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "date"}},
 		{Name: "principal", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
 		{Name: "interest", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
 		{Name: "amount", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
 		{Name: "status", Type: field.TypeString, Size: 16},
+		{Name: "received_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 	}
@@ -33,12 +53,44 @@ var (
 			{
 				Name:    "uk_receivable_plan_tender_period",
 				Unique:  true,
-				Columns: []*schema.Column{ReceivablePlanColumns[2], ReceivablePlanColumns[4]},
+				Columns: []*schema.Column{ReceivablePlanColumns[2], ReceivablePlanColumns[5]},
 			},
 			{
-				Name:    "idx_receivable_plan_project",
+				Name:    "idx_receivable_plan_project_period",
 				Unique:  false,
-				Columns: []*schema.Column{ReceivablePlanColumns[1]},
+				Columns: []*schema.Column{ReceivablePlanColumns[1], ReceivablePlanColumns[5]},
+			},
+		},
+	}
+	// RepaymentAttemptColumns holds the columns for the "repayment_attempt" table.
+	RepaymentAttemptColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "request_no", Type: field.TypeString, Size: 64},
+		{Name: "project_id", Type: field.TypeInt64},
+		{Name: "period", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int"}},
+		{Name: "status", Type: field.TypeString, Size: 16},
+		{Name: "claims", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int"}},
+		{Name: "run_id", Type: field.TypeString, Size: 32},
+		{Name: "failure_reason", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "settled_by", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// RepaymentAttemptTable holds the schema information for the "repayment_attempt" table.
+	RepaymentAttemptTable = &schema.Table{
+		Name:       "repayment_attempt",
+		Columns:    RepaymentAttemptColumns,
+		PrimaryKey: []*schema.Column{RepaymentAttemptColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "uk_repayment_attempt_request_no",
+				Unique:  true,
+				Columns: []*schema.Column{RepaymentAttemptColumns[1]},
+			},
+			{
+				Name:    "idx_repayment_attempt_project_period",
+				Unique:  false,
+				Columns: []*schema.Column{RepaymentAttemptColumns[2], RepaymentAttemptColumns[3]},
 			},
 		},
 	}
@@ -47,6 +99,8 @@ var (
 		{Name: "id", Type: field.TypeInt64, Increment: true},
 		{Name: "project_id", Type: field.TypeInt64},
 		{Name: "borrower_id", Type: field.TypeInt64},
+		{Name: "bank_project_no", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "borrower_user_no", Type: field.TypeString, Nullable: true, Size: 32},
 		{Name: "period", Type: field.TypeInt, SchemaType: map[string]string{"mysql": "int"}},
 		{Name: "due_date", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "date"}},
 		{Name: "principal", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
@@ -54,6 +108,7 @@ var (
 		{Name: "amount", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
 		{Name: "commission", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
 		{Name: "status", Type: field.TypeString, Size: 16},
+		{Name: "repaid_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 	}
@@ -66,20 +121,33 @@ var (
 			{
 				Name:    "uk_repayment_plan_project_period",
 				Unique:  true,
-				Columns: []*schema.Column{RepaymentPlanColumns[1], RepaymentPlanColumns[3]},
+				Columns: []*schema.Column{RepaymentPlanColumns[1], RepaymentPlanColumns[5]},
+			},
+			{
+				Name:    "idx_repayment_plan_status_due",
+				Unique:  false,
+				Columns: []*schema.Column{RepaymentPlanColumns[11], RepaymentPlanColumns[6]},
 			},
 		},
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		BankNonceTable,
 		ReceivablePlanTable,
+		RepaymentAttemptTable,
 		RepaymentPlanTable,
 	}
 )
 
 func init() {
+	BankNonceTable.Annotation = &entsql.Annotation{
+		Table: "bank_nonce",
+	}
 	ReceivablePlanTable.Annotation = &entsql.Annotation{
 		Table: "receivable_plan",
+	}
+	RepaymentAttemptTable.Annotation = &entsql.Annotation{
+		Table: "repayment_attempt",
 	}
 	RepaymentPlanTable.Annotation = &entsql.Annotation{
 		Table: "repayment_plan",

@@ -6,8 +6,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// BankNonce is the predicate function for banknonce builders.
+type BankNonce func(*sql.Selector)
+
 // ReceivablePlan is the predicate function for receivableplan builders.
 type ReceivablePlan func(*sql.Selector)
+
+// RepaymentAttempt is the predicate function for repaymentattempt builders.
+type RepaymentAttempt func(*sql.Selector)
 
 // RepaymentPlan is the predicate function for repaymentplan builders.
 type RepaymentPlan func(*sql.Selector)

@@ -17,6 +17,8 @@ const (
 	FieldTenderID = "tender_id"
 	// FieldInvestorID holds the string denoting the investor_id field in the database.
 	FieldInvestorID = "investor_id"
+	// FieldInvestorUserNo holds the string denoting the investor_user_no field in the database.
+	FieldInvestorUserNo = "investor_user_no"
 	// FieldPeriod holds the string denoting the period field in the database.
 	FieldPeriod = "period"
 	// FieldDueDate holds the string denoting the due_date field in the database.
@@ -29,6 +31,8 @@ const (
 	FieldAmount = "amount"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
+	// FieldReceivedAt holds the string denoting the received_at field in the database.
+	FieldReceivedAt = "received_at"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -43,12 +47,14 @@ var Columns = []string{
 	FieldProjectID,
 	FieldTenderID,
 	FieldInvestorID,
+	FieldInvestorUserNo,
 	FieldPeriod,
 	FieldDueDate,
 	FieldPrincipal,
 	FieldInterest,
 	FieldAmount,
 	FieldStatus,
+	FieldReceivedAt,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -64,6 +70,8 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// InvestorUserNoValidator is a validator for the "investor_user_no" field. It is called by the builders before save.
+	InvestorUserNoValidator func(string) error
 	// StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	StatusValidator func(string) error
 )
@@ -89,6 +97,11 @@ func ByTenderID(opts ...sql.OrderTermOption) OrderOption {
 // ByInvestorID orders the results by the investor_id field.
 func ByInvestorID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldInvestorID, opts...).ToFunc()
+}
+
+// ByInvestorUserNo orders the results by the investor_user_no field.
+func ByInvestorUserNo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInvestorUserNo, opts...).ToFunc()
 }
 
 // ByPeriod orders the results by the period field.
@@ -119,6 +132,11 @@ func ByAmount(opts ...sql.OrderTermOption) OrderOption {
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByReceivedAt orders the results by the received_at field.
+func ByReceivedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReceivedAt, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -70,6 +70,11 @@ func InvestorID(v int64) predicate.ReceivablePlan {
 	return predicate.ReceivablePlan(sql.FieldEQ(FieldInvestorID, v))
 }
 
+// InvestorUserNo applies equality check predicate on the "investor_user_no" field. It's identical to InvestorUserNoEQ.
+func InvestorUserNo(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldEQ(FieldInvestorUserNo, v))
+}
+
 // Period applies equality check predicate on the "period" field. It's identical to PeriodEQ.
 func Period(v int) predicate.ReceivablePlan {
 	return predicate.ReceivablePlan(sql.FieldEQ(FieldPeriod, v))
@@ -98,6 +103,11 @@ func Amount(v money.Amount) predicate.ReceivablePlan {
 // Status applies equality check predicate on the "status" field. It's identical to StatusEQ.
 func Status(v string) predicate.ReceivablePlan {
 	return predicate.ReceivablePlan(sql.FieldEQ(FieldStatus, v))
+}
+
+// ReceivedAt applies equality check predicate on the "received_at" field. It's identical to ReceivedAtEQ.
+func ReceivedAt(v time.Time) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldEQ(FieldReceivedAt, v))
 }
 
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
@@ -228,6 +238,81 @@ func InvestorIDLT(v int64) predicate.ReceivablePlan {
 // InvestorIDLTE applies the LTE predicate on the "investor_id" field.
 func InvestorIDLTE(v int64) predicate.ReceivablePlan {
 	return predicate.ReceivablePlan(sql.FieldLTE(FieldInvestorID, v))
+}
+
+// InvestorUserNoEQ applies the EQ predicate on the "investor_user_no" field.
+func InvestorUserNoEQ(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldEQ(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoNEQ applies the NEQ predicate on the "investor_user_no" field.
+func InvestorUserNoNEQ(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldNEQ(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoIn applies the In predicate on the "investor_user_no" field.
+func InvestorUserNoIn(vs ...string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldIn(FieldInvestorUserNo, vs...))
+}
+
+// InvestorUserNoNotIn applies the NotIn predicate on the "investor_user_no" field.
+func InvestorUserNoNotIn(vs ...string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldNotIn(FieldInvestorUserNo, vs...))
+}
+
+// InvestorUserNoGT applies the GT predicate on the "investor_user_no" field.
+func InvestorUserNoGT(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldGT(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoGTE applies the GTE predicate on the "investor_user_no" field.
+func InvestorUserNoGTE(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldGTE(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoLT applies the LT predicate on the "investor_user_no" field.
+func InvestorUserNoLT(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldLT(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoLTE applies the LTE predicate on the "investor_user_no" field.
+func InvestorUserNoLTE(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldLTE(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoContains applies the Contains predicate on the "investor_user_no" field.
+func InvestorUserNoContains(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldContains(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoHasPrefix applies the HasPrefix predicate on the "investor_user_no" field.
+func InvestorUserNoHasPrefix(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldHasPrefix(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoHasSuffix applies the HasSuffix predicate on the "investor_user_no" field.
+func InvestorUserNoHasSuffix(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldHasSuffix(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoIsNil applies the IsNil predicate on the "investor_user_no" field.
+func InvestorUserNoIsNil() predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldIsNull(FieldInvestorUserNo))
+}
+
+// InvestorUserNoNotNil applies the NotNil predicate on the "investor_user_no" field.
+func InvestorUserNoNotNil() predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldNotNull(FieldInvestorUserNo))
+}
+
+// InvestorUserNoEqualFold applies the EqualFold predicate on the "investor_user_no" field.
+func InvestorUserNoEqualFold(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldEqualFold(FieldInvestorUserNo, v))
+}
+
+// InvestorUserNoContainsFold applies the ContainsFold predicate on the "investor_user_no" field.
+func InvestorUserNoContainsFold(v string) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldContainsFold(FieldInvestorUserNo, v))
 }
 
 // PeriodEQ applies the EQ predicate on the "period" field.
@@ -493,6 +578,56 @@ func StatusEqualFold(v string) predicate.ReceivablePlan {
 // StatusContainsFold applies the ContainsFold predicate on the "status" field.
 func StatusContainsFold(v string) predicate.ReceivablePlan {
 	return predicate.ReceivablePlan(sql.FieldContainsFold(FieldStatus, v))
+}
+
+// ReceivedAtEQ applies the EQ predicate on the "received_at" field.
+func ReceivedAtEQ(v time.Time) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtNEQ applies the NEQ predicate on the "received_at" field.
+func ReceivedAtNEQ(v time.Time) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldNEQ(FieldReceivedAt, v))
+}
+
+// ReceivedAtIn applies the In predicate on the "received_at" field.
+func ReceivedAtIn(vs ...time.Time) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtNotIn applies the NotIn predicate on the "received_at" field.
+func ReceivedAtNotIn(vs ...time.Time) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldNotIn(FieldReceivedAt, vs...))
+}
+
+// ReceivedAtGT applies the GT predicate on the "received_at" field.
+func ReceivedAtGT(v time.Time) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldGT(FieldReceivedAt, v))
+}
+
+// ReceivedAtGTE applies the GTE predicate on the "received_at" field.
+func ReceivedAtGTE(v time.Time) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldGTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtLT applies the LT predicate on the "received_at" field.
+func ReceivedAtLT(v time.Time) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldLT(FieldReceivedAt, v))
+}
+
+// ReceivedAtLTE applies the LTE predicate on the "received_at" field.
+func ReceivedAtLTE(v time.Time) predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldLTE(FieldReceivedAt, v))
+}
+
+// ReceivedAtIsNil applies the IsNil predicate on the "received_at" field.
+func ReceivedAtIsNil() predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldIsNull(FieldReceivedAt))
+}
+
+// ReceivedAtNotNil applies the NotNil predicate on the "received_at" field.
+func ReceivedAtNotNil() predicate.ReceivablePlan {
+	return predicate.ReceivablePlan(sql.FieldNotNull(FieldReceivedAt))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

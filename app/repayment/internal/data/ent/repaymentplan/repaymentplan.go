@@ -15,6 +15,10 @@ const (
 	FieldProjectID = "project_id"
 	// FieldBorrowerID holds the string denoting the borrower_id field in the database.
 	FieldBorrowerID = "borrower_id"
+	// FieldBankProjectNo holds the string denoting the bank_project_no field in the database.
+	FieldBankProjectNo = "bank_project_no"
+	// FieldBorrowerUserNo holds the string denoting the borrower_user_no field in the database.
+	FieldBorrowerUserNo = "borrower_user_no"
 	// FieldPeriod holds the string denoting the period field in the database.
 	FieldPeriod = "period"
 	// FieldDueDate holds the string denoting the due_date field in the database.
@@ -29,6 +33,8 @@ const (
 	FieldCommission = "commission"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
+	// FieldRepaidAt holds the string denoting the repaid_at field in the database.
+	FieldRepaidAt = "repaid_at"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -42,6 +48,8 @@ var Columns = []string{
 	FieldID,
 	FieldProjectID,
 	FieldBorrowerID,
+	FieldBankProjectNo,
+	FieldBorrowerUserNo,
 	FieldPeriod,
 	FieldDueDate,
 	FieldPrincipal,
@@ -49,6 +57,7 @@ var Columns = []string{
 	FieldAmount,
 	FieldCommission,
 	FieldStatus,
+	FieldRepaidAt,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -64,6 +73,10 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// BankProjectNoValidator is a validator for the "bank_project_no" field. It is called by the builders before save.
+	BankProjectNoValidator func(string) error
+	// BorrowerUserNoValidator is a validator for the "borrower_user_no" field. It is called by the builders before save.
+	BorrowerUserNoValidator func(string) error
 	// StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	StatusValidator func(string) error
 )
@@ -84,6 +97,16 @@ func ByProjectID(opts ...sql.OrderTermOption) OrderOption {
 // ByBorrowerID orders the results by the borrower_id field.
 func ByBorrowerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldBorrowerID, opts...).ToFunc()
+}
+
+// ByBankProjectNo orders the results by the bank_project_no field.
+func ByBankProjectNo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBankProjectNo, opts...).ToFunc()
+}
+
+// ByBorrowerUserNo orders the results by the borrower_user_no field.
+func ByBorrowerUserNo(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBorrowerUserNo, opts...).ToFunc()
 }
 
 // ByPeriod orders the results by the period field.
@@ -119,6 +142,11 @@ func ByCommission(opts ...sql.OrderTermOption) OrderOption {
 // ByStatus orders the results by the status field.
 func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByRepaidAt orders the results by the repaid_at field.
+func ByRepaidAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRepaidAt, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

@@ -65,6 +65,16 @@ func BorrowerID(v int64) predicate.RepaymentPlan {
 	return predicate.RepaymentPlan(sql.FieldEQ(FieldBorrowerID, v))
 }
 
+// BankProjectNo applies equality check predicate on the "bank_project_no" field. It's identical to BankProjectNoEQ.
+func BankProjectNo(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldEQ(FieldBankProjectNo, v))
+}
+
+// BorrowerUserNo applies equality check predicate on the "borrower_user_no" field. It's identical to BorrowerUserNoEQ.
+func BorrowerUserNo(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldEQ(FieldBorrowerUserNo, v))
+}
+
 // Period applies equality check predicate on the "period" field. It's identical to PeriodEQ.
 func Period(v int) predicate.RepaymentPlan {
 	return predicate.RepaymentPlan(sql.FieldEQ(FieldPeriod, v))
@@ -98,6 +108,11 @@ func Commission(v money.Amount) predicate.RepaymentPlan {
 // Status applies equality check predicate on the "status" field. It's identical to StatusEQ.
 func Status(v string) predicate.RepaymentPlan {
 	return predicate.RepaymentPlan(sql.FieldEQ(FieldStatus, v))
+}
+
+// RepaidAt applies equality check predicate on the "repaid_at" field. It's identical to RepaidAtEQ.
+func RepaidAt(v time.Time) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldEQ(FieldRepaidAt, v))
 }
 
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
@@ -188,6 +203,156 @@ func BorrowerIDLT(v int64) predicate.RepaymentPlan {
 // BorrowerIDLTE applies the LTE predicate on the "borrower_id" field.
 func BorrowerIDLTE(v int64) predicate.RepaymentPlan {
 	return predicate.RepaymentPlan(sql.FieldLTE(FieldBorrowerID, v))
+}
+
+// BankProjectNoEQ applies the EQ predicate on the "bank_project_no" field.
+func BankProjectNoEQ(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldEQ(FieldBankProjectNo, v))
+}
+
+// BankProjectNoNEQ applies the NEQ predicate on the "bank_project_no" field.
+func BankProjectNoNEQ(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldNEQ(FieldBankProjectNo, v))
+}
+
+// BankProjectNoIn applies the In predicate on the "bank_project_no" field.
+func BankProjectNoIn(vs ...string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldIn(FieldBankProjectNo, vs...))
+}
+
+// BankProjectNoNotIn applies the NotIn predicate on the "bank_project_no" field.
+func BankProjectNoNotIn(vs ...string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldNotIn(FieldBankProjectNo, vs...))
+}
+
+// BankProjectNoGT applies the GT predicate on the "bank_project_no" field.
+func BankProjectNoGT(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldGT(FieldBankProjectNo, v))
+}
+
+// BankProjectNoGTE applies the GTE predicate on the "bank_project_no" field.
+func BankProjectNoGTE(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldGTE(FieldBankProjectNo, v))
+}
+
+// BankProjectNoLT applies the LT predicate on the "bank_project_no" field.
+func BankProjectNoLT(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldLT(FieldBankProjectNo, v))
+}
+
+// BankProjectNoLTE applies the LTE predicate on the "bank_project_no" field.
+func BankProjectNoLTE(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldLTE(FieldBankProjectNo, v))
+}
+
+// BankProjectNoContains applies the Contains predicate on the "bank_project_no" field.
+func BankProjectNoContains(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldContains(FieldBankProjectNo, v))
+}
+
+// BankProjectNoHasPrefix applies the HasPrefix predicate on the "bank_project_no" field.
+func BankProjectNoHasPrefix(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldHasPrefix(FieldBankProjectNo, v))
+}
+
+// BankProjectNoHasSuffix applies the HasSuffix predicate on the "bank_project_no" field.
+func BankProjectNoHasSuffix(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldHasSuffix(FieldBankProjectNo, v))
+}
+
+// BankProjectNoIsNil applies the IsNil predicate on the "bank_project_no" field.
+func BankProjectNoIsNil() predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldIsNull(FieldBankProjectNo))
+}
+
+// BankProjectNoNotNil applies the NotNil predicate on the "bank_project_no" field.
+func BankProjectNoNotNil() predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldNotNull(FieldBankProjectNo))
+}
+
+// BankProjectNoEqualFold applies the EqualFold predicate on the "bank_project_no" field.
+func BankProjectNoEqualFold(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldEqualFold(FieldBankProjectNo, v))
+}
+
+// BankProjectNoContainsFold applies the ContainsFold predicate on the "bank_project_no" field.
+func BankProjectNoContainsFold(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldContainsFold(FieldBankProjectNo, v))
+}
+
+// BorrowerUserNoEQ applies the EQ predicate on the "borrower_user_no" field.
+func BorrowerUserNoEQ(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldEQ(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoNEQ applies the NEQ predicate on the "borrower_user_no" field.
+func BorrowerUserNoNEQ(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldNEQ(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoIn applies the In predicate on the "borrower_user_no" field.
+func BorrowerUserNoIn(vs ...string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldIn(FieldBorrowerUserNo, vs...))
+}
+
+// BorrowerUserNoNotIn applies the NotIn predicate on the "borrower_user_no" field.
+func BorrowerUserNoNotIn(vs ...string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldNotIn(FieldBorrowerUserNo, vs...))
+}
+
+// BorrowerUserNoGT applies the GT predicate on the "borrower_user_no" field.
+func BorrowerUserNoGT(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldGT(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoGTE applies the GTE predicate on the "borrower_user_no" field.
+func BorrowerUserNoGTE(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldGTE(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoLT applies the LT predicate on the "borrower_user_no" field.
+func BorrowerUserNoLT(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldLT(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoLTE applies the LTE predicate on the "borrower_user_no" field.
+func BorrowerUserNoLTE(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldLTE(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoContains applies the Contains predicate on the "borrower_user_no" field.
+func BorrowerUserNoContains(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldContains(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoHasPrefix applies the HasPrefix predicate on the "borrower_user_no" field.
+func BorrowerUserNoHasPrefix(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldHasPrefix(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoHasSuffix applies the HasSuffix predicate on the "borrower_user_no" field.
+func BorrowerUserNoHasSuffix(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldHasSuffix(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoIsNil applies the IsNil predicate on the "borrower_user_no" field.
+func BorrowerUserNoIsNil() predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldIsNull(FieldBorrowerUserNo))
+}
+
+// BorrowerUserNoNotNil applies the NotNil predicate on the "borrower_user_no" field.
+func BorrowerUserNoNotNil() predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldNotNull(FieldBorrowerUserNo))
+}
+
+// BorrowerUserNoEqualFold applies the EqualFold predicate on the "borrower_user_no" field.
+func BorrowerUserNoEqualFold(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldEqualFold(FieldBorrowerUserNo, v))
+}
+
+// BorrowerUserNoContainsFold applies the ContainsFold predicate on the "borrower_user_no" field.
+func BorrowerUserNoContainsFold(v string) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldContainsFold(FieldBorrowerUserNo, v))
 }
 
 // PeriodEQ applies the EQ predicate on the "period" field.
@@ -493,6 +658,56 @@ func StatusEqualFold(v string) predicate.RepaymentPlan {
 // StatusContainsFold applies the ContainsFold predicate on the "status" field.
 func StatusContainsFold(v string) predicate.RepaymentPlan {
 	return predicate.RepaymentPlan(sql.FieldContainsFold(FieldStatus, v))
+}
+
+// RepaidAtEQ applies the EQ predicate on the "repaid_at" field.
+func RepaidAtEQ(v time.Time) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldEQ(FieldRepaidAt, v))
+}
+
+// RepaidAtNEQ applies the NEQ predicate on the "repaid_at" field.
+func RepaidAtNEQ(v time.Time) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldNEQ(FieldRepaidAt, v))
+}
+
+// RepaidAtIn applies the In predicate on the "repaid_at" field.
+func RepaidAtIn(vs ...time.Time) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldIn(FieldRepaidAt, vs...))
+}
+
+// RepaidAtNotIn applies the NotIn predicate on the "repaid_at" field.
+func RepaidAtNotIn(vs ...time.Time) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldNotIn(FieldRepaidAt, vs...))
+}
+
+// RepaidAtGT applies the GT predicate on the "repaid_at" field.
+func RepaidAtGT(v time.Time) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldGT(FieldRepaidAt, v))
+}
+
+// RepaidAtGTE applies the GTE predicate on the "repaid_at" field.
+func RepaidAtGTE(v time.Time) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldGTE(FieldRepaidAt, v))
+}
+
+// RepaidAtLT applies the LT predicate on the "repaid_at" field.
+func RepaidAtLT(v time.Time) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldLT(FieldRepaidAt, v))
+}
+
+// RepaidAtLTE applies the LTE predicate on the "repaid_at" field.
+func RepaidAtLTE(v time.Time) predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldLTE(FieldRepaidAt, v))
+}
+
+// RepaidAtIsNil applies the IsNil predicate on the "repaid_at" field.
+func RepaidAtIsNil() predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldIsNull(FieldRepaidAt))
+}
+
+// RepaidAtNotNil applies the NotNil predicate on the "repaid_at" field.
+func RepaidAtNotNil() predicate.RepaymentPlan {
+	return predicate.RepaymentPlan(sql.FieldNotNull(FieldRepaidAt))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

@@ -21,12 +21,15 @@ func (ReceivablePlan) Fields() []ent.Field {
 		field.Int64("project_id"),
 		field.Int64("tender_id"),
 		field.Int64("investor_id"),
+		// The investor's custody user number, credited when the installment is executed.
+		field.String("investor_user_no").MaxLen(32).Optional().Nillable(),
 		field.Int("period").SchemaType(intType),
 		field.Time("due_date").SchemaType(dateType),
 		amount("principal"),
 		amount("interest"),
 		amount("amount"),
 		field.String("status").MaxLen(16),
+		field.Time("received_at").SchemaType(datetimeType).Optional().Nillable(),
 	}, timestamps()...)
 }
 
@@ -34,6 +37,7 @@ func (ReceivablePlan) Indexes() []ent.Index {
 	return []ent.Index{
 		// One row per tender and period, for the same reason as repayment_plan.
 		index.Fields("tender_id", "period").Unique().StorageKey("uk_receivable_plan_tender_period"),
-		index.Fields("project_id").StorageKey("idx_receivable_plan_project"),
+		// One period's rows are marked in one statement that touches only them.
+		index.Fields("project_id", "period").StorageKey("idx_receivable_plan_project_period"),
 	}
 }
