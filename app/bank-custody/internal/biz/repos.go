@@ -112,7 +112,9 @@ type ProjectRepo interface {
 type FreezeRepo interface {
 	// Get returns a freeze; ErrFreezeNotFound if there is none.
 	Get(ctx context.Context, requestNo string) (*Freeze, error)
-	// OfProject returns every freeze of a project, whatever its status, locking them.
+	// OfProject returns every freeze of a project, whatever its status. Call it in a
+	// transaction holding the project's lock (ProjectRepo.Lock), which orders every change
+	// of the project's freezes.
 	OfProject(ctx context.Context, projectNo string) ([]*Freeze, error)
 	// Create inserts a freeze; ErrDuplicateRequest if its request number is taken.
 	Create(ctx context.Context, f *Freeze) error

@@ -80,10 +80,12 @@ func (r *freezeRepo) OfProject(ctx context.Context, projectNo string) ([]*biz.Fr
 	if err := r.data.RequireTx(ctx); err != nil {
 		return nil, err
 	}
+	// A plain read: the caller holds the project's row lock. FOR UPDATE here would take
+	// next-key locks on idx_bank_freeze_project, and two first freezes of projects whose
+	// entries share a gap of that index then deadlock inserting into it (seen on MariaDB).
 	rows, err := r.data.Client(ctx).BankFreeze.Query().
 		Where(bankfreeze.ProjectNo(projectNo)).
 		Order(ent.Asc(bankfreeze.FieldID)).
-		ForUpdate().
 		All(ctx)
 	if err != nil {
 		return nil, err
