@@ -122,6 +122,11 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 		}
 	})
 
+	retryAndSumContract(t, open)
+}
+
+// retryAndSumContract is what repayments and the totals rely on from the request log.
+func retryAndSumContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 	t.Run("a FAILED request is attempted again under its number, nothing else is", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -325,6 +330,13 @@ func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos)
 		}
 	})
 
+	accountBatchContract(t, open, newUser)
+}
+
+// accountBatchContract is what repayments and the totals rely on from the user and
+// account repositories: many at once.
+func accountBatchContract(t *testing.T, open func(t *testing.T) UserAccountRepos,
+	newUser func(t *testing.T, r UserAccountRepos) biz.BankUser) {
 	t.Run("users are read many at once; unknown ones are left out", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -379,6 +391,11 @@ func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos)
 		}
 	})
 
+	accountTotalsContract(t, open, newUser)
+}
+
+func accountTotalsContract(t *testing.T, open func(t *testing.T) UserAccountRepos,
+	newUser func(t *testing.T, r UserAccountRepos) biz.BankUser) {
 	t.Run("totals sum every account", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)

@@ -115,6 +115,13 @@ func (b *Bank) PutUser(u biz.BankUser, a biz.Account) {
 	b.accounts[u.UserNo] = a
 }
 
+// PutAccount stores an account without a bank user (a platform's fee account).
+func (b *Bank) PutAccount(a biz.Account) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.accounts[a.UserNo] = a
+}
+
 // PutProject stores a project.
 func (b *Bank) PutProject(p biz.Project) {
 	b.mu.Lock()
