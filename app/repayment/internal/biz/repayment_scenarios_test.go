@@ -139,7 +139,13 @@ func TestAttemptInFlightIsNeverSentAgain(t *testing.T) {
 	held, release := make(chan struct{}), make(chan struct{})
 	w2.bank.BeforeRepay = func() { close(held); <-release }
 	done := make(chan biz.RunResult)
-	go func() { done <- w2.run(t, firstDue) }()
+	go func() {
+		r, err := w2.uc.Run(context.Background(), firstDue)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
 	<-held
 	w2.wantCounts(t, w2.run(t, firstDue), 0, 0, 1)
 	close(release)
@@ -162,7 +168,10 @@ func TestConcurrentRunsPayEachInstallmentOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = w.run(t, allDue)
+			var err error
+			if results[i], err = w.uc.Run(context.Background(), allDue); err != nil {
+				t.Error(err)
+			}
 		}()
 	}
 	wg.Wait()
