@@ -64,7 +64,17 @@ func (c checkBacks) QueryPrepared(ctx context.Context, _ *emptypb.Empty) (*empty
 	return &emptypb.Empty{}, c.m.Prepared(ctx)
 }
 
-func TestRepaidMessageThroughDTM(t *testing.T) {
+// messageFixture is the messenger over the test database and the real DTM, with this
+// process serving trade-center's branch and the check-back.
+type messageFixture struct {
+	d      *Data
+	m      biz.RepaidMessenger
+	faults *faults.Registry
+	branch *tradeCenterBranch
+}
+
+func newMessageFixture(t *testing.T) *messageFixture {
+	t.Helper()
 	d := openTestData(t)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -87,76 +97,82 @@ func TestRepaidMessageThroughDTM(t *testing.T) {
 	v1.RegisterRepaymentBranchesServer(srv, checkBacks{m: m})
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
+	return &messageFixture{d: d, m: m, faults: f, branch: branch}
+}
 
-	repo := NewInstallmentRepo(d)
-	// send sends one message whose local transaction stores an attempt (then fails with
-	// fail, if set), and says whether that attempt was committed.
-	send := func(t *testing.T, fail error) (gid string, sendErr error, committed bool) {
-		t.Helper()
-		gid = testkey.New("RPIT")
-		now := time.Now().UTC().Truncate(time.Microsecond)
-		msg := biz.InstallmentRepaid{ProjectID: -1, Period: 1, RequestNo: gid, Amount: money.MustParseAmount("12.34"), RepaidAt: now}
-		sendErr = m.Send(context.Background(), gid, msg, func(ctx context.Context) error {
-			if err := repo.CreateAttempt(ctx, biz.Attempt{RequestNo: gid, ProjectID: -1, Period: 1, Status: biz.AttemptSucceeded,
-				Claims: 1, RunID: "RRIT", CreatedAt: now, UpdatedAt: now}); err != nil {
-				return err
-			}
-			return fail
-		})
-		t.Cleanup(func() {
-			if _, err := d.Pool().RepaymentAttempt.Delete().Where(repaymentattempt.RequestNo(gid)).Exec(context.Background()); err != nil {
-				t.Errorf("forget attempt %s: %v", gid, err)
-			}
-		})
-		_, err := repo.Attempt(context.Background(), gid)
-		return gid, sendErr, err == nil
-	}
-	delivered := func(t *testing.T, gid string, within time.Duration) int {
-		t.Helper()
-		deadline := time.Now().Add(within)
-		for time.Now().Before(deadline) && len(branch.deliveries(gid)) == 0 {
-			time.Sleep(100 * time.Millisecond)
+// send sends one message whose local transaction stores an attempt (then fails with
+// fail, if set), and says whether that attempt was committed.
+func (x *messageFixture) send(t *testing.T, fail error) (gid string, sendErr error, committed bool) {
+	t.Helper()
+	repo := NewInstallmentRepo(x.d)
+	gid = testkey.New("RPIT")
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	msg := biz.InstallmentRepaid{ProjectID: -1, Period: 1, RequestNo: gid, Amount: money.MustParseAmount("12.34"), RepaidAt: now}
+	sendErr = x.m.Send(context.Background(), gid, msg, func(ctx context.Context) error {
+		if err := repo.CreateAttempt(ctx, biz.Attempt{RequestNo: gid, ProjectID: -1, Period: 1, Status: biz.AttemptSucceeded,
+			Claims: 1, RunID: "RRIT", CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
 		}
-		return len(branch.deliveries(gid))
-	}
+		return fail
+	})
+	t.Cleanup(func() {
+		if _, err := x.d.Pool().RepaymentAttempt.Delete().Where(repaymentattempt.RequestNo(gid)).Exec(context.Background()); err != nil {
+			t.Errorf("forget attempt %s: %v", gid, err)
+		}
+	})
+	_, err := repo.Attempt(context.Background(), gid)
+	return gid, sendErr, err == nil
+}
 
+// delivered waits up to within for the message gid to reach trade-center's branch and
+// says how often it did.
+func (x *messageFixture) delivered(gid string, within time.Duration) int {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) && len(x.branch.deliveries(gid)) == 0 {
+		time.Sleep(100 * time.Millisecond)
+	}
+	return len(x.branch.deliveries(gid))
+}
+
+func TestRepaidMessageThroughDTM(t *testing.T) {
+	x := newMessageFixture(t)
 	t.Run("committed: trade-center gets the installment once", func(t *testing.T) {
-		gid, err, committed := send(t, nil)
+		gid, err, committed := x.send(t, nil)
 		if err != nil || !committed {
 			t.Fatalf("Send = %v, committed %v", err, committed)
 		}
-		if n := delivered(t, gid, 10*time.Second); n != 1 {
+		if n := x.delivered(gid, 10*time.Second); n != 1 {
 			t.Fatalf("delivered %d times, want 1", n)
 		}
-		got := branch.deliveries(gid)[0]
+		got := x.branch.deliveries(gid)[0]
 		if got.GetProjectId() != -1 || got.GetPeriod() != 1 || got.GetRequestNo() != gid || got.GetAmount() != "12.34" {
 			t.Fatalf("delivered %v", got)
 		}
 	})
 	t.Run("the local transaction fails: no message, the error comes back", func(t *testing.T) {
 		boom := errors.New("boom")
-		gid, err, committed := send(t, boom)
+		gid, err, committed := x.send(t, boom)
 		if !errors.Is(err, boom) || committed {
 			t.Fatalf("Send = %v, committed %v; want boom and nothing committed", err, committed)
 		}
-		if n := delivered(t, gid, 4*time.Second); n != 0 {
+		if n := x.delivered(gid, 4*time.Second); n != 0 {
 			t.Fatalf("a message whose local transaction failed was delivered %d times", n)
 		}
 		// The gid is spent: DTM refuses to prepare it again.
-		if err := m.Send(context.Background(), gid, biz.InstallmentRepaid{ProjectID: -1, Period: 1, RequestNo: gid},
+		if err := x.m.Send(context.Background(), gid, biz.InstallmentRepaid{ProjectID: -1, Period: 1, RequestNo: gid},
 			func(context.Context) error { return nil }); err == nil {
 			t.Fatal("a failed message's gid was prepared again")
 		}
 	})
 	t.Run("the submit is lost: DTM's check-back finds the barrier row and delivers", func(t *testing.T) {
-		if err := f.Arm(biz.FaultRepaySubmitLost, 1, 0); err != nil {
+		if err := x.faults.Arm(biz.FaultRepaySubmitLost, 1, 0); err != nil {
 			t.Fatal(err)
 		}
-		gid, err, committed := send(t, nil)
+		gid, err, committed := x.send(t, nil)
 		if err == nil || !committed {
 			t.Fatalf("Send = %v, committed %v; want the lost submit's error and the transaction committed", err, committed)
 		}
-		if n := delivered(t, gid, 15*time.Second); n != 1 {
+		if n := x.delivered(gid, 15*time.Second); n != 1 {
 			t.Fatalf("delivered %d times after the check-back, want 1", n)
 		}
 	})
