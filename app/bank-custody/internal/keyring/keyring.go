@@ -19,6 +19,10 @@ const (
 	DefaultPlatformPublicFile = "platform_public.pem"
 )
 
+// MaxPlatformNoLen keeps a platform's fee account number, "FEE_" + platform number,
+// within the 32 characters of a bank user number.
+const MaxPlatformNoLen = 28
+
 // Platform is a contracted platform: where its notifications go and how its messages are
 // checked.
 type Platform struct {
@@ -53,6 +57,8 @@ func New(c *conf.Bootstrap, nonces signing.NonceStore) (*Keyring, error) {
 		switch {
 		case no == "":
 			return nil, fmt.Errorf("config platforms[%d].platform_no: required", i)
+		case len(no) > MaxPlatformNoLen:
+			return nil, fmt.Errorf("config platforms[%d].platform_no: at most %d characters (its fee account FEE_%s must fit a user number)", i, MaxPlatformNoLen, no)
 		case k.platforms[no] != nil:
 			return nil, fmt.Errorf("config platforms[%d]: platform %s listed twice", i, no)
 		case pc.GetCallbackUrl() == "":

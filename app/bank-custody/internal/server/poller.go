@@ -69,7 +69,7 @@ func (p *Poller) Start(ctx context.Context) error {
 	defer ticker.Stop()
 	nextSweep := time.Now()
 	failing := false
-	feesOpen := p.openFeeAccounts()
+	feesOpen := p.openFeeAccounts(true)
 	for {
 		select {
 		case <-p.stop:
@@ -81,7 +81,7 @@ func (p *Poller) Start(ctx context.Context) error {
 		// Each poll gets a fresh context: stopping waits for a poll in flight to finish
 		// rather than cutting its transaction short.
 		if !feesOpen {
-			feesOpen = p.openFeeAccounts()
+			feesOpen = p.openFeeAccounts(false)
 		}
 		pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		err := p.uc.Poll(pctx, p.batch)
@@ -105,13 +105,19 @@ func (p *Poller) Start(ctx context.Context) error {
 }
 
 // openFeeAccounts opens the fee accounts the repayments credit; until it succeeds (the
-// database may still be starting) every poll tries again.
-func (p *Poller) openFeeAccounts() bool {
+// database may still be starting) every poll tries again, and only the first failure is
+// logged.
+func (p *Poller) openFeeAccounts(first bool) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := p.uc.OpenFeeAccounts(ctx); err != nil {
-		p.log.Errorw("msg", "open the platforms' fee accounts; retrying every poll", "err", err)
+		if first {
+			p.log.Errorw("msg", "open the platforms' fee accounts; retrying every poll", "err", err)
+		}
 		return false
+	}
+	if !first {
+		p.log.Infow("msg", "fee accounts opened after a failure")
 	}
 	return true
 }

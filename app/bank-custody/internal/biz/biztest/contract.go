@@ -148,8 +148,9 @@ func retryAndSumContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 		if err := r.Requests.SaveRetry(ctx, &retry); !errors.Is(err, biz.ErrRequestFinished) {
 			t.Fatalf("retry of a SUCCESS: %v, want ErrRequestFinished", err)
 		}
+		// Not a gateway service: a running bank's poller would publish a FAILED recharge.
 		other := repayRequest(testkey.New("RP"), biz.RequestFailed)
-		other.ServiceName = biz.ServiceRecharge
+		other.ServiceName = biz.ServiceFreeze
 		create(t, r, other)
 		again := *other
 		again.ServiceName, again.Status = biz.ServiceRepay, biz.RequestSuccess
