@@ -86,7 +86,7 @@ func newMessageFixture(t *testing.T) *messageFixture {
 	}
 	f := faults.New(biz.FaultRepaySubmitLost)
 	c := &conf.Bootstrap{Dtm: &pconf.DTM{Server: dtm, BranchHost: lis.Addr().String(), TimeoutToFailSeconds: 1,
-		RetryIntervalSeconds: 1}, Peers: &conf.Peers{TradeCenterGrpc: lis.Addr().String()}}
+		RetryIntervalSeconds: 2}, Peers: &conf.Peers{TradeCenterGrpc: lis.Addr().String()}}
 	m, err := NewRepaidMessenger(c, d, f)
 	if err != nil {
 		t.Fatal(err)
