@@ -105,6 +105,10 @@ lint: ## gofmt, go vet, staticcheck and shellcheck (installs the last two if mis
 bench-register: up ## Registrations/s, p50/p99: TCC and XA vs the bare-DTM peer and a baseline (HASH_COST=4 for a cheap hash).
 	@scripts/bench-register.sh
 
+.PHONY: bench-repay
+bench-repay: up ## One repayment run over a 1,000-tender installment: wall time, installments/s, receivable rows/s.
+	@go run ./test/cmd/bench-repay -tenders $${TENDERS:-1000} -periods $${PERIODS:-12}
+
 .PHONY: bench-plan
 bench-plan: up ## Full-loan approval → complete plan (1,000 tenders × 36 periods) and the consumer's rows/s.
 	@go run ./test/cmd/bench-plan -tenders $${TENDERS:-1000} -periods $${PERIODS:-36} -run-dir $(RUN)
