@@ -203,7 +203,8 @@ func (w *moneyWorld) feeBalance(t *testing.T) money.Amount {
 }
 
 // conserved checks the bank's books: Σ balances + Σ frozen = Σ recharged − Σ withdrawn,
-// to the cent, over every account (fee accounts included).
+// to the cent, over every account (fee accounts included), and the fee account against
+// the commissions paid into it.
 func (w *moneyWorld) conserved(t *testing.T) {
 	t.Helper()
 	tot, err := w.bank.Totals(context.Background())
@@ -214,15 +215,12 @@ func (w *moneyWorld) conserved(t *testing.T) {
 		t.Errorf("the bank's books do not add up: balances %s + frozen %s = %s, recharged %s − withdrawn %s = %s",
 			tot.Balances, tot.Frozen, held, tot.Recharged, tot.Withdrawn, in)
 	}
-}
-
-// sum adds decimal strings.
-func sum(amounts ...string) money.Amount {
-	s := money.Amount{}
-	for _, a := range amounts {
-		s = s.Add(money.MustParseAmount(a))
-	}
-	return s
+	// The fee account holds exactly the commission of every installment the bank repaid
+	// for this platform.
+	var commission string
+	must(t, w.env.Inspect(t, "bank_custody").QueryRow(`SELECT COALESCE(SUM(p.commission), 0) FROM bank_repayment p
+		JOIN bank_request r ON r.request_no = p.request_no WHERE r.platform_no = 'P2PDTX'`).Scan(&commission))
+	wantAmount(t, "fee account (Σ commission of the repaid installments)", w.feeBalance(t).String(), money.MustParseAmount(commission))
 }
 
 func wantAmount(t *testing.T, what string, got string, want money.Amount) {

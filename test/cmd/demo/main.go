@@ -355,7 +355,7 @@ func (d *demo) withdraw(ctx context.Context) error {
 	}
 	want := money.MustParseAmount(a.Balance).Sub(money.MustParseAmount("500.00"))
 	if !money.MustParseAmount(b.Balance).Equal(want) {
-		return fmt.Errorf("Bob's balance after withdrawing 500.00 is %s, want %s", b.Balance, want)
+		return fmt.Errorf("balance of investor Bob after withdrawing 500.00 is %s, want %s", b.Balance, want)
 	}
 	ok("%-15s withdrew 500.00 (request %s SUCCESS, notified by the bank) → balance %s", d.bob.label, no, b.Balance)
 	return nil
@@ -382,7 +382,7 @@ func (d *demo) refundRejected(ctx context.Context) error {
 	if err := driver.WaitFor(ctx, 30*time.Second, func() error {
 		a, err := d.bank.Account(ctx, d.bob.UserNo)
 		if err == nil && a.Frozen != "0.00" {
-			err = fmt.Errorf("Bob still has %s frozen", a.Frozen)
+			err = fmt.Errorf("investor Bob still has %s frozen", a.Frozen)
 		}
 		return err
 	}); err != nil {
