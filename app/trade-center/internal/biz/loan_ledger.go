@@ -120,9 +120,16 @@ func (l *LoanLedger) checkLoanable(ctx context.Context, p *Project) error {
 // ROLLED_BACK (waiting for the lock if a local transaction holds it). It returns the
 // row's final state.
 func (l *LoanLedger) Settle(ctx context.Context, key string) (LoanMessageState, error) {
+	return l.rollBackPending(ctx, key, false)
+}
+
+// rollBackPending turns the message's row ROLLED_BACK if it is still PENDING, under its
+// row lock, and returns the row's final state. With nowait a lock held by the running
+// local transaction answers ErrLoanMessageBusy instead of waiting for it.
+func (l *LoanLedger) rollBackPending(ctx context.Context, key string, nowait bool) (LoanMessageState, error) {
 	var state LoanMessageState
 	err := l.tx.InTx(ctx, func(ctx context.Context) error {
-		m, err := l.messages.LockLoanMessage(ctx, key, false)
+		m, err := l.messages.LockLoanMessage(ctx, key, nowait)
 		if err != nil {
 			return err
 		}
@@ -151,18 +158,7 @@ func (l *LoanLedger) Check(ctx context.Context, key string) TxOutcome {
 	if m.State != LoanMessagePending || l.now().Sub(m.CreatedAt) < l.grace {
 		return m.State.Outcome()
 	}
-	var state LoanMessageState
-	err = l.tx.InTx(ctx, func(ctx context.Context) error {
-		m, err := l.messages.LockLoanMessage(ctx, key, true)
-		if err != nil {
-			return err
-		}
-		if state = m.State; state != LoanMessagePending {
-			return nil
-		}
-		state = LoanMessageRolledBack
-		return l.messages.UpdateLoanMessageState(ctx, m.ID, state)
-	})
+	state, err := l.rollBackPending(ctx, key, true)
 	switch {
 	case errors.Is(err, ErrLoanMessageBusy):
 		return TxUnknown // the local transaction is running right now

@@ -33,3 +33,16 @@ func NewData(c *conf.Bootstrap, logger log.Logger) (*Data, func(), error) {
 
 // NewTransaction runs use cases in local transactions on the service's database.
 func NewTransaction(d *Data) biz.Transaction { return d }
+
+// found maps a single-row read onto the domain: ent's not-found becomes notFound, the
+// biz error callers check for, and a row becomes its domain value through to.
+func found[R, T any](row R, err error, notFound error, to func(R) T) (*T, error) {
+	if ent.IsNotFound(err) {
+		return nil, notFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := to(row)
+	return &out, nil
+}

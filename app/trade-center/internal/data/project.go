@@ -16,14 +16,7 @@ func NewProjectRepo(d *Data) biz.ProjectRepo { return &projectRepo{data: d} }
 
 func (r *projectRepo) Project(ctx context.Context, id int64) (*biz.Project, error) {
 	row, err := r.data.Client(ctx).Project.Get(ctx, id)
-	if ent.IsNotFound(err) {
-		return nil, biz.ErrProjectNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	p := toProject(row)
-	return &p, nil
+	return found(row, err, biz.ErrProjectNotFound, toProject)
 }
 
 func (r *projectRepo) Projects(ctx context.Context, f biz.ProjectFilter) ([]biz.Project, error) {
@@ -38,11 +31,7 @@ func (r *projectRepo) Projects(ctx context.Context, f biz.ProjectFilter) ([]biz.
 	if err != nil {
 		return nil, err
 	}
-	projects := make([]biz.Project, 0, len(rows))
-	for _, row := range rows {
-		projects = append(projects, toProject(row))
-	}
-	return projects, nil
+	return toProjects(rows), nil
 }
 
 func (r *projectRepo) CreateProject(ctx context.Context, p *biz.Project) (*biz.Project, error) {
@@ -67,14 +56,7 @@ func (r *projectRepo) LockProject(ctx context.Context, id int64) (*biz.Project, 
 		return nil, err
 	}
 	row, err := r.data.Client(ctx).Project.Query().Where(project.ID(id)).ForUpdate().Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, biz.ErrProjectNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	p := toProject(row)
-	return &p, nil
+	return found(row, err, biz.ErrProjectNotFound, toProject)
 }
 
 func (r *projectRepo) UpdateProject(ctx context.Context, p *biz.Project) error {
@@ -101,11 +83,15 @@ func (r *projectRepo) OverdueProjects(ctx context.Context, asOf time.Time, limit
 	if err != nil {
 		return nil, err
 	}
-	projects := make([]biz.Project, 0, len(rows))
+	return toProjects(rows), nil
+}
+
+func toProjects(rows []*ent.Project) []biz.Project {
+	out := make([]biz.Project, 0, len(rows))
 	for _, row := range rows {
-		projects = append(projects, toProject(row))
+		out = append(out, toProject(row))
 	}
-	return projects, nil
+	return out
 }
 
 func toProject(p *ent.Project) biz.Project {

@@ -37,14 +37,7 @@ func (r *tenderRepo) CreateTender(ctx context.Context, t *biz.Tender) (*biz.Tend
 
 func (r *tenderRepo) TenderByRequestNo(ctx context.Context, requestNo string) (*biz.Tender, error) {
 	row, err := r.data.Client(ctx).Tender.Query().Where(tender.FreezeRequestNo(requestNo)).Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, biz.ErrTenderNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := toTender(row)
-	return &out, nil
+	return found(row, err, biz.ErrTenderNotFound, toTender)
 }
 
 func (r *tenderRepo) LockTender(ctx context.Context, id int64) (*biz.Tender, error) {
@@ -52,14 +45,7 @@ func (r *tenderRepo) LockTender(ctx context.Context, id int64) (*biz.Tender, err
 		return nil, err
 	}
 	row, err := r.data.Client(ctx).Tender.Query().Where(tender.ID(id)).ForUpdate().Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, biz.ErrTenderNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := toTender(row)
-	return &out, nil
+	return found(row, err, biz.ErrTenderNotFound, toTender)
 }
 
 func (r *tenderRepo) UpdateTender(ctx context.Context, t *biz.Tender) error {
