@@ -101,11 +101,7 @@ func TestLoanApprovalRefusals(t *testing.T) {
 
 	// A FULL project whose last freeze is unconfirmed waits for the settler.
 	unsettled := newLendingFixture(t, "1000.00")
-	unknown := biz.ErrBankUnavailable
-	unsettled.bank.freezeErrs = []error{unknown, unknown, unknown}
-	if _, err := unsettled.tender(alice, "1000.00"); !errors.Is(err, biz.ErrTenderPending) {
-		t.Fatal(err)
-	}
+	unsettled.pendingTender(t, alice, "1000.00", biz.ErrBankUnavailable)
 	ledger = biz.NewLoanLedger(unsettled.store, unsettled.store, unsettled.store, unsettled.store, nil, 0, discard)
 	loans = biz.NewLoanUsecase(unsettled.store, unsettled.store, unsettled.store, unsettled.store, unsettled.bank,
 		&fakeMessenger{ledger: ledger}, ledger, unsettled.failures, discard)

@@ -139,15 +139,23 @@ func TestPublishRefusals(t *testing.T) {
 	}
 }
 
-func TestReviewApprovalRegistersAtTheBankFirst(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
+// publishedForReview is the borrower's valid project, published and waiting for review,
+// with the store, bank and use case it was published through.
+func publishedForReview(t *testing.T) (*biztest.Store, *fakeBank, *biz.ProjectUsecase, *biz.Project) {
+	t.Helper()
 	s, b := biztest.NewStore(), newFakeBank()
 	uc := newProjects(s, b, openCustody())
-	p, err := uc.Publish(ctx, borrower, validProject())
+	p, err := uc.Publish(context.Background(), borrower, validProject())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, b, uc, p
+}
+
+func TestReviewApprovalRegistersAtTheBankFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, b, uc, p := publishedForReview(t)
 
 	b.registerErr = biz.ErrBankUnavailable
 	if _, err := uc.Review(ctx, admin, p.ID, true); !errors.Is(err, biz.ErrBankUnavailable) {
@@ -187,12 +195,7 @@ func TestReviewApprovalRegistersAtTheBankFirst(t *testing.T) {
 func TestReviewRejection(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, b := biztest.NewStore(), newFakeBank()
-	uc := newProjects(s, b, openCustody())
-	p, err := uc.Publish(ctx, borrower, validProject())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, b, uc, p := publishedForReview(t)
 	if _, err := uc.Review(ctx, borrower, p.ID, false); !errors.Is(err, biz.ErrForbidden) {
 		t.Fatalf("review by the borrower: %v", err)
 	}

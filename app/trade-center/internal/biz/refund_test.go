@@ -118,11 +118,7 @@ func TestATenderRacingTheFailureIsVoided(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newLendingFixture(t, "1000.00")
-	unknown := biz.ErrBankUnavailable
-	f.bank.freezeErrs = []error{unknown, unknown, unknown}
-	if _, err := f.tender(alice, "400.00"); !errors.Is(err, biz.ErrTenderPending) {
-		t.Fatalf("tender with no answer from the bank: %v", err)
-	}
+	f.pendingTender(t, alice, "400.00", biz.ErrBankUnavailable)
 	if _, err := f.failures.RejectLoan(ctx, f.project.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -189,11 +185,7 @@ func TestTheSettlerCountsAVoidedFreezeAsSettled(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newLendingFixture(t, "1000.00")
-	unknown := biz.ErrBankUnavailable
-	f.bank.freezeErrs = []error{unknown, unknown, unknown}
-	if _, err := f.tender(alice, "400.00"); !errors.Is(err, biz.ErrTenderPending) {
-		t.Fatal(err)
-	}
+	f.pendingTender(t, alice, "400.00", biz.ErrBankUnavailable)
 	pending := f.store.AllTenders()[0]
 	f.bank.voided[pending.FreezeRequestNo] = true
 	if n, err := f.tenders.SettlePendingTenders(ctx, -time.Second); err != nil || n != 1 {

@@ -68,6 +68,16 @@ func (f *lendingFixture) projectNow(t *testing.T) *biz.Project {
 	return p
 }
 
+// pendingTender tenders amount while the bank answers none of the freeze's tries (each
+// fails with unknown, whose outcome nobody knows), so the tender stays PENDING.
+func (f *lendingFixture) pendingTender(t *testing.T, caller biz.Caller, amount string, unknown error) {
+	t.Helper()
+	f.bank.freezeErrs = []error{unknown, unknown, unknown}
+	if _, err := f.tender(caller, amount); !errors.Is(err, biz.ErrTenderPending) {
+		t.Fatalf("tender of %s with no answer from the bank: %v, want ErrTenderPending", amount, err)
+	}
+}
+
 func (f *lendingFixture) tenderStatuses() map[biz.TenderStatus]int { return f.store.TenderStatuses() }
 
 func TestTenderFreezesAndTheFillingTenderMakesTheProjectFull(t *testing.T) {
@@ -201,11 +211,7 @@ func TestTenderWithUnknownOutcomeStaysPendingUntilSettled(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newLendingFixture(t, "1000.00")
-	unknown := fmt.Errorf("%w: timeout", biz.ErrBankUnavailable)
-	f.bank.freezeErrs = []error{unknown, unknown, unknown}
-	if _, err := f.tender(alice, "1000.00"); !errors.Is(err, biz.ErrTenderPending) {
-		t.Fatalf("error %v, want ErrTenderPending", err)
-	}
+	f.pendingTender(t, alice, "1000.00", fmt.Errorf("%w: timeout", biz.ErrBankUnavailable))
 	if f.bank.freezeCalls != 3 {
 		t.Fatalf("%d freeze attempts, want 3", f.bank.freezeCalls)
 	}
@@ -237,11 +243,7 @@ func TestSettlerReleasesATenderTheBankRefuses(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newLendingFixture(t, "1000.00")
-	unknown := fmt.Errorf("%w: HTTP 503", biz.ErrBankUnavailable)
-	f.bank.freezeErrs = []error{unknown, unknown, unknown}
-	if _, err := f.tender(alice, "1000.00"); !errors.Is(err, biz.ErrTenderPending) {
-		t.Fatal(err)
-	}
+	f.pendingTender(t, alice, "1000.00", fmt.Errorf("%w: HTTP 503", biz.ErrBankUnavailable))
 	f.store.AgeTenders(time.Hour)
 	f.bank.freezeErrs = []error{biz.ErrInsufficientBalance}
 	if n, err := f.tenders.SettlePendingTenders(ctx, time.Minute); err != nil || n != 1 {
