@@ -5,6 +5,8 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/consumer"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 type consumerRepo struct{ data *Data }
@@ -13,7 +15,12 @@ type consumerRepo struct{ data *Data }
 func NewConsumerRepo(d *Data) biz.ConsumerRepo { return &consumerRepo{data: d} }
 
 func (r *consumerRepo) Get(ctx context.Context, id int64) (*biz.Consumer, error) {
-	c, err := r.data.Client(ctx).Consumer.Get(ctx, id)
+	return readConsumer(ctx, r.data, id, false)
+}
+
+// readConsumer is the one read of a consumer row, the custody flow's locking one too.
+func readConsumer(ctx context.Context, d *Data, id int64, lock bool) (*biz.Consumer, error) {
+	c, err := entx.Only(ctx, d, d.Client(ctx).Consumer.Query().Where(consumer.ID(id)), lock)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrNotFound
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/consumer"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/custodyrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent/recharge"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 // NewTransaction runs use cases in local transactions on the service's database.
@@ -24,17 +25,7 @@ type custodyRepo struct{ data *Data }
 func NewCustodyRepo(d *Data) biz.CustodyRepo { return &custodyRepo{data: d} }
 
 func (r *custodyRepo) LockConsumer(ctx context.Context, userID int64) (*biz.Consumer, error) {
-	if err := r.data.RequireTx(ctx); err != nil {
-		return nil, err
-	}
-	c, err := r.data.Client(ctx).Consumer.Query().Where(consumer.ID(userID)).ForUpdate().Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, biz.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	return consumerToBiz(c), nil
+	return readConsumer(ctx, r.data, userID, true)
 }
 
 func (r *custodyRepo) SetCustody(ctx context.Context, userID int64, status biz.CustodyStatus, userNo string) error {
@@ -75,18 +66,12 @@ func (r *custodyRepo) Request(ctx context.Context, requestNo string) (*biz.Custo
 }
 
 func (r *custodyRepo) LockRequest(ctx context.Context, requestNo string) (*biz.CustodyRequest, error) {
-	if err := r.data.RequireTx(ctx); err != nil {
-		return nil, err
-	}
 	return r.request(ctx, requestNo, true)
 }
 
 func (r *custodyRepo) request(ctx context.Context, requestNo string, lock bool) (*biz.CustodyRequest, error) {
 	q := r.data.Client(ctx).CustodyRequest.Query().Where(custodyrequest.ID(requestNo))
-	if lock {
-		q.ForUpdate()
-	}
-	c, err := q.Only(ctx)
+	c, err := entx.Only(ctx, r.data, q, lock)
 	if ent.IsNotFound(err) {
 		return nil, biz.ErrNotFound
 	}
@@ -163,11 +148,7 @@ func (r *custodyRepo) UserRequests(ctx context.Context, userID int64, kind strin
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*biz.CustodyRequest, 0, len(rows))
-	for _, row := range rows {
-		out = append(out, requestToBiz(row))
-	}
-	return out, nil
+	return requestsToBiz(rows), nil
 }
 
 func (r *custodyRepo) PendingRequests(ctx context.Context, createdBefore time.Time, after *biz.PageKey, limit int) ([]*biz.CustodyRequest, error) {
@@ -184,11 +165,15 @@ func (r *custodyRepo) PendingRequests(ctx context.Context, createdBefore time.Ti
 	if err != nil {
 		return nil, err
 	}
+	return requestsToBiz(rows), nil
+}
+
+func requestsToBiz(rows []*ent.CustodyRequest) []*biz.CustodyRequest {
 	out := make([]*biz.CustodyRequest, 0, len(rows))
 	for _, row := range rows {
 		out = append(out, requestToBiz(row))
 	}
-	return out, nil
+	return out
 }
 
 func requestToBiz(c *ent.CustodyRequest) *biz.CustodyRequest {
