@@ -411,23 +411,17 @@ func TestApplyResultRefusalsChangeNothing(t *testing.T) {
 	}
 }
 
-func TestApplyResultRechargeRecordedOnce(t *testing.T) {
-	t.Parallel()
-	uc, store, _, _ := newCustodyFixture(activeConsumerWith(alice, biz.CustodyOpen, "BU0000000001"))
-	ctx := context.Background()
-	r, err := uc.Recharge(ctx, alice, "500.00")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := biz.BankResult{RequestNo: r.RequestNo, Kind: biz.KindRecharge, Status: biz.RequestSuccess, UserNo: "BU0000000001",
-		PlatformUserID: "12", Amount: "500.00"}
+// applyConcurrently applies the bank's result res from times notifications at once and
+// counts the applications that changed something (exactly one should).
+func applyConcurrently(t *testing.T, uc *biz.CustodyUsecase, res biz.BankResult, times int) int {
+	t.Helper()
 	var wg sync.WaitGroup
-	changed := make(chan bool, 8)
-	for range 8 {
+	changed := make(chan bool, times)
+	for range times {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, err := uc.ApplyResult(ctx, res, biz.SourceNotification)
+			a, err := uc.ApplyResult(context.Background(), res, biz.SourceNotification)
 			if err != nil {
 				t.Error(err)
 			}
@@ -442,6 +436,20 @@ func TestApplyResultRechargeRecordedOnce(t *testing.T) {
 			n++
 		}
 	}
+	return n
+}
+
+func TestApplyResultRechargeRecordedOnce(t *testing.T) {
+	t.Parallel()
+	uc, store, _, _ := newCustodyFixture(activeConsumerWith(alice, biz.CustodyOpen, "BU0000000001"))
+	ctx := context.Background()
+	r, err := uc.Recharge(ctx, alice, "500.00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := biz.BankResult{RequestNo: r.RequestNo, Kind: biz.KindRecharge, Status: biz.RequestSuccess, UserNo: "BU0000000001",
+		PlatformUserID: "12", Amount: "500.00"}
+	n := applyConcurrently(t, uc, res, 8)
 	rs, err := uc.Recharges(ctx, alice)
 	if err != nil || n != 1 || len(rs) != 1 || rs[0].Amount.String() != "500.00" || rs[0].RequestNo != r.RequestNo {
 		t.Fatalf("%d applications changed it; recharges %+v %v; want exactly one", n, rs, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -114,27 +113,7 @@ func TestApplyResultWithdrawalRecordedOnce(t *testing.T) {
 	}
 	res := biz.BankResult{RequestNo: ok.RequestNo, Kind: biz.KindWithdraw, Status: biz.RequestSuccess, UserNo: "BU0000000001",
 		PlatformUserID: "12", Amount: "100.00"}
-	var wg sync.WaitGroup
-	changed := make(chan bool, 8)
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			a, err := uc.ApplyResult(ctx, res, biz.SourceNotification)
-			if err != nil {
-				t.Error(err)
-			}
-			changed <- a.Changed
-		}()
-	}
-	wg.Wait()
-	close(changed)
-	n := 0
-	for c := range changed {
-		if c {
-			n++
-		}
-	}
+	n := applyConcurrently(t, uc, res, 8)
 	if n != 1 || store.WithdrawalCount() != 1 {
 		t.Fatalf("%d applications changed it, %d withdrawals recorded; want 1 and 1", n, store.WithdrawalCount())
 	}
