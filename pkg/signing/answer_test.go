@@ -1,0 +1,54 @@
+package signing_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+)
+
+func TestFailureReadsKratosErrors(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 300)
+	for name, c := range map[string]struct {
+		resp       signing.Response
+		want       signing.ErrorAnswer
+		wantFailed bool
+		refused    bool
+	}{
+		"a 2xx": {signing.Response{Status: http.StatusOK, Body: []byte(`{"reason":"X"}`)}, signing.ErrorAnswer{}, false, false},
+		"a refusal": {signing.Response{Status: http.StatusConflict, Body: []byte(`{"code":409,"reason":"FREEZE_VOIDED","message":"voided"}`)},
+			signing.ErrorAnswer{Status: 409, Reason: "FREEZE_VOIDED", Message: "voided"}, true, true},
+		"a proxy's page": {signing.Response{Status: http.StatusBadGateway, Body: []byte("<html>bad gateway</html>")},
+			signing.ErrorAnswer{Status: 502, Message: "<html>bad gateway</html>"}, true, false},
+		"a long page": {signing.Response{Status: http.StatusNotFound, Body: []byte(long)},
+			signing.ErrorAnswer{Status: 404, Message: long[:200] + "..."}, true, true},
+		"a time-out":  {signing.Response{Status: http.StatusRequestTimeout, Body: []byte(`{"reason":"TIMEOUT"}`)}, signing.ErrorAnswer{Status: 408, Reason: "TIMEOUT"}, true, false},
+		"throttling":  {signing.Response{Status: http.StatusTooManyRequests, Body: nil}, signing.ErrorAnswer{Status: 429}, true, false},
+		"unavailable": {signing.Response{Status: http.StatusServiceUnavailable, Body: []byte(`{"reason":"DOWN","message":"m"}`)}, signing.ErrorAnswer{Status: 503, Reason: "DOWN", Message: "m"}, true, false},
+	} {
+		got, failed := c.resp.Failure()
+		if got != c.want || failed != c.wantFailed || got.Refused() != c.refused {
+			t.Errorf("%s: %+v %v refused=%v; want %+v %v refused=%v", name, got, failed, got.Refused(), c.want, c.wantFailed, c.refused)
+		}
+	}
+}
+
+func TestErrorAnswerString(t *testing.T) {
+	t.Parallel()
+	e := signing.ErrorAnswer{Status: 409, Reason: "PROJECT_NOT_LOANED", Message: "not loaned"}
+	if got, want := e.String(), "HTTP 409 PROJECT_NOT_LOANED: not loaned"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	t.Parallel()
+	if got := signing.Excerpt([]byte("short")); got != "short" {
+		t.Errorf("%q", got)
+	}
+	if got := signing.Excerpt([]byte(strings.Repeat("a", 201))); got != strings.Repeat("a", 200)+"..." {
+		t.Errorf("%d bytes: %q", len(got), got)
+	}
+}
