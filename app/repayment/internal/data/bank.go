@@ -3,12 +3,9 @@ package data
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
-	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
@@ -19,17 +16,12 @@ import (
 // The custody bank's signed repayment API (docs/custody-protocol.md "Execute one
 // repayment installment", "Result query and balances").
 
-// Key files in bank.keys_dir.
-const (
-	platformPrivateKeyFile = "platform_private.pem"
-	bankPublicKeyFile      = "bank_public.pem"
-)
-
 // bankNonceTable remembers the nonces of the bank's signed answers, so none can be
 // replayed to us.
 const bankNonceTable = "bank_nonce"
 
-const defaultBankTimeout = 5 * time.Second
+// defaultBankTimeout is what the run's settings assume a call to the bank may take.
+const defaultBankTimeout = signing.DefaultTimeout
 
 // NewBankNonces is the nonce store of the bank's signed answers.
 func NewBankNonces(d *Data) *signing.SQLNonceStore {
@@ -40,32 +32,13 @@ type bank struct {
 	client *signing.Client
 }
 
-// NewBank returns the bank's client: calls signed with the platform's key, answers
-// checked against the bank's.
+// NewBank returns the client of the bank's repayment API (signing.NewBankClient).
 func NewBank(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (biz.Bank, error) {
-	bc := c.GetBank()
-	if bc.GetBaseUrl() == "" {
-		return nil, errors.New("bank.base_url is not set")
-	}
-	if bc.GetKeysDir() == "" {
-		return nil, errors.New("bank.keys_dir is not set (P2P_KEYS_DIR on the local stack)")
-	}
-	priv, err := signing.LoadPrivateKey(filepath.Join(bc.GetKeysDir(), platformPrivateKeyFile))
+	client, err := signing.NewBankClient(c.GetBank(), nonces)
 	if err != nil {
 		return nil, err
 	}
-	pub, err := signing.LoadPublicKey(filepath.Join(bc.GetKeysDir(), bankPublicKeyFile))
-	if err != nil {
-		return nil, err
-	}
-	timeout := bc.GetTimeout().AsDuration()
-	if timeout <= 0 {
-		timeout = defaultBankTimeout
-	}
-	return &bank{client: &signing.Client{
-		BaseURL: bc.GetBaseUrl(), HTTP: &http.Client{Timeout: timeout},
-		Signer: signing.NewSigner(priv), Verifier: signing.NewVerifier(pub, nonces),
-	}}, nil
+	return &bank{client: client}, nil
 }
 
 type creditJSON struct {
@@ -116,7 +89,7 @@ func (b *bank) Repay(ctx context.Context, r biz.BankRepayment) error {
 	}
 	var a repaymentAnswer
 	if err := json.Unmarshal(resp.Body, &a); err != nil || a.RequestNo != r.RequestNo || a.Status != string(biz.BankSucceeded) {
-		return fmt.Errorf("%w: repayment %s: the answer is about something else: %s", biz.ErrBankUnavailable, r.RequestNo, excerpt(resp.Body))
+		return fmt.Errorf("%w: repayment %s: the answer is about something else: %s", biz.ErrBankUnavailable, r.RequestNo, signing.Excerpt(resp.Body))
 	}
 	return nil
 }
@@ -131,7 +104,7 @@ func (b *bank) RequestStatus(ctx context.Context, requestNo string) (biz.BankReq
 	}
 	var a requestAnswer
 	if err := json.Unmarshal(resp.Body, &a); err != nil || a.RequestNo != requestNo || a.ServiceName != "REPAY" {
-		return "", fmt.Errorf("%w: request %s: the answer is about something else: %s", biz.ErrBankUnavailable, requestNo, excerpt(resp.Body))
+		return "", fmt.Errorf("%w: request %s: the answer is about something else: %s", biz.ErrBankUnavailable, requestNo, signing.Excerpt(resp.Body))
 	}
 	switch st := biz.BankRequestStatus(a.Status); st {
 	case biz.BankProcessing, biz.BankSucceeded, biz.BankFailed:
@@ -145,33 +118,18 @@ func (b *bank) RequestStatus(ctx context.Context, requestNo string) (biz.BankReq
 // run acts on only once the attempt is older than lost_after). 5xx, time-outs and
 // throttling leave the outcome unknown.
 func answerError(resp signing.Response) error {
-	if resp.Status >= 200 && resp.Status < 300 {
-		return nil
-	}
-	var e struct {
-		Reason  string `json:"reason"`
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(resp.Body, &e) != nil {
-		e.Message = excerpt(resp.Body)
-	}
+	e, failed := resp.Failure()
 	switch {
-	case resp.Status == http.StatusUnprocessableEntity && e.Reason == "INSUFFICIENT_BALANCE":
+	case !failed:
+		return nil
+	case e.Status == http.StatusUnprocessableEntity && e.Reason == "INSUFFICIENT_BALANCE":
 		return fmt.Errorf("%w: %s", biz.ErrInsufficientBalance, e.Message)
-	case resp.Status == http.StatusConflict && e.Reason == "PERIOD_ALREADY_REPAID":
+	case e.Status == http.StatusConflict && e.Reason == "PERIOD_ALREADY_REPAID":
 		return fmt.Errorf("%w: %s", biz.ErrPeriodAlreadyRepaid, e.Message)
-	case resp.Status == http.StatusNotFound && e.Reason == "REQUEST_NOT_FOUND":
+	case e.Status == http.StatusNotFound && e.Reason == "REQUEST_NOT_FOUND":
 		return fmt.Errorf("%w: %s", biz.ErrRequestNotFound, e.Message)
-	case resp.Status == http.StatusRequestTimeout, resp.Status == http.StatusTooManyRequests:
-	case resp.Status >= 400 && resp.Status < 500:
-		return fmt.Errorf("%w: HTTP %d %s: %s", biz.ErrBankRefused, resp.Status, e.Reason, e.Message)
+	case e.Refused():
+		return fmt.Errorf("%w: %s", biz.ErrBankRefused, e)
 	}
-	return fmt.Errorf("%w: HTTP %d %s: %s", biz.ErrBankUnavailable, resp.Status, e.Reason, e.Message)
-}
-
-func excerpt(b []byte) string {
-	if len(b) > 200 {
-		return string(b[:200]) + "..."
-	}
-	return string(b)
+	return fmt.Errorf("%w: %s", biz.ErrBankUnavailable, e)
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -23,30 +22,19 @@ import (
 // signed result query and the signed account queries. The bank's notifications arrive at
 // the service layer.
 
-// Key files in custody.keys_dir.
-const (
-	platformPrivateKeyFile = "platform_private.pem"
-	bankPublicKeyFile      = "bank_public.pem"
-)
-
 // callbackNonceTable remembers the nonces of everything the bank signs for us (its
 // notifications and its answers), so none of its messages can be replayed.
 const callbackNonceTable = "callback_nonce"
 
-const defaultBankTimeout = 5 * time.Second
+// custodyKeys is the platform's keys directory, from custody.keys_dir.
+func custodyKeys(c *conf.Bootstrap) signing.KeysDir {
+	return signing.KeysDir{Path: c.GetCustody().GetKeysDir(), Setting: "custody.keys_dir"}
+}
 
 // NewPlatformSigner signs, with the platform's private key, the gateway forms, the
 // queries to the bank and the answers to its notifications.
 func NewPlatformSigner(c *conf.Bootstrap) (*signing.Signer, error) {
-	dir := c.GetCustody().GetKeysDir()
-	if dir == "" {
-		return nil, errors.New("custody.keys_dir is not set (P2P_KEYS_DIR on the local stack)")
-	}
-	key, err := signing.LoadPrivateKey(filepath.Join(dir, platformPrivateKeyFile))
-	if err != nil {
-		return nil, err
-	}
-	return signing.NewSigner(key), nil
+	return custodyKeys(c).PlatformSigner()
 }
 
 // NewCallbackNonces is the nonce store of the bank's signed messages.
@@ -56,15 +44,7 @@ func NewCallbackNonces(d *Data) *signing.SQLNonceStore {
 
 // NewBankVerifier checks that a message comes from the bank, once.
 func NewBankVerifier(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (*signing.Verifier, error) {
-	dir := c.GetCustody().GetKeysDir()
-	if dir == "" {
-		return nil, errors.New("custody.keys_dir is not set (P2P_KEYS_DIR on the local stack)")
-	}
-	key, err := signing.LoadPublicKey(filepath.Join(dir, bankPublicKeyFile))
-	if err != nil {
-		return nil, err
-	}
-	return signing.NewVerifier(key, nonces), nil
+	return custodyKeys(c).BankVerifier(nonces)
 }
 
 // NewCustodySettings reads and checks the reconciliation settings.
@@ -103,15 +83,11 @@ func NewBank(c *conf.Bootstrap, signer *signing.Signer, verifier *signing.Verifi
 			return nil, fmt.Errorf("custody.%s is not set", name)
 		}
 	}
-	timeout := cc.GetBankTimeout().AsDuration()
-	if timeout <= 0 {
-		timeout = defaultBankTimeout
-	}
+	// The signer and verifier are shared with the notifications, so wire builds them once.
+	client := signing.NewClient(cc.GetBankBaseUrl(), cc.GetBankTimeout().AsDuration(), signer, verifier)
 	return &bank{
 		platformNo: cc.GetPlatformNo(), gatewayURL: cc.GetGatewayUrl(), returnURL: cc.GetReturnUrl(),
-		timeout: timeout, signer: signer,
-		client: &signing.Client{BaseURL: cc.GetBankBaseUrl(), HTTP: &http.Client{Timeout: timeout},
-			Signer: signer, Verifier: verifier},
+		timeout: client.HTTP.Timeout, signer: signer, client: client,
 	}, nil
 }
 
@@ -218,7 +194,7 @@ func (b *bank) QueryResult(ctx context.Context, requestNo string) (biz.BankResul
 			return biz.BankResult{}, biz.ErrNotReceivedByBank
 		}
 	}
-	return biz.BankResult{}, fmt.Errorf("query bank for %s: HTTP %d: %s", requestNo, resp.Status, excerpt(resp.Body))
+	return biz.BankResult{}, fmt.Errorf("query bank for %s: HTTP %d: %s", requestNo, resp.Status, signing.Excerpt(resp.Body))
 }
 
 // accountAnswer is the bank's answer to GET /v1/accounts/{userNo} and GET /v1/fee-account.
@@ -250,19 +226,12 @@ func (b *bank) account(ctx context.Context, path, userNo string) (biz.BankAccoun
 	}
 	if resp.Status != http.StatusOK {
 		return biz.BankAccount{}, fmt.Errorf("%w: account %s: HTTP %d: %s", biz.ErrBankUnavailable, userNo,
-			resp.Status, excerpt(resp.Body))
+			resp.Status, signing.Excerpt(resp.Body))
 	}
 	var a accountAnswer
 	if err := json.Unmarshal(resp.Body, &a); err != nil || a.UserNo != userNo {
 		return biz.BankAccount{}, fmt.Errorf("%w: account %s: unexpected answer %s", biz.ErrBankUnavailable, userNo,
-			excerpt(resp.Body))
+			signing.Excerpt(resp.Body))
 	}
 	return biz.BankAccount{UserNo: a.UserNo, Balance: a.Balance, Frozen: a.Frozen}, nil
-}
-
-func excerpt(b []byte) string {
-	if len(b) > 200 {
-		return string(b[:200]) + "..."
-	}
-	return string(b)
 }

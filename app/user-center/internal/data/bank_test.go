@@ -55,8 +55,8 @@ func writeKeys(t *testing.T) string {
 		t.Fatal(err)
 	}
 	for name, block := range map[string]*pem.Block{
-		platformPrivateKeyFile: {Type: "PRIVATE KEY", Bytes: der},
-		bankPublicKeyFile:      {Type: "PUBLIC KEY", Bytes: pub},
+		signing.PlatformPrivateKeyFile: {Type: "PRIVATE KEY", Bytes: der},
+		signing.BankPublicKeyFile:      {Type: "PUBLIC KEY", Bytes: pub},
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
 			t.Fatal(err)
@@ -83,7 +83,7 @@ func newTestBank(t *testing.T, bankURL string) *bank {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bankPub, err := signing.LoadPublicKey(filepath.Join(c.GetCustody().GetKeysDir(), bankPublicKeyFile))
+	bankPub, err := signing.LoadPublicKey(filepath.Join(c.GetCustody().GetKeysDir(), signing.BankPublicKeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +319,7 @@ func TestCustodySettings(t *testing.T) {
 		t.Errorf("no keys_dir: %v", err)
 	}
 	if _, err := NewPlatformSigner(custodyConf(t.TempDir(), "http://bank")); err == nil ||
-		!strings.Contains(err.Error(), platformPrivateKeyFile) {
+		!strings.Contains(err.Error(), signing.PlatformPrivateKeyFile) {
 		t.Errorf("missing key file: %v", err)
 	}
 	if _, err := NewBank(custodyConf("/keys", ""), nil, nil); err == nil || !strings.Contains(err.Error(), "bank_base_url") {
