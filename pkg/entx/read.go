@@ -35,3 +35,12 @@ func Only[Q Query[Q, R], R any](ctx context.Context, guard TxGuard, q Q, lock bo
 	}
 	return q.Only(ctx)
 }
+
+// Rows maps the rows of a list read onto their domain values, in order.
+func Rows[R, T any](rows []R, to func(R) T) []T {
+	out := make([]T, 0, len(rows))
+	for _, row := range rows {
+		out = append(out, to(row))
+	}
+	return out
+}

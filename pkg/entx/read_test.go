@@ -48,3 +48,14 @@ func TestOnlyLocksInsideATransactionOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestRowsKeepsTheOrder(t *testing.T) {
+	t.Parallel()
+	got := Rows([]int{3, 1, 2}, func(n int) string { return string(rune('a' + n)) })
+	if len(got) != 3 || got[0] != "d" || got[1] != "b" || got[2] != "c" {
+		t.Fatalf("Rows = %q, want [d b c]", got)
+	}
+	if none := Rows([]int(nil), func(int) string { return "" }); none == nil || len(none) != 0 {
+		t.Fatalf("Rows(nil) = %#v, want an empty list (JSON [] rather than null)", none)
+	}
+}

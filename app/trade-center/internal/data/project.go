@@ -7,6 +7,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 type projectRepo struct{ data *Data }
@@ -31,7 +32,7 @@ func (r *projectRepo) Projects(ctx context.Context, f biz.ProjectFilter) ([]biz.
 	if err != nil {
 		return nil, err
 	}
-	return toProjects(rows), nil
+	return entx.Rows(rows, toProject), nil
 }
 
 func (r *projectRepo) CreateProject(ctx context.Context, p *biz.Project) (*biz.Project, error) {
@@ -83,15 +84,7 @@ func (r *projectRepo) OverdueProjects(ctx context.Context, asOf time.Time, limit
 	if err != nil {
 		return nil, err
 	}
-	return toProjects(rows), nil
-}
-
-func toProjects(rows []*ent.Project) []biz.Project {
-	out := make([]biz.Project, 0, len(rows))
-	for _, row := range rows {
-		out = append(out, toProject(row))
-	}
-	return out
+	return entx.Rows(rows, toProject), nil
 }
 
 func toProject(p *ent.Project) biz.Project {

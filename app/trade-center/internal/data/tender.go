@@ -10,6 +10,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/project"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent/tender"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 type tenderRepo struct{ data *Data }
@@ -66,7 +67,7 @@ func (r *tenderRepo) Tenders(ctx context.Context, projectID int64, status biz.Te
 	if err != nil {
 		return nil, err
 	}
-	return toTenders(rows), nil
+	return entx.Rows(rows, toTender), nil
 }
 
 func (r *tenderRepo) CountTenders(ctx context.Context, projectID int64, status biz.TenderStatus) (int, error) {
@@ -84,7 +85,7 @@ func (r *tenderRepo) PendingTenders(ctx context.Context, before time.Time, limit
 	if err != nil {
 		return nil, err
 	}
-	return toTenders(rows), nil
+	return entx.Rows(rows, toTender), nil
 }
 
 func (r *tenderRepo) LoanTenders(ctx context.Context, projectID int64) (int, error) {
@@ -107,7 +108,7 @@ func (r *tenderRepo) TendersToRefund(ctx context.Context, afterID int64, limit i
 	if err != nil {
 		return nil, err
 	}
-	return toTenders(rows), nil
+	return entx.Rows(rows, toTender), nil
 }
 
 // ofFailedProject keeps the tenders whose project is FAILED (the schema has no edges, so
@@ -116,14 +117,6 @@ func ofFailedProject(s *entsql.Selector) {
 	p := entsql.Table(project.Table)
 	s.Where(entsql.In(s.C(tender.FieldProjectID),
 		entsql.Select(p.C(project.FieldID)).From(p).Where(entsql.EQ(p.C(project.FieldStatus), string(biz.ProjectFailed)))))
-}
-
-func toTenders(rows []*ent.Tender) []biz.Tender {
-	out := make([]biz.Tender, 0, len(rows))
-	for _, row := range rows {
-		out = append(out, toTender(row))
-	}
-	return out
 }
 
 func toTender(t *ent.Tender) biz.Tender {

@@ -148,7 +148,7 @@ func (r *custodyRepo) UserRequests(ctx context.Context, userID int64, kind strin
 	if err != nil {
 		return nil, err
 	}
-	return requestsToBiz(rows), nil
+	return entx.Rows(rows, requestToBiz), nil
 }
 
 func (r *custodyRepo) PendingRequests(ctx context.Context, createdBefore time.Time, after *biz.PageKey, limit int) ([]*biz.CustodyRequest, error) {
@@ -165,15 +165,7 @@ func (r *custodyRepo) PendingRequests(ctx context.Context, createdBefore time.Ti
 	if err != nil {
 		return nil, err
 	}
-	return requestsToBiz(rows), nil
-}
-
-func requestsToBiz(rows []*ent.CustodyRequest) []*biz.CustodyRequest {
-	out := make([]*biz.CustodyRequest, 0, len(rows))
-	for _, row := range rows {
-		out = append(out, requestToBiz(row))
-	}
-	return out
+	return entx.Rows(rows, requestToBiz), nil
 }
 
 func requestToBiz(c *ent.CustodyRequest) *biz.CustodyRequest {
