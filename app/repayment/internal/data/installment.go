@@ -10,6 +10,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/receivableplan"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentattempt"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentplan"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 type installmentRepo struct{ data *Data }
@@ -35,11 +36,7 @@ func (r *installmentRepo) DueInstallments(ctx context.Context, asOf time.Time, l
 	if err != nil {
 		return nil, err
 	}
-	out := make([]biz.Installment, 0, len(rows))
-	for _, p := range rows {
-		out = append(out, toInstallment(p))
-	}
-	return out, nil
+	return entx.Rows(rows, toInstallment), nil
 }
 
 func (r *installmentRepo) Installment(ctx context.Context, projectID int64, period int) (biz.Installment, error) {
@@ -47,19 +44,13 @@ func (r *installmentRepo) Installment(ctx context.Context, projectID int64, peri
 }
 
 func (r *installmentRepo) LockInstallment(ctx context.Context, projectID int64, period int) (biz.Installment, error) {
-	if err := r.data.RequireTx(ctx); err != nil {
-		return biz.Installment{}, err
-	}
 	return r.installment(ctx, projectID, period, true)
 }
 
 func (r *installmentRepo) installment(ctx context.Context, projectID int64, period int, lock bool) (biz.Installment, error) {
 	q := r.data.Client(ctx).RepaymentPlan.Query().
 		Where(repaymentplan.ProjectID(projectID), repaymentplan.Period(period))
-	if lock {
-		q = q.ForUpdate()
-	}
-	p, err := q.Only(ctx)
+	p, err := entx.Only(ctx, r.data, q, lock)
 	if ent.IsNotFound(err) {
 		return biz.Installment{}, fmt.Errorf("%w: project %d period %d", biz.ErrInstallmentNotFound, projectID, period)
 	}
@@ -139,11 +130,7 @@ func (r *installmentRepo) Attempts(ctx context.Context, projectID int64, period 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]biz.Attempt, 0, len(rows))
-	for _, a := range rows {
-		out = append(out, toAttempt(a))
-	}
-	return out, nil
+	return entx.Rows(rows, toAttempt), nil
 }
 
 func (r *installmentRepo) Attempt(ctx context.Context, requestNo string) (biz.Attempt, error) {
