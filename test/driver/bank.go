@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
@@ -80,4 +82,23 @@ func (b *Bank) Totals(ctx context.Context) (Totals, error) {
 	var t Totals
 	err := b.get(ctx, "/v1/totals", &t)
 	return t, err
+}
+
+// NotificationAttempt is one delivery of the bank's notification of a request.
+type NotificationAttempt struct {
+	RequestNo   string    `json:"requestNo"`
+	Attempt     int       `json:"attempt"`
+	AttemptedAt time.Time `json:"attemptedAt"`
+	HTTPStatus  int       `json:"httpStatus"`
+	Error       string    `json:"error"`
+}
+
+// NotificationAttempts lists the bank's deliveries of the request's notification to the
+// platform (GET /v1/notifications, unsigned).
+func (p *Platform) NotificationAttempts(ctx context.Context, requestNo string) ([]NotificationAttempt, error) {
+	var out struct {
+		Items []NotificationAttempt `json:"items"`
+	}
+	err := p.Call(ctx, http.MethodGet, p.Bank+"/v1/notifications?requestNo="+url.QueryEscape(requestNo), "", nil, &out)
+	return out.Items, err
 }

@@ -29,8 +29,9 @@ import (
 type Error struct {
 	Method, Path string
 	Status       int
-	Reason       string `json:"reason"`
-	Message      string `json:"message"`
+	Reason       string            `json:"reason"`
+	Message      string            `json:"message"`
+	Metadata     map[string]string `json:"metadata"` // e.g. the invalid "field"
 }
 
 func (e *Error) Error() string {
@@ -68,10 +69,19 @@ type Platform struct {
 }
 
 // FromStack finds the platform where test/stack says the stack runs.
-func FromStack() (*Platform, error) {
+func FromStack() (*Platform, error) { return fromRunDir(stack.ReadRunDir) }
+
+// FromRunDir is FromStack with the keys and admin password of the run directory dir (a
+// program's -run-dir flag) unless P2P_KEYS_DIR / P2P_ADMIN_PASSWORD say otherwise;
+// addresses still come from test/stack.
+func FromRunDir(dir string) (*Platform, error) {
+	return fromRunDir(func() (stack.Env, error) { return stack.ReadRunDirAt(dir) })
+}
+
+func fromRunDir(read func() (stack.Env, error)) (*Platform, error) {
 	keys, pw := os.Getenv("P2P_KEYS_DIR"), os.Getenv("P2P_ADMIN_PASSWORD")
 	if keys == "" || pw == "" {
-		env, err := stack.ReadRunDir()
+		env, err := read()
 		if err != nil {
 			return nil, fmt.Errorf("P2P_KEYS_DIR or P2P_ADMIN_PASSWORD not set and %w", err)
 		}
@@ -170,19 +180,5 @@ func (p *Platform) Admin(ctx context.Context) (*Admin, error) {
 // WaitFor polls check every 200 ms until it returns nil, ctx ends or within has passed;
 // the error then says what was still not so.
 func WaitFor(ctx context.Context, within time.Duration, check func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, within)
-	defer cancel()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := check()
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("not within %v: %w", within, err)
-		case <-tick.C:
-		}
-	}
+	return stack.Poll(ctx, 200*time.Millisecond, within, check)
 }

@@ -148,6 +148,12 @@ func readRunDir() (Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ReadRunDirAt(dir)
+}
+
+// ReadRunDirAt reads the env files of the run directory dir, for a program told where
+// it is (a -run-dir flag).
+func ReadRunDirAt(dir string) (Env, error) {
 	env := Env{"P2P_RUN_DIR": dir}
 	for _, f := range []string{"secrets.env", "stack.env"} {
 		if err := readEnvFile(filepath.Join(dir, f), env); err != nil {
