@@ -30,3 +30,21 @@ func TestFakeBankKeepsTheRepaymentContract(t *testing.T) {
 		return biztest.RepaymentRepos{Repayments: biztest.New().RepaymentRepo()}
 	})
 }
+
+func TestFakeBankKeepsTheProjectAndFreezeContracts(t *testing.T) {
+	t.Parallel()
+	open := func(*testing.T) biztest.LendingRepos {
+		b := biztest.New()
+		return biztest.LendingRepos{Tx: b.Tx(), Projects: b.ProjectRepo(), Freezes: b.FreezeRepo()}
+	}
+	t.Run("projects", func(t *testing.T) { t.Parallel(); biztest.ProjectContract(t, open) })
+	t.Run("freezes", func(t *testing.T) { t.Parallel(); biztest.FreezeContract(t, open) })
+}
+
+func TestFakeBankKeepsTheAttemptContract(t *testing.T) {
+	t.Parallel()
+	biztest.AttemptContract(t, func(*testing.T) biztest.AttemptRepos {
+		b := biztest.New()
+		return biztest.AttemptRepos{Recorder: b.AttemptRecorder(), Log: b.NotificationRepo()}
+	})
+}

@@ -20,7 +20,6 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankuser"
-	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/notificationattempt"
 	pconf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
@@ -66,76 +65,12 @@ func TestSchemaMatchesSQL(t *testing.T) {
 	dbtest.NoDrift(t, "bank_custody", openTestData(t).Pool().Schema.WriteTo)
 }
 
-func TestAttemptsInAttemptOrder(t *testing.T) {
-	t.Parallel()
-	d := openTestData(t)
-	ctx := context.Background()
-	requestNo, otherNo := uniqueNo("NT"), uniqueNo("NT")
-	cleanup(t, "attempts", func(ctx context.Context) error {
-		_, err := d.Pool().NotificationAttempt.Delete().
-			Where(notificationattempt.RequestNoIn(requestNo, otherNo)).Exec(ctx)
-		return err
-	})
-
-	first := time.Date(2025, 6, 1, 8, 0, 0, 123456000, time.UTC)
-	// Inserted out of order, and another request's attempt in between.
-	for _, a := range []struct {
-		no      string
-		attempt int
-		status  int
-		err     string
-	}{
-		{requestNo, 3, 200, ""},
-		{otherNo, 1, 200, ""},
-		{requestNo, 1, 0, "dial tcp 127.0.0.1:8020: connect: connection refused"},
-		{requestNo, 2, 500, "platform answered 500"},
-	} {
-		create := d.Pool().NotificationAttempt.Create().SetRequestNo(a.no).SetAttempt(a.attempt).
-			SetAttemptedAt(first.Add(time.Duration(a.attempt) * time.Minute)).SetHTTPStatus(a.status)
-		if a.err != "" {
-			create.SetError(a.err)
-		}
-		if err := create.Exec(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	got, err := NewNotificationRepo(d).Attempts(ctx, requestNo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []biz.NotificationAttempt{
-		{RequestNo: requestNo, Attempt: 1, AttemptedAt: first.Add(time.Minute), HTTPStatus: 0, Error: "dial tcp 127.0.0.1:8020: connect: connection refused"},
-		{RequestNo: requestNo, Attempt: 2, AttemptedAt: first.Add(2 * time.Minute), HTTPStatus: 500, Error: "platform answered 500"},
-		{RequestNo: requestNo, Attempt: 3, AttemptedAt: first.Add(3 * time.Minute), HTTPStatus: 200},
-	}
-	if len(got) != len(want) {
-		t.Fatalf("attempts = %+v, want %+v", got, want)
-	}
-	for i := range want {
-		g, w := got[i], want[i]
-		// Equal, not ==: the microseconds must survive DATETIME(6), the zone may differ.
-		if g.RequestNo != w.RequestNo || g.Attempt != w.Attempt || !g.AttemptedAt.Equal(w.AttemptedAt) ||
-			g.HTTPStatus != w.HTTPStatus || g.Error != w.Error {
-			t.Errorf("attempt %d = %+v, want %+v", i+1, g, w)
-		}
-	}
-
-	none, err := NewNotificationRepo(d).Attempts(ctx, uniqueNo("NT"))
-	if err != nil || len(none) != 0 {
-		t.Fatalf("attempts of an unknown request = %v, %v; want none", none, err)
-	}
-}
-
 func TestAttemptRecordedOnce(t *testing.T) {
 	t.Parallel()
 	d := openTestData(t)
 	ctx := context.Background()
 	requestNo := uniqueNo("NT")
-	cleanup(t, "attempts", func(ctx context.Context) error {
-		_, err := d.Pool().NotificationAttempt.Delete().Where(notificationattempt.RequestNo(requestNo)).Exec(ctx)
-		return err
-	})
+	cleanup(t, "attempts", forgetAttempts(d, requestNo))
 	record := func() error {
 		return d.Pool().NotificationAttempt.Create().SetRequestNo(requestNo).SetAttempt(1).
 			SetAttemptedAt(time.Now()).SetHTTPStatus(200).Exec(ctx)

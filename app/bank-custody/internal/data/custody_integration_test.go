@@ -21,7 +21,6 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankproject"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankuser"
-	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/notificationattempt"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -232,32 +231,6 @@ func TestNonceClaimedOnce(t *testing.T) {
 	fresh, err := NewAPINonceStore(d).Claim(ctx, nonce, time.Now().Add(5*time.Minute))
 	if err != nil || fresh {
 		t.Fatalf("API store claim of a used nonce: %v, %v", fresh, err)
-	}
-}
-
-func TestRecordIgnoresARedeliveredAttempt(t *testing.T) {
-	t.Parallel()
-	d := openTestData(t)
-	ctx := context.Background()
-	requestNo := uniqueNo("NT")
-	cleanup(t, "attempts", func(ctx context.Context) error {
-		_, err := d.Pool().NotificationAttempt.Delete().Where(notificationattempt.RequestNo(requestNo)).Exec(ctx)
-		return err
-	})
-	rec := NewAttemptRecorder(d)
-	first := time.Date(2026, 1, 1, 0, 0, 1, 0, time.UTC)
-	if err := rec.Record(ctx, biz.NotificationAttempt{RequestNo: requestNo, Attempt: 1, AttemptedAt: first, HTTPStatus: 500, Error: "platform answered 500"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := rec.Record(ctx, biz.NotificationAttempt{RequestNo: requestNo, Attempt: 1, AttemptedAt: first.Add(time.Second), HTTPStatus: 200}); err != nil {
-		t.Fatalf("redelivered attempt: %v", err)
-	}
-	if err := rec.Record(ctx, biz.NotificationAttempt{RequestNo: requestNo, Attempt: 2, AttemptedAt: first.Add(2 * time.Second), HTTPStatus: 0, Error: "suppressed by fault point notify.suppress"}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := NewNotificationRepo(d).Attempts(ctx, requestNo)
-	if err != nil || len(got) != 2 || got[0].HTTPStatus != 500 || !got[0].AttemptedAt.Equal(first) || got[1].HTTPStatus != 0 {
-		t.Fatalf("attempts %+v, %v", got, err)
 	}
 }
 

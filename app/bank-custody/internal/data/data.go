@@ -5,6 +5,7 @@ package data
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"entgo.io/ent/dialect"
@@ -51,6 +52,24 @@ func duplicateKey(err error) (key string, ok bool) {
 		key = key[j+1:]
 	}
 	return key, true
+}
+
+// allFound checks that the rows an UPDATE meant to set all exist: what names the update
+// ("save 3 accounts"). MariaDB counts changed rows, not matched ones, so when fewer
+// changed than were named, count (a query for the named rows) decides: an unchanged row
+// is not a missing one.
+func allFound(ctx context.Context, what string, changed, named int, count func(ctx context.Context) (int, error)) error {
+	if changed == named {
+		return nil
+	}
+	found, err := count(ctx)
+	if err != nil {
+		return err
+	}
+	if found != named {
+		return fmt.Errorf("%s: only %d exist", what, found)
+	}
+	return nil
 }
 
 // NewTransaction runs use cases in local transactions on the service's database.

@@ -116,10 +116,8 @@ func (r *freezeRepo) SetStatus(ctx context.Context, requestNos []string, status 
 	if err != nil {
 		return err
 	}
-	if n != len(requestNos) {
-		return fmt.Errorf("set %d freezes %s: %d changed", len(requestNos), status, n)
-	}
-	return nil
+	return allFound(ctx, fmt.Sprintf("set %d freezes %s", len(requestNos), status), n, len(requestNos),
+		r.data.Client(ctx).BankFreeze.Query().Where(bankfreeze.IDIn(requestNos...)).Count)
 }
 
 func freezeToBiz(f *ent.BankFreeze) *biz.Freeze {

@@ -177,18 +177,11 @@ func (r *accountRepo) saveChunk(ctx context.Context, accounts []*biz.Account) er
 			u.Set(bankaccount.FieldFrozen, byUser(func(a *biz.Account) money.Amount { return a.Frozen }))
 		}).
 		Save(ctx)
-	if err != nil || n == len(accounts) {
-		return err
-	}
-	// MariaDB counts changed rows, not matched ones: an unchanged account is not missing.
-	found, err := r.data.Client(ctx).BankAccount.Query().Where(bankaccount.IDIn(ids...)).Count(ctx)
 	if err != nil {
 		return err
 	}
-	if found != len(accounts) {
-		return fmt.Errorf("save %d accounts: only %d exist", len(accounts), found)
-	}
-	return nil
+	return allFound(ctx, fmt.Sprintf("save %d accounts", len(accounts)), n, len(accounts),
+		r.data.Client(ctx).BankAccount.Query().Where(bankaccount.IDIn(ids...)).Count)
 }
 
 func (r *accountRepo) Totals(ctx context.Context) (biz.AccountTotals, error) {

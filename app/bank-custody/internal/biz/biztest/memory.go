@@ -626,6 +626,22 @@ func (v attempts) Record(_ context.Context, a biz.NotificationAttempt) error {
 	return nil
 }
 
+// NotificationRepo reads the delivery log: a request's attempts by attempt number.
+func (b *Bank) NotificationRepo() biz.NotificationRepo { return attempts{b} }
+
+func (v attempts) Attempts(_ context.Context, requestNo string) ([]biz.NotificationAttempt, error) {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	var out []biz.NotificationAttempt
+	for _, a := range v.b.attempts {
+		if a.RequestNo == requestNo {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(x, y biz.NotificationAttempt) int { return cmp.Compare(x.Attempt, y.Attempt) })
+	return out, nil
+}
+
 // Publisher records what is published, or fails with PublishErr.
 func (b *Bank) Publisher() biz.NotificationPublisher { return publisher{b} }
 
