@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
@@ -11,6 +10,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data"
+	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
 
@@ -27,6 +27,7 @@ const (
 // publishes their results to TP_BANK_NOTIFY. Its state is all in the database, so a
 // restart loses nothing. It owns the publisher's producer.
 type Poller struct {
+	*servers.Periodic
 	uc        *biz.ProcessingUsecase
 	publisher *data.Publisher
 	nonces    *signing.SQLNonceStore
@@ -34,27 +35,30 @@ type Poller struct {
 	batch     int
 	log       *log.Helper
 
-	stopOnce sync.Once
-	stop     chan struct{}
-	done     chan struct{}
+	sweep    servers.Every
+	feesOpen bool // set by Start before the first poll, then by the polls
 }
 
 // NewPoller returns the poller.
 func NewPoller(c *conf.Bootstrap, uc *biz.ProcessingUsecase, publisher *data.Publisher, nonces *signing.SQLNonceStore, logger log.Logger) *Poller {
 	p := &Poller{uc: uc, publisher: publisher, nonces: nonces, interval: DefaultPollInterval, batch: DefaultBatchSize,
-		log: log.NewHelper(log.With(logger, "module", "server/poller")), stop: make(chan struct{}), done: make(chan struct{})}
+		log: log.NewHelper(log.With(logger, "module", "server/poller")), sweep: servers.Every{Period: nonceSweepEvery}}
 	if d := c.GetProcessor().GetPollInterval(); d != nil && d.AsDuration() > 0 {
 		p.interval = d.AsDuration()
 	}
 	if n := c.GetProcessor().GetBatchSize(); n > 0 {
 		p.batch = int(n)
 	}
+	// Each poll gets a fresh context: stopping waits for a poll in flight to finish rather
+	// than cutting its transaction short. A failing dependency is logged once, and when it
+	// recovers, not every interval.
+	p.Periodic = servers.NewPeriodic("poll", p.interval, p.poll, p.log, servers.PassTimeout(30*time.Second),
+		servers.LogFailureOnce(), servers.StartWith(p.start))
 	return p
 }
 
-// Start starts the producer and polls until Stop.
-func (p *Poller) Start(ctx context.Context) error {
-	defer close(p.done)
+// start starts the producer and opens the fee accounts before the first poll.
+func (p *Poller) start(context.Context) error {
 	if err := p.publisher.Start(); err != nil {
 		return err
 	}
@@ -65,43 +69,22 @@ func (p *Poller) Start(ctx context.Context) error {
 	}
 	cancel()
 	p.log.Infow("msg", "poller started", "interval", p.interval.String(), "batch", p.batch)
-	ticker := time.NewTicker(p.interval)
-	defer ticker.Stop()
-	nextSweep := time.Now()
-	failing := false
-	feesOpen := p.openFeeAccounts(true)
-	for {
-		select {
-		case <-p.stop:
-			return nil
-		case <-ctx.Done():
-			return nil
-		case <-ticker.C:
-		}
-		// Each poll gets a fresh context: stopping waits for a poll in flight to finish
-		// rather than cutting its transaction short.
-		if !feesOpen {
-			feesOpen = p.openFeeAccounts(false)
-		}
-		pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := p.uc.Poll(pctx, p.batch)
-		if time.Now().After(nextSweep) {
-			if _, serr := p.nonces.Purge(pctx, time.Now()); serr != nil {
-				p.log.Warnw("msg", "purge expired nonces", "err", serr)
-			}
-			nextSweep = time.Now().Add(nonceSweepEvery)
-		}
-		cancel()
-		// Log a failing dependency once, and when it recovers, not every interval.
-		switch {
-		case err != nil && !failing:
-			p.log.Errorw("msg", "poll failed; retrying every interval", "err", err)
-			failing = true
-		case err == nil && failing:
-			p.log.Infow("msg", "poll recovered")
-			failing = false
+	p.feesOpen = p.openFeeAccounts(true)
+	return nil
+}
+
+// poll completes a batch of gateway requests and, once a minute, deletes expired nonces.
+func (p *Poller) poll(ctx context.Context) error {
+	if !p.feesOpen {
+		p.feesOpen = p.openFeeAccounts(false)
+	}
+	err := p.uc.Poll(ctx, p.batch)
+	if now := time.Now(); p.sweep.Due(now) {
+		if _, serr := p.nonces.Purge(ctx, now); serr != nil {
+			p.log.Warnw("msg", "purge expired nonces", "err", serr)
 		}
 	}
+	return err
 }
 
 // openFeeAccounts opens the fee accounts the repayments credit; until it succeeds (the
@@ -124,11 +107,8 @@ func (p *Poller) openFeeAccounts(first bool) bool {
 
 // Stop ends polling, waits for the poll in flight, then shuts the producer down.
 func (p *Poller) Stop(ctx context.Context) error {
-	p.stopOnce.Do(func() { close(p.stop) })
-	select {
-	case <-p.done:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := p.Periodic.Stop(ctx); err != nil {
+		return err
 	}
 	return p.publisher.Shutdown()
 }

@@ -2,13 +2,14 @@ package server
 
 import (
 	"context"
-	"sync"
+	"fmt"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 )
 
 const defaultCollectionInterval = time.Minute
@@ -18,12 +19,9 @@ const defaultCollectionInterval = time.Minute
 // /v1/collection-runs (biz.FailureUsecase.FailOverdue). Instances may run it side by side:
 // each project is failed under its row lock, once.
 type Collector struct {
+	*servers.Periodic
 	failures *biz.FailureUsecase
-	interval time.Duration
 	log      *log.Helper
-
-	stop chan struct{}
-	done sync.WaitGroup
 }
 
 // NewCollector returns the collection job; Start runs it.
@@ -32,46 +30,20 @@ func NewCollector(c *conf.Bootstrap, failures *biz.FailureUsecase, logger log.Lo
 	if interval <= 0 {
 		interval = defaultCollectionInterval
 	}
-	return &Collector{failures: failures, interval: interval,
-		log: log.NewHelper(log.With(logger, "module", "server/collector")), stop: make(chan struct{})}
+	col := &Collector{failures: failures, log: log.NewHelper(log.With(logger, "module", "server/collector"))}
+	col.Periodic = servers.NewPeriodic("collection run", interval, col.round, col.log, servers.PassTimeout(interval*4))
+	return col
 }
 
-// Start runs the collection in the background until Stop.
-func (c *Collector) Start(context.Context) error {
-	c.done.Add(1)
-	go func() {
-		defer c.done.Done()
-		tick := time.NewTicker(c.interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-c.stop:
-				return
-			case <-tick.C:
-				c.round()
-			}
-		}
-	}()
-	return nil
-}
-
-func (c *Collector) round() {
-	ctx, cancel := context.WithTimeout(context.Background(), c.interval*4)
-	defer cancel()
+func (c *Collector) round(ctx context.Context) error {
 	now := time.Now().UTC()
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	n, err := c.failures.FailOverdue(ctx, today)
-	switch {
-	case err != nil:
-		c.log.Errorw("msg", "collection run failed", "failed", n, "err", err)
-	case n > 0:
+	if err != nil {
+		return fmt.Errorf("%d projects failed before: %w", n, err)
+	}
+	if n > 0 {
 		c.log.Infow("msg", "collection run", "failed", n, "as_of", today.Format(time.DateOnly))
 	}
-}
-
-// Stop ends the rounds and waits for a running one.
-func (c *Collector) Stop(context.Context) error {
-	close(c.stop)
-	c.done.Wait()
 	return nil
 }

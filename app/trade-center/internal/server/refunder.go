@@ -2,13 +2,14 @@ package server
 
 import (
 	"context"
-	"sync"
+	"fmt"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 )
 
 const defaultRefundInterval = 10 * time.Second
@@ -17,12 +18,9 @@ const defaultRefundInterval = 10 * time.Second
 // (biz.RefundUsecase.RefundFailedProjects) every interval and whenever a project has just
 // failed. Every instance runs it: the passes are safe side by side (see biz/refund.go).
 type Refunder struct {
-	refunds  *biz.RefundUsecase
-	interval time.Duration
-	log      *log.Helper
-
-	stop chan struct{}
-	done sync.WaitGroup
+	*servers.Periodic
+	refunds *biz.RefundUsecase
+	log     *log.Helper
 }
 
 // NewRefunder returns the refund job; Start runs it.
@@ -31,46 +29,19 @@ func NewRefunder(c *conf.Bootstrap, refunds *biz.RefundUsecase, logger log.Logge
 	if interval <= 0 {
 		interval = defaultRefundInterval
 	}
-	return &Refunder{refunds: refunds, interval: interval,
-		log: log.NewHelper(log.With(logger, "module", "server/refunder")), stop: make(chan struct{})}
+	r := &Refunder{refunds: refunds, log: log.NewHelper(log.With(logger, "module", "server/refunder"))}
+	r.Periodic = servers.NewPeriodic("refund pass", interval, r.pass, r.log,
+		servers.PassTimeout(interval*6), servers.KickedBy(refunds.Kicks()))
+	return r
 }
 
-// Start runs the passes in the background until Stop.
-func (r *Refunder) Start(context.Context) error {
-	r.done.Add(1)
-	go func() {
-		defer r.done.Done()
-		tick := time.NewTicker(r.interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-r.stop:
-				return
-			case <-tick.C:
-			case <-r.refunds.Kicks():
-			}
-			r.pass()
-		}
-	}()
-	return nil
-}
-
-func (r *Refunder) pass() {
-	ctx, cancel := context.WithTimeout(context.Background(), r.interval*6)
-	defer cancel()
+func (r *Refunder) pass(ctx context.Context) error {
 	run, err := r.refunds.RefundFailedProjects(ctx)
 	if err != nil {
-		r.log.Errorw("msg", "refund pass stopped", "refunded", run.Refunded, "voided", run.Voided, "left", run.Left, "err", err)
-		return
+		return fmt.Errorf("stopped with %d refunded, %d voided, %d left: %w", run.Refunded, run.Voided, run.Left, err)
 	}
 	if run != (biz.RefundRun{}) {
 		r.log.Infow("msg", "refund pass", "refunded", run.Refunded, "voided", run.Voided, "left", run.Left)
 	}
-}
-
-// Stop ends the passes and waits for a running one.
-func (r *Refunder) Stop(context.Context) error {
-	close(r.stop)
-	r.done.Wait()
 	return nil
 }

@@ -2,13 +2,15 @@ package server
 
 import (
 	"context"
-	"sync"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
 
@@ -22,14 +24,10 @@ const (
 // whose freeze outcome stayed unknown (biz.TenderUsecase.SettlePendingTenders) and
 // removes expired nonces of the bank's answers.
 type TenderSettler struct {
-	tenders  *biz.TenderUsecase
-	nonces   *signing.SQLNonceStore
-	interval time.Duration
-	minAge   time.Duration
-	log      *log.Helper
-
-	stop chan struct{}
-	done sync.WaitGroup
+	*servers.Periodic
+	tenders *biz.TenderUsecase
+	nonces  *signing.SQLNonceStore
+	minAge  time.Duration
 }
 
 // NewTenderSettler returns the settler; Start runs it.
@@ -42,43 +40,20 @@ func NewTenderSettler(c *conf.Bootstrap, tenders *biz.TenderUsecase, nonces *sig
 	if minAge <= 0 {
 		minAge = defaultSettleMinAge
 	}
-	return &TenderSettler{tenders: tenders, nonces: nonces, interval: interval, minAge: minAge,
-		log: log.NewHelper(log.With(logger, "module", "server/tender-settler")), stop: make(chan struct{})}
+	s := &TenderSettler{tenders: tenders, nonces: nonces, minAge: minAge}
+	s.Periodic = servers.NewPeriodic("tender settlement", interval, s.round,
+		log.NewHelper(log.With(logger, "module", "server/tender-settler")), servers.PassTimeout(interval*4))
+	return s
 }
 
-// Start runs the rounds in the background until Stop.
-func (s *TenderSettler) Start(context.Context) error {
-	s.done.Add(1)
-	go func() {
-		defer s.done.Done()
-		tick := time.NewTicker(s.interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-s.stop:
-				return
-			case <-tick.C:
-				s.round()
-			}
-		}
-	}()
-	return nil
-}
-
-func (s *TenderSettler) round() {
-	ctx, cancel := context.WithTimeout(context.Background(), s.interval*4)
-	defer cancel()
+// round settles and purges; a failure of one does not skip the other.
+func (s *TenderSettler) round(ctx context.Context) error {
+	var settleErr, purgeErr error
 	if n, err := s.tenders.SettlePendingTenders(ctx, s.minAge); err != nil {
-		s.log.Errorw("msg", "settling pending tenders failed", "settled", n, "err", err)
+		settleErr = fmt.Errorf("settling pending tenders (%d settled): %w", n, err)
 	}
 	if _, err := s.nonces.Purge(ctx, time.Now()); err != nil {
-		s.log.Errorw("msg", "purging bank nonces failed", "err", err)
+		purgeErr = fmt.Errorf("purging bank nonces: %w", err)
 	}
-}
-
-// Stop ends the rounds and waits for a running one.
-func (s *TenderSettler) Stop(context.Context) error {
-	close(s.stop)
-	s.done.Wait()
-	return nil
+	return errors.Join(settleErr, purgeErr)
 }
