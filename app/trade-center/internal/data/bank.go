@@ -3,13 +3,10 @@ package data
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
@@ -19,17 +16,9 @@ import (
 
 // The custody bank's signed lending API (docs/custody-protocol.md "Lending calls").
 
-// Key files in bank.keys_dir.
-const (
-	platformPrivateKeyFile = "platform_private.pem"
-	bankPublicKeyFile      = "bank_public.pem"
-)
-
 // bankNonceTable remembers the nonces of the bank's signed answers, so none can be
 // replayed to us.
 const bankNonceTable = "bank_nonce"
-
-const defaultBankTimeout = 5 * time.Second
 
 // NewBankNonces is the nonce store of the bank's signed answers.
 func NewBankNonces(d *Data) *signing.SQLNonceStore {
@@ -40,32 +29,13 @@ type bank struct {
 	client *signing.Client
 }
 
-// NewBank returns the bank's client: calls signed with the platform's key, answers
-// checked against the bank's.
+// NewBank returns the client of the bank's lending API (signing.NewBankClient).
 func NewBank(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (biz.Bank, error) {
-	bc := c.GetBank()
-	if bc.GetBaseUrl() == "" {
-		return nil, errors.New("bank.base_url is not set")
-	}
-	if bc.GetKeysDir() == "" {
-		return nil, errors.New("bank.keys_dir is not set (P2P_KEYS_DIR on the local stack)")
-	}
-	priv, err := signing.LoadPrivateKey(filepath.Join(bc.GetKeysDir(), platformPrivateKeyFile))
+	client, err := signing.NewBankClient(c.GetBank(), nonces)
 	if err != nil {
 		return nil, err
 	}
-	pub, err := signing.LoadPublicKey(filepath.Join(bc.GetKeysDir(), bankPublicKeyFile))
-	if err != nil {
-		return nil, err
-	}
-	timeout := bc.GetTimeout().AsDuration()
-	if timeout <= 0 {
-		timeout = defaultBankTimeout
-	}
-	return &bank{client: &signing.Client{
-		BaseURL: bc.GetBaseUrl(), HTTP: &http.Client{Timeout: timeout},
-		Signer: signing.NewSigner(priv), Verifier: signing.NewVerifier(pub, nonces),
-	}}, nil
+	return &bank{client: client}, nil
 }
 
 type registerProjectRequest struct {
@@ -146,7 +116,7 @@ func (b *bank) Unfreeze(ctx context.Context, u biz.BankUnfreeze) (biz.UnfreezeRe
 	}
 	var a unfreezeAnswer
 	if err := json.Unmarshal(resp.Body, &a); err != nil || a.RequestNo != u.RequestNo || a.FreezeRequestNo != u.FreezeRequestNo {
-		return "", fmt.Errorf("%w: %s %s: the answer is about something else: %s", biz.ErrBankUnavailable, path, u.RequestNo, excerpt(resp.Body))
+		return "", fmt.Errorf("%w: %s %s: the answer is about something else: %s", biz.ErrBankUnavailable, path, u.RequestNo, signing.Excerpt(resp.Body))
 	}
 	switch result := biz.UnfreezeResult(a.Status); result {
 	case biz.Unfrozen, biz.Voided:
@@ -165,7 +135,7 @@ func (b *bank) Account(ctx context.Context, userNo string) (biz.BankAccount, err
 	}
 	var a accountAnswer
 	if err := json.Unmarshal(resp.Body, &a); err != nil || a.UserNo != userNo {
-		return biz.BankAccount{}, fmt.Errorf("%w: account %s: unexpected answer %s", biz.ErrBankUnavailable, userNo, excerpt(resp.Body))
+		return biz.BankAccount{}, fmt.Errorf("%w: account %s: unexpected answer %s", biz.ErrBankUnavailable, userNo, signing.Excerpt(resp.Body))
 	}
 	return biz.BankAccount{UserNo: a.UserNo, Balance: a.Balance, Frozen: a.Frozen}, nil
 }
@@ -186,42 +156,29 @@ func (b *bank) post(ctx context.Context, path, requestNo string, body any) error
 	}
 	var a requestAnswer
 	if err := json.Unmarshal(resp.Body, &a); err != nil || a.RequestNo != requestNo {
-		return fmt.Errorf("%w: %s %s: the answer is about something else: %s", biz.ErrBankUnavailable, path, requestNo, excerpt(resp.Body))
+		return fmt.Errorf("%w: %s %s: the answer is about something else: %s", biz.ErrBankUnavailable, path, requestNo, signing.Excerpt(resp.Body))
 	}
 	return nil
 }
 
-// answerError interprets a non-2xx answer. 4xx is the bank's definitive refusal (it
-// changed nothing; the same request would be refused again), except the time-outs and
-// throttling answers; 5xx and anything else leaves the outcome unknown.
+// answerError interprets a non-2xx answer: a refusal (signing.ErrorAnswer.Refused) is
+// definitive, anything else leaves the outcome unknown.
 func answerError(resp signing.Response) error {
-	if resp.Status >= 200 && resp.Status < 300 {
-		return nil
-	}
-	var e struct {
-		Reason  string `json:"reason"`
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(resp.Body, &e) != nil {
-		e.Message = excerpt(resp.Body)
-	}
+	e, failed := resp.Failure()
 	switch {
-	case resp.Status == http.StatusUnprocessableEntity && e.Reason == "INSUFFICIENT_BALANCE":
+	case !failed:
+		return nil
+	case e.Status == http.StatusUnprocessableEntity && e.Reason == "INSUFFICIENT_BALANCE":
 		return fmt.Errorf("%w: %s", biz.ErrInsufficientBalance, e.Message)
-	case resp.Status == http.StatusConflict && e.Reason == "FREEZE_VOIDED":
+	case e.Status == http.StatusConflict && e.Reason == "FREEZE_VOIDED":
 		return fmt.Errorf("%w: %s", biz.ErrFreezeVoided, e.Message)
-	case resp.Status == http.StatusConflict && e.Reason == "FREEZE_TRANSFERRED":
+	case e.Status == http.StatusConflict && e.Reason == "FREEZE_TRANSFERRED":
 		return fmt.Errorf("%w: %s", biz.ErrFreezeTransferred, e.Message)
-	case resp.Status == http.StatusRequestTimeout, resp.Status == http.StatusTooManyRequests:
-	case resp.Status >= 400 && resp.Status < 500:
-		return fmt.Errorf("%w: HTTP %d %s: %s", biz.ErrBankRefused, resp.Status, e.Reason, e.Message)
+	case e.Refused():
+		return fmt.Errorf("%w: %s", biz.ErrBankRefused, e)
 	}
-	return fmt.Errorf("%w: HTTP %d %s: %s", biz.ErrBankUnavailable, resp.Status, e.Reason, e.Message)
+	return fmt.Errorf("%w: %s", biz.ErrBankUnavailable, e)
 }
 
-func excerpt(b []byte) string {
-	if len(b) > 200 {
-		return string(b[:200]) + "..."
-	}
-	return string(b)
-}
+// excerpt cuts the user-center's answers (usercenter.go) as signing cuts the bank's.
+func excerpt(b []byte) string { return signing.Excerpt(b) }
