@@ -253,8 +253,37 @@ func lendingCleanup(t *testing.T, d *Data, projectNo string) {
 	})
 }
 
-func newLending(d *Data) *biz.LendingUsecase {
-	return biz.NewLendingUsecase(NewTransaction(d), NewRequestRepo(d), NewUserRepo(d), NewAccountRepo(d), NewProjectRepo(d), NewFreezeRepo(d))
+// lendingWorld is a borrower, an investor and a project registered for the borrower,
+// all of the test platform, with the lending use case on the real tables.
+type lendingWorld struct {
+	d                  *Data
+	uc                 *biz.LendingUsecase
+	borrower, investor string
+	projectNo          string
+	registration       biz.ProjectRegistration
+}
+
+// newLendingWorld registers a project of amount; the investor holds balance. Everything
+// is removed when the test ends.
+func newLendingWorld(t *testing.T, balance, amount string) *lendingWorld {
+	t.Helper()
+	d := openTestData(t)
+	w := &lendingWorld{d: d, projectNo: uniqueNo("PN"),
+		uc: biz.NewLendingUsecase(NewTransaction(d), NewRequestRepo(d), NewUserRepo(d), NewAccountRepo(d), NewProjectRepo(d), NewFreezeRepo(d))}
+	w.borrower, w.investor = newTestUser(t, d, "0.00"), newTestUser(t, d, balance)
+	lendingCleanup(t, d, w.projectNo)
+	w.registration = biz.ProjectRegistration{RequestNo: uniqueNo("PJ"), ProjectNo: w.projectNo, PlatformProjectID: time.Now().UnixNano(),
+		BorrowerUserNo: w.borrower, Amount: money.MustParseAmount(amount)}
+	if _, err := w.uc.RegisterProject(context.Background(), testPlatform, w.registration); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// newProcessing is the poller's use case on the real tables, for one platform.
+func newProcessing(d *Data, platformNo string) *biz.ProcessingUsecase {
+	return biz.NewProcessingUsecase(NewTransaction(d), NewRequestRepo(d), NewUserRepo(d), NewAccountRepo(d), nil,
+		biztest.Platforms{platformNo: {No: platformNo}}, biz.NewUserNumbers(), log.NewStdLogger(io.Discard))
 }
 
 func wantBalance(t *testing.T, d *Data, userNo, balance, frozen string) {
@@ -269,19 +298,10 @@ func wantBalance(t *testing.T, d *Data, userNo, balance, frozen string) {
 // row locks never overdraw an account, repeats change nothing, the loan moves the money.
 func TestLendingOnMariaDB(t *testing.T) {
 	t.Parallel()
-	d := openTestData(t)
+	w := newLendingWorld(t, "550.00", "2000.00")
+	d, uc, borrower, investor, projectNo := w.d, w.uc, w.borrower, w.investor, w.projectNo
 	ctx := context.Background()
-	uc := newLending(d)
-	borrower, investor := newTestUser(t, d, "0.00"), newTestUser(t, d, "550.00")
-	projectNo := uniqueNo("PN")
-	lendingCleanup(t, d, projectNo)
-
-	reg := biz.ProjectRegistration{RequestNo: uniqueNo("PJ"), ProjectNo: projectNo, PlatformProjectID: time.Now().UnixNano(),
-		BorrowerUserNo: borrower, Amount: money.MustParseAmount("2000.00")}
-	if _, err := uc.RegisterProject(ctx, testPlatform, reg); err != nil {
-		t.Fatal(err)
-	}
-	if p, err := uc.RegisterProject(ctx, testPlatform, reg); err != nil || p.ProjectNo != projectNo {
+	if p, err := uc.RegisterProject(ctx, testPlatform, w.registration); err != nil || p.ProjectNo != projectNo {
 		t.Fatalf("repeated registration: %+v, %v", p, err)
 	}
 
@@ -353,9 +373,7 @@ func TestLendingOnMariaDB(t *testing.T) {
 func TestOpeningCompletesInOneTransaction(t *testing.T) {
 	t.Parallel()
 	d := openTestData(t)
-	requests := NewRequestRepo(d)
-	uc := biz.NewProcessingUsecase(NewTransaction(d), requests, NewUserRepo(d), NewAccountRepo(d), nil,
-		biztest.Platforms{testPlatform: {No: testPlatform}}, biz.NewUserNumbers(), log.NewStdLogger(io.Discard))
+	requests, uc := NewRequestRepo(d), newProcessing(d, testPlatform)
 	requestNo := uniqueNo("OA")
 	var userNo string
 	inRolledBackTx(t, d, func(ctx context.Context) {

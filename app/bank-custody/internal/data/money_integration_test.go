@@ -6,15 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-kratos/kratos/v2/log"
-
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
-	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankaccount"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankproject"
@@ -75,18 +71,24 @@ func newRepaymentWorld(t *testing.T, investors int, borrowerBalance string) *rep
 	if err := d.Pool().BankAccount.CreateBulk(accounts[:len(nos)]...).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	processing := biz.NewProcessingUsecase(NewTransaction(d), NewRequestRepo(d), NewUserRepo(d), NewAccountRepo(d), nil,
-		biztest.Platforms{w.platformNo: {No: w.platformNo}}, biz.NewUserNumbers(), log.NewStdLogger(io.Discard))
-	if err := processing.OpenFeeAccounts(ctx); err != nil {
+	if err := newProcessing(d, w.platformNo).OpenFeeAccounts(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := NewProjectRepo(d).Create(ctx, &biz.Project{ProjectNo: w.projectNo, PlatformProjectID: now.UnixNano() + serial.Add(1),
-		BorrowerUserNo: nos[0], Amount: money.MustParseAmount("1.00"), Status: biz.ProjectLoaned, CreatedAt: now, UpdatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	createLoanedProject(t, d, w.projectNo, nos[0])
 	w.borrower, w.investors = nos[0], nos[1:]
 	w.uc = biz.NewRepaymentUsecase(NewTransaction(d), NewRequestRepo(d), NewUserRepo(d), NewAccountRepo(d), NewProjectRepo(d), NewRepaymentRepo(d))
 	return w
+}
+
+// createLoanedProject stores a LOANED project of the borrower (removed by the caller's
+// cleanup).
+func createLoanedProject(t *testing.T, d *Data, projectNo, borrower string) {
+	t.Helper()
+	now := time.Now().UTC()
+	if err := NewProjectRepo(d).Create(context.Background(), &biz.Project{ProjectNo: projectNo, PlatformProjectID: now.UnixNano() + serial.Add(1),
+		BorrowerUserNo: borrower, Amount: money.MustParseAmount("1.00"), Status: biz.ProjectLoaned, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // order pays each investor perCredit twice (two tenders each) and commission.
@@ -184,17 +186,13 @@ func TestRepaymentsSharingAccountsDoNotDeadlock(t *testing.T) {
 	t.Parallel()
 	w := newRepaymentWorld(t, 20, "1000.00")
 	ctx := context.Background()
-	now := time.Now().UTC()
 	second := uniqueNo("PN")
 	lendingCleanup(t, w.d, second)
 	cleanup(t, "repayments of "+second, func(ctx context.Context) error {
 		_, err := w.d.Pool().BankRepayment.Delete().Where(bankrepayment.ProjectNo(second)).Exec(ctx)
 		return err
 	})
-	if err := NewProjectRepo(w.d).Create(ctx, &biz.Project{ProjectNo: second, PlatformProjectID: now.UnixNano() + serial.Add(1),
-		BorrowerUserNo: w.borrower, Amount: money.MustParseAmount("1.00"), Status: biz.ProjectLoaned, CreatedAt: now, UpdatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	createLoanedProject(t, w.d, second, w.borrower)
 	var wg sync.WaitGroup
 	errs := make([]error, 12)
 	for i := range errs {
@@ -226,16 +224,9 @@ func TestRepaymentsSharingAccountsDoNotDeadlock(t *testing.T) {
 // freeze, which is then refused.
 func TestUnfreezeOnMariaDB(t *testing.T) {
 	t.Parallel()
-	d := openTestData(t)
+	w := newLendingWorld(t, "300.00", "1000.00")
+	d, uc, investor, projectNo := w.d, w.uc, w.investor, w.projectNo
 	ctx := context.Background()
-	uc := newLending(d)
-	borrower, investor := newTestUser(t, d, "0.00"), newTestUser(t, d, "300.00")
-	projectNo := uniqueNo("PN")
-	lendingCleanup(t, d, projectNo)
-	if _, err := uc.RegisterProject(ctx, testPlatform, biz.ProjectRegistration{RequestNo: uniqueNo("PJ"), ProjectNo: projectNo,
-		PlatformProjectID: time.Now().UnixNano(), BorrowerUserNo: borrower, Amount: money.MustParseAmount("1000.00")}); err != nil {
-		t.Fatal(err)
-	}
 	frozen, voided := uniqueNo("FZ"), uniqueNo("FZ")
 	if _, err := uc.Freeze(ctx, testPlatform, biz.FreezeOrder{RequestNo: frozen, ProjectNo: projectNo, UserNo: investor,
 		Amount: money.MustParseAmount("200.00")}); err != nil {
@@ -306,9 +297,7 @@ func TestTotalsAreOneSnapshot(t *testing.T) {
 func TestWithdrawalCompletesOnMariaDB(t *testing.T) {
 	t.Parallel()
 	d := openTestData(t)
-	requests := NewRequestRepo(d)
-	uc := biz.NewProcessingUsecase(NewTransaction(d), requests, NewUserRepo(d), NewAccountRepo(d), nil,
-		biztest.Platforms{testPlatform: {No: testPlatform}}, biz.NewUserNumbers(), log.NewStdLogger(io.Discard))
+	requests, uc := NewRequestRepo(d), newProcessing(d, testPlatform)
 	userNo := newTestUser(t, d, "100.00")
 	u, err := NewUserRepo(d).ByUserNo(context.Background(), userNo)
 	if err != nil {
