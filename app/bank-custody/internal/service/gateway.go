@@ -108,14 +108,8 @@ type errorView struct {
 // Open serves POST /gateway: check the platform's signature (without using the form up)
 // and show the request with the password inputs.
 func (g *GatewayPages) Open(w http.ResponseWriter, r *http.Request) {
-	form, perr := readForm(w, r)
-	if perr != nil {
-		g.renderError(w, *perr)
-		return
-	}
-	app, perr := g.check(form)
-	if perr != nil {
-		g.renderError(w, *perr)
+	app, form, ok := g.readApplication(w, r)
+	if !ok {
 		return
 	}
 	g.log.Infow("msg", "gateway opened", "requestNo", app.RequestNo, "serviceName", string(app.ServiceName), "platformNo", app.PlatformNo)
@@ -125,14 +119,8 @@ func (g *GatewayPages) Open(w http.ResponseWriter, r *http.Request) {
 // Confirm serves POST /gateway/confirm: check again, check the passwords, then record
 // the request (claiming the form's nonce) and answer "Request accepted".
 func (g *GatewayPages) Confirm(w http.ResponseWriter, r *http.Request) {
-	form, perr := readForm(w, r)
-	if perr != nil {
-		g.renderError(w, *perr)
-		return
-	}
-	app, perr := g.check(form)
-	if perr != nil {
-		g.renderError(w, *perr)
+	app, form, ok := g.readApplication(w, r)
+	if !ok {
 		return
 	}
 	req, err := g.uc.Accept(r.Context(), app, form.Get(FieldPassword), form.Get(FieldPasswordConfirm), formNonce(form))
@@ -162,6 +150,20 @@ func (g *GatewayPages) Confirm(w http.ResponseWriter, r *http.Request) {
 		g.renderError(w, pageError{http.StatusInternalServerError, TextSomethingWentWrong,
 			"The bank could not record the request. Please try again."})
 	}
+}
+
+// readApplication reads the posted form and checks it (check). On a problem it has shown
+// the error page, and ok is false.
+func (g *GatewayPages) readApplication(w http.ResponseWriter, r *http.Request) (app biz.Application, form url.Values, ok bool) {
+	form, perr := readForm(w, r)
+	if perr == nil {
+		app, perr = g.check(form)
+	}
+	if perr != nil {
+		g.renderError(w, *perr)
+		return biz.Application{}, nil, false
+	}
+	return app, form, true
 }
 
 // check finds the platform, verifies its signature over reqData without claiming the
