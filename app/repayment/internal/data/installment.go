@@ -80,40 +80,37 @@ func (r *installmentRepo) Credits(ctx context.Context, projectID int64, period i
 // one UPDATE each, whatever the number of tenders.
 func (r *installmentRepo) MarkRepaid(ctx context.Context, projectID int64, period int, at time.Time) error {
 	at = at.UTC()
-	client := r.data.Client(ctx)
-	n, err := client.RepaymentPlan.Update().
-		Where(repaymentplan.ProjectID(projectID), repaymentplan.Period(period)).
-		SetStatus(string(biz.PlanRepaid)).SetRepaidAt(at).SetUpdatedAt(at).
-		Save(ctx)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("%w: project %d period %d", biz.ErrInstallmentNotFound, projectID, period)
-	}
-	return client.ReceivablePlan.Update().
-		Where(receivableplan.ProjectID(projectID), receivableplan.Period(period)).
-		SetStatus(string(biz.ReceivableReceived)).SetReceivedAt(at).SetUpdatedAt(at).
-		Exec(ctx)
+	return r.markPeriod(ctx, projectID, period,
+		func(u *ent.RepaymentPlanUpdate) { u.SetStatus(string(biz.PlanRepaid)).SetRepaidAt(at).SetUpdatedAt(at) },
+		func(u *ent.ReceivablePlanUpdate) {
+			u.SetStatus(string(biz.ReceivableReceived)).SetReceivedAt(at).SetUpdatedAt(at)
+		})
 }
 
 func (r *installmentRepo) MarkOverdue(ctx context.Context, projectID int64, period int) error {
 	now := time.Now().UTC()
+	return r.markPeriod(ctx, projectID, period,
+		func(u *ent.RepaymentPlanUpdate) { u.SetStatus(string(biz.PlanOverdue)).SetUpdatedAt(now) },
+		func(u *ent.ReceivablePlanUpdate) { u.SetStatus(string(biz.ReceivableOverdue)).SetUpdatedAt(now) })
+}
+
+// markPeriod updates the period's plan row with plan, then its receivables with
+// receivables; a period without a plan row is ErrInstallmentNotFound.
+func (r *installmentRepo) markPeriod(ctx context.Context, projectID int64, period int,
+	plan func(*ent.RepaymentPlanUpdate), receivables func(*ent.ReceivablePlanUpdate)) error {
 	client := r.data.Client(ctx)
-	n, err := client.RepaymentPlan.Update().
-		Where(repaymentplan.ProjectID(projectID), repaymentplan.Period(period)).
-		SetStatus(string(biz.PlanOverdue)).SetUpdatedAt(now).
-		Save(ctx)
+	u := client.RepaymentPlan.Update().Where(repaymentplan.ProjectID(projectID), repaymentplan.Period(period))
+	plan(u)
+	n, err := u.Save(ctx)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
 		return fmt.Errorf("%w: project %d period %d", biz.ErrInstallmentNotFound, projectID, period)
 	}
-	return client.ReceivablePlan.Update().
-		Where(receivableplan.ProjectID(projectID), receivableplan.Period(period)).
-		SetStatus(string(biz.ReceivableOverdue)).SetUpdatedAt(now).
-		Exec(ctx)
+	ru := client.ReceivablePlan.Update().Where(receivableplan.ProjectID(projectID), receivableplan.Period(period))
+	receivables(ru)
+	return ru.Exec(ctx)
 }
 
 func toAttempt(a *ent.RepaymentAttempt) biz.Attempt {
