@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/keyring/keyringtest"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
@@ -136,7 +137,7 @@ func TestSignedAPIRefusesForgedAndReplayedCalls(t *testing.T) {
 		}
 		return resp.StatusCode, out.Reason
 	}
-	_, bankKey := testKeys()
+	_, bankKey := keyringtest.Keys()
 	forged, err := signing.NewSigner(bankKey).Sign(body) // the wrong party's key
 	if err != nil {
 		t.Fatal(err)

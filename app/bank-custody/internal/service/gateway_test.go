@@ -1,19 +1,13 @@
 package service_test
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,23 +18,11 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/keyring"
+	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/keyring/keyringtest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/service"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
-
-// Keys are generated once per run and written only under a test's temp dir.
-var testKeys = sync.OnceValues(func() (*rsa.PrivateKey, *rsa.PrivateKey) {
-	platform, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	bank, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return platform, bank
-})
 
 const callbackURL = "http://127.0.0.1:8020/v1/custody/notifications"
 
@@ -55,17 +37,10 @@ type testBank struct {
 
 func newTestBank(t *testing.T) *testBank {
 	t.Helper()
-	platformKey, bankKey := testKeys()
-	dir := t.TempDir()
-	writePEM(t, filepath.Join(dir, keyring.BankPrivateKeyFile), "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(bankKey))
-	pub, err := x509.MarshalPKIXPublicKey(&platformKey.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writePEM(t, filepath.Join(dir, "platform_public.pem"), "PUBLIC KEY", pub)
+	platformKey, bankKey := keyringtest.Keys()
 	keys, err := keyring.New(&conf.Bootstrap{
-		Keys:      &conf.Keys{Dir: dir},
-		Platforms: []*conf.Platform{{PlatformNo: "P2PDTX", PublicKeyFile: "platform_public.pem", CallbackUrl: callbackURL}},
+		Keys:      &conf.Keys{Dir: keyringtest.Dir(t)},
+		Platforms: []*conf.Platform{{PlatformNo: "P2PDTX", PublicKeyFile: keyring.DefaultPlatformPublicFile, CallbackUrl: callbackURL}},
 	}, &signing.MemoryNonceStore{})
 	if err != nil {
 		t.Fatal(err)
@@ -98,13 +73,6 @@ func newTestBank(t *testing.T) *testBank {
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return &testBank{bank: bank, platform: signing.NewSigner(platformKey), bankKey: &bankKey.PublicKey, server: srv, faults: f}
-}
-
-func writePEM(t *testing.T, path, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
 }
 
 const openReqData = `{"requestNo":"OA20260101000001","serviceName":"OPEN_ACCOUNT","platformUserId":"12",` +
