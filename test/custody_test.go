@@ -14,6 +14,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 	"github.com/p2p-dtx/p2p-dtx/test/browser"
 	"github.com/p2p-dtx/p2p-dtx/test/client"
+	"github.com/p2p-dtx/p2p-dtx/test/driver"
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
@@ -24,52 +25,39 @@ import (
 
 var bankURL = stack.HTTP("bank-custody")
 
-var bank = client.New(bankURL)
-
-// custodian is a registered, logged-in user.
+// custodian is a registered, logged-in user (test/driver's), with the fail-at-once
+// wrappers of the custody calls the tests make.
 type custodian struct {
-	newUser
-	ID    string
-	Token string
-	uc    *client.Client
+	*driver.User
+	uc *client.Client // user-center with the user's token, for raw answers
 }
 
+// registeredUser registers a user of role with freshUser's names (removed when the test
+// ends, with the user's custody requests and recharges) and logs them in.
 func registeredUser(t *testing.T, env stack.Env, role string) custodian {
 	t.Helper()
-	u := freshUser(t, env, "TCC")
-	u.Role = role
-	out, resp := register(t, u)
-	if resp.Status != http.StatusOK {
-		t.Fatalf("register: %v", resp)
-	}
-	var sess struct {
-		Token string `json:"token"`
-	}
-	if r := unifiedAccount.Do(t, http.MethodPost, "/v1/sessions", map[string]string{"login": u.Username, "password": u.Password}, &sess); r.Status != http.StatusOK {
-		t.Fatalf("login: %v", r)
+	n := freshUser(t, env, "TCC")
+	u, err := platform(t).Register(context.Background(), driver.NewUser{Username: n.Username, Mobile: n.Mobile,
+		Password: n.Password, Role: role, Mode: n.Mode})
+	if err != nil {
+		t.Fatalf("register: %v", err)
 	}
 	uc := env.Inspect(t, "user_center")
 	t.Cleanup(func() {
 		for _, q := range []string{"DELETE FROM custody_request WHERE user_id = ?", "DELETE FROM recharge_record WHERE user_id = ?"} {
-			if _, err := uc.Exec(q, out.UserID); err != nil {
+			if _, err := uc.Exec(q, u.ID); err != nil {
 				t.Errorf("cleanup: %v", err)
 			}
 		}
 	})
-	return custodian{newUser: u, ID: out.UserID, Token: sess.Token, uc: userCenter.WithToken(sess.Token)}
+	return custodian{User: u, uc: userCenter.WithToken(u.Token)}
 }
 
-type gatewayReply struct {
-	RequestNo string          `json:"requestNo"`
-	Gateway   browser.Gateway `json:"gateway"`
-}
-
-func (c custodian) requestAccount(t *testing.T) gatewayReply {
+func (c custodian) requestAccount(t *testing.T) driver.GatewayReply {
 	t.Helper()
-	var out gatewayReply
-	body := map[string]string{"realName": "Alice Zhang", "idNumber": "11010119900101123X", "bankCardNo": "6222020000001234"}
-	if r := c.uc.Do(t, http.MethodPost, "/v1/custody/accounts", body, &out); r.Status != http.StatusOK {
-		t.Fatalf("POST /v1/custody/accounts: %v", r)
+	out, err := c.RequestCustody(context.Background())
+	if err != nil {
+		t.Fatalf("POST /v1/custody/accounts: %v", err)
 	}
 	if out.RequestNo == "" || out.Gateway.URL != bankURL+"/gateway" || out.Gateway.Fields["signature"] == "" {
 		t.Fatalf("gateway reply %+v", out)
@@ -77,33 +65,31 @@ func (c custodian) requestAccount(t *testing.T) gatewayReply {
 	return out
 }
 
-func (c custodian) requestRecharge(t *testing.T, amount string) gatewayReply {
+func (c custodian) requestRecharge(t *testing.T, amount string) driver.GatewayReply {
 	t.Helper()
-	var out gatewayReply
-	if r := c.uc.Do(t, http.MethodPost, "/v1/recharges", map[string]string{"amount": amount}, &out); r.Status != http.StatusOK {
-		t.Fatalf("POST /v1/recharges: %v", r)
+	out, err := c.RequestRecharge(context.Background(), amount)
+	if err != nil {
+		t.Fatalf("POST /v1/recharges: %v", err)
 	}
 	return out
 }
 
-func (c custodian) me(t *testing.T) map[string]string {
+func (c custodian) me(t *testing.T) driver.Me {
 	t.Helper()
-	var me map[string]string
-	if r := c.uc.Do(t, http.MethodGet, "/v1/users/me", nil, &me); r.Status != http.StatusOK {
-		t.Fatalf("GET /v1/users/me: %v", r)
+	me, err := c.Me(context.Background())
+	if err != nil {
+		t.Fatalf("GET /v1/users/me: %v", err)
 	}
 	return me
 }
 
 func (c custodian) requestStatus(t *testing.T, requestNo string) string {
 	t.Helper()
-	var out struct {
-		Status string `json:"status"`
+	s, err := c.RequestStatus(context.Background(), requestNo)
+	if err != nil {
+		t.Fatalf("GET /v1/custody/requests/%s: %v", requestNo, err)
 	}
-	if r := c.uc.Do(t, http.MethodGet, "/v1/custody/requests/"+requestNo, nil, &out); r.Status != http.StatusOK {
-		t.Fatalf("GET /v1/custody/requests/%s: %v", requestNo, r)
-	}
-	return out.Status
+	return s
 }
 
 // waitOpen polls /v1/users/me until custody is OPEN and returns the bank user number.
@@ -112,10 +98,10 @@ func (c custodian) waitOpen(t *testing.T, within time.Duration) string {
 	var userNo string
 	stack.Eventually(t, within, func() error {
 		me := c.me(t)
-		if me["custodyStatus"] != "OPEN" || me["custodyUserNo"] == "" {
-			return fmt.Errorf("custody %q, user no %q", me["custodyStatus"], me["custodyUserNo"])
+		if me.CustodyStatus != "OPEN" || me.CustodyUserNo == "" {
+			return fmt.Errorf("custody %q, user no %q", me.CustodyStatus, me.CustodyUserNo)
 		}
-		userNo = me["custodyUserNo"]
+		userNo = me.CustodyUserNo
 		return nil
 	})
 	return userNo
@@ -125,42 +111,25 @@ func (c custodian) waitOpen(t *testing.T, within time.Duration) string {
 // the bank's "Request accepted" page.
 func throughBank(t *testing.T, g browser.Gateway) {
 	t.Helper()
-	ctx := browser.New(t)
-	if err := browser.OpenGateway(ctx, g); err != nil {
-		t.Fatal(err)
-	}
-	if err := browser.SubmitPasswords(ctx, "135790", "135790"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := browser.WaitForText(ctx, "Request accepted"); err != nil {
+	if err := browser.Accept(browser.New(t), g, custodyPasswords); err != nil {
 		t.Fatal(err)
 	}
 }
 
-type attempt struct {
-	RequestNo   string    `json:"requestNo"`
-	Attempt     int       `json:"attempt"`
-	AttemptedAt time.Time `json:"attemptedAt"`
-	HTTPStatus  int       `json:"httpStatus"`
-	Error       string    `json:"error"`
-}
-
-func attempts(t *testing.T, requestNo string) []attempt {
+func attempts(t *testing.T, requestNo string) []driver.NotificationAttempt {
 	t.Helper()
-	var out struct {
-		Items []attempt `json:"items"`
+	a, err := platform(t).NotificationAttempts(context.Background(), requestNo)
+	if err != nil {
+		t.Fatalf("GET /v1/notifications: %v", err)
 	}
-	if r := bank.Do(t, http.MethodGet, "/v1/notifications?requestNo="+requestNo, nil, &out); r.Status != http.StatusOK {
-		t.Fatalf("GET /v1/notifications: %v", r)
-	}
-	return out.Items
+	return a
 }
 
 func TestCustodyAccountOpensThroughTheBankPage(t *testing.T) {
 	env := stack.Load(t)
 	c := registeredUser(t, env, "INVESTOR")
 	g := c.requestAccount(t)
-	if me := c.me(t); me["custodyStatus"] != "PENDING" {
+	if me := c.me(t); me.CustodyStatus != "PENDING" {
 		t.Fatalf("custody status after the request: %v", me)
 	}
 	throughBank(t, g.Gateway)
@@ -181,11 +150,11 @@ func TestCustodyNotificationIsRetriedWithGrowingIntervals(t *testing.T) {
 	env := stack.Load(t)
 	c := registeredUser(t, env, "INVESTOR")
 	g := c.requestAccount(t)
-	armFault(t, userCenter, "callback.reject", 3, 0)
+	armFault(t, userCenter.Base, "callback.reject", 3, 0)
 	throughBank(t, g.Gateway)
 	c.waitOpen(t, 60*time.Second)
 
-	var a []attempt
+	var a []driver.NotificationAttempt
 	stack.Eventually(t, 10*time.Second, func() error {
 		if a = attempts(t, g.RequestNo); len(a) < 4 {
 			return fmt.Errorf("%d attempts so far", len(a))
@@ -225,7 +194,7 @@ func TestCustodyReconciliationClosesASuppressedNotification(t *testing.T) {
 	env := stack.Load(t)
 	c := registeredUser(t, env, "INVESTOR")
 	g := c.requestAccount(t)
-	armFault(t, bank, "notify.suppress", 1, 0)
+	armFault(t, bankURL, "notify.suppress", 1, 0)
 	throughBank(t, g.Gateway)
 	// No notification reaches the platform; the reconciliation job asks the bank.
 	c.waitOpen(t, 60*time.Second)
@@ -309,7 +278,7 @@ func TestCustodyDuplicateNotificationsHaveOneEffect(t *testing.T) {
 	if codes[0] != http.StatusOK || codes[1] != http.StatusOK {
 		t.Fatalf("concurrent deliveries answered %v", codes)
 	}
-	if me := c.me(t); me["custodyStatus"] != "OPEN" || me["custodyUserNo"] != userNo {
+	if me := c.me(t); me.CustodyStatus != "OPEN" || me.CustodyUserNo != userNo {
 		t.Fatalf("profile %v", me)
 	}
 	var updates int
@@ -431,41 +400,10 @@ func TestCustodyRechargeAgreesWithTheBank(t *testing.T) {
 	if len(recharges.Items) != 2 {
 		t.Fatalf("recharge records %+v", recharges.Items)
 	}
-	balance := bankBalance(t, env, userNo)
+	balance := bankBalance(t, userNo)
 	if balance.Balance != "1734.66" || balance.Frozen != "0.00" {
 		t.Fatalf("bank account %+v, want balance 1734.66 (500.10 + 1234.56)", balance)
 	}
-}
-
-type bankAccount struct {
-	UserNo  string `json:"userNo"`
-	Balance string `json:"balance"`
-	Frozen  string `json:"frozen"`
-}
-
-// bankBalance asks the bank, signed as the platform, and checks the bank's signature.
-func bankBalance(t *testing.T, env stack.Env, userNo string) bankAccount {
-	t.Helper()
-	keys := filepath.Join(env["P2P_RUN_DIR"], "keys")
-	priv, err := signing.LoadPrivateKey(filepath.Join(keys, "platform_private.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := signing.LoadPublicKey(filepath.Join(keys, "bank_public.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &signing.Client{BaseURL: bankURL, HTTP: http.DefaultClient, Signer: signing.NewSigner(priv),
-		Verifier: signing.NewVerifier(pub, &signing.MemoryNonceStore{})}
-	resp, err := c.Do(context.Background(), http.MethodGet, "/v1/accounts/"+userNo, nil)
-	if err != nil || resp.Status != http.StatusOK {
-		t.Fatalf("GET /v1/accounts/%s: %d %s %v", userNo, resp.Status, resp.Body, err)
-	}
-	var a bankAccount
-	if err := json.Unmarshal(resp.Body, &a); err != nil {
-		t.Fatal(err)
-	}
-	return a
 }
 
 func TestCustodyMismatchedPasswordsRecordNothing(t *testing.T) {

@@ -4,13 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"html"
-	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,8 +20,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
-	"github.com/p2p-dtx/p2p-dtx/test/browser"
 	"github.com/p2p-dtx/p2p-dtx/test/client"
+	"github.com/p2p-dtx/p2p-dtx/test/driver"
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
@@ -39,10 +35,7 @@ import (
 // accounts) and shared by the subtests, which run one after another because fault points
 // are process-wide.
 
-var (
-	tradeCenter  = client.New(stack.HTTP("trade-center"))
-	repaymentAPI = client.New(stack.HTTP("repayment"))
-)
+var tradeCenter = client.New(stack.HTTP("trade-center"))
 
 const (
 	startRepaymentTopic = "TP_START_REPAYMENT"
@@ -56,13 +49,13 @@ const (
 // lender is a registered user with an OPEN custody account.
 type lender struct {
 	custodian
-	UserNo string
-	api    *client.Client // trade-center with the user's token
+	api *client.Client // trade-center with the user's token, for raw answers
 }
 
 type lendingWorld struct {
 	env       stack.Env
-	admin     *client.Client
+	admin     *driver.Admin
+	adminAPI  *client.Client // trade-center with the admin's token, for raw answers
 	borrower  lender
 	investors []lender
 
@@ -87,13 +80,17 @@ func TestLending(t *testing.T) {
 // newLendingWorld registers a borrower and n investors (cleaned up when the test ends),
 // opens their custody accounts at the bank and recharges the investors, in parallel.
 //
-// The bank's page is submitted over plain HTTP (submitAtBank) rather than in Chromium: the
+// The bank's page is submitted over plain HTTP (atBank) rather than in Chromium: the
 // custody tests drive the real page; here it is only a fixture, and several browsers at
 // once make test/browser's temporary profile directories fail to clean up (Chromium is
 // still writing to them when the test removes them).
 func newLendingWorld(t *testing.T, env stack.Env, n int) *lendingWorld {
 	t.Helper()
-	w := &lendingWorld{env: env, admin: tradeCenter.WithToken(adminToken(t, env))}
+	admin, err := platform(t).Admin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &lendingWorld{env: env, admin: admin, adminAPI: tradeCenter.WithToken(admin.Token)}
 	// A project's plans are removed only when the whole test ends: the broker delivers
 	// start-repayment messages at least once, and a late duplicate would write the plans
 	// of a project again right after a subtest had removed them.
@@ -118,13 +115,13 @@ func newLendingWorld(t *testing.T, env stack.Env, n int) *lendingWorld {
 		for i, l := range people {
 			t.Run(l.Username, func(t *testing.T) {
 				t.Parallel()
-				submitAtBank(t, l.requestAccount(t).Gateway)
+				atBank(t, l.requestAccount(t).Gateway)
 				l.UserNo = l.waitOpen(t, 60*time.Second)
 				if i == 0 {
 					return // the borrower needs no money of their own
 				}
 				r := l.requestRecharge(t, investorRecharge)
-				submitAtBank(t, r.Gateway)
+				atBank(t, r.Gateway)
 				stack.Eventually(t, 60*time.Second, func() error {
 					if s := l.requestStatus(t, r.RequestNo); s != "SUCCESS" {
 						return fmt.Errorf("recharge %s is %s", r.RequestNo, s)
@@ -143,61 +140,6 @@ func newLendingWorld(t *testing.T, env stack.Env, n int) *lendingWorld {
 	return w
 }
 
-var (
-	formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
-	formHidden = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-)
-
-// submitAtBank does what a person does on the bank's gateway page: the platform's signed
-// form opens the page, which shows the request and a form carrying the signed fields; it
-// is submitted with the custody password twice and ends on "Request accepted".
-func submitAtBank(t *testing.T, g browser.Gateway) {
-	t.Helper()
-	fields := url.Values{}
-	for k, v := range g.Fields {
-		fields.Set(k, v)
-	}
-	page := postForm(t, g.URL, fields)
-	action := formAction.FindStringSubmatch(page)
-	if action == nil {
-		t.Fatalf("the bank's page has no form:\n%.500s", page)
-	}
-	confirm := url.Values{}
-	for _, m := range formHidden.FindAllStringSubmatch(page, -1) {
-		confirm.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	confirm.Set("custodyPassword", "135790")
-	confirm.Set("custodyPasswordConfirm", "135790")
-	target, err := url.Parse(g.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := url.Parse(html.UnescapeString(action[1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if done := postForm(t, target.ResolveReference(ref).String(), confirm); !strings.Contains(done, "Request accepted") {
-		t.Fatalf("the bank did not accept the request:\n%.500s", done)
-	}
-}
-
-func postForm(t *testing.T, target string, form url.Values) string {
-	t.Helper()
-	resp, err := http.PostForm(target, form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s: HTTP %d\n%.500s", target, resp.StatusCode, b)
-	}
-	return string(b)
-}
-
 func pointers(ls []lender) []*lender {
 	out := make([]*lender, len(ls))
 	for i := range ls {
@@ -206,39 +148,7 @@ func pointers(ls []lender) []*lender {
 	return out
 }
 
-func adminToken(t *testing.T, env stack.Env) string {
-	t.Helper()
-	var sess struct {
-		Token string `json:"token"`
-		Role  string `json:"role"`
-	}
-	body := map[string]string{"login": "admin", "password": env["P2P_ADMIN_PASSWORD"]}
-	if r := unifiedAccount.Do(t, http.MethodPost, "/v1/sessions", body, &sess); r.Status != http.StatusOK || sess.Role != "ADMIN" {
-		t.Fatalf("admin login: %v (role %q)", r, sess.Role)
-	}
-	return sess.Token
-}
-
 // --- trade-center calls -------------------------------------------------------------------
-
-type project struct {
-	ProjectID    string `json:"projectId"`
-	Name         string `json:"name"`
-	Amount       string `json:"amount"`
-	Raised       string `json:"raised"`
-	AnnualRate   string `json:"annualRate"`
-	InvestorRate string `json:"investorRate"`
-	Periods      int    `json:"periods"`
-	Status       string `json:"status"`
-	BorrowerID   string `json:"borrowerId"`
-}
-
-type tenderReply struct {
-	TenderID  string `json:"tenderId"`
-	ProjectID string `json:"projectId"`
-	Amount    string `json:"amount"`
-	Status    string `json:"status"`
-}
 
 // publish lists a project for the borrower and removes its rows in trade-center when the
 // test ends (its plans when the whole TestLending ends).
@@ -276,32 +186,30 @@ func (w *lendingWorld) publish(t *testing.T, amount, rate string, periods int) s
 
 func (w *lendingWorld) review(t *testing.T, id string, approve bool) string {
 	t.Helper()
-	var out struct {
-		Status string `json:"status"`
+	st, err := w.admin.Review(context.Background(), id, approve)
+	if err != nil {
+		t.Fatalf("review %s: %v", id, err)
 	}
-	if r := w.admin.Do(t, http.MethodPost, "/v1/projects/"+id+"/review", map[string]bool{"approve": approve}, &out); r.Status != http.StatusOK {
-		t.Fatalf("review %s: %v", id, r)
-	}
-	return out.Status
+	return st
 }
 
-func getProject(t *testing.T, id string) project {
+func getProject(t *testing.T, id string) driver.Project {
 	t.Helper()
-	var p project
-	if r := tradeCenter.Do(t, http.MethodGet, "/v1/projects/"+id, nil, &p); r.Status != http.StatusOK {
-		t.Fatalf("GET /v1/projects/%s: %v", id, r)
+	p, err := platform(t).Project(context.Background(), id)
+	if err != nil {
+		t.Fatalf("GET /v1/projects/%s: %v", id, err)
 	}
 	return p
 }
 
-func (l lender) tender(t *testing.T, id, amount string) (tenderReply, client.Response) {
+func (l lender) tender(t *testing.T, id, amount string) (driver.Tender, client.Response) {
 	t.Helper()
-	var out tenderReply
+	var out driver.Tender
 	r := l.api.Do(t, http.MethodPost, "/v1/projects/"+id+"/tenders", map[string]string{"amount": amount}, &out)
 	return out, r
 }
 
-func (l lender) mustTender(t *testing.T, id, amount string) tenderReply {
+func (l lender) mustTender(t *testing.T, id, amount string) driver.Tender {
 	t.Helper()
 	out, r := l.tender(t, id, amount)
 	if r.Status != http.StatusOK || out.Status != "FROZEN" || out.Amount != amount {
@@ -315,7 +223,7 @@ func (w *lendingWorld) approveLoan(t *testing.T, id string) (string, client.Resp
 	var out struct {
 		Status string `json:"status"`
 	}
-	r := w.admin.Do(t, http.MethodPost, "/v1/projects/"+id+"/loan", map[string]bool{"approve": true}, &out)
+	r := w.adminAPI.Do(t, http.MethodPost, "/v1/projects/"+id+"/loan", map[string]bool{"approve": true}, &out)
 	return out.Status, r
 }
 
@@ -342,49 +250,25 @@ func (w *lendingWorld) fullProject(t *testing.T, periods int, tenders map[int]st
 
 // --- repayment ----------------------------------------------------------------------------
 
-type repaymentItem struct {
-	Period     int    `json:"period"`
-	DueDate    string `json:"dueDate"`
-	Principal  string `json:"principal"`
-	Interest   string `json:"interest"`
-	Amount     string `json:"amount"`
-	Commission string `json:"commission"`
-	Status     string `json:"status"`
-}
-
-type receivableItem struct {
-	TenderID   string `json:"tenderId"`
-	InvestorID string `json:"investorId"`
-	Period     int    `json:"period"`
-	DueDate    string `json:"dueDate"`
-	Principal  string `json:"principal"`
-	Interest   string `json:"interest"`
-	Amount     string `json:"amount"`
-	Status     string `json:"status"`
-}
-
-func plans(t *testing.T, id string) ([]repaymentItem, []receivableItem) {
+func plans(t *testing.T, id string) ([]driver.Installment, []driver.Receivable) {
 	t.Helper()
-	var rp struct {
-		Items []repaymentItem `json:"items"`
+	ctx, p := context.Background(), platform(t)
+	rp, err := p.Plan(ctx, "", id)
+	if err != nil {
+		t.Fatalf("GET repayment-plan: %v", err)
 	}
-	if r := repaymentAPI.Do(t, http.MethodGet, "/v1/projects/"+id+"/repayment-plan", nil, &rp); r.Status != http.StatusOK {
-		t.Fatalf("GET repayment-plan: %v", r)
+	rc, err := p.Receivables(ctx, "", id)
+	if err != nil {
+		t.Fatalf("GET receivables: %v", err)
 	}
-	var rc struct {
-		Items []receivableItem `json:"items"`
-	}
-	if r := repaymentAPI.Do(t, http.MethodGet, "/v1/projects/"+id+"/receivables", nil, &rc); r.Status != http.StatusOK {
-		t.Fatalf("GET receivables: %v", r)
-	}
-	return rp.Items, rc.Items
+	return rp, rc
 }
 
 // waitPlans waits until the project's plans are there and returns them.
-func waitPlans(t *testing.T, id string, within time.Duration) ([]repaymentItem, []receivableItem) {
+func waitPlans(t *testing.T, id string, within time.Duration) ([]driver.Installment, []driver.Receivable) {
 	t.Helper()
-	var rp []repaymentItem
-	var rc []receivableItem
+	var rp []driver.Installment
+	var rc []driver.Receivable
 	stack.Eventually(t, within, func() error {
 		if rp, rc = plans(t, id); len(rp) == 0 {
 			return fmt.Errorf("no repayment plan for project %s yet", id)
@@ -410,7 +294,7 @@ func planRows(t *testing.T, env stack.Env, id string) (repayments, receivables i
 // checkPlans asserts the plans are complete and add up: one repayment row per period, one
 // receivable row per tender and period, principals summing to the loan and to each
 // tender, and per period the borrower's amount equal to the investors' plus commission.
-func checkPlans(t *testing.T, rp []repaymentItem, rc []receivableItem, principal string, periods int, tenders map[string]string) {
+func checkPlans(t *testing.T, rp []driver.Installment, rc []driver.Receivable, principal string, periods int, tenders map[string]string) {
 	t.Helper()
 	if len(rp) != periods || len(rc) != periods*len(tenders) {
 		t.Fatalf("plans have %d repayment and %d receivable rows, want %d and %d", len(rp), len(rc), periods, periods*len(tenders))
@@ -565,9 +449,9 @@ func add(a, b string) string { return money.MustParseAmount(a).Add(money.MustPar
 
 func lendingWholePath(t *testing.T, w *lendingWorld) {
 	a, b := w.investors[0], w.investors[1]
-	before := map[string]bankAccount{}
+	before := map[string]driver.Account{}
 	for _, l := range []lender{w.borrower, a, b} {
-		before[l.UserNo] = bankBalance(t, w.env, l.UserNo)
+		before[l.UserNo] = bankBalance(t, l.UserNo)
 	}
 
 	id := w.publish(t, "1000.00", "0.15", 12)
@@ -583,7 +467,7 @@ func lendingWholePath(t *testing.T, w *lendingWorld) {
 	if p := getProject(t, id); p.Status != "COLLECTING" || p.Raised != "600.00" {
 		t.Fatalf("after the first tender: %+v", p)
 	}
-	if got := bankBalance(t, w.env, a.UserNo); got.Frozen != add(before[a.UserNo].Frozen, "600.00") || got.Balance != before[a.UserNo].Balance {
+	if got := bankBalance(t, a.UserNo); got.Frozen != add(before[a.UserNo].Frozen, "600.00") || got.Balance != before[a.UserNo].Balance {
 		t.Fatalf("investor A at the bank after tendering 600.00: %+v, before %+v", got, before[a.UserNo])
 	}
 	tb := b.mustTender(t, id, "400.00") // fills it
@@ -620,7 +504,7 @@ func lendingWholePath(t *testing.T, w *lendingWorld) {
 	}{
 		{w.borrower, "1000.00"}, {a, "-600.00"}, {b, "-400.00"},
 	} {
-		was, now := before[c.l.UserNo], bankBalance(t, w.env, c.l.UserNo)
+		was, now := before[c.l.UserNo], bankBalance(t, c.l.UserNo)
 		want := money.MustParseAmount(was.Balance).Add(mustSigned(c.delta)).String()
 		if now.Balance != want || now.Frozen != was.Frozen {
 			t.Errorf("%s at the bank: %+v, before %+v; want balance %s", c.l.Username, now, was, want)
@@ -631,7 +515,7 @@ func lendingWholePath(t *testing.T, w *lendingWorld) {
 	if status, r := w.approveLoan(t, id); r.Status != http.StatusOK || status != "REPAYING" {
 		t.Fatalf("repeated approval: %v %q", r, status)
 	}
-	if now := bankBalance(t, w.env, w.borrower.UserNo); now.Balance != add(before[w.borrower.UserNo].Balance, "1000.00") {
+	if now := bankBalance(t, w.borrower.UserNo); now.Balance != add(before[w.borrower.UserNo].Balance, "1000.00") {
 		t.Fatalf("borrower after a repeated approval: %+v", now)
 	}
 }
@@ -640,9 +524,9 @@ func lendingRetriedTender(t *testing.T, w *lendingWorld) {
 	inv := w.investors[2]
 	id := w.publish(t, "500.00", "0.10", 3)
 	w.review(t, id, true)
-	before := bankBalance(t, w.env, inv.UserNo)
+	before := bankBalance(t, inv.UserNo)
 	body := map[string]string{"amount": "200.00", "idempotencyKey": "retried-tender-" + id}
-	var first, second tenderReply
+	var first, second driver.Tender
 	if r := inv.api.Do(t, http.MethodPost, "/v1/projects/"+id+"/tenders", body, &first); r.Status != http.StatusOK || first.Status != "FROZEN" {
 		t.Fatalf("tender: %v %+v", r, first)
 	}
@@ -652,7 +536,7 @@ func lendingRetriedTender(t *testing.T, w *lendingWorld) {
 	if p := getProject(t, id); p.Raised != "200.00" {
 		t.Fatalf("project after a retried tender: %+v", p)
 	}
-	if got := bankBalance(t, w.env, inv.UserNo); got.Frozen != add(before.Frozen, "200.00") {
+	if got := bankBalance(t, inv.UserNo); got.Frozen != add(before.Frozen, "200.00") {
 		t.Fatalf("bank after a retried tender: %+v, before %+v", got, before)
 	}
 	if sum, n := bankFrozenFor(t, w.env, id); sum != "200.00" || n != 1 {
@@ -667,8 +551,8 @@ func lendingRetriedTender(t *testing.T, w *lendingWorld) {
 
 func lendingLocalTxFail(t *testing.T, w *lendingWorld) {
 	id := w.fullProject(t, 6, map[int]string{2: "500.00"})
-	borrowerBefore := bankBalance(t, w.env, w.borrower.UserNo)
-	armFault(t, tradeCenter, "loan.localtx.fail", 1, 0)
+	borrowerBefore := bankBalance(t, w.borrower.UserNo)
+	armFault(t, tradeCenter.Base, "loan.localtx.fail", 1, 0)
 
 	_, r := w.approveLoan(t, id)
 	if r.Status != http.StatusServiceUnavailable || r.Err.Reason != "LOAN_NOT_COMMITTED" {
@@ -711,14 +595,14 @@ func lendingLocalTxFail(t *testing.T, w *lendingWorld) {
 	if len(rp) != 6 || len(rc) != 6 {
 		t.Fatalf("plans %d/%d rows", len(rp), len(rc))
 	}
-	if got := bankBalance(t, w.env, w.borrower.UserNo); got.Balance != add(borrowerBefore.Balance, "500.00") {
+	if got := bankBalance(t, w.borrower.UserNo); got.Balance != add(borrowerBefore.Balance, "500.00") {
 		t.Fatalf("borrower at the bank %+v, before %+v: paid once", got, borrowerBefore)
 	}
 }
 
 func lendingLocalTxUnknown(t *testing.T, w *lendingWorld) {
 	id := w.fullProject(t, 6, map[int]string{3: "300.00", 4: "200.00"})
-	armFault(t, tradeCenter, "loan.localtx.unknown", 1, 0)
+	armFault(t, tradeCenter.Base, "loan.localtx.unknown", 1, 0)
 
 	start := time.Now()
 	status, r := w.approveLoan(t, id)
@@ -749,7 +633,7 @@ func lendingLocalTxUnknown(t *testing.T, w *lendingWorld) {
 func lendingConsumerRetry(t *testing.T, w *lendingWorld) {
 	id := w.fullProject(t, 12, map[int]string{0: "250.00", 1: "250.00"})
 	since := time.Now().Add(-time.Second)
-	armFault(t, repaymentAPI, "plan.consume.fail", 3, 0)
+	armFault(t, stack.HTTP("repayment"), "plan.consume.fail", 3, 0)
 
 	if status, r := w.approveLoan(t, id); r.Status != http.StatusOK || status != "REPAYING" {
 		t.Fatalf("approval: %v %q", r, status)
@@ -898,13 +782,13 @@ func lendingConcurrentTenders(t *testing.T, w *lendingWorld) {
 	const racers, fits = 50, 20
 	id := w.publish(t, "2000.00", "0.12", 6)
 	w.review(t, id, true)
-	before := map[string]bankAccount{}
+	before := map[string]driver.Account{}
 	for _, inv := range w.investors {
-		before[inv.UserNo] = bankBalance(t, w.env, inv.UserNo)
+		before[inv.UserNo] = bankBalance(t, inv.UserNo)
 	}
 
 	codes := make([]client.Response, racers)
-	replies := make([]tenderReply, racers)
+	replies := make([]driver.Tender, racers)
 	var wg sync.WaitGroup
 	gate := make(chan struct{})
 	for i := range racers {
@@ -943,7 +827,7 @@ func lendingConcurrentTenders(t *testing.T, w *lendingWorld) {
 	}
 	total := money.Amount{}
 	for _, inv := range w.investors {
-		total = total.Add(money.MustParseAmount(sub(bankBalance(t, w.env, inv.UserNo).Frozen, before[inv.UserNo].Frozen)))
+		total = total.Add(money.MustParseAmount(sub(bankBalance(t, inv.UserNo).Frozen, before[inv.UserNo].Frozen)))
 	}
 	if total.String() != "2000.00" {
 		t.Fatalf("the investors' frozen money grew by %s, want 2000.00", total)
@@ -965,12 +849,12 @@ func lendingBadRequests(t *testing.T, w *lendingWorld) {
 	outsider.api = tradeCenter.WithToken(outsider.Token)
 
 	type snapshot struct {
-		project              project
+		project              driver.Project
 		tenders              map[string]int
 		bankSum              string
 		bankFreezes          int
-		investor, borrower   bankAccount
-		pendingP, rejectedP  project
+		investor, borrower   driver.Account
+		pendingP, rejectedP  driver.Project
 		repayRows, recvRows  int
 		messages             int
 		investorBankRequests int
@@ -980,7 +864,7 @@ func lendingBadRequests(t *testing.T, w *lendingWorld) {
 		s.project, s.pendingP, s.rejectedP = getProject(t, id), getProject(t, pending), getProject(t, rejected)
 		s.tenders = tenderStatuses(t, w.env, id)
 		s.bankSum, s.bankFreezes = bankFrozenFor(t, w.env, id)
-		s.investor, s.borrower = bankBalance(t, w.env, inv.UserNo), bankBalance(t, w.env, w.borrower.UserNo)
+		s.investor, s.borrower = bankBalance(t, inv.UserNo), bankBalance(t, w.borrower.UserNo)
 		s.repayRows, s.recvRows = planRows(t, w.env, id)
 		s.messages = len(loanMessages(t, w.env, id))
 		if err := w.env.Inspect(t, "bank_custody").QueryRow("SELECT COUNT(*) FROM bank_request WHERE user_no = ?",
@@ -1005,7 +889,7 @@ func lendingBadRequests(t *testing.T, w *lendingWorld) {
 		{"project rejected", func(t *testing.T) client.Response { _, r := inv.tender(t, rejected, "100.00"); return r }, 409, "PROJECT_NOT_COLLECTING"},
 		{"borrower tenders", func(t *testing.T) client.Response { _, r := w.borrower.tender(t, id, "100.00"); return r }, 403, "FORBIDDEN"},
 		{"admin tenders", func(t *testing.T) client.Response {
-			return w.admin.Do(t, http.MethodPost, "/v1/projects/"+id+"/tenders", map[string]string{"amount": "100.00"}, nil)
+			return w.adminAPI.Do(t, http.MethodPost, "/v1/projects/"+id+"/tenders", map[string]string{"amount": "100.00"}, nil)
 		}, 403, "FORBIDDEN"},
 		{"no token", func(t *testing.T) client.Response {
 			return noToken.Do(t, http.MethodPost, "/v1/projects/"+id+"/tenders", map[string]string{"amount": "100.00"}, nil)
@@ -1029,7 +913,7 @@ func lendingBadRequests(t *testing.T, w *lendingWorld) {
 			return w.borrower.api.Do(t, http.MethodPost, "/v1/projects/"+pending+"/review", map[string]bool{"approve": true}, nil)
 		}, 403, "FORBIDDEN"},
 		{"review of a reviewed project", func(t *testing.T) client.Response {
-			return w.admin.Do(t, http.MethodPost, "/v1/projects/"+rejected+"/review", map[string]bool{"approve": true}, nil)
+			return w.adminAPI.Do(t, http.MethodPost, "/v1/projects/"+rejected+"/review", map[string]bool{"approve": true}, nil)
 		}, 409, "PROJECT_NOT_PENDING_REVIEW"},
 		{"publish by an investor", func(t *testing.T) client.Response {
 			return inv.api.Do(t, http.MethodPost, "/v1/projects", map[string]any{"name": "x", "amount": "1000.00", "annualRate": "0.1", "periods": 6}, nil)

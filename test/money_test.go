@@ -26,11 +26,7 @@ type moneyWorld struct {
 
 func newMoneyWorld(t *testing.T) *moneyWorld {
 	t.Helper()
-	env := stack.Load(t)
-	p, err := driver.FromStack()
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, p := stack.Load(t), platform(t)
 	admin, err := p.Admin(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -113,7 +113,7 @@ func refundResumes(t *testing.T, w *moneyWorld) {
 	borrower, investors := w.people(t, 3, "1000.00", "")
 	before := w.accounts(t, investors...)
 	id := w.collecting(t, borrower, investors, []string{"100.00", "200.00", "300.00"}, 2)
-	armFault(t, tradeCenter, "refund.halt", 1, 0)
+	armFault(t, tradeCenter.Base, "refund.halt", 1, 0)
 	if st, err := w.admin.RejectLoan(context.Background(), id); err != nil || st != "FAILED" {
 		t.Fatalf("reject: %s %v", st, err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	uav1 "github.com/p2p-dtx/p2p-dtx/api/unified-account/v1"
 	"github.com/p2p-dtx/p2p-dtx/test/client"
+	"github.com/p2p-dtx/p2p-dtx/test/driver"
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
@@ -132,15 +133,6 @@ func register(t *testing.T, u newUser) (registerReply, client.Response) {
 	return out, resp
 }
 
-func armFault(t *testing.T, c *client.Client, point string, times int, delayMs int) {
-	t.Helper()
-	body := map[string]any{"point": point, "times": times, "delayMs": delayMs}
-	if r := c.Do(t, http.MethodPost, "/debug/faults", body, nil); r.Status != http.StatusOK {
-		t.Fatalf("arm %s: %v", point, r)
-	}
-	t.Cleanup(func() { c.Do(t, http.MethodDelete, "/debug/faults", nil, nil) })
-}
-
 var modes = []string{"TCC", "XA"}
 
 func TestRegistrationSucceeds(t *testing.T) {
@@ -158,11 +150,7 @@ func TestRegistrationSucceeds(t *testing.T) {
 			noPreparedXA(t, env, out.Gid)
 			passwordNowhere(t, env, out.Gid, u.Password)
 
-			var sess struct {
-				Token  string `json:"token"`
-				UserID string `json:"userId"`
-				Role   string `json:"role"`
-			}
+			var sess driver.Session
 			if r := unifiedAccount.Do(t, http.MethodPost, "/v1/sessions", map[string]string{"login": u.Username, "password": u.Password}, &sess); r.Status != http.StatusOK {
 				t.Fatalf("login by username: %v", r)
 			}
@@ -218,7 +206,7 @@ func TestRegistrationRollsBackWhenAccountTryFails(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
 			u := freshUser(t, env, mode)
-			armFault(t, unifiedAccount, "account.try.fail", 1, 0)
+			armFault(t, unifiedAccount.Base, "account.try.fail", 1, 0)
 			_, resp := register(t, u)
 			if resp.Status != http.StatusConflict || resp.Err.Reason != "REGISTRATION_ROLLED_BACK" {
 				t.Fatalf("register with failing account try: %v", resp)
@@ -273,7 +261,7 @@ func TestRegistrationRollsBackWhenInitiatorFails(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
 			u := freshUser(t, env, mode)
-			armFault(t, userCenter, "register.initiator.fail", 1, 0)
+			armFault(t, userCenter.Base, "register.initiator.fail", 1, 0)
 			_, resp := register(t, u)
 			if resp.Status != http.StatusConflict || resp.Err.Reason != "FAULT_INJECTED" {
 				t.Fatalf("register with failing initiator: %v", resp)
@@ -291,7 +279,7 @@ func TestRegistrationRollsBackWhenAccountTryTimesOut(t *testing.T) {
 	for _, mode := range modes {
 		t.Run(mode, func(t *testing.T) {
 			u := freshUser(t, env, mode)
-			armFault(t, unifiedAccount, "account.try.delay", 1, int(delay/time.Millisecond))
+			armFault(t, unifiedAccount.Base, "account.try.delay", 1, int(delay/time.Millisecond))
 			start := time.Now()
 			_, resp := register(t, u)
 			if resp.Status != http.StatusConflict || resp.Err.Reason != "REGISTRATION_ROLLED_BACK" {
@@ -309,7 +297,7 @@ func TestRegistrationRollsBackWhenAccountTryTimesOut(t *testing.T) {
 func TestRegistrationConfirmIsRetriedUntilItSucceeds(t *testing.T) {
 	env := stack.Load(t)
 	u := freshUser(t, env, "TCC")
-	armFault(t, unifiedAccount, "account.confirm.fail", 2, 0)
+	armFault(t, unifiedAccount.Base, "account.confirm.fail", 2, 0)
 	out, resp := register(t, u)
 	if resp.Status != http.StatusOK {
 		t.Fatalf("register with failing confirm: %v", resp)

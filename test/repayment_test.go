@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
-	"github.com/p2p-dtx/p2p-dtx/test/client"
 	"github.com/p2p-dtx/p2p-dtx/test/driver"
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
@@ -20,11 +19,6 @@ import (
 // two-phase message from repayment's local transaction tells trade-center, which marks the
 // project FINISHED after its last period. Fault points are process-wide, so the subtests
 // run one after another.
-
-var (
-	repaymentFaults = client.New(stack.HTTP("repayment"))
-	bankFaults      = client.New(stack.HTTP("bank-custody"))
-)
 
 func TestRepayment(t *testing.T) {
 	w := newMoneyWorld(t)
@@ -44,6 +38,19 @@ func (w *moneyWorld) run(t *testing.T, asOf string) driver.Run {
 	r, err := w.admin.RepaymentRun(context.Background(), asOf)
 	must(t, err)
 	return r
+}
+
+// runUntilRepaid runs the repayment as of due again until the project's period 1 is
+// REPAID: a run that could not know the bank's answer leaves it to the next run's query.
+func (w *moneyWorld) runUntilRepaid(t *testing.T, id, due string) {
+	t.Helper()
+	must(t, driver.WaitFor(context.Background(), 30*time.Second, func() error {
+		if it := w.installment(t, id, 1); it.Status != "REPAID" {
+			w.run(t, due)
+			return fmt.Errorf("period 1 is %s", it.Status)
+		}
+		return nil
+	}))
 }
 
 // installment re-reads one period of the project's plan.
@@ -214,7 +221,7 @@ func repayShortBorrower(t *testing.T, w *moneyWorld) {
 func repayLostAnswer(t *testing.T, w *moneyWorld) {
 	borrower, investors := w.people(t, 1, "5000.00", "")
 	l := w.lend(t, borrower, investors, []string{"800.00"}, 2)
-	armFault(t, bankFaults, "bank.repay.lost", 1, 0)
+	armFault(t, bankURL, "bank.repay.lost", 1, 0)
 	due := l.plan[0].DueDate
 	first := w.run(t, due)
 	// The bank committed but the answer never came: the run cannot know, so the
@@ -222,13 +229,7 @@ func repayLostAnswer(t *testing.T, w *moneyWorld) {
 	if first.Repaid == 0 {
 		w.run(t, due)
 	}
-	must(t, driver.WaitFor(context.Background(), 30*time.Second, func() error {
-		if it := w.installment(t, l.id, 1); it.Status != "REPAID" {
-			w.run(t, due)
-			return fmt.Errorf("period 1 is %s", it.Status)
-		}
-		return nil
-	}))
+	w.runUntilRepaid(t, l.id, due)
 	w.paid(t, l, 1)
 	if _, attempts := w.bankRepayments(t, w.bankProjectNo(t, l.id), 1); attempts != 1 {
 		t.Errorf("the bank got %d repayment requests for period 1, want 1 (the lost answer is settled by query)", attempts)
@@ -252,13 +253,7 @@ func repayTwoRunsAtOnce(t *testing.T, w *moneyWorld) {
 		}()
 	}
 	wg.Wait()
-	must(t, driver.WaitFor(context.Background(), 30*time.Second, func() error {
-		if it := w.installment(t, l.id, 1); it.Status != "REPAID" {
-			w.run(t, due)
-			return fmt.Errorf("period 1 is %s", it.Status)
-		}
-		return nil
-	}))
+	w.runUntilRepaid(t, l.id, due)
 	w.paid(t, l, 1)
 	if _, attempts := w.bankRepayments(t, w.bankProjectNo(t, l.id), 1); attempts != 1 {
 		t.Errorf("four runs at once sent %d repayment requests, want 1", attempts)
@@ -272,7 +267,7 @@ func repayTwoRunsAtOnce(t *testing.T, w *moneyWorld) {
 func repayLocalTxFails(t *testing.T, w *moneyWorld) {
 	borrower, investors := w.people(t, 1, "5000.00", "")
 	l := w.lend(t, borrower, investors, []string{"900.00"}, 2)
-	armFault(t, repaymentFaults, "repay.localtx.fail", 1, 0)
+	armFault(t, stack.HTTP("repayment"), "repay.localtx.fail", 1, 0)
 	due := l.plan[0].DueDate
 	w.run(t, due)
 	// The bank has paid, but repayment's local transaction failed: no message, nothing
@@ -296,7 +291,7 @@ func repayLocalTxFails(t *testing.T, w *moneyWorld) {
 func repayLostSubmit(t *testing.T, w *moneyWorld) {
 	borrower, investors := w.people(t, 1, "5000.00", "")
 	l := w.lend(t, borrower, investors, []string{"700.00"}, 2)
-	armFault(t, repaymentFaults, "repay.submit.lost", 1, 0)
+	armFault(t, stack.HTTP("repayment"), "repay.submit.lost", 1, 0)
 	w.run(t, l.plan[0].DueDate)
 	// The local transaction committed, the submit never reached DTM: DTM's check-back
 	// finds repayment's barrier row and delivers the message, exactly once.

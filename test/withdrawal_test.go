@@ -121,7 +121,7 @@ func withdrawAboveBalance(t *testing.T, w *moneyWorld, u *driver.User) {
 
 func withdrawNotificationRetried(t *testing.T, w *moneyWorld, u *driver.User) {
 	ctx := context.Background()
-	armFault(t, userCenter, "callback.reject", 2, 0)
+	armFault(t, userCenter.Base, "callback.reject", 2, 0)
 	g, err := u.RequestWithdrawal(ctx, "20.00")
 	must(t, err)
 	must(t, w.p.AcceptAtBank(ctx, g.Gateway, map[string]string{"custodyPassword": driver.CustodyPassword}))
@@ -134,7 +134,7 @@ func withdrawNotificationRetried(t *testing.T, w *moneyWorld, u *driver.User) {
 
 func withdrawReconciled(t *testing.T, w *moneyWorld, u *driver.User) {
 	ctx := context.Background()
-	armFault(t, bank, "notify.suppress", 1, 0)
+	armFault(t, bankURL, "notify.suppress", 1, 0)
 	g, err := u.RequestWithdrawal(ctx, "30.00")
 	must(t, err)
 	must(t, w.p.AcceptAtBank(ctx, g.Gateway, map[string]string{"custodyPassword": driver.CustodyPassword}))

@@ -1,29 +1,25 @@
-// Package client is a small JSON-over-HTTP client for acceptance tests: it sends what a
-// browser or curl would and decodes the Kratos error body on failure.
+// Package client is the acceptance tests' raw view of an HTTP call: the status and Kratos
+// error body a test asserts, where test/driver's typed methods would turn an answer into
+// a value or an error. It sends through driver.Platform.Call, so there is one HTTP client
+// of the platform; only what the test asserts is different.
 package client
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 	"time"
-)
 
-// Error is the Kratos error body every service answers with.
-type Error struct {
-	Code     int               `json:"code"`
-	Reason   string            `json:"reason"`
-	Message  string            `json:"message"`
-	Metadata map[string]string `json:"metadata"`
-}
+	"github.com/p2p-dtx/p2p-dtx/test/driver"
+)
 
 // Response is the status and, on failure, the error body.
 type Response struct {
 	Status int
-	Err    Error
+	Err    driver.Error
 	Body   []byte
 }
 
@@ -31,12 +27,12 @@ type Response struct {
 type Client struct {
 	Base  string
 	Token string
-	HTTP  *http.Client
+	p     *driver.Platform
 }
 
 // New returns a client for base (e.g. http://127.0.0.1:8020).
 func New(base string) *Client {
-	return &Client{Base: base, HTTP: &http.Client{Timeout: 60 * time.Second}}
+	return &Client{Base: base, p: &driver.Platform{HTTP: &http.Client{Timeout: 60 * time.Second}}}
 }
 
 // WithToken returns a copy that sends Authorization: Bearer token.
@@ -50,46 +46,21 @@ func (c *Client) WithToken(token string) *Client {
 // failures fail the test; HTTP errors are returned for the test to assert.
 func (c *Client) Do(t testing.TB, method, path string, body, out any) Response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.Base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
+	var raw json.RawMessage
+	status, err := c.p.CallStatus(context.Background(), method, c.Base+path, c.Token, body, &raw)
+	var answer *driver.Error
+	switch {
+	case errors.As(err, &answer):
+		return Response{Status: status, Err: *answer}
+	case err != nil:
 		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := Response{Status: resp.StatusCode, Body: raw}
-	if resp.StatusCode >= 300 {
-		if len(raw) > 0 && json.Unmarshal(raw, &r.Err) != nil {
-			r.Err.Message = string(raw)
-		}
-		return r
 	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
 			t.Fatalf("%s %s: decode %s: %v", method, path, raw, err)
 		}
 	}
-	return r
+	return Response{Status: status, Body: raw}
 }
 
 // String describes a response for failure messages.

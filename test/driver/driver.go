@@ -102,17 +102,24 @@ func fromRunDir(read func() (stack.Env, error)) (*Platform, error) {
 // Call sends body as JSON (nil: no body) with the bearer token (if any) and decodes a 2xx
 // answer into out (if not nil).
 func (p *Platform) Call(ctx context.Context, method, url, token string, body, out any) error {
+	_, err := p.CallStatus(ctx, method, url, token, body, out)
+	return err
+}
+
+// CallStatus is Call that also returns the answer's HTTP status (0 when there was no
+// answer), for a caller that asserts the exact 2xx.
+func (p *Platform) CallStatus(ctx context.Context, method, url, token string, body, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		rd = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -122,27 +129,27 @@ func (p *Platform) Call(ctx context.Context, method, url, token string, body, ou
 	}
 	resp, err := p.HTTP.Do(req)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
+		return resp.StatusCode, err
 	}
 	if resp.StatusCode >= 300 {
 		e := &Error{Method: method, Path: req.URL.Path, Status: resp.StatusCode}
 		if json.Unmarshal(raw, e) != nil {
 			e.Message = string(raw)
 		}
-		return e
+		return resp.StatusCode, e
 	}
 	if out == nil || len(raw) == 0 {
-		return nil
+		return resp.StatusCode, nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s %s: decode %.200s: %w", method, req.URL.Path, raw, err)
+		return resp.StatusCode, fmt.Errorf("%s %s: decode %.200s: %w", method, req.URL.Path, raw, err)
 	}
-	return nil
+	return resp.StatusCode, nil
 }
 
 // Session is a login's answer.
