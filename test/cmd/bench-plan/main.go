@@ -9,26 +9,21 @@
 //
 // It registers a borrower and a few investors, opens and funds their custody accounts at
 // the bank (submitting the bank's gateway form as a browser would), publishes and reviews
-// the project and places the tenders through trade-center, all through the public APIs.
-// Afterwards it removes the users, the project and its plans (-keep leaves them).
+// the project and places the tenders through trade-center, all through the public APIs
+// with test/driver. Afterwards it removes the users, the project and its plans (-keep
+// leaves them).
 package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"html"
-	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,15 +32,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+	"github.com/p2p-dtx/p2p-dtx/test/driver"
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
-)
-
-// The services, where the running stack has them (test/stack reads its stack.env).
-var (
-	userCenterURL     = stack.HTTP("user-center")
-	unifiedAccountURL = stack.HTTP("unified-account")
-	tradeCenterURL    = stack.HTTP("trade-center")
-	repaymentURL      = stack.HTTP("repayment")
 )
 
 const tenderAmount = "100.00"
@@ -71,23 +59,23 @@ func main() {
 	if o.runDir == "" {
 		o.runDir = ".run"
 	}
-	if err := run(o); err != nil {
+	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-plan:", err)
 		os.Exit(1)
 	}
 }
 
-func run(o options) error {
+func run(ctx context.Context, o options) error {
 	if o.tenders < 1 || o.periods < 1 || o.investors < 1 || o.clients < 1 {
 		return errors.New("-tenders, -periods, -investors and -clients must be positive")
 	}
-	secrets, err := readEnv(filepath.Join(o.runDir, "secrets.env"))
+	p, err := driver.FromRunDir(o.runDir)
 	if err != nil {
-		return fmt.Errorf("read the stack's secrets (is the stack up? make up): %w", err)
+		return fmt.Errorf("read the stack's run directory (is the stack up? make up): %w", err)
 	}
-	b := &bench{o: o, http: &http.Client{Timeout: 60 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: o.clients * 2}}}
-	b.prefix = fmt.Sprintf("bp%d", time.Now().Unix()%100000)
+	// Enough idle connections that o.clients tendering at once do not open new ones.
+	p.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.clients * 2}}
+	b := &bench{o: o, p: p, prefix: fmt.Sprintf("bp%d", time.Now().Unix()%100000)}
 	if !o.keep {
 		defer func() {
 			if err := b.cleanup(filepath.Join(o.runDir, "mariadb", "mysqld.sock")); err != nil {
@@ -95,47 +83,55 @@ func run(o options) error {
 			}
 		}()
 	}
-	adminToken, err := b.login("admin", secrets["P2P_ADMIN_PASSWORD"])
-	if err != nil {
-		return fmt.Errorf("admin login: %w", err)
-	}
-	borrower, investors, err := b.people()
+	admin, err := p.Admin(ctx)
 	if err != nil {
 		return err
 	}
-	if err := b.publish(borrower, adminToken); err != nil {
-		return err
-	}
-	tendering, err := b.placeTenders(investors)
+	borrower, investors, err := b.people(ctx)
 	if err != nil {
 		return err
 	}
-	return b.approveAndReport(adminToken, tendering)
+	if err := b.publish(ctx, borrower, admin); err != nil {
+		return err
+	}
+	tendering, err := b.placeTenders(ctx, investors)
+	if err != nil {
+		return err
+	}
+	return b.approveAndReport(ctx, admin, tendering)
+}
+
+type bench struct {
+	o         options
+	p         *driver.Platform
+	prefix    string // of every username, which cleanup removes
+	projectID string
+}
+
+// times is n × a, exact (in whole cents).
+func times(a string, n int) money.Amount {
+	return money.FromCents(money.MustParseAmount(a).Cents() * int64(n))
 }
 
 // people registers the borrower and the investors, each with a custody account; every
 // investor is recharged with what their share of the tenders needs.
-func (b *bench) people() (*person, []*person, error) {
+func (b *bench) people(ctx context.Context) (*driver.User, []*driver.User, error) {
 	o := b.o
-	perInvestor := (o.tenders + o.investors - 1) / o.investors
-	funds := money.MustParseAmount(tenderAmount)
-	for range perInvestor - 1 {
-		funds = funds.Add(money.MustParseAmount(tenderAmount))
-	}
+	funds := times(tenderAmount, (o.tenders+o.investors-1)/o.investors)
 	fmt.Printf("setting up: 1 borrower and %d investors with custody accounts (%s each)…\n", o.investors, funds)
 	t0 := time.Now()
-	borrower, err := b.person("BORROWER", 0, "")
+	borrower, err := b.person(ctx, "BORROWER", 0, "")
 	if err != nil {
 		return nil, nil, fmt.Errorf("borrower: %w", err)
 	}
-	investors := make([]*person, o.investors)
+	investors := make([]*driver.User, o.investors)
 	errs := make([]error, o.investors)
 	var wg sync.WaitGroup
 	for i := range investors {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			investors[i], errs[i] = b.person("INVESTOR", i+1, funds.String())
+			investors[i], errs[i] = b.person(ctx, "INVESTOR", i+1, funds.String())
 		}()
 	}
 	wg.Wait()
@@ -146,29 +142,43 @@ func (b *bench) people() (*person, []*person, error) {
 	return borrower, investors, nil
 }
 
+// person registers a user named after the run's prefix, opens their custody account at
+// the bank and, for an investor, recharges it with funds.
+func (b *bench) person(ctx context.Context, role string, n int, funds string) (*driver.User, error) {
+	username := fmt.Sprintf("%s_%d", b.prefix, n)
+	u, err := b.p.Register(ctx, driver.NewUser{Username: username, Mobile: fmt.Sprintf("147%03d%05d", time.Now().Unix()%1000, n),
+		Password: "bench-password", Role: role})
+	if err != nil {
+		return nil, fmt.Errorf("register %s: %w", username, err)
+	}
+	if err := u.OpenCustody(ctx); err != nil {
+		return nil, fmt.Errorf("custody account of %s: %w", username, err)
+	}
+	if funds == "" {
+		return u, nil
+	}
+	if err := u.Recharge(ctx, funds); err != nil {
+		return nil, fmt.Errorf("recharge for %s: %w", username, err)
+	}
+	return u, nil
+}
+
 // publish publishes the project the tenders fill and has the admin review it.
-func (b *bench) publish(borrower *person, adminToken string) error {
-	amount := money.Amount{}
-	for range b.o.tenders {
-		amount = amount.Add(money.MustParseAmount(tenderAmount))
-	}
-	var pub struct {
-		ProjectID string `json:"projectId"`
-	}
-	if err := b.call(http.MethodPost, tradeCenterURL+"/v1/projects", borrower.token,
-		map[string]any{"name": "bench-plan " + b.prefix, "amount": amount.String(), "annualRate": "0.15", "periods": b.o.periods}, &pub); err != nil {
+func (b *bench) publish(ctx context.Context, borrower *driver.User, admin *driver.Admin) error {
+	id, err := borrower.Publish(ctx, driver.NewProject{Name: "bench-plan " + b.prefix,
+		Amount: times(tenderAmount, b.o.tenders).String(), AnnualRate: "0.15", Periods: b.o.periods})
+	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
-	b.projectID = pub.ProjectID
-	if err := b.call(http.MethodPost, tradeCenterURL+"/v1/projects/"+pub.ProjectID+"/review", adminToken,
-		map[string]bool{"approve": true}, nil); err != nil {
+	b.projectID = id
+	if _, err := admin.Review(ctx, id, true); err != nil {
 		return fmt.Errorf("review: %w", err)
 	}
 	return nil
 }
 
 // placeTenders fills the project with o.tenders tenders from o.clients clients at once.
-func (b *bench) placeTenders(investors []*person) (time.Duration, error) {
+func (b *bench) placeTenders(ctx context.Context, investors []*driver.User) (time.Duration, error) {
 	o := b.o
 	fmt.Printf("placing %d tenders of %s in project %s (%d at a time)…\n", o.tenders, tenderAmount, b.projectID, o.clients)
 	t0 := time.Now()
@@ -184,9 +194,7 @@ func (b *bench) placeTenders(investors []*person) (time.Duration, error) {
 				if n >= o.tenders {
 					return
 				}
-				inv := investors[n%len(investors)]
-				if err := b.call(http.MethodPost, tradeCenterURL+"/v1/projects/"+b.projectID+"/tenders", inv.token,
-					map[string]string{"amount": tenderAmount}, nil); err != nil {
+				if _, err := investors[n%len(investors)].Tender(ctx, b.projectID, tenderAmount); err != nil {
 					tenderErrs[c] = fmt.Errorf("tender %d: %w", n, err)
 					return
 				}
@@ -198,20 +206,17 @@ func (b *bench) placeTenders(investors []*person) (time.Duration, error) {
 }
 
 // approveAndReport approves the loan, waits for the complete plan and prints the figures.
-func (b *bench) approveAndReport(adminToken string, tendering time.Duration) error {
+func (b *bench) approveAndReport(ctx context.Context, admin *driver.Admin, tendering time.Duration) error {
 	o := b.o
 	fmt.Println("approving the loan…")
 	start := time.Now()
-	var approved struct {
-		Status string `json:"status"`
-	}
-	if err := b.call(http.MethodPost, tradeCenterURL+"/v1/projects/"+b.projectID+"/loan", adminToken,
-		map[string]bool{"approve": true}, &approved); err != nil {
+	approved, err := admin.ApproveLoan(ctx, b.projectID)
+	if err != nil {
 		return fmt.Errorf("approve the loan: %w", err)
 	}
 	answered := time.Since(start)
 	wantRows := o.periods * (1 + o.tenders)
-	readable, err := b.waitForPlan(b.projectID, o.periods, o.periods*o.tenders, start, 5*time.Minute)
+	readable, err := b.waitForPlan(ctx, o.periods, o.periods*o.tenders, start, 5*time.Minute)
 	if err != nil {
 		return err
 	}
@@ -222,7 +227,7 @@ func (b *bench) approveAndReport(adminToken string, tendering time.Duration) err
 		b.projectID, o.tenders, o.periods, wantRows, o.periods, o.periods*o.tenders)
 	fmt.Printf("  %-44s %v (%.0f tenders/s, %d clients)\n", "tenders placed (each frozen at the bank)",
 		tendering.Round(time.Millisecond), float64(o.tenders)/tendering.Seconds(), o.clients)
-	fmt.Printf("  %-44s %v (%s)\n", "loan approval answered", answered.Round(time.Millisecond), approved.Status)
+	fmt.Printf("  %-44s %v (%s)\n", "loan approval answered", answered.Round(time.Millisecond), approved)
 	fmt.Printf("  %-44s %v\n", "approval → complete plan readable", readable.Round(time.Millisecond))
 	if consumer == nil {
 		fmt.Printf("  %-44s n/a (no \"repayment plans written\" line for project %s in repayment.log)\n", "consumer", b.projectID)
@@ -234,219 +239,31 @@ func (b *bench) approveAndReport(adminToken string, tendering time.Duration) err
 	return nil
 }
 
-type bench struct {
-	o         options
-	http      *http.Client
-	prefix    string
-	mu        sync.Mutex
-	usernames []string
-	projectID string
-}
-
-type person struct {
-	username, token, userNo string
-}
-
-// person registers a user, opens their custody account at the bank and, for an investor,
-// recharges it with funds.
-func (b *bench) person(role string, n int, funds string) (*person, error) {
-	p := &person{username: fmt.Sprintf("%s_%d", b.prefix, n)}
-	mobile := fmt.Sprintf("147%03d%05d", time.Now().Unix()%1000, n)
-	b.mu.Lock()
-	b.usernames = append(b.usernames, p.username)
-	b.mu.Unlock()
-	if err := b.call(http.MethodPost, userCenterURL+"/v1/users", "", map[string]string{"mobile": mobile,
-		"username": p.username, "password": "bench-password", "role": role}, nil); err != nil {
-		return nil, fmt.Errorf("register %s: %w", p.username, err)
-	}
-	var err error
-	if p.token, err = b.login(p.username, "bench-password"); err != nil {
-		return nil, err
-	}
-	var g gatewayReply
-	if err := b.call(http.MethodPost, userCenterURL+"/v1/custody/accounts", p.token, map[string]string{
-		"realName": "Bench Person", "idNumber": "11010119900101123X", "bankCardNo": "6222020000001234"}, &g); err != nil {
-		return nil, fmt.Errorf("open a custody account for %s: %w", p.username, err)
-	}
-	if err := b.submitAtBank(g.Gateway); err != nil {
-		return nil, err
-	}
-	if err := poll(60*time.Second, func() (bool, error) {
-		var me struct {
-			CustodyStatus string `json:"custodyStatus"`
-			CustodyUserNo string `json:"custodyUserNo"`
+// waitForPlan polls repayment's API every 10 ms until the borrower's plan is there, then
+// reads the receivables once and checks they are complete; both are written in one
+// transaction.
+func (b *bench) waitForPlan(ctx context.Context, periods, receivables int, start time.Time, within time.Duration) (time.Duration, error) {
+	var plan []driver.Installment
+	err := stack.Poll(ctx, 10*time.Millisecond, within, func() error {
+		var err error
+		if plan, err = b.p.Plan(ctx, "", b.projectID); err == nil && len(plan) == 0 {
+			err = errors.New("no plan yet")
 		}
-		if err := b.call(http.MethodGet, userCenterURL+"/v1/users/me", p.token, nil, &me); err != nil {
-			return false, err
-		}
-		p.userNo = me.CustodyUserNo
-		return me.CustodyStatus == "OPEN", nil
-	}); err != nil {
-		return nil, fmt.Errorf("custody account of %s: %w", p.username, err)
-	}
-	if funds == "" {
-		return p, nil
-	}
-	if err := b.call(http.MethodPost, userCenterURL+"/v1/recharges", p.token, map[string]string{"amount": funds}, &g); err != nil {
-		return nil, fmt.Errorf("recharge for %s: %w", p.username, err)
-	}
-	if err := b.submitAtBank(g.Gateway); err != nil {
-		return nil, err
-	}
-	return p, poll(60*time.Second, func() (bool, error) {
-		var r struct {
-			Status string `json:"status"`
-		}
-		if err := b.call(http.MethodGet, userCenterURL+"/v1/custody/requests/"+g.RequestNo, p.token, nil, &r); err != nil {
-			return false, err
-		}
-		return r.Status == "SUCCESS", nil
-	})
-}
-
-type gatewayReply struct {
-	RequestNo string `json:"requestNo"`
-	Gateway   struct {
-		URL    string            `json:"url"`
-		Fields map[string]string `json:"fields"`
-	} `json:"gateway"`
-}
-
-var (
-	formAction = regexp.MustCompile(`<form[^>]*action="([^"]+)"`)
-	formHidden = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-)
-
-// submitAtBank does what a person does on the bank's page: open it with the platform's
-// signed form, then submit its form with the custody password twice.
-func (b *bench) submitAtBank(g struct {
-	URL    string            `json:"url"`
-	Fields map[string]string `json:"fields"`
-}) error {
-	fields := url.Values{}
-	for k, v := range g.Fields {
-		fields.Set(k, v)
-	}
-	page, err := b.postForm(g.URL, fields)
-	if err != nil {
 		return err
-	}
-	action := formAction.FindStringSubmatch(page)
-	if action == nil {
-		return fmt.Errorf("the bank's page has no form: %.300s", page)
-	}
-	confirm := url.Values{}
-	for _, m := range formHidden.FindAllStringSubmatch(page, -1) {
-		confirm.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
-	}
-	confirm.Set("custodyPassword", "135790")
-	confirm.Set("custodyPasswordConfirm", "135790")
-	base, err := url.Parse(g.URL)
-	if err != nil {
-		return err
-	}
-	ref, err := url.Parse(html.UnescapeString(action[1]))
-	if err != nil {
-		return err
-	}
-	done, err := b.postForm(base.ResolveReference(ref).String(), confirm)
-	if err != nil {
-		return err
-	}
-	if !strings.Contains(done, "Request accepted") {
-		return fmt.Errorf("the bank did not accept the request: %.300s", done)
-	}
-	return nil
-}
-
-func (b *bench) postForm(target string, form url.Values) (string, error) {
-	resp, err := b.http.PostForm(target, form)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return "", err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("POST %s: HTTP %d: %.300s", target, resp.StatusCode, body)
-	}
-	return string(body), nil
-}
-
-func (b *bench) login(login, password string) (string, error) {
-	var sess struct {
-		Token string `json:"token"`
-	}
-	err := b.call(http.MethodPost, unifiedAccountURL+"/v1/sessions", "", map[string]string{"login": login, "password": password}, &sess)
-	return sess.Token, err
-}
-
-// call sends body as JSON and decodes a 200 answer into out.
-func (b *bench) call(method, target, token string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, target, rd)
-	if err != nil {
-		return err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := b.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: HTTP %d: %.300s", method, target, resp.StatusCode, raw)
-	}
-	if out != nil {
-		return json.Unmarshal(raw, out)
-	}
-	return nil
-}
-
-// waitForPlan polls repayment's API until the borrower's plan is there, then reads the
-// receivables once and checks they are complete; both are written in one transaction.
-func (b *bench) waitForPlan(projectID string, periods, receivables int, start time.Time, within time.Duration) (time.Duration, error) {
-	var items struct {
-		Items []json.RawMessage `json:"items"`
-	}
-	err := pollEvery(10*time.Millisecond, within, func() (bool, error) {
-		items.Items = nil
-		if err := b.call(http.MethodGet, repaymentURL+"/v1/projects/"+projectID+"/repayment-plan", "", nil, &items); err != nil {
-			return false, err
-		}
-		return len(items.Items) > 0, nil
 	})
 	if err != nil {
-		return 0, fmt.Errorf("repayment plan of project %s: %w", projectID, err)
+		return 0, fmt.Errorf("repayment plan of project %s: %w", b.projectID, err)
 	}
-	if len(items.Items) != periods {
-		return 0, fmt.Errorf("repayment plan of project %s has %d periods, want %d", projectID, len(items.Items), periods)
+	if len(plan) != periods {
+		return 0, fmt.Errorf("repayment plan of project %s has %d periods, want %d", b.projectID, len(plan), periods)
 	}
-	items.Items = nil
-	if err := b.call(http.MethodGet, repaymentURL+"/v1/projects/"+projectID+"/receivables", "", nil, &items); err != nil {
+	recv, err := b.p.Receivables(ctx, "", b.projectID)
+	if err != nil {
 		return 0, err
 	}
 	readable := time.Since(start)
-	if len(items.Items) != receivables {
-		return 0, fmt.Errorf("project %s has %d receivable rows, want %d", projectID, len(items.Items), receivables)
+	if len(recv) != receivables {
+		return 0, fmt.Errorf("project %s has %d receivable rows, want %d", b.projectID, len(recv), receivables)
 	}
 	return readable, nil
 }
@@ -486,27 +303,6 @@ func roundDuration(s string) string {
 	return d.Round(time.Millisecond).String()
 }
 
-func poll(within time.Duration, done func() (bool, error)) error {
-	return pollEvery(100*time.Millisecond, within, done)
-}
-
-func pollEvery(every, within time.Duration, done func() (bool, error)) error {
-	deadline := time.Now().Add(within)
-	for {
-		ok, err := done()
-		if ok {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			if err == nil {
-				err = errors.New("not done")
-			}
-			return fmt.Errorf("not within %v: %w", within, err)
-		}
-		time.Sleep(every)
-	}
-}
-
 // cleanup removes the benchmark's users, project and plans, as root over the socket.
 func (b *bench) cleanup(socket string) error {
 	cfg := mysql.NewConfig()
@@ -541,22 +337,4 @@ func (b *bench) cleanup(socket string) error {
 	exec("DELETE FROM user_center.consumer WHERE username LIKE ?", like)
 	exec("DELETE FROM unified_account.account WHERE username LIKE ?", like)
 	return errors.Join(errs...)
-}
-
-// readEnv parses KEY=VALUE lines (optionally "export ", optionally quoted).
-func readEnv(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	env := map[string]string{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimPrefix(strings.TrimSpace(sc.Text()), "export ")
-		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
-			env[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
-		}
-	}
-	return env, sc.Err()
 }
