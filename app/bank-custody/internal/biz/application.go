@@ -1,6 +1,7 @@
 package biz
 
 import (
+	"cmp"
 	"errors"
 	"net/url"
 	"unicode/utf8"
@@ -48,11 +49,8 @@ func (a Application) Validate() error {
 			return &ValidationError{"mobile", "at most 20 characters"}
 		}
 	case ServiceRecharge, ServiceWithdraw:
-		switch {
-		case a.UserNo == "" || len(a.UserNo) > 32:
-			return &ValidationError{"userNo", "required, at most 32 characters"}
-		case !a.Amount.IsPositive():
-			return &ValidationError{"amount", "must be more than 0.00"}
+		if err := cmp.Or(validUserNo("userNo", a.UserNo), positiveAmount(a.Amount)); err != nil {
+			return err
 		}
 	default:
 		return &ValidationError{"serviceName", "must be OPEN_ACCOUNT, RECHARGE or WITHDRAW"}
@@ -84,50 +82,4 @@ func CheckCustodyPassword(password, confirm string) error {
 		return ErrPasswordFormat
 	}
 	return nil
-}
-
-func validRequestNo(no string) error {
-	if !isToken(no, 1, 64) {
-		return &ValidationError{"requestNo", "required: 1 to 64 letters, digits, '-' or '_'"}
-	}
-	return nil
-}
-
-func isDigits(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnum(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-// isToken: letters, digits, '-' and '_' — what request, project and user numbers use.
-func isToken(s string, minLen, maxLen int) bool {
-	if len(s) < minLen || len(s) > maxLen {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }

@@ -1,6 +1,7 @@
 package biz
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -70,19 +71,13 @@ type ProjectRegistration struct {
 
 // Validate checks the registration's fields.
 func (p ProjectRegistration) Validate() error {
-	switch {
-	case validRequestNo(p.RequestNo) != nil:
-		return validRequestNo(p.RequestNo)
-	case !isToken(p.ProjectNo, 1, 64):
-		return &ValidationError{"projectNo", "required: 1 to 64 letters, digits, '-' or '_'"}
-	case p.PlatformProjectID <= 0:
-		return &ValidationError{"platformProjectId", "must be a positive number"}
-	case p.BorrowerUserNo == "" || len(p.BorrowerUserNo) > 32:
-		return &ValidationError{"borrowerUserNo", "required, at most 32 characters"}
-	case !p.Amount.IsPositive():
-		return &ValidationError{"amount", "must be more than 0.00"}
+	if err := cmp.Or(validRequestNo(p.RequestNo), validNumber("projectNo", p.ProjectNo)); err != nil {
+		return err
 	}
-	return nil
+	if p.PlatformProjectID <= 0 {
+		return &ValidationError{"platformProjectId", "must be a positive number"}
+	}
+	return cmp.Or(validUserNo("borrowerUserNo", p.BorrowerUserNo), positiveAmount(p.Amount))
 }
 
 // FreezeOrder asks the bank to freeze an investor's money for a tender (FREEZE).
@@ -95,17 +90,7 @@ type FreezeOrder struct {
 
 // Validate checks the order's fields.
 func (f FreezeOrder) Validate() error {
-	switch {
-	case validRequestNo(f.RequestNo) != nil:
-		return validRequestNo(f.RequestNo)
-	case f.ProjectNo == "" || len(f.ProjectNo) > 64:
-		return &ValidationError{"projectNo", "required, at most 64 characters"}
-	case f.UserNo == "" || len(f.UserNo) > 32:
-		return &ValidationError{"userNo", "required, at most 32 characters"}
-	case !f.Amount.IsPositive():
-		return &ValidationError{"amount", "must be more than 0.00"}
-	}
-	return nil
+	return cmp.Or(validRequestNo(f.RequestNo), validProjectNo(f.ProjectNo), validUserNo("userNo", f.UserNo), positiveAmount(f.Amount))
 }
 
 // Loan is the bank's record of a confirmed loan (CONFIRM_LOAN).
@@ -253,11 +238,8 @@ func (uc *LendingUsecase) Freeze(ctx context.Context, platformNo string, order F
 // freezes TRANSFERRED and the project LOANED. A repeat — of the request, or for a
 // project already loaned — transfers nothing and answers with the loan.
 func (uc *LendingUsecase) ConfirmLoan(ctx context.Context, platformNo, requestNo, projectNo string) (*Loan, error) {
-	if err := validRequestNo(requestNo); err != nil {
+	if err := cmp.Or(validRequestNo(requestNo), validProjectNo(projectNo)); err != nil {
 		return nil, err
-	}
-	if projectNo == "" || len(projectNo) > 64 {
-		return nil, &ValidationError{"projectNo", "required, at most 64 characters"}
 	}
 	var out *Loan
 	err := uc.idempotent(ctx, platformNo, requestNo, ServiceConfirmLoan, projectNo, func(ctx context.Context) error {

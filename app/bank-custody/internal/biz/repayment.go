@@ -1,6 +1,7 @@
 package biz
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -39,17 +40,16 @@ type RepaymentOrder struct {
 
 // Validate checks the order's fields and that its amounts add up to the cent.
 func (o RepaymentOrder) Validate() error {
-	switch {
-	case validRequestNo(o.RequestNo) != nil:
-		return validRequestNo(o.RequestNo)
-	case o.ProjectNo == "" || len(o.ProjectNo) > 64:
-		return &ValidationError{"projectNo", "required, at most 64 characters"}
-	case o.Period < 1 || o.Period > MaxPeriod:
+	if err := cmp.Or(validRequestNo(o.RequestNo), validProjectNo(o.ProjectNo)); err != nil {
+		return err
+	}
+	if o.Period < 1 || o.Period > MaxPeriod {
 		return &ValidationError{"period", fmt.Sprintf("must be 1 to %d", MaxPeriod)}
-	case o.BorrowerUserNo == "" || len(o.BorrowerUserNo) > 32:
-		return &ValidationError{"borrowerUserNo", "required, at most 32 characters"}
-	case !o.Amount.IsPositive():
-		return &ValidationError{"amount", "must be more than 0.00"}
+	}
+	if err := cmp.Or(validUserNo("borrowerUserNo", o.BorrowerUserNo), positiveAmount(o.Amount)); err != nil {
+		return err
+	}
+	switch {
 	case o.Commission.IsNegative():
 		return &ValidationError{"commission", "must be 0.00 or more"}
 	case len(o.Credits) < 1 || len(o.Credits) > MaxCredits:
@@ -57,10 +57,10 @@ func (o RepaymentOrder) Validate() error {
 	}
 	sum := o.Commission
 	for i, c := range o.Credits {
-		switch {
-		case c.UserNo == "" || len(c.UserNo) > 32:
-			return &ValidationError{fmt.Sprintf("credits[%d].userNo", i), "required, at most 32 characters"}
-		case c.Amount.IsNegative():
+		if err := validUserNo(fmt.Sprintf("credits[%d].userNo", i), c.UserNo); err != nil {
+			return err
+		}
+		if c.Amount.IsNegative() {
 			return &ValidationError{fmt.Sprintf("credits[%d].amount", i), "must be 0.00 or more"}
 		}
 		sum = sum.Add(c.Amount)

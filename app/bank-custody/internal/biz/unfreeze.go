@@ -1,6 +1,7 @@
 package biz
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,19 +21,8 @@ type UnfreezeOrder struct {
 
 // Validate checks the order's fields.
 func (o UnfreezeOrder) Validate() error {
-	switch {
-	case validRequestNo(o.RequestNo) != nil:
-		return validRequestNo(o.RequestNo)
-	case !isToken(o.FreezeRequestNo, 1, 64):
-		return &ValidationError{"freezeRequestNo", "required: 1 to 64 letters, digits, '-' or '_'"}
-	case o.ProjectNo == "" || len(o.ProjectNo) > 64:
-		return &ValidationError{"projectNo", "required, at most 64 characters"}
-	case o.UserNo == "" || len(o.UserNo) > 32:
-		return &ValidationError{"userNo", "required, at most 32 characters"}
-	case !o.Amount.IsPositive():
-		return &ValidationError{"amount", "must be more than 0.00"}
-	}
-	return nil
+	return cmp.Or(validRequestNo(o.RequestNo), validNumber("freezeRequestNo", o.FreezeRequestNo), validProjectNo(o.ProjectNo),
+		validUserNo("userNo", o.UserNo), positiveAmount(o.Amount))
 }
 
 // matches reports whether f is the freeze the order names.
