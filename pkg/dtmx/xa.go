@@ -188,9 +188,13 @@ func (r *Runner) xaCommit(ctx context.Context, b xaBranch) error {
 		return err
 	}
 	_, err := r.db.ExecContext(ctx, "XA COMMIT '"+b.xid+"'")
-	if !isUnknownXID(err) {
+	if err != nil && !isUnknownXID(err) {
 		return err
 	}
+	// Whatever MariaDB answered, the branch is done only when its barrier row (written
+	// inside the XA transaction) is committed: an OK that races the preparer's disconnect
+	// can leave the transaction prepared (README "XA"), and XAER_NOTA is also the answer
+	// to a repeated commit.
 	switch reason, err := r.barrierReason(ctx, b); {
 	case err != nil:
 		return err
@@ -199,7 +203,7 @@ func (r *Runner) xaCommit(ctx context.Context, b xaBranch) error {
 	case reason == xaReasonAborted:
 		return errors.New("commit of a branch that was rolled back")
 	}
-	return errors.New("XAER_NOTA and the branch's barrier row is not committed: the branch is not settled yet")
+	return errors.New("XA COMMIT answered but the branch's barrier row is not committed: the branch is not settled yet")
 }
 
 // xaRollback is phase 2 rollback; it leaves the rollback's barrier row, which keeps a
