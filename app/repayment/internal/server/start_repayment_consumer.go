@@ -32,35 +32,30 @@ const (
 // started and stopped with the app. A message that fails for any reason is answered
 // ConsumeRetryLater, so the broker delivers it again (with growing delays) up to
 // max_reconsume_times, then parks it in %DLQ%<group>; writing the plans is idempotent,
-// so redeliveries and duplicates are harmless.
+// so redeliveries and duplicates are harmless. On Stop the client finishes a message
+// being written first.
 type StartRepaymentConsumer struct {
-	topic, group, brokerAddr string
-	nameServers              []string
-	maxReconsume             int32
-	plans                    *biz.StartRepaymentUsecase
-	log                      *log.Helper
-
-	consumer mq.Started[rocketmq.PushConsumer]
+	*mq.Client[rocketmq.PushConsumer]
+	maxReconsume int32
+	plans        *biz.StartRepaymentUsecase
+	log          *log.Helper
 }
 
 // NewStartRepaymentConsumer returns the consumer; Start connects it.
 func NewStartRepaymentConsumer(c *conf.Bootstrap, plans *biz.StartRepaymentUsecase, logger log.Logger) (*StartRepaymentConsumer, error) {
 	sr := c.GetStartRepayment()
-	if sr.GetTopic() == "" || sr.GetConsumerGroup() == "" {
-		return nil, errors.New("start_repayment.topic and start_repayment.consumer_group must be set")
-	}
-	if len(c.GetRocketmq().GetNameServers()) == 0 {
-		return nil, errors.New("rocketmq.name_servers is not set")
+	ep := mq.Endpoint{Topic: sr.GetTopic(), Group: sr.GetConsumerGroup(), BrokerAddr: sr.GetBrokerAddr(),
+		NameServers: c.GetRocketmq().GetNameServers()}
+	if err := ep.Check("start_repayment", "consumer_group"); err != nil {
+		return nil, err
 	}
 	maxReconsume := sr.GetMaxReconsumeTimes()
 	if maxReconsume <= 0 {
 		maxReconsume = defaultMaxReconsumeTimes
 	}
-	return &StartRepaymentConsumer{
-		topic: sr.GetTopic(), group: sr.GetConsumerGroup(), brokerAddr: sr.GetBrokerAddr(),
-		nameServers: c.GetRocketmq().GetNameServers(), maxReconsume: maxReconsume, plans: plans,
-		log: log.NewHelper(log.With(logger, "module", "server/start-repayment-consumer")),
-	}, nil
+	lg := log.NewHelper(log.With(logger, "module", "server/start-repayment-consumer"))
+	return &StartRepaymentConsumer{Client: mq.NewClient[rocketmq.PushConsumer]("start-repayment consumer", ep, lg),
+		maxReconsume: maxReconsume, plans: plans, log: lg}, nil
 }
 
 // Start creates the topic if it has no route (a push consumer refuses to start without
@@ -69,16 +64,16 @@ func NewStartRepaymentConsumer(c *conf.Bootstrap, plans *biz.StartRepaymentUseca
 // back that long), then starts consuming. A new group starts from the first offset, so
 // messages sent before its first start are not skipped.
 func (c *StartRepaymentConsumer) Start(ctx context.Context) error {
-	if err := mq.EnsureTopic(ctx, c.log, c.nameServers, c.brokerAddr, c.topic, 4); err != nil {
+	if err := c.EnsureTopic(ctx, c.log, c.Topic, 4); err != nil {
 		return err
 	}
-	if err := mq.EnsureTopic(ctx, c.log, c.nameServers, c.brokerAddr, "%RETRY%"+c.group, 1); err != nil {
+	if err := c.EnsureTopic(ctx, c.log, "%RETRY%"+c.Group, 1); err != nil {
 		return err
 	}
 	instance := mq.InstanceName("repayment")
 	pc, err := rocketmq.NewPushConsumer(
-		consumer.WithNameServer(c.nameServers),
-		consumer.WithGroupName(c.group),
+		consumer.WithNameServer(c.NameServers),
+		consumer.WithGroupName(c.Group),
 		consumer.WithInstance(instance),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
 		consumer.WithConsumeMessageBatchMaxSize(1),
@@ -87,23 +82,14 @@ func (c *StartRepaymentConsumer) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start-repayment consumer: %w", err)
 	}
-	if err := pc.Subscribe(c.topic, consumer.MessageSelector{}, c.consume); err != nil {
-		return fmt.Errorf("start-repayment consumer: subscribe %s: %w", c.topic, err)
+	if err := pc.Subscribe(c.Topic, consumer.MessageSelector{}, c.consume); err != nil {
+		return fmt.Errorf("start-repayment consumer: subscribe %s: %w", c.Topic, err)
 	}
 	if err := pc.Start(); err != nil {
 		return fmt.Errorf("start-repayment consumer: %w", err)
 	}
-	c.consumer.Set(pc)
-	c.log.Infow("msg", "start-repayment consumer started", "topic", c.topic, "group", c.group, "instance", instance)
+	c.SetRunning(pc, instance)
 	return nil
-}
-
-// Stop shuts the consumer down; a message being written is finished first by the client.
-func (c *StartRepaymentConsumer) Stop(context.Context) error { return c.consumer.Shutdown() }
-
-// Ready reports whether the consumer has started; /healthz uses it.
-func (c *StartRepaymentConsumer) Ready(context.Context) error {
-	return c.consumer.Ready("start-repayment consumer")
 }
 
 func (c *StartRepaymentConsumer) consume(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {

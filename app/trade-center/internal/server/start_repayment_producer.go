@@ -38,41 +38,35 @@ const (
 // with the HTTP and gRPC servers. Its listener runs the loan's local transaction and
 // answers check-backs through biz.LoanLedger, which reads the database only.
 type StartRepaymentProducer struct {
-	topic, group, brokerAddr string
-	nameServers              []string
-	ledger                   *biz.LoanLedger
-	log                      *log.Helper
-
-	producer mq.Started[rocketmq.TransactionProducer]
+	*mq.Client[rocketmq.TransactionProducer]
+	ledger *biz.LoanLedger
+	log    *log.Helper
 }
 
 // NewStartRepaymentProducer returns the producer; Start connects it.
 func NewStartRepaymentProducer(c *conf.Bootstrap, ledger *biz.LoanLedger, logger log.Logger) (*StartRepaymentProducer, error) {
 	sr := c.GetStartRepayment()
-	if sr.GetTopic() == "" || sr.GetProducerGroup() == "" {
-		return nil, errors.New("start_repayment.topic and start_repayment.producer_group must be set")
+	ep := mq.Endpoint{Topic: sr.GetTopic(), Group: sr.GetProducerGroup(), BrokerAddr: sr.GetBrokerAddr(),
+		NameServers: c.GetRocketmq().GetNameServers()}
+	if err := ep.Check("start_repayment", "producer_group"); err != nil {
+		return nil, err
 	}
-	if len(c.GetRocketmq().GetNameServers()) == 0 {
-		return nil, errors.New("rocketmq.name_servers is not set")
-	}
-	return &StartRepaymentProducer{
-		topic: sr.GetTopic(), group: sr.GetProducerGroup(), brokerAddr: sr.GetBrokerAddr(),
-		nameServers: c.GetRocketmq().GetNameServers(), ledger: ledger,
-		log: log.NewHelper(log.With(logger, "module", "server/start-repayment-producer")),
-	}, nil
+	lg := log.NewHelper(log.With(logger, "module", "server/start-repayment-producer"))
+	return &StartRepaymentProducer{Client: mq.NewClient[rocketmq.TransactionProducer]("start-repayment producer", ep, lg),
+		ledger: ledger, log: lg}, nil
 }
 
 // Start creates the topic if it has no route and starts the producer. The instance name
 // is unique per producer: the client library routes check-backs by client id (IP and
 // instance name), and two producers sharing one would drop each other's check-backs.
 func (p *StartRepaymentProducer) Start(ctx context.Context) error {
-	if err := mq.EnsureTopic(ctx, p.log, p.nameServers, p.brokerAddr, p.topic, topicQueues); err != nil {
+	if err := p.EnsureTopic(ctx, p.log, p.Topic, topicQueues); err != nil {
 		return err
 	}
 	instance := mq.InstanceName("trade-center")
 	tp, err := rocketmq.NewTransactionProducer(listener{ledger: p.ledger, log: p.log},
-		producer.WithNameServer(p.nameServers),
-		producer.WithGroupName(p.group),
+		producer.WithNameServer(p.NameServers),
+		producer.WithGroupName(p.Group),
 		producer.WithInstanceName(instance),
 		producer.WithRetry(2),
 		producer.WithSendMsgTimeout(5*time.Second),
@@ -89,27 +83,18 @@ func (p *StartRepaymentProducer) Start(ctx context.Context) error {
 	// check-backs fail ("channel is null") and after transactionCheckMax tries the half
 	// message is dropped. A half message right after Start, always rolled back, teaches the
 	// client the broker before that first heartbeat.
-	warmup := primitive.NewMessage(p.topic, []byte("warm-up"))
+	warmup := primitive.NewMessage(p.Topic, []byte("warm-up"))
 	warmup.WithProperty(propertyWarmup, "1")
 	if _, err := tp.SendMessageInTransaction(ctx, warmup); err != nil {
 		return errors.Join(fmt.Errorf("start-repayment producer: warm-up: %w", err), tp.Shutdown())
 	}
-	p.producer.Set(tp)
-	p.log.Infow("msg", "start-repayment producer started", "topic", p.topic, "group", p.group, "instance", instance)
+	p.SetRunning(tp, instance)
 	return nil
-}
-
-// Stop shuts the producer down.
-func (p *StartRepaymentProducer) Stop(context.Context) error { return p.producer.Shutdown() }
-
-// Ready reports whether the producer has started; /healthz uses it.
-func (p *StartRepaymentProducer) Ready(context.Context) error {
-	return p.producer.Ready("start-repayment producer")
 }
 
 // SendInTransaction implements biz.LoanMessenger.
 func (p *StartRepaymentProducer) SendInTransaction(ctx context.Context, key string, msg biz.StartRepayment) (biz.TxOutcome, error) {
-	tp, ok := p.producer.Get()
+	tp, ok := p.Running()
 	if !ok {
 		return biz.TxUnknown, errors.New("start-repayment producer not started")
 	}
@@ -117,7 +102,7 @@ func (p *StartRepaymentProducer) SendInTransaction(ctx context.Context, key stri
 	if err != nil {
 		return biz.TxUnknown, err
 	}
-	m := primitive.NewMessage(p.topic, body)
+	m := primitive.NewMessage(p.Topic, body)
 	m.WithKeys([]string{"PROJECT_" + strconv.FormatInt(msg.ProjectID, 10)})
 	m.WithProperty(PropertyLoanMessageKey, key)
 	res, err := tp.SendMessageInTransaction(ctx, m)
