@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Periodic is a Kratos transport.Server that runs a background job's pass every interval
@@ -166,4 +167,13 @@ func (e *Every) Due(now time.Time) bool {
 	}
 	e.next = now.Add(e.Period)
 	return true
+}
+
+// DurationOr is the configured d, or fallback when the config leaves it out or sets it to
+// zero or less: a job's interval or a minimum age.
+func DurationOr(d *durationpb.Duration, fallback time.Duration) time.Duration {
+	if v := d.AsDuration(); v > 0 {
+		return v
+	}
+	return fallback
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 func quiet() *log.Helper { return log.NewHelper(log.NewStdLogger(io.Discard)) }
@@ -287,5 +288,18 @@ func TestPeriodicStartWithRunsBeforeTheLoop(t *testing.T) {
 	}
 	if n := prepared.Load(); n != 1 {
 		t.Fatalf("prepared %d times, want once (not after Stop)", n)
+	}
+}
+
+func TestDurationOrFallsBackWhenUnset(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		d    *durationpb.Duration
+		want time.Duration
+	}{{nil, time.Minute}, {durationpb.New(0), time.Minute}, {durationpb.New(-time.Second), time.Minute},
+		{durationpb.New(5 * time.Second), 5 * time.Second}} {
+		if got := DurationOr(c.d, time.Minute); got != c.want {
+			t.Errorf("DurationOr(%v) = %v, want %v", c.d, got, c.want)
+		}
 	}
 }

@@ -41,11 +41,9 @@ type Poller struct {
 
 // NewPoller returns the poller.
 func NewPoller(c *conf.Bootstrap, uc *biz.ProcessingUsecase, publisher *data.Publisher, nonces *signing.SQLNonceStore, logger log.Logger) *Poller {
-	p := &Poller{uc: uc, publisher: publisher, nonces: nonces, interval: DefaultPollInterval, batch: DefaultBatchSize,
-		log: log.NewHelper(log.With(logger, "module", "server/poller")), sweep: servers.Every{Period: nonceSweepEvery}}
-	if d := c.GetProcessor().GetPollInterval(); d != nil && d.AsDuration() > 0 {
-		p.interval = d.AsDuration()
-	}
+	p := &Poller{uc: uc, publisher: publisher, nonces: nonces, batch: DefaultBatchSize, sweep: servers.Every{Period: nonceSweepEvery},
+		interval: servers.DurationOr(c.GetProcessor().GetPollInterval(), DefaultPollInterval),
+		log:      log.NewHelper(log.With(logger, "module", "server/poller"))}
 	if n := c.GetProcessor().GetBatchSize(); n > 0 {
 		p.batch = int(n)
 	}

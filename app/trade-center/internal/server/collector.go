@@ -26,10 +26,7 @@ type Collector struct {
 
 // NewCollector returns the collection job; Start runs it.
 func NewCollector(c *conf.Bootstrap, failures *biz.FailureUsecase, logger log.Logger) *Collector {
-	interval := c.GetLending().GetCollectionInterval().AsDuration()
-	if interval <= 0 {
-		interval = defaultCollectionInterval
-	}
+	interval := servers.DurationOr(c.GetLending().GetCollectionInterval(), defaultCollectionInterval)
 	col := &Collector{failures: failures, log: log.NewHelper(log.With(logger, "module", "server/collector"))}
 	col.Periodic = servers.NewPeriodic("collection run", interval, col.round, col.log, servers.PassTimeout(interval*4))
 	return col

@@ -25,10 +25,7 @@ type Refunder struct {
 
 // NewRefunder returns the refund job; Start runs it.
 func NewRefunder(c *conf.Bootstrap, refunds *biz.RefundUsecase, logger log.Logger) *Refunder {
-	interval := c.GetLending().GetRefundInterval().AsDuration()
-	if interval <= 0 {
-		interval = defaultRefundInterval
-	}
+	interval := servers.DurationOr(c.GetLending().GetRefundInterval(), defaultRefundInterval)
 	r := &Refunder{refunds: refunds, log: log.NewHelper(log.With(logger, "module", "server/refunder"))}
 	r.Periodic = servers.NewPeriodic("refund pass", interval, r.pass, r.log,
 		servers.PassTimeout(interval*6), servers.KickedBy(refunds.Kicks()))

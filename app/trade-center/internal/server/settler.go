@@ -32,14 +32,8 @@ type TenderSettler struct {
 
 // NewTenderSettler returns the settler; Start runs it.
 func NewTenderSettler(c *conf.Bootstrap, tenders *biz.TenderUsecase, nonces *signing.SQLNonceStore, logger log.Logger) *TenderSettler {
-	interval := c.GetLending().GetTenderSettleInterval().AsDuration()
-	if interval <= 0 {
-		interval = defaultSettleInterval
-	}
-	minAge := c.GetLending().GetTenderSettleMinAge().AsDuration()
-	if minAge <= 0 {
-		minAge = defaultSettleMinAge
-	}
+	interval := servers.DurationOr(c.GetLending().GetTenderSettleInterval(), defaultSettleInterval)
+	minAge := servers.DurationOr(c.GetLending().GetTenderSettleMinAge(), defaultSettleMinAge)
 	s := &TenderSettler{tenders: tenders, nonces: nonces, minAge: minAge}
 	s.Periodic = servers.NewPeriodic("tender settlement", interval, s.round,
 		log.NewHelper(log.With(logger, "module", "server/tender-settler")), servers.PassTimeout(interval*4))
