@@ -1,5 +1,6 @@
 // Package servers builds the HTTP and gRPC servers of a service the same way everywhere:
-// addresses and timeouts from config, panic recovery and request logging.
+// addresses and timeouts from config, panic recovery, request logging and the limits
+// every HTTP endpoint keeps (body size, body validity, header timeouts, overload).
 package servers
 
 import (
@@ -17,16 +18,23 @@ func Middleware(logger log.Logger, extra ...middleware.Middleware) []middleware.
 	return append([]middleware.Middleware{recovery.Recovery(), accessLog(logger)}, extra...)
 }
 
-// NewHTTP returns an HTTP server listening on c.http.
+// NewHTTP returns an HTTP server listening on c.http that keeps the limits of every
+// endpoint: bodies up to MaxBodyBytes (413 beyond, 400 INVALID_BODY when not UTF-8 or
+// not JSON), header and read timeouts, and at most DefaultMaxInFlight requests at once.
 func NewHTTP(c *conf.Server, logger log.Logger, mw []middleware.Middleware, opts ...http.ServerOption) *http.Server {
-	base := []http.ServerOption{http.Middleware(mw...), http.Logger(logger)}
+	base := []http.ServerOption{http.Middleware(mw...), http.Logger(logger), http.RequestDecoder(decodeBody)}
 	if a := c.GetHttp().GetAddr(); a != "" {
 		base = append(base, http.Address(a))
 	}
 	if t := c.GetHttp().GetTimeout(); t != nil {
 		base = append(base, http.Timeout(t.AsDuration()))
 	}
-	return http.NewServer(append(base, opts...)...)
+	srv := http.NewServer(append(base, opts...)...)
+	// Wrapped here rather than passed as http.Filter, which a service's own filters
+	// would replace.
+	srv.Handler = limitInFlight(DefaultMaxInFlight)(limitBody(srv.Handler))
+	srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout = ReadHeaderTimeout, ReadTimeout, IdleTimeout
+	return srv
 }
 
 // NewGRPC returns a gRPC server listening on c.grpc. Kratos registers the standard
