@@ -26,7 +26,8 @@ type ErrorReason int32
 
 const (
 	ErrorReason_INVALID_ARGUMENT ErrorReason = 0
-	// The caller's token is valid but its role may not do this (operator endpoints: ADMIN).
+	// The caller's token is valid but it may not do this: a run is ADMIN's, a plan its
+	// borrower's and ADMIN's, receivables their investors' and ADMIN's.
 	ErrorReason_FORBIDDEN ErrorReason = 1
 	// A direct call of a DTM branch method, outside a two-phase message of this platform.
 	ErrorReason_NOT_A_DTM_CALL ErrorReason = 2

@@ -23,7 +23,8 @@ func ErrorInvalidArgument(format string, args ...interface{}) *errors.Error {
 	return errors.New(400, ErrorReason_INVALID_ARGUMENT.String(), fmt.Sprintf(format, args...))
 }
 
-// The caller's token is valid but its role may not do this (operator endpoints: ADMIN).
+// The caller's token is valid but it may not do this: a run is ADMIN's, a plan its
+// borrower's and ADMIN's, receivables their investors' and ADMIN's.
 func IsForbidden(err error) bool {
 	if err == nil {
 		return false
@@ -32,7 +33,8 @@ func IsForbidden(err error) bool {
 	return e.Reason == ErrorReason_FORBIDDEN.String() && e.Code == 403
 }
 
-// The caller's token is valid but its role may not do this (operator endpoints: ADMIN).
+// The caller's token is valid but it may not do this: a run is ADMIN's, a plan its
+// borrower's and ADMIN's, receivables their investors' and ADMIN's.
 func ErrorForbidden(format string, args ...interface{}) *errors.Error {
 	return errors.New(403, ErrorReason_FORBIDDEN.String(), fmt.Sprintf(format, args...))
 }

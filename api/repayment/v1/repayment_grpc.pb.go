@@ -30,9 +30,13 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type RepaymentClient interface {
-	// The borrower's plan, one item per period; empty until the plan exists.
+	// The borrower's plan, one item per period; empty until the plan exists. Readable by
+	// the project's borrower and ADMIN only: Unauthorized (401) without a bearer token,
+	// FORBIDDEN (403) for anyone else.
 	GetRepaymentPlan(ctx context.Context, in *GetRepaymentPlanRequest, opts ...grpc.CallOption) (*RepaymentPlan, error)
-	// Every investor's receivable plan, one item per tender per period.
+	// The receivable plans, one item per tender per period: every row for ADMIN, the rows
+	// of the caller's own tenders for an investor (none: an empty list); Unauthorized (401)
+	// without a bearer token, FORBIDDEN (403) for anyone else.
 	ListReceivables(ctx context.Context, in *ListReceivablesRequest, opts ...grpc.CallOption) (*ListReceivablesReply, error)
 	// Executes every installment due on or before as_of that is not REPAID — the code the
 	// scheduled job runs as of today. ADMIN only. Safe to call twice at once: an
@@ -82,9 +86,13 @@ func (c *repaymentClient) CreateRepaymentRun(ctx context.Context, in *CreateRepa
 // All implementations must embed UnimplementedRepaymentServer
 // for forward compatibility.
 type RepaymentServer interface {
-	// The borrower's plan, one item per period; empty until the plan exists.
+	// The borrower's plan, one item per period; empty until the plan exists. Readable by
+	// the project's borrower and ADMIN only: Unauthorized (401) without a bearer token,
+	// FORBIDDEN (403) for anyone else.
 	GetRepaymentPlan(context.Context, *GetRepaymentPlanRequest) (*RepaymentPlan, error)
-	// Every investor's receivable plan, one item per tender per period.
+	// The receivable plans, one item per tender per period: every row for ADMIN, the rows
+	// of the caller's own tenders for an investor (none: an empty list); Unauthorized (401)
+	// without a bearer token, FORBIDDEN (403) for anyone else.
 	ListReceivables(context.Context, *ListReceivablesRequest) (*ListReceivablesReply, error)
 	// Executes every installment due on or before as_of that is not REPAID — the code the
 	// scheduled job runs as of today. ADMIN only. Safe to call twice at once: an

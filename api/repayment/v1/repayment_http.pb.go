@@ -28,9 +28,13 @@ type RepaymentHTTPServer interface {
 	// scheduled job runs as of today. ADMIN only. Safe to call twice at once: an
 	// installment is paid at most once.
 	CreateRepaymentRun(context.Context, *CreateRepaymentRunRequest) (*RepaymentRun, error)
-	// GetRepaymentPlan The borrower's plan, one item per period; empty until the plan exists.
+	// GetRepaymentPlan The borrower's plan, one item per period; empty until the plan exists. Readable by
+	// the project's borrower and ADMIN only: Unauthorized (401) without a bearer token,
+	// FORBIDDEN (403) for anyone else.
 	GetRepaymentPlan(context.Context, *GetRepaymentPlanRequest) (*RepaymentPlan, error)
-	// ListReceivables Every investor's receivable plan, one item per tender per period.
+	// ListReceivables The receivable plans, one item per tender per period: every row for ADMIN, the rows
+	// of the caller's own tenders for an investor (none: an empty list); Unauthorized (401)
+	// without a bearer token, FORBIDDEN (403) for anyone else.
 	ListReceivables(context.Context, *ListReceivablesRequest) (*ListReceivablesReply, error)
 }
 

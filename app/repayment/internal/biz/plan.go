@@ -95,12 +95,25 @@ func NewPlanUsecase(repo PlanRepo) *PlanUsecase {
 	return &PlanUsecase{repo: repo}
 }
 
-// RepaymentPlan is the borrower's plan ordered by period; empty until it is generated.
-func (uc *PlanUsecase) RepaymentPlan(ctx context.Context, projectID int64) ([]RepaymentItem, error) {
-	return uc.repo.RepaymentPlan(ctx, projectID)
+// RepaymentPlan is the borrower's plan ordered by period, empty until it is generated,
+// for a reader who may see it (Reader.MayReadPlan, else ErrForbidden).
+func (uc *PlanUsecase) RepaymentPlan(ctx context.Context, reader Reader, projectID int64) ([]RepaymentItem, error) {
+	plan, err := uc.repo.RepaymentPlan(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	if err := reader.MayReadPlan(plan); err != nil {
+		return nil, err
+	}
+	return plan, nil
 }
 
-// Receivables are the investors' plans ordered by tender, then period.
-func (uc *PlanUsecase) Receivables(ctx context.Context, projectID int64) ([]ReceivableItem, error) {
-	return uc.repo.Receivables(ctx, projectID)
+// Receivables are the investors' plans ordered by tender, then period, narrowed to what
+// the reader may see (Reader.VisibleReceivables, else ErrForbidden).
+func (uc *PlanUsecase) Receivables(ctx context.Context, reader Reader, projectID int64) ([]ReceivableItem, error) {
+	all, err := uc.repo.Receivables(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	return reader.VisibleReceivables(all)
 }

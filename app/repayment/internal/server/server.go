@@ -28,9 +28,12 @@ import (
 // ProviderSet is server providers.
 var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer, NewRepaymentRunner)
 
-// authenticated lists the operations that need a bearer token (the operator's run); the
-// plan reads are as before.
+// authenticated lists the operations that need a bearer token: every public one (the
+// plan reads are scoped to their caller, the run is the operator's). DTM's check-back
+// (RepaymentBranches) is not among them: DTM carries no token, the barrier decides.
 var authenticated = map[string]bool{
+	v1.OperationRepaymentGetRepaymentPlan:   true,
+	v1.OperationRepaymentListReceivables:    true,
 	v1.OperationRepaymentCreateRepaymentRun: true,
 }
 

@@ -3,6 +3,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
@@ -33,11 +34,11 @@ func NewRepaymentService(plans *biz.PlanUsecase, runs *biz.RunUsecase) *Repaymen
 // CreateRepaymentRun runs the repayment run as of a date, for operators: the caller's
 // token (checked by the auth middleware) must be an ADMIN's.
 func (s *RepaymentService) CreateRepaymentRun(ctx context.Context, req *v1.CreateRepaymentRunRequest) (*v1.RepaymentRun, error) {
-	claims, ok := auth.FromContext(ctx)
-	if !ok {
-		return nil, kerrors.Unauthorized("UNAUTHORIZED", "a bearer token is required")
+	reader, err := readerFrom(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if claims.Role != auth.RoleAdmin {
+	if reader.Role != auth.RoleAdmin {
 		return nil, v1.ErrorForbidden("repayment runs are for operators (ADMIN)")
 	}
 	asOf, err := time.Parse(dateLayout, req.GetAsOf())
@@ -52,6 +53,26 @@ func (s *RepaymentService) CreateRepaymentRun(ctx context.Context, req *v1.Creat
 	return &v1.RepaymentRun{RunId: r.RunID, Repaid: int32(r.Repaid), Overdue: int32(r.Overdue), Pending: int32(r.Pending)}, nil
 }
 
+// readerFrom is the caller the auth middleware verified; without one the call is
+// answered 401 (the middleware guards every Repayment operation, this keeps a missed
+// route from reading as anyone).
+func readerFrom(ctx context.Context) (biz.Reader, error) {
+	claims, ok := auth.FromContext(ctx)
+	if !ok {
+		return biz.Reader{}, kerrors.Unauthorized("UNAUTHORIZED", "a bearer token is required")
+	}
+	return biz.Reader{UserID: claims.UserID, Role: claims.Role}, nil
+}
+
+// apiError maps the plan reads' failures onto the API's reasons; anything else (the
+// database) stays a 500.
+func apiError(err error) error {
+	if errors.Is(err, biz.ErrForbidden) {
+		return v1.ErrorForbidden("%v", err)
+	}
+	return err
+}
+
 // timestamp is t in RFC 3339 (UTC), or "" for the zero time (not happened yet).
 func timestamp(t time.Time) string {
 	if t.IsZero() {
@@ -60,13 +81,19 @@ func timestamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// GetRepaymentPlan answers the project's plan to its borrower and to ADMIN (403 FORBIDDEN
+// for anyone else, 401 without a token).
 func (s *RepaymentService) GetRepaymentPlan(ctx context.Context, req *v1.GetRepaymentPlanRequest) (*v1.RepaymentPlan, error) {
+	reader, err := readerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if req.GetProjectId() <= 0 {
 		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id").WithMetadata(map[string]string{"field": "projectId"})
 	}
-	items, err := s.plans.RepaymentPlan(ctx, req.GetProjectId())
+	items, err := s.plans.RepaymentPlan(ctx, reader, req.GetProjectId())
 	if err != nil {
-		return nil, err
+		return nil, apiError(err)
 	}
 	reply := &v1.RepaymentPlan{Items: make([]*v1.RepaymentPlan_Item, 0, len(items))}
 	for _, it := range items {
@@ -80,13 +107,19 @@ func (s *RepaymentService) GetRepaymentPlan(ctx context.Context, req *v1.GetRepa
 	return reply, nil
 }
 
+// ListReceivables answers every row to ADMIN and an investor's own rows to them (403
+// FORBIDDEN for anyone else, 401 without a token).
 func (s *RepaymentService) ListReceivables(ctx context.Context, req *v1.ListReceivablesRequest) (*v1.ListReceivablesReply, error) {
+	reader, err := readerFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if req.GetProjectId() <= 0 {
 		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id").WithMetadata(map[string]string{"field": "projectId"})
 	}
-	items, err := s.plans.Receivables(ctx, req.GetProjectId())
+	items, err := s.plans.Receivables(ctx, reader, req.GetProjectId())
 	if err != nil {
-		return nil, err
+		return nil, apiError(err)
 	}
 	reply := &v1.ListReceivablesReply{Items: make([]*v1.ListReceivablesReply_Item, 0, len(items))}
 	for _, it := range items {

@@ -39,7 +39,13 @@ func newTestService(t *testing.T) (*RepaymentService, *biztest.Plans) {
 }
 
 func as(role string) context.Context {
-	return kjwt.NewContext(context.Background(), &auth.Claims{UserID: 1, Role: role})
+	return asUser(1, role)
+}
+
+// asUser is a context carrying the claims of user id with role, as the auth middleware
+// leaves them.
+func asUser(id int64, role string) context.Context {
+	return kjwt.NewContext(context.Background(), &auth.Claims{UserID: id, Role: role})
 }
 
 func TestRepaymentRunNeedsAnAdminAndADate(t *testing.T) {
@@ -81,7 +87,7 @@ func TestRepaymentRunAnswersAndTheReadsShowTheTimes(t *testing.T) {
 	if err != nil || r.GetRunId() == "" || r.GetRepaid() != 1 || r.GetOverdue() != 0 || r.GetPending() != 0 {
 		t.Fatalf("run = %+v, %v; want period 1 repaid", r, err)
 	}
-	plan, err := svc.GetRepaymentPlan(context.Background(), &v1.GetRepaymentPlanRequest{ProjectId: 9})
+	plan, err := svc.GetRepaymentPlan(asUser(7, auth.RoleBorrower), &v1.GetRepaymentPlanRequest{ProjectId: 9})
 	if err != nil || len(plan.GetItems()) != 2 {
 		t.Fatalf("plan %v, %v", plan, err)
 	}
@@ -90,7 +96,7 @@ func TestRepaymentRunAnswersAndTheReadsShowTheTimes(t *testing.T) {
 		second.GetRepaidAt() != "" || second.GetStatus() != "PENDING" {
 		t.Fatalf("plan items %v / %v: want period 1 REPAID with an RFC 3339 repaidAt, period 2 PENDING without", first, second)
 	}
-	recv, err := svc.ListReceivables(context.Background(), &v1.ListReceivablesRequest{ProjectId: 9})
+	recv, err := svc.ListReceivables(asUser(21, auth.RoleInvestor), &v1.ListReceivablesRequest{ProjectId: 9})
 	if err != nil || len(recv.GetItems()) != 2 {
 		t.Fatalf("receivables %v, %v", recv, err)
 	}
@@ -100,6 +106,54 @@ func TestRepaymentRunAnswersAndTheReadsShowTheTimes(t *testing.T) {
 	if got := recv.GetItems()[1]; got.GetStatus() != "PENDING" || got.GetReceivedAt() != "" {
 		t.Fatalf("receivable of period 2: %v, want PENDING without receivedAt", got)
 	}
+}
+
+func TestThePlanReadsAnswerTheirCallersOnly(t *testing.T) {
+	t.Parallel()
+	svc, _ := newTestService(t)
+	forbidden := v1.ErrorReason_FORBIDDEN.String()
+	for _, c := range []struct {
+		name           string
+		ctx            context.Context
+		plan, recv     int // rows answered
+		planErr, recvE string
+	}{
+		{"no token", context.Background(), 0, 0, "UNAUTHORIZED", "UNAUTHORIZED"},
+		{"the borrower", asUser(7, auth.RoleBorrower), 2, 0, "", forbidden},
+		{"another borrower", asUser(8, auth.RoleBorrower), 0, 0, forbidden, forbidden},
+		{"the investor", asUser(21, auth.RoleInvestor), 0, 2, forbidden, ""},
+		{"another investor", asUser(22, auth.RoleInvestor), 0, 0, forbidden, ""},
+		{"an admin", asUser(1, auth.RoleAdmin), 2, 2, "", ""},
+	} {
+		plan, err := svc.GetRepaymentPlan(c.ctx, &v1.GetRepaymentPlanRequest{ProjectId: 9})
+		if reasonOf(err) != c.planErr || len(plan.GetItems()) != c.plan {
+			t.Errorf("%s: plan %d rows, %v; want %d rows, reason %q", c.name, len(plan.GetItems()), err, c.plan, c.planErr)
+		}
+		recv, err := svc.ListReceivables(c.ctx, &v1.ListReceivablesRequest{ProjectId: 9})
+		if reasonOf(err) != c.recvE || len(recv.GetItems()) != c.recv {
+			t.Errorf("%s: receivables %d rows, %v; want %d rows, reason %q", c.name, len(recv.GetItems()), err, c.recv, c.recvE)
+		}
+		for _, it := range recv.GetItems() {
+			if c.name == "the investor" && it.GetInvestorId() != 21 {
+				t.Errorf("%s: sees investor %d's receivable", c.name, it.GetInvestorId())
+			}
+		}
+	}
+	// Refusals are 403 and 401, and an invalid id is not looked at before the token.
+	if _, err := svc.GetRepaymentPlan(asUser(8, auth.RoleBorrower), &v1.GetRepaymentPlanRequest{ProjectId: 9}); kerrors.FromError(err).Code != 403 {
+		t.Errorf("another borrower's plan: %v, want 403", err)
+	}
+	if _, err := svc.ListReceivables(context.Background(), &v1.ListReceivablesRequest{}); kerrors.FromError(err).Code != 401 {
+		t.Errorf("receivables without a token or an id: %v, want 401", err)
+	}
+}
+
+// reasonOf is err's API reason, "" for no error.
+func reasonOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	return kerrors.FromError(err).Reason
 }
 
 func TestQueryPreparedRefusesCallsThatAreNotCheckBacks(t *testing.T) {
