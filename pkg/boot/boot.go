@@ -1,5 +1,6 @@
 // Package boot is the main function every service shares: parse -conf, load the typed
-// config, build the structured logger, wire the app and run it until SIGINT/SIGTERM.
+// config, refuse to start with an unsafe one (checks.go), build the structured logger,
+// wire the app and run it until SIGINT/SIGTERM.
 package boot
 
 import (
@@ -13,6 +14,7 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/logging"
+	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 )
 
 // Config is a service's Bootstrap message: every one has a log section.
@@ -37,6 +39,13 @@ func Main[C Config](name, version string, bc C, wire Wire[C]) {
 func run[C Config](name, version, confPath string, bc C, wire Wire[C]) error {
 	if err := conf.Load(confPath, bc); err != nil {
 		return err
+	}
+	deployment := &conf.Deployment{}
+	if err := conf.Load(confPath, deployment); err != nil {
+		return err
+	}
+	if err := checkConfig(bc, deployment, operator.FromEnv()); err != nil {
+		return fmt.Errorf("config %s: %w", confPath, err)
 	}
 	logger := logging.New(name, version, bc.GetLog().GetLevel())
 	app, cleanup, err := wire(bc, logger)

@@ -434,6 +434,54 @@ func (x *RocketMQ) GetNameServers() []string {
 	return nil
 }
 
+// Deployment is read from the top level of every service's config file, beside its
+// Bootstrap, so that boot can check the settings before anything starts.
+type Deployment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "production" in every config a user would deploy (configs/production.yaml): a
+	// service then refuses to start with faults.enabled. Empty or "local" elsewhere.
+	Environment   string `protobuf:"bytes,1,opt,name=environment,proto3" json:"environment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Deployment) Reset() {
+	*x = Deployment{}
+	mi := &file_conf_conf_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Deployment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Deployment) ProtoMessage() {}
+
+func (x *Deployment) ProtoReflect() protoreflect.Message {
+	mi := &file_conf_conf_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Deployment.ProtoReflect.Descriptor instead.
+func (*Deployment) Descriptor() ([]byte, []int) {
+	return file_conf_conf_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *Deployment) GetEnvironment() string {
+	if x != nil {
+		return x.Environment
+	}
+	return ""
+}
+
 type Server_Endpoint struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Addr  string                 `protobuf:"bytes,1,opt,name=addr,proto3" json:"addr,omitempty"`
@@ -445,7 +493,7 @@ type Server_Endpoint struct {
 
 func (x *Server_Endpoint) Reset() {
 	*x = Server_Endpoint{}
-	mi := &file_conf_conf_proto_msgTypes[7]
+	mi := &file_conf_conf_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -457,7 +505,7 @@ func (x *Server_Endpoint) String() string {
 func (*Server_Endpoint) ProtoMessage() {}
 
 func (x *Server_Endpoint) ProtoReflect() protoreflect.Message {
-	mi := &file_conf_conf_proto_msgTypes[7]
+	mi := &file_conf_conf_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -522,7 +570,10 @@ const file_conf_conf_proto_rawDesc = "" +
 	"\vsettle_wait\x18\a \x01(\v2\x19.google.protobuf.DurationR\n" +
 	"settleWait\"-\n" +
 	"\bRocketMQ\x12!\n" +
-	"\fname_servers\x18\x01 \x03(\tR\vnameServersB*Z(github.com/p2p-dtx/p2p-dtx/pkg/conf;confb\x06proto3"
+	"\fname_servers\x18\x01 \x03(\tR\vnameServers\".\n" +
+	"\n" +
+	"Deployment\x12 \n" +
+	"\venvironment\x18\x01 \x01(\tR\venvironmentB*Z(github.com/p2p-dtx/p2p-dtx/pkg/conf;confb\x06proto3"
 
 var (
 	file_conf_conf_proto_rawDescOnce sync.Once
@@ -536,7 +587,7 @@ func file_conf_conf_proto_rawDescGZIP() []byte {
 	return file_conf_conf_proto_rawDescData
 }
 
-var file_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_conf_conf_proto_goTypes = []any{
 	(*Server)(nil),              // 0: p2pdtx.conf.Server
 	(*Database)(nil),            // 1: p2pdtx.conf.Database
@@ -545,17 +596,18 @@ var file_conf_conf_proto_goTypes = []any{
 	(*Faults)(nil),              // 4: p2pdtx.conf.Faults
 	(*DTM)(nil),                 // 5: p2pdtx.conf.DTM
 	(*RocketMQ)(nil),            // 6: p2pdtx.conf.RocketMQ
-	(*Server_Endpoint)(nil),     // 7: p2pdtx.conf.Server.Endpoint
-	(*durationpb.Duration)(nil), // 8: google.protobuf.Duration
+	(*Deployment)(nil),          // 7: p2pdtx.conf.Deployment
+	(*Server_Endpoint)(nil),     // 8: p2pdtx.conf.Server.Endpoint
+	(*durationpb.Duration)(nil), // 9: google.protobuf.Duration
 }
 var file_conf_conf_proto_depIdxs = []int32{
-	7, // 0: p2pdtx.conf.Server.http:type_name -> p2pdtx.conf.Server.Endpoint
-	7, // 1: p2pdtx.conf.Server.grpc:type_name -> p2pdtx.conf.Server.Endpoint
-	8, // 2: p2pdtx.conf.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
-	8, // 3: p2pdtx.conf.Auth.token_ttl:type_name -> google.protobuf.Duration
-	8, // 4: p2pdtx.conf.DTM.branch_timeout:type_name -> google.protobuf.Duration
-	8, // 5: p2pdtx.conf.DTM.settle_wait:type_name -> google.protobuf.Duration
-	8, // 6: p2pdtx.conf.Server.Endpoint.timeout:type_name -> google.protobuf.Duration
+	8, // 0: p2pdtx.conf.Server.http:type_name -> p2pdtx.conf.Server.Endpoint
+	8, // 1: p2pdtx.conf.Server.grpc:type_name -> p2pdtx.conf.Server.Endpoint
+	9, // 2: p2pdtx.conf.Database.conn_max_lifetime:type_name -> google.protobuf.Duration
+	9, // 3: p2pdtx.conf.Auth.token_ttl:type_name -> google.protobuf.Duration
+	9, // 4: p2pdtx.conf.DTM.branch_timeout:type_name -> google.protobuf.Duration
+	9, // 5: p2pdtx.conf.DTM.settle_wait:type_name -> google.protobuf.Duration
+	9, // 6: p2pdtx.conf.Server.Endpoint.timeout:type_name -> google.protobuf.Duration
 	7, // [7:7] is the sub-list for method output_type
 	7, // [7:7] is the sub-list for method input_type
 	7, // [7:7] is the sub-list for extension type_name
@@ -574,7 +626,7 @@ func file_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conf_conf_proto_rawDesc), len(file_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,7 +1,8 @@
 // Package faults lets acceptance tests and the demo break a service on purpose at named
 // points (API.md "Fault points"). A point is armed for the next N hits, optionally with a
 // delay; code asks Hit(point) where the fault would strike. The HTTP endpoint that arms
-// points is mounted only when faults.enabled is true in the service's config.
+// points is mounted only when faults.enabled is true in the service's config, and answers
+// only the operator token (pkg/operator).
 package faults
 
 import (
@@ -11,6 +12,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 )
 
 // Strike says what an armed point does on this hit.
@@ -103,9 +106,18 @@ type armRequest struct {
 	DelayMs int64  `json:"delayMs"`
 }
 
-// Handler serves POST /debug/faults (arm) and DELETE /debug/faults (clear all). Errors
-// use the Kratos error body so clients see the same shape as everywhere else.
-func (r *Registry) Handler() http.Handler {
+// Handler serves POST /debug/faults (arm) and DELETE /debug/faults (clear all) to
+// operators: a request without the operator token (P2P_OPERATOR_TOKEN, read once here)
+// gets 401 and arms nothing. Errors use the Kratos error body so clients see the same
+// shape as everywhere else.
+func (r *Registry) Handler() http.Handler { return r.HandlerFor(operator.FromEnv()) }
+
+// HandlerFor is Handler guarded by the given operator token.
+func (r *Registry) HandlerFor(token operator.Token) http.Handler {
+	return token.Require(r.endpoint())
+}
+
+func (r *Registry) endpoint() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		switch req.Method {
 		case http.MethodPost:

@@ -6,7 +6,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 )
+
+const token = operator.Token("0123456789abcdef0123456789abcdef")
+
+// operatorRequest is a request to /debug/faults carrying the operator token.
+func operatorRequest(method, body string) *http.Request {
+	req := httptest.NewRequest(method, "/debug/faults", strings.NewReader(body))
+	req.Header.Set(operator.Header, string(token))
+	return req
+}
 
 func TestArmedPointFiresExactlyTimes(t *testing.T) {
 	t.Parallel()
@@ -50,21 +61,20 @@ func TestNilRegistryNeverFires(t *testing.T) {
 func TestHandlerArmsAndClears(t *testing.T) {
 	t.Parallel()
 	r := New("a.delay")
-	h := r.Handler()
+	h := r.HandlerFor(token)
 
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/debug/faults",
-		strings.NewReader(`{"point":"a.delay","times":1,"delayMs":250}`)))
+	h.ServeHTTP(rec, operatorRequest(http.MethodPost, `{"point":"a.delay","times":1,"delayMs":250}`))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("arm: %d %s", rec.Code, rec.Body)
 	}
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/debug/faults", strings.NewReader(`{"point":"zzz"}`)))
+	h.ServeHTTP(rec, operatorRequest(http.MethodPost, `{"point":"zzz"}`))
 	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "unknown fault point") {
 		t.Fatalf("unknown point: %d %s", rec.Code, rec.Body)
 	}
 	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodDelete, "/debug/faults", nil))
+	h.ServeHTTP(rec, operatorRequest(http.MethodDelete, ""))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("clear: %d", rec.Code)
 	}
@@ -77,5 +87,40 @@ func TestHandlerArmsAndClears(t *testing.T) {
 	}
 	if s := r.Hit("a.delay"); !s.Fire || s.Delay != 250*time.Millisecond {
 		t.Fatalf("strike = %+v", s)
+	}
+}
+
+func TestHandlerRefusesRequestsWithoutTheOperatorToken(t *testing.T) {
+	t.Parallel()
+	r := New("a.fail")
+	if err := r.Arm("a.fail", 5, 0); err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range map[string]http.Handler{
+		"token configured":    r.HandlerFor(token),
+		"no token configured": r.HandlerFor(""),
+	} {
+		for _, presented := range []string{"", "wrong-token-wrong-token-wrong-token"} {
+			for _, method := range []string{http.MethodPost, http.MethodDelete} {
+				req := httptest.NewRequest(method, "/debug/faults", strings.NewReader(`{"point":"a.fail","times":1}`))
+				if presented != "" {
+					req.Header.Set(operator.Header, presented)
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusUnauthorized {
+					t.Errorf("%s, %s with token %q: %d, want 401", name, method, presented, rec.Code)
+				}
+			}
+		}
+	}
+	// Nothing was cleared or re-armed: the five hits armed above are all still there.
+	for i := 0; i < 5; i++ {
+		if !r.Hit("a.fail").Fire {
+			t.Fatalf("hit %d did not fire: a refused request changed the registry", i+1)
+		}
+	}
+	if r.Hit("a.fail").Fire {
+		t.Fatal("a refused request armed more hits")
 	}
 }

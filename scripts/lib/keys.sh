@@ -13,6 +13,7 @@ SECRET_KEYS=(
   P2P_INSPECT_PASSWORD
   P2P_TOKEN_SECRET
   P2P_ADMIN_PASSWORD
+  P2P_OPERATOR_TOKEN
 )
 KEY_PAIRS=(platform bank)
 
@@ -36,10 +37,10 @@ secret() {
 }
 
 # Hex only: safe in SQL literals, YAML, URLs and shell without quoting.
-# P2P_TOKEN_SECRET is 32 random bytes; passwords 16 random bytes.
+# P2P_TOKEN_SECRET and P2P_OPERATOR_TOKEN are 32 random bytes; passwords 16 random bytes.
 new_secret() {
   case $1 in
-    P2P_TOKEN_SECRET) openssl rand -hex 32 ;;
+    P2P_TOKEN_SECRET | P2P_OPERATOR_TOKEN) openssl rand -hex 32 ;;
     *) openssl rand -hex 16 ;;
   esac
 }

@@ -63,6 +63,7 @@ svc_env() {
     "P2P_DB_PASSWORD=$(secret "P2P_DB_PASSWORD_$key")" \
     "P2P_TOKEN_SECRET=$(secret P2P_TOKEN_SECRET)" \
     "P2P_ADMIN_PASSWORD=$(secret P2P_ADMIN_PASSWORD)" \
+    "P2P_OPERATOR_TOKEN=$(secret P2P_OPERATOR_TOKEN)" \
     "ROCKETMQ_GO_LOG_LEVEL=${ROCKETMQ_GO_LOG_LEVEL:-warn}"
   svc_tuning "$svc"
 }

@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 )
 
 // ProviderSet is service providers.
@@ -20,14 +21,19 @@ var ProviderSet = wire.NewSet(NewBankCustodyService, NewGatewayPages, NewCustody
 type BankCustodyService struct {
 	v1.UnimplementedBankCustodyServer
 	notifications *biz.NotificationUsecase
+	operator      operator.Token
 }
 
-// NewBankCustodyService returns the API implementation.
+// NewBankCustodyService returns the API implementation. The notification log is for
+// operators: it answers only the operator token (P2P_OPERATOR_TOKEN).
 func NewBankCustodyService(notifications *biz.NotificationUsecase) *BankCustodyService {
-	return &BankCustodyService{notifications: notifications}
+	return &BankCustodyService{notifications: notifications, operator: operator.FromEnv()}
 }
 
 func (s *BankCustodyService) ListNotifications(ctx context.Context, req *v1.ListNotificationsRequest) (*v1.ListNotificationsReply, error) {
+	if err := s.operator.CheckRequest(ctx); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(req.GetRequestNo()) == "" {
 		return nil, v1.ErrorInvalidArgument("requestNo: required")
 	}

@@ -3,15 +3,51 @@ package service_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/transport"
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 )
+
+// operatorToken is this package's tests' P2P_OPERATOR_TOKEN, set before any test runs:
+// the service reads it once when it is built.
+const operatorToken = "0123456789abcdef0123456789abcdef"
+
+func TestMain(m *testing.M) {
+	if err := os.Setenv(operator.EnvVar, operatorToken); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+// headers is a minimal Kratos server transport carrying request headers.
+type headers map[string]string
+
+func (h headers) Get(k string) string      { return h[k] }
+func (h headers) Set(k, v string)          { h[k] = v }
+func (h headers) Add(k, v string)          { h[k] = v }
+func (h headers) Keys() []string           { return nil }
+func (h headers) Values(k string) []string { return []string{h[k]} }
+
+type serverTransport struct{ h headers }
+
+func (t serverTransport) Kind() transport.Kind            { return transport.KindHTTP }
+func (t serverTransport) Endpoint() string                { return "" }
+func (t serverTransport) Operation() string               { return v1.OperationBankCustodyListNotifications }
+func (t serverTransport) RequestHeader() transport.Header { return t.h }
+func (t serverTransport) ReplyHeader() transport.Header   { return headers{} }
+
+// asOperator is a request context carrying the operator token.
+func asOperator() context.Context {
+	return transport.NewServerContext(context.Background(), serverTransport{h: headers{operator.Header: operatorToken}})
+}
 
 // fakeLog serves attempts from memory and counts the queries it was asked.
 type fakeLog struct {
@@ -42,7 +78,7 @@ func TestListNotifications(t *testing.T) {
 			{RequestNo: "REQ-1", Attempt: 3, AttemptedAt: first.Add(6 * time.Minute), HTTPStatus: 200},
 		},
 	}}
-	reply, err := newService(repo).ListNotifications(context.Background(), &v1.ListNotificationsRequest{RequestNo: "REQ-1"})
+	reply, err := newService(repo).ListNotifications(asOperator(), &v1.ListNotificationsRequest{RequestNo: "REQ-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +99,7 @@ func TestListNotifications(t *testing.T) {
 		t.Errorf("delivered attempt = %v", got)
 	}
 
-	none, err := newService(repo).ListNotifications(context.Background(), &v1.ListNotificationsRequest{RequestNo: "REQ-UNKNOWN"})
+	none, err := newService(repo).ListNotifications(asOperator(), &v1.ListNotificationsRequest{RequestNo: "REQ-UNKNOWN"})
 	if err != nil || none.GetItems() == nil || len(none.GetItems()) != 0 {
 		t.Fatalf("attempts of an unknown request = %v, %v; want an empty list", none, err)
 	}
@@ -73,7 +109,7 @@ func TestListNotificationsRequiresRequestNo(t *testing.T) {
 	t.Parallel()
 	for _, requestNo := range []string{"", "   "} {
 		repo := &fakeLog{}
-		_, err := newService(repo).ListNotifications(context.Background(), &v1.ListNotificationsRequest{RequestNo: requestNo})
+		_, err := newService(repo).ListNotifications(asOperator(), &v1.ListNotificationsRequest{RequestNo: requestNo})
 		ke := kerrors.FromError(err)
 		if ke.Code != 400 || !v1.IsInvalidArgument(err) || ke.Message != "requestNo: required" {
 			t.Errorf("ListNotifications(%q) error = %v; want 400 INVALID_ARGUMENT \"requestNo: required\"", requestNo, err)
@@ -87,8 +123,25 @@ func TestListNotificationsRequiresRequestNo(t *testing.T) {
 func TestListNotificationsStoreFailure(t *testing.T) {
 	t.Parallel()
 	down := errors.New("connection refused")
-	_, err := newService(&fakeLog{err: down}).ListNotifications(context.Background(), &v1.ListNotificationsRequest{RequestNo: "REQ-1"})
+	_, err := newService(&fakeLog{err: down}).ListNotifications(asOperator(), &v1.ListNotificationsRequest{RequestNo: "REQ-1"})
 	if !errors.Is(err, down) || v1.IsInvalidArgument(err) {
 		t.Fatalf("error = %v, want the storage error passed through", err)
+	}
+}
+
+func TestListNotificationsRequiresTheOperatorToken(t *testing.T) {
+	t.Parallel()
+	for name, ctx := range map[string]context.Context{
+		"no token":    transport.NewServerContext(context.Background(), serverTransport{h: headers{}}),
+		"wrong token": transport.NewServerContext(context.Background(), serverTransport{h: headers{operator.Header: operatorToken[1:] + "x"}}),
+	} {
+		repo := &fakeLog{}
+		_, err := newService(repo).ListNotifications(ctx, &v1.ListNotificationsRequest{RequestNo: "REQ-1"})
+		if e := kerrors.FromError(err); e.Code != 401 || e.Reason != operator.Reason {
+			t.Errorf("%s: error = %v, want 401 %s", name, err, operator.Reason)
+		}
+		if repo.queries != 0 {
+			t.Errorf("%s: the log was queried", name)
+		}
 	}
 }

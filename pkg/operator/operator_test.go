@@ -1,0 +1,98 @@
+package operator
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	kerrors "github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/transport"
+)
+
+const good = Token("0123456789abcdef0123456789abcdef")
+
+func TestCheckRefusesMissingAndShortTokens(t *testing.T) {
+	t.Parallel()
+	for token, want := range map[Token]string{
+		"":                 EnvVar + ": not set",
+		"short":            EnvVar + ": 5 bytes, need at least 32",
+		good[:MinLength-1]: EnvVar + ": 31 bytes, need at least 32",
+	} {
+		if err := token.Check(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Check(%q) = %v, want %q", token, err, want)
+		}
+	}
+	if err := good.Check(); err != nil {
+		t.Errorf("Check(32 bytes) = %v", err)
+	}
+}
+
+func TestRequireAnswersOnlyTheToken(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		token     Token
+		presented string
+		want      int
+	}{
+		"right token":            {good, string(good), http.StatusOK},
+		"no header":              {good, "", http.StatusUnauthorized},
+		"wrong token":            {good, "0123456789abcdef0123456789abcdeX", http.StatusUnauthorized},
+		"a prefix of the token":  {good, string(good[:10]), http.StatusUnauthorized},
+		"no token configured":    {"", "", http.StatusUnauthorized},
+		"short token configured": {"abc", "abc", http.StatusUnauthorized},
+	} {
+		ran := false
+		h := c.token.Require(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { ran = true }))
+		req := httptest.NewRequest(http.MethodPost, "/debug/faults", nil)
+		if c.presented != "" {
+			req.Header.Set(Header, c.presented)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != c.want || ran != (c.want == http.StatusOK) {
+			t.Errorf("%s: status %d, handler ran %v; want %d", name, rec.Code, ran, c.want)
+		}
+		if c.want == http.StatusUnauthorized && !strings.Contains(rec.Body.String(), Reason) {
+			t.Errorf("%s: body %s, want reason %s", name, rec.Body, Reason)
+		}
+	}
+}
+
+// header is a minimal Kratos transport carrying request headers.
+type header map[string]string
+
+func (h header) Get(k string) string      { return h[k] }
+func (h header) Set(k, v string)          { h[k] = v }
+func (h header) Add(k, v string)          { h[k] = v }
+func (h header) Keys() []string           { return nil }
+func (h header) Values(k string) []string { return []string{h[k]} }
+
+type serverTransport struct{ h header }
+
+func (t serverTransport) Kind() transport.Kind            { return transport.KindHTTP }
+func (t serverTransport) Endpoint() string                { return "" }
+func (t serverTransport) Operation() string               { return "/notifications" }
+func (t serverTransport) RequestHeader() transport.Header { return t.h }
+func (t serverTransport) ReplyHeader() transport.Header   { return header{} }
+
+func TestCheckRequestOfAKratosMethod(t *testing.T) {
+	t.Parallel()
+	ctx := func(h header) context.Context {
+		return transport.NewServerContext(context.Background(), serverTransport{h: h})
+	}
+	if err := good.CheckRequest(ctx(header{Header: string(good)})); err != nil {
+		t.Fatalf("right token: %v", err)
+	}
+	for name, c := range map[string]context.Context{
+		"no transport": context.Background(),
+		"no header":    ctx(header{}),
+		"wrong token":  ctx(header{Header: "nope"}),
+	} {
+		err := good.CheckRequest(c)
+		if e := kerrors.FromError(err); e.Code != http.StatusUnauthorized || e.Reason != Reason {
+			t.Errorf("%s: %v, want 401 %s", name, err, Reason)
+		}
+	}
+}
