@@ -24,16 +24,23 @@ type Credit struct {
 	Amount money.Amount
 }
 
-// RepaymentOrder asks the bank to execute one installment of a loaned project (REPAY):
-// debit the borrower Amount, credit each credit, and credit the platform's fee account
-// with Commission. Amount = Σ credits + Commission.
-type RepaymentOrder struct {
+// InstallmentPayment is what a repayment order asks and the repayment it made records:
+// the request paying one installment of a loaned project, the borrower who pays it, the
+// amount debited and the commission of it the platform's fee account receives.
+type InstallmentPayment struct {
 	RequestNo      string
 	ProjectNo      string
 	Period         int
 	BorrowerUserNo string
 	Amount         money.Amount
 	Commission     money.Amount
+}
+
+// RepaymentOrder asks the bank to execute one installment of a loaned project (REPAY):
+// debit the borrower Amount, credit each credit, and credit the platform's fee account
+// with Commission. Amount = Σ credits + Commission.
+type RepaymentOrder struct {
+	InstallmentPayment
 	// Credits may name one user several times (one investor, several tenders).
 	Credits []Credit
 }
@@ -80,16 +87,11 @@ func (o RepaymentOrder) payees() map[string]money.Amount {
 	return out
 }
 
-// Repayment is an installment the bank paid out.
+// Repayment is an installment the bank paid out, to Credits credits.
 type Repayment struct {
-	RequestNo      string
-	ProjectNo      string
-	Period         int
-	BorrowerUserNo string
-	Amount         money.Amount
-	Commission     money.Amount
-	Credits        int
-	CreatedAt      time.Time
+	InstallmentPayment
+	Credits   int
+	CreatedAt time.Time
 }
 
 // RepaymentUsecase executes installments: one local transaction of the bank debits the
@@ -199,9 +201,7 @@ func (uc *RepaymentUsecase) execute(ctx context.Context, platformNo string, orde
 		return nil, err
 	}
 	if moved {
-		err = uc.repayments.Create(ctx, &Repayment{RequestNo: order.RequestNo, ProjectNo: order.ProjectNo, Period: order.Period,
-			BorrowerUserNo: order.BorrowerUserNo, Amount: order.Amount, Commission: order.Commission,
-			Credits: len(order.Credits), CreatedAt: now})
+		err = uc.repayments.Create(ctx, &Repayment{InstallmentPayment: order.InstallmentPayment, Credits: len(order.Credits), CreatedAt: now})
 		if err != nil {
 			return nil, err
 		}
@@ -283,8 +283,8 @@ func (o RepaymentOrder) request(platformNo string, now time.Time) *CustodyReques
 
 // repaymentOf answers a successful repayment from its request record.
 func repaymentOf(r *CustodyRequest) *Repayment {
-	out := &Repayment{RequestNo: r.RequestNo, ProjectNo: r.Details.ProjectNo, Period: r.Details.Period,
-		BorrowerUserNo: r.UserNo, CreatedAt: r.UpdatedAt}
+	out := &Repayment{InstallmentPayment: InstallmentPayment{RequestNo: r.RequestNo, ProjectNo: r.Details.ProjectNo,
+		Period: r.Details.Period, BorrowerUserNo: r.UserNo}, CreatedAt: r.UpdatedAt}
 	if r.Amount != nil {
 		out.Amount = *r.Amount
 	}

@@ -31,8 +31,8 @@ func loanedBank() *biztest.Bank {
 
 // installment is period 1 of PN1: 120.00 = 50.00 + 40.00 + 20.00 (BUI2 twice) + 10.00.
 func installment(requestNo string) biz.RepaymentOrder {
-	return biz.RepaymentOrder{RequestNo: requestNo, ProjectNo: "PN1", Period: 1, BorrowerUserNo: "BUB",
-		Amount: amount("120.00"), Commission: amount("10.00"),
+	return biz.RepaymentOrder{InstallmentPayment: biz.InstallmentPayment{RequestNo: requestNo, ProjectNo: "PN1", Period: 1,
+		BorrowerUserNo: "BUB", Amount: amount("120.00"), Commission: amount("10.00")},
 		Credits: []biz.Credit{{UserNo: "BUI1", Amount: amount("50.00")}, {UserNo: "BUI2", Amount: amount("40.00")},
 			{UserNo: "BUI2", Amount: amount("20.00")}}}
 }

@@ -93,8 +93,8 @@ func createLoanedProject(t *testing.T, d *Data, projectNo, borrower string) {
 
 // order pays each investor perCredit twice (two tenders each) and commission.
 func (w *repaymentWorld) order(requestNo string, period int, perCredit, commission string) biz.RepaymentOrder {
-	o := biz.RepaymentOrder{RequestNo: requestNo, ProjectNo: w.projectNo, Period: period, BorrowerUserNo: w.borrower,
-		Commission: money.MustParseAmount(commission)}
+	o := biz.RepaymentOrder{InstallmentPayment: biz.InstallmentPayment{RequestNo: requestNo, ProjectNo: w.projectNo,
+		Period: period, BorrowerUserNo: w.borrower, Commission: money.MustParseAmount(commission)}}
 	c := money.MustParseAmount(perCredit)
 	for range 2 {
 		for _, inv := range w.investors {

@@ -25,8 +25,9 @@ func (r *repaymentRepo) Get(ctx context.Context, projectNo string, period int) (
 		return nil, err
 	}
 	return &biz.Repayment{
-		RequestNo: row.ID, ProjectNo: row.ProjectNo, Period: row.Period, BorrowerUserNo: row.BorrowerUserNo,
-		Amount: row.Amount, Commission: row.Commission, Credits: row.Credits, CreatedAt: row.CreatedAt,
+		InstallmentPayment: biz.InstallmentPayment{RequestNo: row.ID, ProjectNo: row.ProjectNo, Period: row.Period,
+			BorrowerUserNo: row.BorrowerUserNo, Amount: row.Amount, Commission: row.Commission},
+		Credits: row.Credits, CreatedAt: row.CreatedAt,
 	}, nil
 }
 

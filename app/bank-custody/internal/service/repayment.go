@@ -66,10 +66,10 @@ func decodeRepayment(body []byte) (biz.RepaymentOrder, error) {
 	if err != nil {
 		return biz.RepaymentOrder{}, err
 	}
-	order := biz.RepaymentOrder{
+	order := biz.RepaymentOrder{InstallmentPayment: biz.InstallmentPayment{
 		RequestNo: f.str("requestNo", "request_no"), ProjectNo: f.str("projectNo", "project_no"),
 		BorrowerUserNo: f.str("borrowerUserNo", "borrower_user_no"),
-	}
+	}}
 	period, err := f.int64("period")
 	if err != nil {
 		return biz.RepaymentOrder{}, err

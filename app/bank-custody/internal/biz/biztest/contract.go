@@ -444,9 +444,9 @@ func RepaymentContract(t *testing.T, open func(t *testing.T) RepaymentRepos) {
 		t.Parallel()
 		r := open(t)
 		ctx := context.Background()
-		rp := &biz.Repayment{RequestNo: testkey.New("RP"), ProjectNo: testkey.New("PN"), Period: 3, BorrowerUserNo: "BU0000000001",
-			Amount: money.MustParseAmount("120.00"), Commission: money.MustParseAmount("10.00"), Credits: 1000,
-			CreatedAt: time.Now().UTC().Truncate(time.Second)}
+		rp := &biz.Repayment{InstallmentPayment: biz.InstallmentPayment{RequestNo: testkey.New("RP"), ProjectNo: testkey.New("PN"),
+			Period: 3, BorrowerUserNo: "BU0000000001", Amount: money.MustParseAmount("120.00"), Commission: money.MustParseAmount("10.00")},
+			Credits: 1000, CreatedAt: time.Now().UTC().Truncate(time.Second)}
 		if r.Forget != nil {
 			t.Cleanup(func() { r.Forget(rp.RequestNo) })
 		}
