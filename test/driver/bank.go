@@ -94,11 +94,15 @@ type NotificationAttempt struct {
 }
 
 // NotificationAttempts lists the bank's deliveries of the request's notification to the
-// platform (GET /v1/notifications, unsigned).
+// platform (GET /v1/notifications, with the operator token).
 func (p *Platform) NotificationAttempts(ctx context.Context, requestNo string) ([]NotificationAttempt, error) {
 	var out struct {
 		Items []NotificationAttempt `json:"items"`
 	}
-	err := p.Call(ctx, http.MethodGet, p.Bank+"/v1/notifications?requestNo="+url.QueryEscape(requestNo), "", nil, &out)
+	op, err := p.operator()
+	if err != nil {
+		return nil, err
+	}
+	err = op.Call(ctx, http.MethodGet, p.Bank+"/v1/notifications?requestNo="+url.QueryEscape(requestNo), "", nil, &out)
 	return out.Items, err
 }
