@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-kratos/kratos/v2/log"
 )
@@ -13,6 +14,19 @@ import (
 type Endpoint struct {
 	Topic, Group, BrokerAddr string
 	NameServers              []string
+}
+
+// Section is a client's config section (start_repayment) as a service's generated conf
+// type has it.
+type Section interface {
+	GetTopic() string
+	GetBrokerAddr() string
+}
+
+// EndpointOf is the endpoint a config section, the client's group in it and the
+// rocketmq.name_servers describe.
+func EndpointOf(s Section, group string, nameServers []string) Endpoint {
+	return Endpoint{Topic: s.GetTopic(), Group: group, BrokerAddr: s.GetBrokerAddr(), NameServers: nameServers}
 }
 
 // Check fails, naming the config keys to set, when the topic, the group or the name
@@ -44,11 +58,19 @@ type Client[T Shutdowner] struct {
 	started Started[T]
 }
 
-// NewClient returns the client named name ("start-repayment consumer"), which its
-// readiness error and its start line say.
-func NewClient[T Shutdowner](name string, ep Endpoint, logger *log.Helper) *Client[T] {
-	return &Client[T]{Endpoint: ep, name: name, log: logger}
+// NewClient checks ep (see Check: section and groupKey name its config keys) and returns
+// the client named name ("start-repayment consumer"), which its readiness error and its
+// start line say; it logs as module "server/<name, dashed>", the server's own lines too.
+func NewClient[T Shutdowner](name string, ep Endpoint, section, groupKey string, logger log.Logger) (*Client[T], error) {
+	if err := ep.Check(section, groupKey); err != nil {
+		return nil, err
+	}
+	module := "server/" + strings.ReplaceAll(name, " ", "-")
+	return &Client[T]{Endpoint: ep, name: name, log: log.NewHelper(log.With(logger, "module", module))}, nil
 }
+
+// Log is the client's logger, for the lines of the server that embeds it.
+func (c *Client[T]) Log() *log.Helper { return c.log }
 
 // SetRunning records the started client and logs where it runs.
 func (c *Client[T]) SetRunning(client T, instance string) {

@@ -36,7 +36,15 @@ func TestEndpointCheckNamesTheMissingKeys(t *testing.T) {
 // client down once.
 func TestClientLifecycle(t *testing.T) {
 	t.Parallel()
-	c := NewClient[fakeClient]("start-repayment consumer", Endpoint{Topic: "T", Group: "G"}, log.NewHelper(log.NewStdLogger(io.Discard)))
+	if _, err := NewClient[fakeClient]("start-repayment consumer", Endpoint{Topic: "T"}, "start_repayment", "consumer_group",
+		log.NewStdLogger(io.Discard)); err == nil || !strings.Contains(err.Error(), "start_repayment.consumer_group") {
+		t.Fatalf("NewClient without a group: %v, want the keys named", err)
+	}
+	c, err := NewClient[fakeClient]("start-repayment consumer", Endpoint{Topic: "T", Group: "G", NameServers: []string{"ns:9876"}},
+		"start_repayment", "consumer_group", log.NewStdLogger(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	if err := c.Ready(ctx); err == nil || !strings.Contains(err.Error(), "start-repayment consumer not started") {
 		t.Fatalf("Ready before SetRunning: %v", err)
@@ -59,5 +67,18 @@ func TestClientLifecycle(t *testing.T) {
 	}
 	if _, ok := c.Running(); ok {
 		t.Fatal("Running after Stop: still one")
+	}
+}
+
+type section struct{ topic, broker string }
+
+func (s section) GetTopic() string      { return s.topic }
+func (s section) GetBrokerAddr() string { return s.broker }
+
+func TestEndpointOfASection(t *testing.T) {
+	t.Parallel()
+	got := EndpointOf(section{"TP", "127.0.0.1:10911"}, "CID", []string{"127.0.0.1:9876"})
+	if got.Topic != "TP" || got.Group != "CID" || got.BrokerAddr != "127.0.0.1:10911" || len(got.NameServers) != 1 {
+		t.Fatalf("EndpointOf = %+v", got)
 	}
 }

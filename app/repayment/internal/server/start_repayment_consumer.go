@@ -38,24 +38,21 @@ type StartRepaymentConsumer struct {
 	*mq.Client[rocketmq.PushConsumer]
 	maxReconsume int32
 	plans        *biz.StartRepaymentUsecase
-	log          *log.Helper
 }
 
 // NewStartRepaymentConsumer returns the consumer; Start connects it.
 func NewStartRepaymentConsumer(c *conf.Bootstrap, plans *biz.StartRepaymentUsecase, logger log.Logger) (*StartRepaymentConsumer, error) {
 	sr := c.GetStartRepayment()
-	ep := mq.Endpoint{Topic: sr.GetTopic(), Group: sr.GetConsumerGroup(), BrokerAddr: sr.GetBrokerAddr(),
-		NameServers: c.GetRocketmq().GetNameServers()}
-	if err := ep.Check("start_repayment", "consumer_group"); err != nil {
-		return nil, err
-	}
 	maxReconsume := sr.GetMaxReconsumeTimes()
 	if maxReconsume <= 0 {
 		maxReconsume = defaultMaxReconsumeTimes
 	}
-	lg := log.NewHelper(log.With(logger, "module", "server/start-repayment-consumer"))
-	return &StartRepaymentConsumer{Client: mq.NewClient[rocketmq.PushConsumer]("start-repayment consumer", ep, lg),
-		maxReconsume: maxReconsume, plans: plans, log: lg}, nil
+	ep := mq.EndpointOf(sr, sr.GetConsumerGroup(), c.GetRocketmq().GetNameServers())
+	client, err := mq.NewClient[rocketmq.PushConsumer]("start-repayment consumer", ep, "start_repayment", "consumer_group", logger)
+	if err != nil {
+		return nil, err
+	}
+	return &StartRepaymentConsumer{Client: client, maxReconsume: maxReconsume, plans: plans}, nil
 }
 
 // Start creates the topic if it has no route (a push consumer refuses to start without
@@ -64,10 +61,10 @@ func NewStartRepaymentConsumer(c *conf.Bootstrap, plans *biz.StartRepaymentUseca
 // back that long), then starts consuming. A new group starts from the first offset, so
 // messages sent before its first start are not skipped.
 func (c *StartRepaymentConsumer) Start(ctx context.Context) error {
-	if err := c.EnsureTopic(ctx, c.log, c.Topic, 4); err != nil {
+	if err := c.EnsureTopic(ctx, c.Log(), c.Topic, 4); err != nil {
 		return err
 	}
-	if err := c.EnsureTopic(ctx, c.log, "%RETRY%"+c.Group, 1); err != nil {
+	if err := c.EnsureTopic(ctx, c.Log(), "%RETRY%"+c.Group, 1); err != nil {
 		return err
 	}
 	instance := mq.InstanceName("repayment")
@@ -95,7 +92,7 @@ func (c *StartRepaymentConsumer) Start(ctx context.Context) error {
 func (c *StartRepaymentConsumer) consume(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 	for _, m := range msgs {
 		if err := c.handle(ctx, m); err != nil {
-			c.log.Errorw("msg", "start-repayment message failed; the broker will redeliver it",
+			c.Log().Errorw("msg", "start-repayment message failed; the broker will redeliver it",
 				"msg_id", m.MsgId, "keys", m.GetKeys(), "reconsume_times", m.ReconsumeTimes, "err", err)
 			return consumer.ConsumeRetryLater, nil
 		}
@@ -115,12 +112,12 @@ func (c *StartRepaymentConsumer) handle(ctx context.Context, m *primitive.Messag
 		return err
 	}
 	if w.Rows == 0 {
-		c.log.Infow("msg", "duplicate start-repayment message: plans exist already", "project_id", terms.ProjectID,
+		c.Log().Infow("msg", "duplicate start-repayment message: plans exist already", "project_id", terms.ProjectID,
 			"msg_id", m.MsgId, "reconsume_times", m.ReconsumeTimes)
 		return nil
 	}
 	took := w.Amortize + w.Write
-	c.log.Infow("msg", "repayment plans written", "project_id", terms.ProjectID, "tenders", len(terms.Tenders),
+	c.Log().Infow("msg", "repayment plans written", "project_id", terms.ProjectID, "tenders", len(terms.Tenders),
 		"periods", terms.Periods, "rows", w.Rows, "amortize", w.Amortize.String(), "write", w.Write.String(),
 		"rows_per_sec", strconv.FormatFloat(float64(w.Rows)/took.Seconds(), 'f', 0, 64),
 		"msg_id", m.MsgId, "reconsume_times", m.ReconsumeTimes)

@@ -40,31 +40,28 @@ const (
 type StartRepaymentProducer struct {
 	*mq.Client[rocketmq.TransactionProducer]
 	ledger *biz.LoanLedger
-	log    *log.Helper
 }
 
 // NewStartRepaymentProducer returns the producer; Start connects it.
 func NewStartRepaymentProducer(c *conf.Bootstrap, ledger *biz.LoanLedger, logger log.Logger) (*StartRepaymentProducer, error) {
 	sr := c.GetStartRepayment()
-	ep := mq.Endpoint{Topic: sr.GetTopic(), Group: sr.GetProducerGroup(), BrokerAddr: sr.GetBrokerAddr(),
-		NameServers: c.GetRocketmq().GetNameServers()}
-	if err := ep.Check("start_repayment", "producer_group"); err != nil {
+	ep := mq.EndpointOf(sr, sr.GetProducerGroup(), c.GetRocketmq().GetNameServers())
+	client, err := mq.NewClient[rocketmq.TransactionProducer]("start-repayment producer", ep, "start_repayment", "producer_group", logger)
+	if err != nil {
 		return nil, err
 	}
-	lg := log.NewHelper(log.With(logger, "module", "server/start-repayment-producer"))
-	return &StartRepaymentProducer{Client: mq.NewClient[rocketmq.TransactionProducer]("start-repayment producer", ep, lg),
-		ledger: ledger, log: lg}, nil
+	return &StartRepaymentProducer{Client: client, ledger: ledger}, nil
 }
 
 // Start creates the topic if it has no route and starts the producer. The instance name
 // is unique per producer: the client library routes check-backs by client id (IP and
 // instance name), and two producers sharing one would drop each other's check-backs.
 func (p *StartRepaymentProducer) Start(ctx context.Context) error {
-	if err := p.EnsureTopic(ctx, p.log, p.Topic, topicQueues); err != nil {
+	if err := p.EnsureTopic(ctx, p.Log(), p.Topic, topicQueues); err != nil {
 		return err
 	}
 	instance := mq.InstanceName("trade-center")
-	tp, err := rocketmq.NewTransactionProducer(listener{ledger: p.ledger, log: p.log},
+	tp, err := rocketmq.NewTransactionProducer(listener{ledger: p.ledger, log: p.Log()},
 		producer.WithNameServer(p.NameServers),
 		producer.WithGroupName(p.Group),
 		producer.WithInstanceName(instance),
