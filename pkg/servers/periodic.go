@@ -71,6 +71,15 @@ func NewPeriodic(name string, interval time.Duration, pass func(context.Context)
 	return p
 }
 
+// NewJob is NewPeriodic for a service's background job that logs as module
+// ("server/collector"): its failures and the lines its pass writes with the logger it is
+// given share that module.
+func NewJob(name, module string, logger log.Logger, interval time.Duration, pass func(context.Context, *log.Helper) error,
+	opts ...PeriodicOption) *Periodic {
+	lg := log.NewHelper(log.With(logger, "module", module))
+	return NewPeriodic(name, interval, func(ctx context.Context) error { return pass(ctx, lg) }, lg, opts...)
+}
+
 // Start runs the passes in the background until Stop. It does nothing when the job runs
 // already, or was stopped before it could start (Kratos starts and stops servers
 // concurrently).

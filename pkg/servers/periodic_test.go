@@ -303,3 +303,27 @@ func TestDurationOrFallsBackWhenUnset(t *testing.T) {
 		}
 	}
 }
+
+// A job's failures and its pass's own lines carry the job's module.
+func TestJobLogsAsItsModule(t *testing.T) {
+	t.Parallel()
+	var out lockedBuffer
+	var passes atomic.Int32
+	j := NewJob("test run", "server/tester", log.NewStdLogger(&out), time.Millisecond, func(_ context.Context, lg *log.Helper) error {
+		if passes.Add(1) == 1 {
+			lg.Infow("msg", "pass line")
+			return errors.New("bank unreachable")
+		}
+		return nil
+	})
+	if err := j.Start(context.Background()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	waitFor(t, "two passes", func() bool { return passes.Load() >= 2 })
+	stop(t, j)
+	for _, want := range []string{"module=server/tester msg=pass line", "module=server/tester msg=test run failed err=bank unreachable"} {
+		if n := out.count(want); n != 1 {
+			t.Errorf("%q logged %d times, want once:\n%s", want, n, out.buf.String())
+		}
+	}
+}
