@@ -29,39 +29,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
-func main() {
-	o, err := bench.Parse(36)
-	if err == nil {
-		err = run(context.Background(), o)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench-plan:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, o bench.Options) error {
-	r, err := bench.Start(ctx, o)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := r.Cleanup(context.Background()); err != nil {
-			fmt.Fprintln(os.Stderr, "bench-plan: cleanup:", err)
-		}
-	}()
-	if err := r.People(ctx); err != nil {
-		return err
-	}
-	if err := r.Publish(ctx, "bench-plan", "0.15"); err != nil {
-		return err
-	}
-	tendering, err := r.PlaceTenders(ctx)
-	if err != nil {
-		return err
-	}
-	return approveAndReport(ctx, r, tendering)
-}
+func main() { bench.Main("bench-plan", 36, "0.15", approveAndReport) }
 
 // approveAndReport approves the loan, waits for the complete plan and prints the figures.
 func approveAndReport(ctx context.Context, r *bench.Run, tendering time.Duration) error {

@@ -16,47 +16,18 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/test/cmd/internal/bench"
 	"github.com/p2p-dtx/p2p-dtx/test/driver"
 )
 
-func main() {
-	o, err := bench.Parse(12)
-	if err == nil {
-		err = run(context.Background(), o)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench-repay:", err)
-		os.Exit(1)
-	}
-}
+func main() { bench.Main("bench-repay", 12, "0.12", approveAndMeasure) }
 
-func run(ctx context.Context, o bench.Options) error {
-	r, err := bench.Start(ctx, o)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := r.Cleanup(context.Background()); err != nil {
-			fmt.Fprintln(os.Stderr, "bench-repay: cleanup:", err)
-		}
-	}()
-	fmt.Printf("bench-repay: %d tenders of %s from %d investors, %d periods; one repayment run as of period 1's due date\n",
-		o.Tenders, bench.TenderAmount, o.Investors, o.Periods)
-	if err := r.People(ctx); err != nil {
-		return err
-	}
-	if err := r.Publish(ctx, "bench-repay", "0.12"); err != nil {
-		return err
-	}
-	tendering, err := r.PlaceTenders(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("  tenders      %d placed in %s\n", o.Tenders, tendering.Round(time.Millisecond))
+// approveAndMeasure approves the loan, waits for the plan and measures one repayment run
+// as of period 1's due date.
+func approveAndMeasure(ctx context.Context, r *bench.Run, tendering time.Duration) error {
+	fmt.Printf("  tenders      %d placed in %s\n", r.O.Tenders, tendering.Round(time.Millisecond))
 	if _, err := r.Admin.ApproveLoan(ctx, r.ProjectID); err != nil {
 		return err
 	}

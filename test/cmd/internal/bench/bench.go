@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,9 +30,9 @@ type Options struct {
 	Keep                                 bool   // leave the users and the project
 }
 
-// Parse reads the shared flags from the command line; periods is the command's default
+// parse reads the shared flags from the command line; periods is the command's default
 // loan length. The run directory defaults to test/stack's ($P2P_RUN_DIR or <repo>/.run).
-func Parse(periods int) (Options, error) {
+func parse(periods int) (Options, error) {
 	var o Options
 	flag.IntVar(&o.Tenders, "tenders", 1000, "tenders in the project ("+TenderAmount+" each)")
 	flag.IntVar(&o.Periods, "periods", periods, "monthly periods of the loan")
@@ -51,6 +52,45 @@ func Parse(periods int) (Options, error) {
 	return o, err
 }
 
+// Main is a benchmark command: it parses the flags (periods is its default loan length),
+// sets the run up (people, the project published at annualRate and reviewed, its tenders
+// placed), hands it to measure with how long the tenders took, and removes the run's rows
+// afterwards. A failure is printed as "<name>: …" and exits 1.
+func Main(name string, periods int, annualRate string, measure func(context.Context, *Run, time.Duration) error) {
+	o, err := parse(periods)
+	if err == nil {
+		err = run(context.Background(), name, o, annualRate, measure)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, name string, o Options, annualRate string, measure func(context.Context, *Run, time.Duration) error) error {
+	r, err := start(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := r.Cleanup(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, name+": cleanup:", err)
+		}
+	}()
+	fmt.Printf("%s: %d tenders of %s from %d investors, %d periods\n", name, o.Tenders, TenderAmount, o.Investors, o.Periods)
+	if err := r.People(ctx); err != nil {
+		return err
+	}
+	if err := r.Publish(ctx, name, annualRate); err != nil {
+		return err
+	}
+	tendering, err := r.PlaceTenders(ctx)
+	if err != nil {
+		return err
+	}
+	return measure(ctx, r, tendering)
+}
+
 // Run is one benchmark run: the platform, its admin, and what the run created, which
 // Cleanup removes.
 type Run struct {
@@ -62,8 +102,8 @@ type Run struct {
 	ProjectID string
 }
 
-// Start finds the running stack and logs the admin in.
-func Start(ctx context.Context, o Options) (*Run, error) {
+// start finds the running stack and logs the admin in.
+func start(ctx context.Context, o Options) (*Run, error) {
 	p, err := driver.FromRunDir(o.RunDir)
 	if err != nil {
 		return nil, fmt.Errorf("read the stack's run directory (is the stack up? make up): %w", err)
