@@ -68,14 +68,14 @@ func (uc *ProcessingUsecase) Poll(ctx context.Context, batch int) error {
 			first = err
 		}
 	}
-	nos, err := uc.requests.Processing(ctx, batch)
+	nos, err := uc.requests.Processing(ctx, uc.platforms.Nos(), batch)
 	keep(err)
 	for _, no := range nos {
 		if err := uc.Complete(ctx, no); err != nil {
 			keep(fmt.Errorf("complete %s: %w", no, err))
 		}
 	}
-	unpublished, err := uc.requests.Unpublished(ctx, batch)
+	unpublished, err := uc.requests.Unpublished(ctx, uc.platforms.Nos(), batch)
 	keep(err)
 	for _, r := range unpublished {
 		keep(uc.publish(ctx, r))

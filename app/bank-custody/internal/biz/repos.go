@@ -24,11 +24,13 @@ type RequestRepo interface {
 	SaveRetry(ctx context.Context, r *CustodyRequest) error
 	// SumSucceeded is Σ amount of the SUCCESS requests of a service (0.00 for none).
 	SumSucceeded(ctx context.Context, service ServiceName) (money.Amount, error)
-	// Processing lists up to limit gateway requests still PROCESSING, oldest first.
-	Processing(ctx context.Context, limit int) ([]string, error)
+	// Processing lists up to limit gateway requests of the given platforms still
+	// PROCESSING, oldest first. A bank serves only the platforms it has a contract with
+	// (anything else in its tables is not its back office's business).
+	Processing(ctx context.Context, platforms []string, limit int) ([]string, error)
 	// Unpublished lists up to limit finished gateway requests whose result has not been
 	// published to the notifier's topic yet.
-	Unpublished(ctx context.Context, limit int) ([]*CustodyRequest, error)
+	Unpublished(ctx context.Context, platforms []string, limit int) ([]*CustodyRequest, error)
 	// MarkPublished records that a request's result went to the notifier's topic.
 	MarkPublished(ctx context.Context, requestNo string, at time.Time) error
 }

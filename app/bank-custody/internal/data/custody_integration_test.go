@@ -83,7 +83,7 @@ func TestRequestLogRoundTrip(t *testing.T) {
 			!got.CreatedAt.Equal(longAgo) || got.NotifyPublishedAt != nil {
 			t.Fatalf("read back %+v", got)
 		}
-		nos, err := repo.Processing(ctx, 2)
+		nos, err := repo.Processing(ctx, []string{testPlatform}, 2)
 		if err != nil || len(nos) != 2 || nos[0] != opening || nos[1] != recharge {
 			t.Fatalf("Processing = %v, %v; want [%s %s]", nos, err, opening, recharge)
 		}
@@ -103,14 +103,14 @@ func TestRequestLogRoundTrip(t *testing.T) {
 		if err != nil || back.Status != biz.RequestSuccess || back.UserNo != "BU0000000077" || back.PasswordHash != "" || !back.UpdatedAt.Equal(at) {
 			t.Fatalf("finished request %+v, %v", back, err)
 		}
-		unpublished, err := repo.Unpublished(ctx, 1)
+		unpublished, err := repo.Unpublished(ctx, []string{testPlatform}, 1)
 		if err != nil || len(unpublished) != 1 || unpublished[0].RequestNo != opening {
 			t.Fatalf("Unpublished = %v, %v", unpublished, err)
 		}
 		if err := repo.MarkPublished(ctx, opening, at); err != nil {
 			t.Fatal(err)
 		}
-		if unpublished, err := repo.Unpublished(ctx, 1); err != nil || (len(unpublished) == 1 && unpublished[0].RequestNo == opening) {
+		if unpublished, err := repo.Unpublished(ctx, []string{testPlatform}, 1); err != nil || (len(unpublished) == 1 && unpublished[0].RequestNo == opening) {
 			t.Fatalf("after MarkPublished: %v, %v", unpublished, err)
 		}
 	})

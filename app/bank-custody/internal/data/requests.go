@@ -181,20 +181,22 @@ func (r *requestRepo) SumSucceeded(ctx context.Context, service biz.ServiceName)
 	return sums[0].Sum, nil
 }
 
-func (r *requestRepo) Processing(ctx context.Context, limit int) ([]string, error) {
+func (r *requestRepo) Processing(ctx context.Context, platforms []string, limit int) ([]string, error) {
 	return r.data.Client(ctx).BankRequest.Query().
-		Where(bankrequest.Status(string(biz.RequestProcessing)), bankrequest.ServiceNameIn(gatewayServices()...)).
+		Where(bankrequest.Status(string(biz.RequestProcessing)), bankrequest.ServiceNameIn(gatewayServices()...),
+			bankrequest.PlatformNoIn(platforms...)).
 		Order(ent.Asc(bankrequest.FieldCreatedAt), ent.Asc(bankrequest.FieldID)).
 		Limit(limit).
 		IDs(ctx)
 }
 
-func (r *requestRepo) Unpublished(ctx context.Context, limit int) ([]*biz.CustodyRequest, error) {
+func (r *requestRepo) Unpublished(ctx context.Context, platforms []string, limit int) ([]*biz.CustodyRequest, error) {
 	rows, err := r.data.Client(ctx).BankRequest.Query().
 		Where(
 			bankrequest.StatusIn(string(biz.RequestSuccess), string(biz.RequestFailed)),
 			bankrequest.NotifyPublishedAtIsNil(),
 			bankrequest.ServiceNameIn(gatewayServices()...),
+			bankrequest.PlatformNoIn(platforms...),
 		).
 		Order(ent.Asc(bankrequest.FieldUpdatedAt), ent.Asc(bankrequest.FieldID)).
 		Limit(limit).

@@ -218,7 +218,9 @@ func create(t *testing.T, r RequestRepos, req *biz.CustodyRequest) {
 
 func sampleRequest(no string) *biz.CustodyRequest {
 	now := time.Now().UTC().Truncate(time.Second)
-	return &biz.CustodyRequest{RequestNo: no, PlatformNo: "P2PDTX", ServiceName: biz.ServiceOpenAccount,
+	// A platform the running bank has no contract with: its poller leaves the request alone
+	// while the contract runs against the stack's database.
+	return &biz.CustodyRequest{RequestNo: no, PlatformNo: "CONTRACT", ServiceName: biz.ServiceOpenAccount,
 		PlatformUserID: 42, Status: biz.RequestProcessing, CallbackURL: "http://127.0.0.1:8020/v1/custody/notifications",
 		PasswordHash: "$2a$04$contractcontractcontractcontractcontractcontractcon",
 		Details:      biz.RequestDetails{RealName: "Contract Test", Mobile: "13900000000"},

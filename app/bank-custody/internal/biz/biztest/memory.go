@@ -279,12 +279,12 @@ func (v requests) SumSucceeded(_ context.Context, service biz.ServiceName) (mone
 	return sum, nil
 }
 
-func (v requests) Processing(_ context.Context, limit int) ([]string, error) {
+func (v requests) Processing(_ context.Context, platforms []string, limit int) ([]string, error) {
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
 	var rs []biz.CustodyRequest
 	for _, r := range v.b.requests {
-		if r.Status == biz.RequestProcessing && slices.Contains(biz.GatewayServices, r.ServiceName) {
+		if r.Status == biz.RequestProcessing && slices.Contains(biz.GatewayServices, r.ServiceName) && slices.Contains(platforms, r.PlatformNo) {
 			rs = append(rs, r)
 		}
 	}
@@ -298,12 +298,12 @@ func (v requests) Processing(_ context.Context, limit int) ([]string, error) {
 	return out, nil
 }
 
-func (v requests) Unpublished(_ context.Context, limit int) ([]*biz.CustodyRequest, error) {
+func (v requests) Unpublished(_ context.Context, platforms []string, limit int) ([]*biz.CustodyRequest, error) {
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
 	var out []*biz.CustodyRequest
 	for _, r := range v.b.requests {
-		if r.Finished() && r.NotifyPublishedAt == nil && slices.Contains(biz.GatewayServices, r.ServiceName) {
+		if r.Finished() && r.NotifyPublishedAt == nil && slices.Contains(biz.GatewayServices, r.ServiceName) && slices.Contains(platforms, r.PlatformNo) {
 			out = append(out, &r)
 		}
 	}
