@@ -253,12 +253,13 @@ func (w *lendingWorld) fullProject(t *testing.T, periods int, tenders map[int]st
 
 func plans(t *testing.T, id string) ([]driver.Installment, []driver.Receivable) {
 	t.Helper()
-	ctx, p := context.Background(), platform(t)
-	rp, err := p.Plan(ctx, "", id)
+	// Plans are readable by the project's borrower and the admin only (API.md).
+	ctx, p, token := context.Background(), platform(t), admin(t).Token
+	rp, err := p.Plan(ctx, token, id)
 	if err != nil {
 		t.Fatalf("GET repayment-plan: %v", err)
 	}
-	rc, err := p.Receivables(ctx, "", id)
+	rc, err := p.Receivables(ctx, token, id)
 	if err != nil {
 		t.Fatalf("GET receivables: %v", err)
 	}

@@ -31,6 +31,23 @@ func platform(t testing.TB) *driver.Platform {
 	return shared
 }
 
+var (
+	adminOnce   sync.Once
+	sharedAdmin *driver.Admin
+	adminErr    error
+)
+
+// admin is the platform's admin, logged in once per test binary.
+func admin(t testing.TB) *driver.Admin {
+	t.Helper()
+	p := platform(t)
+	adminOnce.Do(func() { sharedAdmin, adminErr = p.Admin(context.Background()) })
+	if adminErr != nil {
+		t.Fatal(adminErr)
+	}
+	return sharedAdmin
+}
+
 // custodyPasswords is what a person types on the bank's account-opening and recharge
 // pages: the custody password and its confirmation.
 var custodyPasswords = map[string]string{"custodyPassword": driver.CustodyPassword, "custodyPasswordConfirm": driver.CustodyPassword}
