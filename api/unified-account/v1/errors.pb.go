@@ -37,6 +37,9 @@ const (
 	// A branch request that can never succeed (a missing field, a plaintext password): 409
 	// so DTM rolls the transaction back instead of retrying it forever.
 	ErrorReason_INVALID_BRANCH_REQUEST ErrorReason = 6
+	// Too many wrong passwords for one login: refused, the right password too, until the
+	// lock ends (the Retry-After header, in seconds; metadata retry_after the same).
+	ErrorReason_TOO_MANY_ATTEMPTS ErrorReason = 7
 )
 
 // Enum value maps for ErrorReason.
@@ -49,6 +52,7 @@ var (
 		4: "FAULT_INJECTED",
 		5: "FAULT_RETRYABLE",
 		6: "INVALID_BRANCH_REQUEST",
+		7: "TOO_MANY_ATTEMPTS",
 	}
 	ErrorReason_value = map[string]int32{
 		"INVALID_ARGUMENT":       0,
@@ -58,6 +62,7 @@ var (
 		"FAULT_INJECTED":         4,
 		"FAULT_RETRYABLE":        5,
 		"INVALID_BRANCH_REQUEST": 6,
+		"TOO_MANY_ATTEMPTS":      7,
 	}
 )
 
@@ -92,7 +97,7 @@ var File_unified_account_v1_errors_proto protoreflect.FileDescriptor
 
 const file_unified_account_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1funified-account/v1/errors.proto\x12\x11unifiedaccount.v1\x1a\x13errors/errors.proto*\xd7\x01\n" +
+	"\x1funified-account/v1/errors.proto\x12\x11unifiedaccount.v1\x1a\x13errors/errors.proto*\xf4\x01\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x1d\n" +
 	"\x13INVALID_CREDENTIALS\x10\x01\x1a\x04\xa8E\x91\x03\x12\x18\n" +
@@ -100,7 +105,8 @@ const file_unified_account_v1_errors_proto_rawDesc = "" +
 	"\fMOBILE_TAKEN\x10\x03\x1a\x04\xa8E\x99\x03\x12\x18\n" +
 	"\x0eFAULT_INJECTED\x10\x04\x1a\x04\xa8E\x99\x03\x12\x19\n" +
 	"\x0fFAULT_RETRYABLE\x10\x05\x1a\x04\xa8E\xf7\x03\x12 \n" +
-	"\x16INVALID_BRANCH_REQUEST\x10\x06\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B6Z4github.com/p2p-dtx/p2p-dtx/api/unified-account/v1;v1b\x06proto3"
+	"\x16INVALID_BRANCH_REQUEST\x10\x06\x1a\x04\xa8E\x99\x03\x12\x1b\n" +
+	"\x11TOO_MANY_ATTEMPTS\x10\a\x1a\x04\xa8E\xad\x03\x1a\x04\xa0E\xf4\x03B6Z4github.com/p2p-dtx/p2p-dtx/api/unified-account/v1;v1b\x06proto3"
 
 var (
 	file_unified_account_v1_errors_proto_rawDescOnce sync.Once

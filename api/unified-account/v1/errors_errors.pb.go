@@ -104,3 +104,19 @@ func IsInvalidBranchRequest(err error) bool {
 func ErrorInvalidBranchRequest(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_INVALID_BRANCH_REQUEST.String(), fmt.Sprintf(format, args...))
 }
+
+// Too many wrong passwords for one login: refused, the right password too, until the
+// lock ends (the Retry-After header, in seconds; metadata retry_after the same).
+func IsTooManyAttempts(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_TOO_MANY_ATTEMPTS.String() && e.Code == 429
+}
+
+// Too many wrong passwords for one login: refused, the right password too, until the
+// lock ends (the Retry-After header, in seconds; metadata retry_after the same).
+func ErrorTooManyAttempts(format string, args ...interface{}) *errors.Error {
+	return errors.New(429, ErrorReason_TOO_MANY_ATTEMPTS.String(), fmt.Sprintf(format, args...))
+}

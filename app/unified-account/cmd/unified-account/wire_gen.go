@@ -31,7 +31,9 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	passwordHasher := data.NewPasswordHasher()
-	sessionUsecase := biz.NewSessionUsecase(accountRepo, tokenIssuer, passwordHasher)
+	loginAttemptRepo := data.NewLoginAttemptRepo(v)
+	throttlePolicy := data.NewThrottlePolicy(bootstrap)
+	sessionUsecase := biz.NewSessionUsecase(accountRepo, tokenIssuer, passwordHasher, loginAttemptRepo, throttlePolicy)
 	unifiedAccountService := service.NewUnifiedAccountService(sessionUsecase)
 	registry := data.NewFaults(bootstrap)
 	httpServer := server.NewHTTPServer(bootstrap, v, unifiedAccountService, registry, logger)

@@ -156,7 +156,7 @@ func TestLoginOnlyForActiveAccountsWithTheRightPassword(t *testing.T) {
 	repo := biztest.NewAccounts()
 	repo.Put(biz.Account{ID: 7, Username: "alice", Mobile: "13912345678", PasswordHash: "$h$pw", Role: "INVESTOR", Status: biz.StatusActive})
 	repo.Put(biz.Account{ID: 8, Username: "bob", Mobile: "13900000000", PasswordHash: "$h$pw", Role: "INVESTOR", Status: biz.StatusPending})
-	uc := biz.NewSessionUsecase(repo, fakeTokens{}, hashOnly{})
+	uc := biz.NewSessionUsecase(repo, fakeTokens{}, hashOnly{}, biztest.NewLoginAttempts(), biz.DefaultThrottlePolicy())
 	if s, err := uc.Login(context.Background(), "13912345678", "pw"); err != nil || s.UserID != 7 {
 		t.Fatalf("login by mobile: %+v %v", s, err)
 	}
@@ -170,7 +170,7 @@ func TestLoginOnlyForActiveAccountsWithTheRightPassword(t *testing.T) {
 func TestProvisionAdminCreatesThenKeeps(t *testing.T) {
 	t.Parallel()
 	repo := biztest.NewAccounts()
-	uc := biz.NewSessionUsecase(repo, fakeTokens{}, hashOnly{})
+	uc := biz.NewSessionUsecase(repo, fakeTokens{}, hashOnly{}, biztest.NewLoginAttempts(), biz.DefaultThrottlePolicy())
 	a, err := uc.ProvisionAdmin(context.Background(), "admin", "13800000000", "pw")
 	if err != nil || a.Role != "ADMIN" || a.Status != biz.StatusActive {
 		t.Fatalf("provision: %+v %v", a, err)

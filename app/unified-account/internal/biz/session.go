@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 )
@@ -26,15 +27,57 @@ type SessionUsecase struct {
 	accounts AccountRepo
 	tokens   TokenIssuer
 	hasher   PasswordHasher
+	attempts LoginAttemptRepo
+	policy   ThrottlePolicy
 }
 
 // NewSessionUsecase returns the login use case.
-func NewSessionUsecase(accounts AccountRepo, tokens TokenIssuer, hasher PasswordHasher) *SessionUsecase {
-	return &SessionUsecase{accounts: accounts, tokens: tokens, hasher: hasher}
+func NewSessionUsecase(accounts AccountRepo, tokens TokenIssuer, hasher PasswordHasher,
+	attempts LoginAttemptRepo, policy ThrottlePolicy) *SessionUsecase {
+	return &SessionUsecase{accounts: accounts, tokens: tokens, hasher: hasher, attempts: attempts, policy: policy}
 }
 
-// Login checks the password of an ACTIVE account and issues a token.
+// Login checks the password of an ACTIVE account and issues a token. A login locked by
+// too many wrong passwords is refused with a LockedError before its password is looked
+// at, so the right password is refused too until the lock ends. Unknown logins are
+// counted like known ones: a lock says nothing about which names exist.
 func (uc *SessionUsecase) Login(ctx context.Context, login, password string) (*Session, error) {
+	key := NormaliseLogin(login)
+	if utf8.RuneCountInString(key) > MaxLoginLen {
+		return nil, ErrInvalidCredentials
+	}
+	now := time.Now()
+	seen, err := uc.attempts.Get(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("login attempts: %w", err)
+	}
+	if left, locked := seen.Locked(now); locked {
+		return nil, &LockedError{RetryAfter: left}
+	}
+	a, err := uc.check(ctx, login, password)
+	if errors.Is(err, ErrInvalidCredentials) {
+		if _, uerr := uc.attempts.Update(ctx, key, func(at *LoginAttempts) { at.Fail(now, uc.policy) }); uerr != nil {
+			return nil, fmt.Errorf("login attempts: %w", uerr)
+		}
+		return nil, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	if seen.Failures > 0 {
+		if err := uc.attempts.Clear(ctx, key, now); err != nil {
+			return nil, fmt.Errorf("login attempts: %w", err)
+		}
+	}
+	tok, exp, err := uc.tokens.Issue(a.ID, a.Role)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Token: tok, ExpiresAt: exp, UserID: a.ID, Role: a.Role}, nil
+}
+
+// check returns the ACTIVE account login names if password is its password.
+func (uc *SessionUsecase) check(ctx context.Context, login, password string) (*Account, error) {
 	a, err := uc.accounts.ByLogin(ctx, login)
 	if errors.Is(err, ErrNotFound) {
 		return nil, ErrInvalidCredentials
@@ -45,11 +88,7 @@ func (uc *SessionUsecase) Login(ctx context.Context, login, password string) (*S
 	if a.Status != StatusActive || !uc.hasher.Matches(a.PasswordHash, password) {
 		return nil, ErrInvalidCredentials
 	}
-	tok, exp, err := uc.tokens.Issue(a.ID, a.Role)
-	if err != nil {
-		return nil, err
-	}
-	return &Session{Token: tok, ExpiresAt: exp, UserID: a.ID, Role: a.Role}, nil
+	return a, nil
 }
 
 // ProvisionAdmin makes sure the configured ADMIN account exists, is ACTIVE and has the

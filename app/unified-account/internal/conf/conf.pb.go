@@ -13,6 +13,7 @@ import (
 	conf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -33,6 +34,7 @@ type Bootstrap struct {
 	Faults        *conf.Faults           `protobuf:"bytes,4,opt,name=faults,proto3" json:"faults,omitempty"`
 	Auth          *conf.Auth             `protobuf:"bytes,5,opt,name=auth,proto3" json:"auth,omitempty"`
 	Admin         *Admin                 `protobuf:"bytes,6,opt,name=admin,proto3" json:"admin,omitempty"`
+	LoginThrottle *LoginThrottle         `protobuf:"bytes,7,opt,name=login_throttle,json=loginThrottle,proto3" json:"login_throttle,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -109,6 +111,75 @@ func (x *Bootstrap) GetAdmin() *Admin {
 	return nil
 }
 
+func (x *Bootstrap) GetLoginThrottle() *LoginThrottle {
+	if x != nil {
+		return x.LoginThrottle
+	}
+	return nil
+}
+
+// Wrong passwords for one login: max_failures within window lock it for lock. Left out,
+// each is API.md's (5, 15m, 15m).
+type LoginThrottle struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	MaxFailures   uint32                 `protobuf:"varint,1,opt,name=max_failures,json=maxFailures,proto3" json:"max_failures,omitempty"`
+	Window        *durationpb.Duration   `protobuf:"bytes,2,opt,name=window,proto3" json:"window,omitempty"`
+	Lock          *durationpb.Duration   `protobuf:"bytes,3,opt,name=lock,proto3" json:"lock,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoginThrottle) Reset() {
+	*x = LoginThrottle{}
+	mi := &file_unified_account_internal_conf_conf_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoginThrottle) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoginThrottle) ProtoMessage() {}
+
+func (x *LoginThrottle) ProtoReflect() protoreflect.Message {
+	mi := &file_unified_account_internal_conf_conf_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoginThrottle.ProtoReflect.Descriptor instead.
+func (*LoginThrottle) Descriptor() ([]byte, []int) {
+	return file_unified_account_internal_conf_conf_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *LoginThrottle) GetMaxFailures() uint32 {
+	if x != nil {
+		return x.MaxFailures
+	}
+	return 0
+}
+
+func (x *LoginThrottle) GetWindow() *durationpb.Duration {
+	if x != nil {
+		return x.Window
+	}
+	return nil
+}
+
+func (x *LoginThrottle) GetLock() *durationpb.Duration {
+	if x != nil {
+		return x.Lock
+	}
+	return nil
+}
+
 // The ADMIN login account, provisioned (created or updated) at start.
 type Admin struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -122,7 +193,7 @@ type Admin struct {
 
 func (x *Admin) Reset() {
 	*x = Admin{}
-	mi := &file_unified_account_internal_conf_conf_proto_msgTypes[1]
+	mi := &file_unified_account_internal_conf_conf_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -134,7 +205,7 @@ func (x *Admin) String() string {
 func (*Admin) ProtoMessage() {}
 
 func (x *Admin) ProtoReflect() protoreflect.Message {
-	mi := &file_unified_account_internal_conf_conf_proto_msgTypes[1]
+	mi := &file_unified_account_internal_conf_conf_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -147,7 +218,7 @@ func (x *Admin) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Admin.ProtoReflect.Descriptor instead.
 func (*Admin) Descriptor() ([]byte, []int) {
-	return file_unified_account_internal_conf_conf_proto_rawDescGZIP(), []int{1}
+	return file_unified_account_internal_conf_conf_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Admin) GetUsername() string {
@@ -175,14 +246,19 @@ var File_unified_account_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_unified_account_internal_conf_conf_proto_rawDesc = "" +
 	"\n" +
-	"(unified-account/internal/conf/conf.proto\x12\x13unifiedaccount.conf\x1a\x0fconf/conf.proto\"\x95\x02\n" +
+	"(unified-account/internal/conf/conf.proto\x12\x13unifiedaccount.conf\x1a\x0fconf/conf.proto\x1a\x1egoogle/protobuf/duration.proto\"\xe0\x02\n" +
 	"\tBootstrap\x12+\n" +
 	"\x06server\x18\x01 \x01(\v2\x13.p2pdtx.conf.ServerR\x06server\x121\n" +
 	"\bdatabase\x18\x02 \x01(\v2\x15.p2pdtx.conf.DatabaseR\bdatabase\x12\"\n" +
 	"\x03log\x18\x03 \x01(\v2\x10.p2pdtx.conf.LogR\x03log\x12+\n" +
 	"\x06faults\x18\x04 \x01(\v2\x13.p2pdtx.conf.FaultsR\x06faults\x12%\n" +
 	"\x04auth\x18\x05 \x01(\v2\x11.p2pdtx.conf.AuthR\x04auth\x120\n" +
-	"\x05admin\x18\x06 \x01(\v2\x1a.unifiedaccount.conf.AdminR\x05admin\"W\n" +
+	"\x05admin\x18\x06 \x01(\v2\x1a.unifiedaccount.conf.AdminR\x05admin\x12I\n" +
+	"\x0elogin_throttle\x18\a \x01(\v2\".unifiedaccount.conf.LoginThrottleR\rloginThrottle\"\x94\x01\n" +
+	"\rLoginThrottle\x12!\n" +
+	"\fmax_failures\x18\x01 \x01(\rR\vmaxFailures\x121\n" +
+	"\x06window\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x06window\x12-\n" +
+	"\x04lock\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x04lock\"W\n" +
 	"\x05Admin\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x16\n" +
 	"\x06mobile\x18\x02 \x01(\tR\x06mobile\x12\x1a\n" +
@@ -200,28 +276,33 @@ func file_unified_account_internal_conf_conf_proto_rawDescGZIP() []byte {
 	return file_unified_account_internal_conf_conf_proto_rawDescData
 }
 
-var file_unified_account_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_unified_account_internal_conf_conf_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_unified_account_internal_conf_conf_proto_goTypes = []any{
-	(*Bootstrap)(nil),     // 0: unifiedaccount.conf.Bootstrap
-	(*Admin)(nil),         // 1: unifiedaccount.conf.Admin
-	(*conf.Server)(nil),   // 2: p2pdtx.conf.Server
-	(*conf.Database)(nil), // 3: p2pdtx.conf.Database
-	(*conf.Log)(nil),      // 4: p2pdtx.conf.Log
-	(*conf.Faults)(nil),   // 5: p2pdtx.conf.Faults
-	(*conf.Auth)(nil),     // 6: p2pdtx.conf.Auth
+	(*Bootstrap)(nil),           // 0: unifiedaccount.conf.Bootstrap
+	(*LoginThrottle)(nil),       // 1: unifiedaccount.conf.LoginThrottle
+	(*Admin)(nil),               // 2: unifiedaccount.conf.Admin
+	(*conf.Server)(nil),         // 3: p2pdtx.conf.Server
+	(*conf.Database)(nil),       // 4: p2pdtx.conf.Database
+	(*conf.Log)(nil),            // 5: p2pdtx.conf.Log
+	(*conf.Faults)(nil),         // 6: p2pdtx.conf.Faults
+	(*conf.Auth)(nil),           // 7: p2pdtx.conf.Auth
+	(*durationpb.Duration)(nil), // 8: google.protobuf.Duration
 }
 var file_unified_account_internal_conf_conf_proto_depIdxs = []int32{
-	2, // 0: unifiedaccount.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
-	3, // 1: unifiedaccount.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
-	4, // 2: unifiedaccount.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
-	5, // 3: unifiedaccount.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
-	6, // 4: unifiedaccount.conf.Bootstrap.auth:type_name -> p2pdtx.conf.Auth
-	1, // 5: unifiedaccount.conf.Bootstrap.admin:type_name -> unifiedaccount.conf.Admin
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	3, // 0: unifiedaccount.conf.Bootstrap.server:type_name -> p2pdtx.conf.Server
+	4, // 1: unifiedaccount.conf.Bootstrap.database:type_name -> p2pdtx.conf.Database
+	5, // 2: unifiedaccount.conf.Bootstrap.log:type_name -> p2pdtx.conf.Log
+	6, // 3: unifiedaccount.conf.Bootstrap.faults:type_name -> p2pdtx.conf.Faults
+	7, // 4: unifiedaccount.conf.Bootstrap.auth:type_name -> p2pdtx.conf.Auth
+	2, // 5: unifiedaccount.conf.Bootstrap.admin:type_name -> unifiedaccount.conf.Admin
+	1, // 6: unifiedaccount.conf.Bootstrap.login_throttle:type_name -> unifiedaccount.conf.LoginThrottle
+	8, // 7: unifiedaccount.conf.LoginThrottle.window:type_name -> google.protobuf.Duration
+	8, // 8: unifiedaccount.conf.LoginThrottle.lock:type_name -> google.protobuf.Duration
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_unified_account_internal_conf_conf_proto_init() }
@@ -235,7 +316,7 @@ func file_unified_account_internal_conf_conf_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_unified_account_internal_conf_conf_proto_rawDesc), len(file_unified_account_internal_conf_conf_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

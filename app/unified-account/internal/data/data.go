@@ -15,7 +15,7 @@ import (
 
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, NewAccountRepo, NewTokenIssuer, NewPasswordHasher,
-	NewBranchRunner, NewRegistrationRepo, NewFaults)
+	NewBranchRunner, NewRegistrationRepo, NewFaults, NewLoginAttemptRepo, NewThrottlePolicy)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).

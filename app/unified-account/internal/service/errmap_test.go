@@ -1,7 +1,14 @@
 package service
 
 import (
+	"context"
+	"fmt"
+	khttp "net/http"
 	"testing"
+	"time"
+
+	"github.com/go-kratos/kratos/v2/errors"
+	"github.com/go-kratos/kratos/v2/transport"
 
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/pkg/errmap"
@@ -16,7 +23,41 @@ func TestEveryBizErrorHasItsReason(t *testing.T) {
 		{Name: "ErrMobileTaken", Err: biz.ErrMobileTaken, Code: 409, Reason: "MOBILE_TAKEN"},
 		{Name: "ErrFaultInjected", Err: biz.ErrFaultInjected, Code: 409, Reason: "FAULT_INJECTED"},
 		{Name: "ErrFaultRetryable", Err: biz.ErrFaultRetryable, Code: 503, Reason: "FAULT_RETRYABLE"},
-		{Name: "ErrInvalidCredentials", Err: biz.ErrInvalidCredentials, Code: 401, Reason: "INVALID_CREDENTIALS", Via: sessionError},
+		{Name: "ErrInvalidCredentials", Err: biz.ErrInvalidCredentials, Code: 401, Reason: "INVALID_CREDENTIALS", Via: sessionErrorOutsideHTTP},
+		{Name: "ErrTooManyAttempts", Err: biz.ErrTooManyAttempts, Code: 429, Reason: "TOO_MANY_ATTEMPTS", Via: sessionErrorOutsideHTTP},
 		{Name: "ErrNotFound", Err: biz.ErrNotFound, Internal: "an unknown login: the session use case answers ErrInvalidCredentials, never which part was wrong"},
 	})
 }
+
+// sessionErrorOutsideHTTP is sessionError for a call without a transport (no header).
+func sessionErrorOutsideHTTP(err error) error { return sessionError(context.Background(), err) }
+
+// A locked login's answer says when to retry, in whole seconds rounded up, in the
+// Retry-After header and the error's metadata.
+func TestLockedLoginAnswersRetryAfter(t *testing.T) {
+	t.Parallel()
+	tr := &fakeTransport{header: khttp.Header{}}
+	ctx := transport.NewServerContext(context.Background(), tr)
+	err := errors.FromError(sessionError(ctx, fmt.Errorf("login: %w", &biz.LockedError{RetryAfter: 899*time.Second + time.Millisecond})))
+	if err.Code != 429 || err.Reason != "TOO_MANY_ATTEMPTS" || err.Metadata["retry_after"] != "900" {
+		t.Fatalf("locked login answered %v, want 429 TOO_MANY_ATTEMPTS retry_after 900", err)
+	}
+	if got := tr.header.Get("Retry-After"); got != "900" {
+		t.Fatalf("Retry-After = %q, want 900", got)
+	}
+}
+
+type fakeTransport struct {
+	transport.Transporter
+	header khttp.Header
+}
+
+func (f *fakeTransport) ReplyHeader() transport.Header { return headerCarrier(f.header) }
+
+type headerCarrier khttp.Header
+
+func (h headerCarrier) Get(k string) string      { return khttp.Header(h).Get(k) }
+func (h headerCarrier) Set(k, v string)          { khttp.Header(h).Set(k, v) }
+func (h headerCarrier) Add(k, v string)          { khttp.Header(h).Add(k, v) }
+func (h headerCarrier) Keys() []string           { return nil }
+func (h headerCarrier) Values(k string) []string { return khttp.Header(h).Values(k) }

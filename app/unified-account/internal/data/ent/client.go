@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent/account"
+	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent/loginattempt"
 
 	stdsql "database/sql"
 )
@@ -26,6 +27,8 @@ type Client struct {
 	Schema *migrate.Schema
 	// Account is the client for interacting with the Account builders.
 	Account *AccountClient
+	// LoginAttempt is the client for interacting with the LoginAttempt builders.
+	LoginAttempt *LoginAttemptClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -38,6 +41,7 @@ func NewClient(opts ...Option) *Client {
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Account = NewAccountClient(c.config)
+	c.LoginAttempt = NewLoginAttemptClient(c.config)
 }
 
 type (
@@ -128,9 +132,10 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:     ctx,
-		config:  cfg,
-		Account: NewAccountClient(cfg),
+		ctx:          ctx,
+		config:       cfg,
+		Account:      NewAccountClient(cfg),
+		LoginAttempt: NewLoginAttemptClient(cfg),
 	}, nil
 }
 
@@ -148,9 +153,10 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:     ctx,
-		config:  cfg,
-		Account: NewAccountClient(cfg),
+		ctx:          ctx,
+		config:       cfg,
+		Account:      NewAccountClient(cfg),
+		LoginAttempt: NewLoginAttemptClient(cfg),
 	}, nil
 }
 
@@ -180,12 +186,14 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	c.Account.Use(hooks...)
+	c.LoginAttempt.Use(hooks...)
 }
 
 // Intercept adds the query interceptors to all the entity clients.
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	c.Account.Intercept(interceptors...)
+	c.LoginAttempt.Intercept(interceptors...)
 }
 
 // Mutate implements the ent.Mutator interface.
@@ -193,6 +201,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
 	case *AccountMutation:
 		return c.Account.mutate(ctx, m)
+	case *LoginAttemptMutation:
+		return c.LoginAttempt.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -331,13 +341,146 @@ func (c *AccountClient) mutate(ctx context.Context, m *AccountMutation) (Value, 
 	}
 }
 
+// LoginAttemptClient is a client for the LoginAttempt schema.
+type LoginAttemptClient struct {
+	config
+}
+
+// NewLoginAttemptClient returns a client for the LoginAttempt from the given config.
+func NewLoginAttemptClient(c config) *LoginAttemptClient {
+	return &LoginAttemptClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `loginattempt.Hooks(f(g(h())))`.
+func (c *LoginAttemptClient) Use(hooks ...Hook) {
+	c.hooks.LoginAttempt = append(c.hooks.LoginAttempt, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `loginattempt.Intercept(f(g(h())))`.
+func (c *LoginAttemptClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LoginAttempt = append(c.inters.LoginAttempt, interceptors...)
+}
+
+// Create returns a builder for creating a LoginAttempt entity.
+func (c *LoginAttemptClient) Create() *LoginAttemptCreate {
+	mutation := newLoginAttemptMutation(c.config, OpCreate)
+	return &LoginAttemptCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LoginAttempt entities.
+func (c *LoginAttemptClient) CreateBulk(builders ...*LoginAttemptCreate) *LoginAttemptCreateBulk {
+	return &LoginAttemptCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LoginAttemptClient) MapCreateBulk(slice any, setFunc func(*LoginAttemptCreate, int)) *LoginAttemptCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LoginAttemptCreateBulk{err: fmt.Errorf("calling to LoginAttemptClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LoginAttemptCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LoginAttemptCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LoginAttempt.
+func (c *LoginAttemptClient) Update() *LoginAttemptUpdate {
+	mutation := newLoginAttemptMutation(c.config, OpUpdate)
+	return &LoginAttemptUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LoginAttemptClient) UpdateOne(_m *LoginAttempt) *LoginAttemptUpdateOne {
+	mutation := newLoginAttemptMutation(c.config, OpUpdateOne, withLoginAttempt(_m))
+	return &LoginAttemptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LoginAttemptClient) UpdateOneID(id string) *LoginAttemptUpdateOne {
+	mutation := newLoginAttemptMutation(c.config, OpUpdateOne, withLoginAttemptID(id))
+	return &LoginAttemptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LoginAttempt.
+func (c *LoginAttemptClient) Delete() *LoginAttemptDelete {
+	mutation := newLoginAttemptMutation(c.config, OpDelete)
+	return &LoginAttemptDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LoginAttemptClient) DeleteOne(_m *LoginAttempt) *LoginAttemptDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LoginAttemptClient) DeleteOneID(id string) *LoginAttemptDeleteOne {
+	builder := c.Delete().Where(loginattempt.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LoginAttemptDeleteOne{builder}
+}
+
+// Query returns a query builder for LoginAttempt.
+func (c *LoginAttemptClient) Query() *LoginAttemptQuery {
+	return &LoginAttemptQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLoginAttempt},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LoginAttempt entity by its id.
+func (c *LoginAttemptClient) Get(ctx context.Context, id string) (*LoginAttempt, error) {
+	return c.Query().Where(loginattempt.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LoginAttemptClient) GetX(ctx context.Context, id string) *LoginAttempt {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LoginAttemptClient) Hooks() []Hook {
+	return c.hooks.LoginAttempt
+}
+
+// Interceptors returns the client interceptors.
+func (c *LoginAttemptClient) Interceptors() []Interceptor {
+	return c.inters.LoginAttempt
+}
+
+func (c *LoginAttemptClient) mutate(ctx context.Context, m *LoginAttemptMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LoginAttemptCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LoginAttemptUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LoginAttemptUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LoginAttemptDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LoginAttempt mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account []ent.Hook
+		Account, LoginAttempt []ent.Hook
 	}
 	inters struct {
-		Account []ent.Interceptor
+		Account, LoginAttempt []ent.Interceptor
 	}
 )
 

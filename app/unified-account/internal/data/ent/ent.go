@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent/account"
+	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent/loginattempt"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -73,7 +74,8 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			account.Table: account.ValidColumn,
+			account.Table:      account.ValidColumn,
+			loginattempt.Table: loginattempt.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

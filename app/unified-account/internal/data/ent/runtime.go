@@ -4,6 +4,7 @@ package ent
 
 import (
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent/account"
+	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent/loginattempt"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent/schema"
 )
 
@@ -37,4 +38,28 @@ func init() {
 	accountDescRegistrationGid := accountFields[6].Descriptor()
 	// account.RegistrationGidValidator is a validator for the "registration_gid" field. It is called by the builders before save.
 	account.RegistrationGidValidator = accountDescRegistrationGid.Validators[0].(func(string) error)
+	loginattemptFields := schema.LoginAttempt{}.Fields()
+	_ = loginattemptFields
+	// loginattemptDescFailures is the schema descriptor for failures field.
+	loginattemptDescFailures := loginattemptFields[1].Descriptor()
+	// loginattempt.FailuresValidator is a validator for the "failures" field. It is called by the builders before save.
+	loginattempt.FailuresValidator = loginattemptDescFailures.Validators[0].(func(int) error)
+	// loginattemptDescID is the schema descriptor for id field.
+	loginattemptDescID := loginattemptFields[0].Descriptor()
+	// loginattempt.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	loginattempt.IDValidator = func() func(string) error {
+		validators := loginattemptDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 }

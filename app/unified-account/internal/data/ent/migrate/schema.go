@@ -44,15 +44,35 @@ var (
 			},
 		},
 	}
+	// LoginAttemptColumns holds the columns for the "login_attempt" table.
+	LoginAttemptColumns = []*schema.Column{
+		{Name: "login", Type: field.TypeString, Size: 32},
+		{Name: "failures", Type: field.TypeInt},
+		{Name: "window_start", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "locked_until", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+	}
+	// LoginAttemptTable holds the schema information for the "login_attempt" table.
+	LoginAttemptTable = &schema.Table{
+		Name:       "login_attempt",
+		Columns:    LoginAttemptColumns,
+		PrimaryKey: []*schema.Column{LoginAttemptColumns[0]},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountTable,
+		LoginAttemptTable,
 	}
 )
 
 func init() {
 	AccountTable.Annotation = &entsql.Annotation{
 		Table:     "account",
+		Charset:   "utf8mb4",
+		Collation: "utf8mb4_general_ci",
+	}
+	LoginAttemptTable.Annotation = &entsql.Annotation{
+		Table:     "login_attempt",
 		Charset:   "utf8mb4",
 		Collation: "utf8mb4_general_ci",
 	}

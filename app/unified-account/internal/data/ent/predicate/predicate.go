@@ -8,3 +8,6 @@ import (
 
 // Account is the predicate function for account builders.
 type Account func(*sql.Selector)
+
+// LoginAttempt is the predicate function for loginattempt builders.
+type LoginAttempt func(*sql.Selector)
