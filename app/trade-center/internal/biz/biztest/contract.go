@@ -29,6 +29,17 @@ type Repos struct {
 // allow what the database refuses, or the other way round.
 func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 	failureContract(t, open)
+	lockingReadContract(t, open)
+	projectReadContract(t, open)
+	raisedBoundsContract(t, open)
+	rollbackContract(t, open)
+	tenderRequestNoContract(t, open)
+	tenderListContract(t, open)
+	loanMessageContract(t, open)
+	projectListContract(t, open)
+}
+
+func lockingReadContract(t *testing.T, open func(t *testing.T) Repos) {
 	t.Run("a locking read needs a transaction", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -62,7 +73,9 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 			t.Fatalf("locking reads inside a transaction: %v", err)
 		}
 	})
+}
 
+func projectReadContract(t *testing.T, open func(t *testing.T) Repos) {
 	t.Run("a project reads back as stored; unknown ids are not found", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -82,7 +95,9 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 			t.Fatalf("update of an unknown project: %v, want ErrProjectNotFound", err)
 		}
 	})
+}
 
+func raisedBoundsContract(t *testing.T, open func(t *testing.T) Repos) {
 	t.Run("raised never exceeds the amount, nor goes below zero", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -104,7 +119,9 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 			t.Fatalf("after filling: %+v, %v", got, err)
 		}
 	})
+}
 
+func rollbackContract(t *testing.T, open func(t *testing.T) Repos) {
 	t.Run("a failed transaction changes nothing", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -136,7 +153,9 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 			t.Fatalf("%d tenders after a rolled-back reservation (%v)", n, err)
 		}
 	})
+}
 
+func tenderRequestNoContract(t *testing.T, open func(t *testing.T) Repos) {
 	t.Run("a freeze request number makes one tender", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -155,7 +174,9 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 			t.Fatalf("unknown request number: %v, want ErrTenderNotFound", err)
 		}
 	})
+}
 
+func tenderListContract(t *testing.T, open func(t *testing.T) Repos) {
 	t.Run("tenders are listed by status and loaned together", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -183,7 +204,9 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 			}
 		}
 	})
+}
 
+func loanMessageContract(t *testing.T, open func(t *testing.T) Repos) {
 	t.Run("a loan message is found by its key and changes state", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -205,7 +228,9 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 			t.Fatalf("unknown key: %v, want ErrLoanMessageNotFound", err)
 		}
 	})
+}
 
+func projectListContract(t *testing.T, open func(t *testing.T) Repos) {
 	t.Run("projects are listed newest first, by status, within the limit", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
