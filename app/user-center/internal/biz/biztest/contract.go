@@ -26,6 +26,16 @@ type CustodyStore struct {
 // CustodyStoreContract is what the custody use cases rely on from their store, run
 // against every implementation.
 func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
+	custodyLockContract(t, open)
+	requestLifecycleContract(t, open)
+	custodyStatusContract(t, open)
+	rechargeContract(t, open)
+	pendingRequestsContract(t, open)
+	custodyRollbackContract(t, open)
+	withdrawalsContract(t, open)
+}
+
+func custodyLockContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 	t.Run("a locking read needs a transaction", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -49,7 +59,9 @@ func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 			t.Fatalf("locking reads inside a transaction: %v", err)
 		}
 	})
+}
 
+func requestLifecycleContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 	t.Run("a request reads back, is numbered once and completes once", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -82,7 +94,9 @@ func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 			t.Fatal("a completed request completed again")
 		}
 	})
+}
 
+func custodyStatusContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 	t.Run("custody status and user number are set; unknown consumers are not found", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -105,7 +119,9 @@ func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 			t.Fatalf("custody of an unknown consumer: %v, want ErrNotFound", err)
 		}
 	})
+}
 
+func rechargeContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 	t.Run("a recharge is recorded once per request", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -124,7 +140,9 @@ func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 			t.Fatalf("recharges %+v, %v", list, err)
 		}
 	})
+}
 
+func pendingRequestsContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 	t.Run("pending requests are paged oldest first, only before the cut-off", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -150,7 +168,9 @@ func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 			}
 		}
 	})
+}
 
+func custodyRollbackContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 	t.Run("a failed transaction changes nothing", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -169,7 +189,6 @@ func CustodyStoreContract(t *testing.T, open func(t *testing.T) CustodyStore) {
 			t.Fatalf("after a rolled-back change: %+v, %v", c, err)
 		}
 	})
-	withdrawalsContract(t, open)
 }
 
 // withdrawalsContract is the part of the contract the withdrawals rely on.
