@@ -26,6 +26,15 @@ type RequestRepos struct {
 // the request and nonce repositories, run against every implementation — Bank (the fake
 // the biz tests use) and the ent adapters — so neither allows what the other refuses.
 func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
+	requestReadContract(t, open)
+	requestLockContract(t, open)
+	requestResultContract(t, open)
+	nonceContract(t, open)
+	requestRollbackContract(t, open)
+	retryAndSumContract(t, open)
+}
+
+func requestReadContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 	t.Run("a request reads back as stored; its number is taken once", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -47,7 +56,9 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 			t.Fatalf("unknown request: %v, want ErrRequestNotFound", err)
 		}
 	})
+}
 
+func requestLockContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 	t.Run("a locking read needs a transaction", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -63,7 +74,9 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 			t.Fatalf("Lock inside a transaction: %v", err)
 		}
 	})
+}
 
+func requestResultContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 	t.Run("a result is saved once and clears the password hash", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -83,7 +96,9 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 			t.Fatalf("a second result: %v, want ErrRequestFinished", err)
 		}
 	})
+}
 
+func nonceContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 	t.Run("a nonce is fresh once", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -100,7 +115,9 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 			}
 		}
 	})
+}
 
+func requestRollbackContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 	t.Run("a failed transaction stores no request", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -121,8 +138,6 @@ func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 			t.Fatalf("after a rolled-back create: %v, want ErrRequestNotFound", err)
 		}
 	})
-
-	retryAndSumContract(t, open)
 }
 
 // retryAndSumContract is what repayments and the totals rely on from the request log.
@@ -265,6 +280,13 @@ func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos)
 		return u
 	}
 
+	userContract(t, open, newUser)
+	accountContract(t, open, newUser)
+	accountBatchContract(t, open, newUser)
+}
+
+func userContract(t *testing.T, open func(t *testing.T) UserAccountRepos,
+	newUser func(t *testing.T, r UserAccountRepos) biz.BankUser) {
 	t.Run("a user is found by number and by platform user; both are taken once", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -293,7 +315,10 @@ func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos)
 			t.Fatalf("unknown user: %v, want ErrAccountNotFound", err)
 		}
 	})
+}
 
+func accountContract(t *testing.T, open func(t *testing.T) UserAccountRepos,
+	newUser func(t *testing.T, r UserAccountRepos) biz.BankUser) {
 	t.Run("an account opens at zero, is saved, never negative, and locked only in a transaction", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
@@ -332,8 +357,6 @@ func UserAccountContract(t *testing.T, open func(t *testing.T) UserAccountRepos)
 			t.Fatal(err)
 		}
 	})
-
-	accountBatchContract(t, open, newUser)
 }
 
 // accountBatchContract is what repayments and the totals rely on from the user and
