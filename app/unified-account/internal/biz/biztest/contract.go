@@ -25,6 +25,13 @@ type Store struct {
 // AccountStoreContract is what the registration branches and the logins rely on from
 // the account store, run against every implementation.
 func AccountStoreContract(t *testing.T, open func(t *testing.T) Store) {
+	uniqueNamesContract(t, open)
+	statusMoveContract(t, open)
+	cancelFreesNamesContract(t, open)
+	adminContract(t, open)
+}
+
+func uniqueNamesContract(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("names are taken once; a username without regard to case", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -43,7 +50,9 @@ func AccountStoreContract(t *testing.T, open func(t *testing.T) Store) {
 			t.Fatalf("mobile %s twice: %v, want ErrMobileTaken", a.Mobile, err)
 		}
 	})
+}
 
+func statusMoveContract(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("status moves only from the status named", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -73,7 +82,9 @@ func AccountStoreContract(t *testing.T, open func(t *testing.T) Store) {
 			t.Fatalf("after deleting PENDING: %+v", got)
 		}
 	})
+}
 
+func cancelFreesNamesContract(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("a cancelled registration frees its names", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -91,7 +102,9 @@ func AccountStoreContract(t *testing.T, open func(t *testing.T) Store) {
 			t.Fatalf("the names again after a cancel: %v", err)
 		}
 	})
+}
 
+func adminContract(t *testing.T, open func(t *testing.T) Store) {
 	t.Run("the admin is created once and kept in line", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
