@@ -34,6 +34,13 @@ func InstallmentRepoContract(t *testing.T, open func(t *testing.T) Stores, newPr
 		}
 		return id
 	}
+	installmentLock(t, open, saved)
+	dueInstallments(t, open, saved)
+	installmentMarks(t, open, saved)
+	attemptStore(t, open, saved)
+}
+
+func installmentLock(t *testing.T, open func(t *testing.T) Stores, saved func(*testing.T, Stores, bool) int64) {
 	t.Run("a locking read needs a transaction", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -55,6 +62,9 @@ func InstallmentRepoContract(t *testing.T, open func(t *testing.T) Stores, newPr
 			t.Fatalf("period 4 of 3: %v, want ErrInstallmentNotFound", err)
 		}
 	})
+}
+
+func dueInstallments(t *testing.T, open func(t *testing.T) Stores, saved func(*testing.T, Stores, bool) int64) {
 	t.Run("due installments are the executable ones not repaid, by project and period", func(t *testing.T) {
 		t.Parallel()
 		s := open(t)
@@ -99,8 +109,6 @@ func InstallmentRepoContract(t *testing.T, open func(t *testing.T) Stores, newPr
 			t.Fatalf("due once period 1 is repaid and 2 overdue: %+v, want 2 (OVERDUE) and 3", got)
 		}
 	})
-	installmentMarks(t, open, saved)
-	attemptStore(t, open, saved)
 }
 
 func installmentMarks(t *testing.T, open func(t *testing.T) Stores, saved func(*testing.T, Stores, bool) int64) {
