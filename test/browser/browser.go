@@ -52,6 +52,9 @@ func Start(timeout time.Duration) (context.Context, context.CancelFunc, error) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
+		// chromedp waits 20 s for Chromium to print its DevTools URL; on two busy cores
+		// (several Chromiums, the whole stack) a cold start took longer once.
+		chromedp.WSURLReadTimeout(60*time.Second),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
