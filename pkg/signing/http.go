@@ -38,6 +38,12 @@ type Handler func(w http.ResponseWriter, r *http.Request, body []byte)
 func (v *Verifier) Require(next Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			// The same answer pkg/servers gives a declared length over the limit.
+			WriteError(w, http.StatusRequestEntityTooLarge, "BODY_TOO_LARGE", fmt.Sprintf("the body is over %d bytes", MaxBody))
+			return
+		}
 		if err != nil {
 			WriteError(w, http.StatusBadRequest, "BAD_REQUEST", "body: "+err.Error())
 			return

@@ -80,3 +80,21 @@ func TestRequireAndClientRoundTrip(t *testing.T) {
 		t.Fatalf("expired: %d %s %v", resp.Status, resp.Body, err)
 	}
 }
+
+func TestRequireAnswers413ToABodyOverTheLimit(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reached := false
+	h := NewVerifier(&key.PublicKey, &MemoryNonceStore{}).Require(func(http.ResponseWriter, *http.Request, []byte) { reached = true })
+	// No declared length (as a chunked body arrives): the limit is met while reading.
+	r := httptest.NewRequest(http.MethodPost, "/v1/repayments", strings.NewReader(strings.Repeat("x", MaxBody+1)))
+	r.ContentLength = -1
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.Contains(w.Body.String(), "BODY_TOO_LARGE") || reached {
+		t.Fatalf("a body over %d bytes: %d %s (handler reached: %v), want 413 BODY_TOO_LARGE", MaxBody, w.Code, w.Body, reached)
+	}
+}
