@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/test/browser"
 	"github.com/p2p-dtx/p2p-dtx/test/driver"
+	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
 // Withdrawal (DESIGN.md "Withdrawal and failed projects"): recharge in reverse. The bank's
@@ -126,7 +128,16 @@ func withdrawNotificationRetried(t *testing.T, w *moneyWorld, u *driver.User) {
 	must(t, err)
 	must(t, w.p.AcceptAtBank(ctx, g.Gateway, map[string]string{"custodyPassword": driver.CustodyPassword}))
 	must(t, u.WaitRequest(ctx, g.RequestNo, "SUCCESS", 60*time.Second))
-	a := attempts(t, g.RequestNo)
+	// The bank records an attempt once the platform has answered it, i.e. possibly after
+	// the platform applied the result: wait for the third record (and so for no delivery
+	// left in flight when the next subtest arms a fault).
+	var a []driver.NotificationAttempt
+	stack.Eventually(t, 10*time.Second, func() error {
+		if a = attempts(t, g.RequestNo); len(a) < 3 {
+			return fmt.Errorf("%d delivery attempts recorded so far", len(a))
+		}
+		return nil
+	})
 	if len(a) != 3 || a[0].HTTPStatus != http.StatusInternalServerError || a[2].HTTPStatus != http.StatusOK {
 		t.Errorf("delivery attempts %+v, want two refused and a third delivered", a)
 	}
