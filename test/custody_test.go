@@ -256,7 +256,7 @@ func TestCustodyDuplicateNotificationsHaveOneEffect(t *testing.T) {
 	body := notification(t, g.RequestNo, c.ID, userNo)
 	callback := userCenter.Base + "/v1/custody/notifications"
 	deliver := func() client.Response {
-		h, err := signer.Sign(body)
+		h, err := signer.SignRequest(http.MethodPost, "/v1/custody/notifications", body)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,17 +300,17 @@ func TestCustodyForgedAndReplayedMessagesChangeNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, err := signing.NewSigner(platformKey).Sign(body) // the wrong party's key
+	forged, err := signing.NewSigner(platformKey).SignRequest(http.MethodPost, "/v1/custody/notifications", body) // the wrong party's key
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := signer.Sign(body)
+	good, err := signer.SignRequest(http.MethodPost, "/v1/custody/notifications", body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	old := bankSigner(t, env)
 	old.Now = func() time.Time { return time.Now().Add(-6 * time.Minute) }
-	expired, err := old.Sign(body)
+	expired, err := old.SignRequest(http.MethodPost, "/v1/custody/notifications", body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,20 +345,27 @@ func TestCustodyForgedAndReplayedMessagesChangeNothing(t *testing.T) {
 	// The bank's signed API refuses the same way and moves no money.
 	freezeNo := "FZforged" + c.ID
 	freeze := []byte(`{"requestNo":"` + freezeNo + `","projectNo":"PJx","userNo":"BU0000000001","amount":"1.00"}`)
-	bankForged, err := signer.Sign(freeze) // the bank's own key is not the platform's
+	bankForged, err := signer.SignRequest(http.MethodPost, "/v1/freezes", freeze) // the bank's own key is not the platform's
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := postSigned(t, bankURL+"/v1/freezes", bankForged, freeze); r.Status != http.StatusUnauthorized {
 		t.Errorf("bank API with a forged signature: %v", r)
 	}
-	platformSigned, err := signing.NewSigner(platformKey).Sign(freeze)
+	platformSigned, err := signing.NewSigner(platformKey).SignRequest(http.MethodPost, "/v1/freezes", freeze)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tamperedFreeze := []byte(strings.Replace(string(freeze), `"1.00"`, `"9999.00"`, 1))
 	if r := postSigned(t, bankURL+"/v1/freezes", platformSigned, tamperedFreeze); r.Status != http.StatusUnauthorized {
 		t.Errorf("bank API with a tampered body: %v", r)
+	}
+	// The user's own browser form is signed by the platform too, but only as a form: its
+	// signature over reqData is no signature of an API call with those bytes.
+	f := g.Gateway.Fields
+	asCall := signing.Headers{Timestamp: f["timestamp"], Nonce: f["nonce"], Signature: f["signature"]}
+	if r := postSigned(t, bankURL+"/v1/freezes", asCall, []byte(f["reqData"])); r.Status != http.StatusUnauthorized || r.Err.Reason != "BAD_SIGNATURE" {
+		t.Errorf("a browser form's signature replayed as an API call: %v, want 401 BAD_SIGNATURE", r)
 	}
 	bankDB := env.Inspect(t, "bank_custody")
 	for _, table := range []string{"bank_freeze", "bank_request"} {

@@ -48,7 +48,7 @@ func (v *Verifier) Require(next Handler) http.Handler {
 			WriteError(w, http.StatusBadRequest, "BAD_REQUEST", "body: "+err.Error())
 			return
 		}
-		if err := v.Verify(r.Context(), HeadersFrom(r.Header), body); err != nil {
+		if err := v.VerifyRequest(r.Context(), r.Method, r.URL.RequestURI(), HeadersFrom(r.Header), body); err != nil {
 			if reason := Reason(err); reason != "" {
 				WriteError(w, http.StatusUnauthorized, reason, err.Error())
 				return
@@ -82,7 +82,7 @@ func WriteSigned(w http.ResponseWriter, s *Signer, code int, v any) {
 		WriteError(w, http.StatusInternalServerError, "ENCODE", err.Error())
 		return
 	}
-	h, err := s.Sign(body)
+	h, err := s.SignAnswer(body)
 	if err != nil {
 		WriteError(w, http.StatusInternalServerError, "SIGN", err.Error())
 		return
@@ -112,11 +112,12 @@ type Response struct {
 // Do sends body (nil for none) signed, and verifies the answer's signature when the
 // answer is 2xx. A 4xx/5xx answer is returned as is for the caller to interpret.
 func (c *Client) Do(ctx context.Context, method, path string, body []byte) (Response, error) {
-	h, err := c.Signer.Sign(body)
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
 		return Response{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
+	// Signed for this method and target exactly as the receiver will see them.
+	h, err := c.Signer.SignRequest(method, req.URL.RequestURI(), body)
 	if err != nil {
 		return Response{}, err
 	}
@@ -134,7 +135,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body []byte) (Resp
 		return Response{}, err
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 && c.Verifier != nil {
-		if err := c.Verifier.Verify(ctx, HeadersFrom(resp.Header), raw); err != nil {
+		if err := c.Verifier.VerifyAnswer(ctx, HeadersFrom(resp.Header), raw); err != nil {
 			return Response{}, fmt.Errorf("answer from %s%s is not signed by the peer: %w", c.BaseURL, path, err)
 		}
 	}

@@ -48,7 +48,7 @@ func TestRequireAndClientRoundTrip(t *testing.T) {
 	if err != nil || resp.Status != http.StatusUnauthorized || !strings.Contains(string(resp.Body), "BAD_SIGNATURE") {
 		t.Fatalf("forged: %d %s %v", resp.Status, resp.Body, err)
 	}
-	h, err := NewSigner(platform).Sign([]byte(`{}`))
+	h, err := NewSigner(platform).SignRequest(http.MethodPost, "/x", []byte(`{}`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,12 +78,12 @@ func TestParseKeysBothEncodings(t *testing.T) {
 				if err != nil {
 					t.Fatalf("ParsePublicKeyPEM: %v", err)
 				}
-				h, err := signing.NewSigner(priv).Sign([]byte("body"))
+				h, err := signing.NewSigner(priv).SignAnswer([]byte("body"))
 				if err != nil {
 					t.Fatal(err)
 				}
 				v := signing.NewVerifier(pub, &signing.MemoryNonceStore{})
-				if err := v.Verify(t.Context(), h, []byte("body")); err != nil {
+				if err := v.VerifyAnswer(t.Context(), h, []byte("body")); err != nil {
 					t.Fatalf("Verify with parsed keys: %v", err)
 				}
 			})

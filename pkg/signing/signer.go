@@ -30,8 +30,15 @@ func NewSigner(key *rsa.PrivateKey) *Signer {
 	return &Signer{Key: key}
 }
 
-// Sign returns the signing values for a message with the given body.
-func (s *Signer) Sign(body []byte) (Headers, error) {
+// SignRequest returns the signing values of an HTTP request to target (path and query).
+func (s *Signer) SignRequest(method, target string, body []byte) (Headers, error) {
+	return s.sign(RequestScope(method, target), body)
+}
+
+// SignAnswer returns the signing values of an answer with the given body.
+func (s *Signer) SignAnswer(body []byte) (Headers, error) { return s.sign(ScopeAnswer, body) }
+
+func (s *Signer) sign(scope string, body []byte) (Headers, error) {
 	if s.Key == nil {
 		return Headers{}, errors.New("signing: Signer has no private key")
 	}
@@ -48,7 +55,7 @@ func (s *Signer) Sign(body []byte) (Headers, error) {
 	if err := checkNonce(nonce); err != nil {
 		return Headers{}, fmt.Errorf("signing: Signer produced an unusable nonce: %w", err)
 	}
-	digest := sha256.Sum256(Canonical(ts, nonce, body))
+	digest := sha256.Sum256(Canonical(scope, ts, nonce, body))
 	sig, err := rsa.SignPKCS1v15(rand.Reader, s.Key, crypto.SHA256, digest[:])
 	if err != nil {
 		return Headers{}, fmt.Errorf("signing: sign: %w", err)
@@ -62,7 +69,7 @@ func (s *Signer) SignForm(form url.Values) error {
 	if !form.Has(FieldReqData) {
 		return fmt.Errorf("signing: form has no %s field to sign", FieldReqData)
 	}
-	h, err := s.Sign([]byte(form.Get(FieldReqData)))
+	h, err := s.sign(ScopeForm, []byte(form.Get(FieldReqData)))
 	if err != nil {
 		return err
 	}

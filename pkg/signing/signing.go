@@ -4,9 +4,12 @@
 //
 // The sender signs, with its RSA private key, the canonical string
 //
-//	timestamp + "\n" + nonce + "\n" + body + "\n"
+//	scope + "\n" + timestamp + "\n" + nonce + "\n" + body + "\n"
 //
-// where timestamp is the Unix time in seconds as a decimal string and nonce is a random
+// where scope says what the signature is for, so that a signature made for one purpose
+// cannot be used for another: "REQUEST <method> <request target>" for a server-to-server
+// call (the method and the path with its query, as the receiver sees them), "ANSWER" for a
+// signed answer, "FORM" for a browser redirect's reqData; timestamp is the Unix time in seconds as a decimal string and nonce is a random
 // token (16 random bytes in hex by default). The signature is RSA PKCS#1 v1.5 over
 // SHA-256, encoded as standard base64. HTTP messages carry the three values in the
 // X-P2P-Timestamp, X-P2P-Nonce and X-P2P-Signature headers and sign the raw request or
@@ -101,9 +104,21 @@ func (h Headers) SetForm(dst url.Values) {
 	dst.Set(FieldSignature, h.Signature)
 }
 
-// Canonical returns the exact bytes that are signed for a message.
-func Canonical(timestamp, nonce string, body []byte) []byte {
-	b := make([]byte, 0, len(timestamp)+len(nonce)+len(body)+3)
+// Scopes of the canonical string (see the package comment).
+const (
+	ScopeAnswer = "ANSWER"
+	ScopeForm   = "FORM"
+)
+
+// RequestScope is the scope of an HTTP request: its method and request target (the path
+// and, if any, "?" and the query), e.g. "REQUEST POST /v1/freezes".
+func RequestScope(method, target string) string { return "REQUEST " + method + " " + target }
+
+// Canonical returns the exact bytes that are signed for a message in scope.
+func Canonical(scope, timestamp, nonce string, body []byte) []byte {
+	b := make([]byte, 0, len(scope)+len(timestamp)+len(nonce)+len(body)+4)
+	b = append(b, scope...)
+	b = append(b, '\n')
 	b = append(b, timestamp...)
 	b = append(b, '\n')
 	b = append(b, nonce...)

@@ -65,7 +65,7 @@ func newPair(t *testing.T) pair {
 
 func mustSign(t *testing.T, s *signing.Signer, body string) signing.Headers {
 	t.Helper()
-	h, err := s.Sign([]byte(body))
+	h, err := s.SignAnswer([]byte(body))
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
 	}
@@ -74,10 +74,45 @@ func mustSign(t *testing.T, s *signing.Signer, body string) signing.Headers {
 
 func TestCanonical(t *testing.T) {
 	t.Parallel()
-	got := string(signing.Canonical("1700000000", "abcdef0123456789", []byte(`{"a":1}`)))
-	want := "1700000000\nabcdef0123456789\n{\"a\":1}\n"
+	got := string(signing.Canonical(signing.RequestScope("POST", "/v1/freezes"), "1700000000", "abcdef0123456789", []byte(`{"a":1}`)))
+	want := "REQUEST POST /v1/freezes\n1700000000\nabcdef0123456789\n{\"a\":1}\n"
 	if got != want {
 		t.Fatalf("Canonical = %q, want %q", got, want)
+	}
+}
+
+// A signature is good only for what it was made for: a form's reqData signature is no
+// signature of an API call carrying the same bytes, an API call's is no answer's, and a
+// call signed for one method or path is refused on another.
+func TestASignatureIsBoundToItsScope(t *testing.T) {
+	t.Parallel()
+	p := newPair(t)
+	body := `{"requestNo":"RC1","amount":"100.00"}`
+	form := url.Values{signing.FieldReqData: {body}}
+	if err := p.signer.SignForm(form); err != nil {
+		t.Fatal(err)
+	}
+	fromForm := signing.HeadersFromForm(form)
+	if err := p.verifier.VerifyRequest(t.Context(), "POST", "/v1/freezes", fromForm, []byte(body)); !errors.Is(err, signing.ErrBadSignature) {
+		t.Errorf("a form signature as an API call: %v, want ErrBadSignature", err)
+	}
+	if err := p.verifier.VerifyAnswer(t.Context(), fromForm, []byte(body)); !errors.Is(err, signing.ErrBadSignature) {
+		t.Errorf("a form signature as an answer: %v, want ErrBadSignature", err)
+	}
+	call, err := p.signer.SignRequest("POST", "/v1/freezes", []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ method, target string }{{"POST", "/v1/loans"}, {"PUT", "/v1/freezes"}, {"POST", "/v1/freezes?x=1"}} {
+		if err := p.verifier.VerifyRequest(t.Context(), c.method, c.target, call, []byte(body)); !errors.Is(err, signing.ErrBadSignature) {
+			t.Errorf("a call signed for POST /v1/freezes as %s %s: %v, want ErrBadSignature", c.method, c.target, err)
+		}
+	}
+	if err := p.verifier.VerifyAnswer(t.Context(), call, []byte(body)); !errors.Is(err, signing.ErrBadSignature) {
+		t.Errorf("a call's signature as an answer: %v, want ErrBadSignature", err)
+	}
+	if err := p.verifier.VerifyRequest(t.Context(), "POST", "/v1/freezes", call, []byte(body)); err != nil {
+		t.Errorf("the call itself: %v", err)
 	}
 }
 
@@ -100,7 +135,7 @@ func TestSignProducesContractValues(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Signature is not standard base64: %v", err)
 	}
-	digest := sha256.Sum256([]byte(h.Timestamp + "\n" + h.Nonce + "\n" + "payload" + "\n"))
+	digest := sha256.Sum256([]byte("ANSWER\n" + h.Timestamp + "\n" + h.Nonce + "\n" + "payload" + "\n"))
 	if err := rsa.VerifyPKCS1v15(&p.signer.Key.PublicKey, crypto.SHA256, digest[:], sig); err != nil {
 		t.Errorf("signature does not verify over the canonical string: %v", err)
 	}
@@ -119,7 +154,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Parallel()
 			p := newPair(t)
 			h := mustSign(t, p.signer, body)
-			if err := p.verifier.Verify(t.Context(), h, []byte(body)); err != nil {
+			if err := p.verifier.VerifyAnswer(t.Context(), h, []byte(body)); err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
 		})
@@ -175,7 +210,7 @@ func TestVerifyRejects(t *testing.T) {
 			if tt.alter != nil {
 				tt.alter(&h)
 			}
-			err := p.verifier.Verify(t.Context(), h, []byte(tt.body))
+			err := p.verifier.VerifyAnswer(t.Context(), h, []byte(tt.body))
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("Verify: %v, want accepted", err)
@@ -208,15 +243,15 @@ func TestReplayedNonceRejected(t *testing.T) {
 	t.Parallel()
 	p := newPair(t)
 	h := mustSign(t, p.signer, "payload")
-	if err := p.verifier.Verify(t.Context(), h, []byte("payload")); err != nil {
+	if err := p.verifier.VerifyAnswer(t.Context(), h, []byte("payload")); err != nil {
 		t.Fatalf("first Verify: %v", err)
 	}
 	p.clock.Advance(4 * time.Minute)
-	if err := p.verifier.Verify(t.Context(), h, []byte("payload")); !errors.Is(err, signing.ErrReplayed) {
+	if err := p.verifier.VerifyAnswer(t.Context(), h, []byte("payload")); !errors.Is(err, signing.ErrReplayed) {
 		t.Fatalf("replay 4 minutes later: error = %v, want ErrReplayed", err)
 	}
 	p.clock.Advance(2 * time.Minute)
-	if err := p.verifier.Verify(t.Context(), h, []byte("payload")); !errors.Is(err, signing.ErrExpired) {
+	if err := p.verifier.VerifyAnswer(t.Context(), h, []byte("payload")); !errors.Is(err, signing.ErrExpired) {
 		t.Fatalf("replay 6 minutes later: error = %v, want ErrExpired", err)
 	}
 }
@@ -226,15 +261,15 @@ func TestNonceReusableAfterWindow(t *testing.T) {
 	p := newPair(t)
 	p.signer.NewNonce = func() string { return "fixed-nonce-0001" }
 
-	if err := p.verifier.Verify(t.Context(), mustSign(t, p.signer, "first"), []byte("first")); err != nil {
+	if err := p.verifier.VerifyAnswer(t.Context(), mustSign(t, p.signer, "first"), []byte("first")); err != nil {
 		t.Fatalf("first message: %v", err)
 	}
 	p.clock.Advance(4 * time.Minute)
-	if err := p.verifier.Verify(t.Context(), mustSign(t, p.signer, "second"), []byte("second")); !errors.Is(err, signing.ErrReplayed) {
+	if err := p.verifier.VerifyAnswer(t.Context(), mustSign(t, p.signer, "second"), []byte("second")); !errors.Is(err, signing.ErrReplayed) {
 		t.Fatalf("same nonce inside the window: error = %v, want ErrReplayed", err)
 	}
 	p.clock.Advance(2 * time.Minute) // 6 minutes after the first message
-	if err := p.verifier.Verify(t.Context(), mustSign(t, p.signer, "third"), []byte("third")); err != nil {
+	if err := p.verifier.VerifyAnswer(t.Context(), mustSign(t, p.signer, "third"), []byte("third")); err != nil {
 		t.Fatalf("same nonce after the window: %v, want accepted", err)
 	}
 }
@@ -249,10 +284,10 @@ func TestForgedSignatureDoesNotConsumeNonce(t *testing.T) {
 	forged.Key = attackerKey
 	forged.NewNonce = func() string { return genuine.Nonce }
 	fake := mustSign(t, &forged, "payload")
-	if err := p.verifier.Verify(t.Context(), fake, []byte("payload")); !errors.Is(err, signing.ErrBadSignature) {
+	if err := p.verifier.VerifyAnswer(t.Context(), fake, []byte("payload")); !errors.Is(err, signing.ErrBadSignature) {
 		t.Fatalf("forged message: error = %v, want ErrBadSignature", err)
 	}
-	if err := p.verifier.Verify(t.Context(), genuine, []byte("payload")); err != nil {
+	if err := p.verifier.VerifyAnswer(t.Context(), genuine, []byte("payload")); err != nil {
 		t.Fatalf("genuine message after a forgery with its nonce: %v, want accepted", err)
 	}
 }
@@ -270,7 +305,7 @@ func TestConcurrentVerifyAcceptsExactlyOnce(t *testing.T) {
 	for range n {
 		wg.Go(func() {
 			<-start
-			switch err := p.verifier.Verify(t.Context(), h, []byte("payload")); {
+			switch err := p.verifier.VerifyAnswer(t.Context(), h, []byte("payload")); {
 			case err == nil:
 				accepted.Add(1)
 			case errors.Is(err, signing.ErrReplayed):
@@ -294,15 +329,15 @@ func TestConcurrentVerifyAcceptsExactlyOnce(t *testing.T) {
 func TestMisconfigured(t *testing.T) {
 	t.Parallel()
 	key, _ := testKeys()
-	if _, err := (&signing.Signer{}).Sign(nil); err == nil {
+	if _, err := (&signing.Signer{}).SignAnswer(nil); err == nil {
 		t.Error("Sign without a key succeeded")
 	}
 	bad := &signing.Signer{Key: key, NewNonce: func() string { return "with space" }}
-	if _, err := bad.Sign(nil); err == nil || !strings.Contains(err.Error(), "nonce") {
+	if _, err := bad.SignAnswer(nil); err == nil || !strings.Contains(err.Error(), "nonce") {
 		t.Errorf("Sign with an unusable nonce: error = %v", err)
 	}
 	h := mustSign(t, signing.NewSigner(key), "x")
-	if err := (&signing.Verifier{Key: &key.PublicKey}).Verify(t.Context(), h, []byte("x")); err == nil {
+	if err := (&signing.Verifier{Key: &key.PublicKey}).VerifyAnswer(t.Context(), h, []byte("x")); err == nil {
 		t.Error("Verify without a NonceStore succeeded")
 	}
 }
@@ -319,7 +354,7 @@ func TestNonceStoreFailureIsNotARejection(t *testing.T) {
 	key, _ := testKeys()
 	v := signing.NewVerifier(&key.PublicKey, failingStore{})
 	h := mustSign(t, signing.NewSigner(key), "x")
-	err := v.Verify(t.Context(), h, []byte("x"))
+	err := v.VerifyAnswer(t.Context(), h, []byte("x"))
 	if err == nil || !strings.Contains(err.Error(), "db down") {
 		t.Fatalf("error = %v, want the store's error", err)
 	}
@@ -339,7 +374,7 @@ func TestHTTPHeaders(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if err := p.verifier.Verify(r.Context(), signing.HeadersFrom(r.Header), body); err != nil {
+		if err := p.verifier.VerifyAnswer(r.Context(), signing.HeadersFrom(r.Header), body); err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}

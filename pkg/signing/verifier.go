@@ -30,16 +30,27 @@ func NewVerifier(key *rsa.PublicKey, nonces NonceStore) *Verifier {
 	return &Verifier{Key: key, Nonces: nonces}
 }
 
-// Verify accepts a message if its values are well formed, its timestamp is within the
+// VerifyRequest, VerifyAnswer and VerifyForm accept a message if its values are well formed, its timestamp is within the
 // window, its signature verifies and its nonce has not been used. The nonce is claimed
 // only after the signature verifies, so that forged messages cannot use up nonces.
 // Rejections wrap ErrMissingHeaders, ErrMalformed, ErrExpired, ErrBadSignature or
 // ErrReplayed; any other error comes from the NonceStore.
-func (v *Verifier) Verify(ctx context.Context, h Headers, body []byte) error {
+//
+// VerifyRequest checks a request to target (path and query) made with method.
+func (v *Verifier) VerifyRequest(ctx context.Context, method, target string, h Headers, body []byte) error {
+	return v.verify(ctx, RequestScope(method, target), h, body)
+}
+
+// VerifyAnswer checks a signed answer (Signer.SignAnswer, WriteSigned).
+func (v *Verifier) VerifyAnswer(ctx context.Context, h Headers, body []byte) error {
+	return v.verify(ctx, ScopeAnswer, h, body)
+}
+
+func (v *Verifier) verify(ctx context.Context, scope string, h Headers, body []byte) error {
 	if v.Nonces == nil {
 		return errors.New("signing: Verifier needs a NonceStore")
 	}
-	sent, window, err := v.check(h, body)
+	sent, window, err := v.check(scope, h, body)
 	if err != nil {
 		return err
 	}
@@ -54,14 +65,7 @@ func (v *Verifier) Verify(ctx context.Context, h Headers, body []byte) error {
 	return nil
 }
 
-// Check is Verify without claiming the nonce: for a step that must not use the message up,
-// like rendering the bank's page before the user confirms it.
-func (v *Verifier) Check(h Headers, body []byte) error {
-	_, _, err := v.check(h, body)
-	return err
-}
-
-func (v *Verifier) check(h Headers, body []byte) (time.Time, time.Duration, error) {
+func (v *Verifier) check(scope string, h Headers, body []byte) (time.Time, time.Duration, error) {
 	if v.Key == nil {
 		return time.Time{}, 0, errors.New("signing: Verifier needs a public key")
 	}
@@ -103,7 +107,7 @@ func (v *Verifier) check(h Headers, body []byte) (time.Time, time.Duration, erro
 			ErrExpired, h.Timestamp, skew.Abs().Truncate(time.Second), window)
 	}
 
-	digest := sha256.Sum256(Canonical(h.Timestamp, h.Nonce, body))
+	digest := sha256.Sum256(Canonical(scope, h.Timestamp, h.Nonce, body))
 	if err := rsa.VerifyPKCS1v15(v.Key, crypto.SHA256, digest[:], sig); err != nil {
 		return time.Time{}, 0, ErrBadSignature
 	}
@@ -115,15 +119,17 @@ func (v *Verifier) VerifyForm(ctx context.Context, form url.Values) error {
 	if !form.Has(FieldReqData) {
 		return fmt.Errorf("%w: no %s", ErrMissingHeaders, FieldReqData)
 	}
-	return v.Verify(ctx, HeadersFromForm(form), []byte(form.Get(FieldReqData)))
+	return v.verify(ctx, ScopeForm, HeadersFromForm(form), []byte(form.Get(FieldReqData)))
 }
 
-// CheckForm is VerifyForm without claiming the nonce.
+// CheckForm is VerifyForm without claiming the nonce: for a step that must not use the
+// message up, like rendering the bank's page before the user confirms it.
 func (v *Verifier) CheckForm(form url.Values) error {
 	if !form.Has(FieldReqData) {
 		return fmt.Errorf("%w: no %s", ErrMissingHeaders, FieldReqData)
 	}
-	return v.Check(HeadersFromForm(form), []byte(form.Get(FieldReqData)))
+	_, _, err := v.check(ScopeForm, HeadersFromForm(form), []byte(form.Get(FieldReqData)))
+	return err
 }
 
 func parseTimestamp(s string) (time.Time, error) {

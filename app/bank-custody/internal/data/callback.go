@@ -36,11 +36,13 @@ func (c *platformCallback) Post(ctx context.Context, url string, n biz.Notificat
 	if err != nil {
 		return 0, err
 	}
-	h, err := c.signer.Sign(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	// Signed for this call: POST to the callback's own path, so the signature is good for
+	// nothing else.
+	h, err := c.signer.SignRequest(http.MethodPost, req.URL.RequestURI(), body)
 	if err != nil {
 		return 0, err
 	}

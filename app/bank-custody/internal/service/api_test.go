@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
@@ -138,12 +139,21 @@ func TestSignedAPIRefusesForgedAndReplayedCalls(t *testing.T) {
 		return resp.StatusCode, out.Reason
 	}
 	_, bankKey := keyringtest.Keys()
-	forged, err := signing.NewSigner(bankKey).Sign(body) // the wrong party's key
+	forged, err := signing.NewSigner(bankKey).SignRequest(http.MethodPost, "/v1/freezes", body) // the wrong party's key
 	if err != nil {
 		t.Fatal(err)
 	}
-	good, err := b.platform.Sign(body)
+	good, err := b.platform.SignRequest(http.MethodPost, "/v1/freezes", body)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The platform's signature of the same body for another call, or as a browser form.
+	otherCall, err := b.platform.SignRequest(http.MethodPost, "/v1/loans", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{signing.FieldReqData: {string(body)}}
+	if err := b.platform.SignForm(form); err != nil {
 		t.Fatal(err)
 	}
 	tampered := bytes.Replace(body, []byte(`"1.00"`), []byte(`"999.00"`), 1)
@@ -156,6 +166,8 @@ func TestSignedAPIRefusesForgedAndReplayedCalls(t *testing.T) {
 		reason string
 	}{
 		{"forged", forged, body, http.MethodPost, 401, "BAD_SIGNATURE"},
+		{"signed for another call", otherCall, body, http.MethodPost, 401, "BAD_SIGNATURE"},
+		{"a browser form's signature", signing.HeadersFromForm(form), body, http.MethodPost, 401, "BAD_SIGNATURE"},
 		{"tampered", good, tampered, http.MethodPost, 401, "BAD_SIGNATURE"},
 		{"unsigned", signing.Headers{}, body, http.MethodPost, 401, "MISSING_SIGNATURE"},
 		{"wrong method", good, body, http.MethodPut, 405, "METHOD_NOT_ALLOWED"},
