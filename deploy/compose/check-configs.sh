@@ -14,6 +14,8 @@
 #                                                     -> ${USER_CENTER_PUBLIC_URL}/custody/return
 #   the RocketMQ broker       127.0.0.1:${RMQ_BROKER_PORT}        -> broker:${RMQ_BROKER_PORT}
 #   the services              127.0.0.1:80x0 / 90x0               -> <service>:80x0 / 90x0
+#   fault points              faults: enabled: true               -> enabled: false
+#                             (a compose deployment never mounts them)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,6 +33,7 @@ to_docker() {
     -e 's#\${BANK_CUSTODY_HTTP:http://127\.0\.0\.1:8050}/gateway#${BANK_CUSTODY_PUBLIC_URL}/gateway#'
     -e 's#\${USER_CENTER_HTTP:http://127\.0\.0\.1:8020}/custody/return#${USER_CENTER_PUBLIC_URL}/custody/return#'
     -e 's#127\.0\.0\.1:\(\${RMQ_BROKER_PORT}\)#broker:\1#'
+    -e 's#^  enabled: true$#  enabled: false#'
   )
   for i in "${!services[@]}"; do
     rules+=(-e "s#127\\.0\\.0\\.1:\\([89]\\)0$((i + 1))0#${services[$i]}:\\10$((i + 1))0#g")
