@@ -28,6 +28,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Fatalf("timed out waiting for %s", what)
 }
 
+// never checks, for the whole of d, that cond stays false: an absence can only be
+// watched for a while, and this fails at the first sign of it.
+func never(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		if cond() {
+			t.Fatalf("%s", what)
+		}
+	}
+}
+
 func stop(t *testing.T, p *Periodic) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -50,10 +61,7 @@ func TestPeriodicRunsEveryIntervalAndNotAtStart(t *testing.T) {
 	waitFor(t, "three passes", func() bool { return passes.Load() >= 3 })
 	stop(t, p)
 	after := passes.Load()
-	time.Sleep(60 * time.Millisecond)
-	if n := passes.Load(); n != after {
-		t.Fatalf("%d passes after Stop", n-after)
-	}
+	never(t, "a pass ran after Stop", 60*time.Millisecond, func() bool { return passes.Load() != after })
 }
 
 // Stop waits for the pass in flight, whose context stays alive unless the job asked for
@@ -127,10 +135,7 @@ func TestPeriodicStopBeforeStart(t *testing.T) {
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatalf("Start after Stop: %v", err)
 	}
-	time.Sleep(30 * time.Millisecond)
-	if n := passes.Load(); n != 0 {
-		t.Fatalf("%d passes after Stop then Start, want none", n)
-	}
+	never(t, "a pass ran after Stop then Start", 30*time.Millisecond, func() bool { return passes.Load() != 0 })
 	stop(t, p)
 }
 
