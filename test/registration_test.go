@@ -17,8 +17,10 @@ import (
 	"github.com/dtm-labs/dtm/client/dtmgrpc/dtmgimp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 
 	uav1 "github.com/p2p-dtx/p2p-dtx/api/unified-account/v1"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/test/client"
 	"github.com/p2p-dtx/p2p-dtx/test/driver"
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
@@ -149,6 +151,7 @@ func TestRegistrationSucceeds(t *testing.T) {
 			}
 			noPreparedXA(t, env, out.Gid)
 			passwordNowhere(t, env, out.Gid, u.Password)
+			passwordNowhere(t, env, out.Gid, storedHash(t, env, u))
 
 			var sess driver.Session
 			if r := unifiedAccount.Do(t, http.MethodPost, "/v1/sessions", map[string]string{"login": u.Username, "password": u.Password}, &sess); r.Status != http.StatusOK {
@@ -313,13 +316,27 @@ func TestRegistrationConfirmIsRetriedUntilItSucceeds(t *testing.T) {
 	}
 }
 
+// branchKey is the stack's internal DTM branch key (secrets.env).
+func branchKey(t *testing.T, env stack.Env) *dtmx.BranchKey {
+	t.Helper()
+	k, err := dtmx.NewBranchKey(env[dtmx.BranchKeyEnv])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 // branchCall invokes unified-account's TCC branch directly, the way DTM would: the
-// barrier reads gid, branch id and op from the gRPC metadata.
-func branchCall(t *testing.T, conn *grpc.ClientConn, gid, op string, req *uav1.CreateAccountRequest) (*uav1.CreateAccountReply, error) {
+// barrier reads gid, branch id and op from the gRPC metadata, and the branch answers
+// only with the transaction's credential (key; nil sends none).
+func branchCall(t *testing.T, conn *grpc.ClientConn, key *dtmx.BranchKey, gid, op string, req *uav1.CreateAccountRequest) (*uav1.CreateAccountReply, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ctx = dtmgimp.TransInfo2Ctx(ctx, gid, "tcc", "01", op, stack.DTMGRPC)
+	if key != nil {
+		ctx = metadata.AppendToOutgoingContext(ctx, dtmx.CredentialHeader, key.Credential("tcc", gid))
+	}
 	c := uav1.NewAccountRegistrationClient(conn)
 	switch op {
 	case "try":
@@ -342,17 +359,16 @@ func TestRegistrationBarrier(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	// A bcrypt hash of "correct-horse-1"; participants refuse anything that is not a hash.
-	const hash = "$2a$10$2bEiSjb4SmjmuVKY9qOmmeIW1c1EqRXNKuQzVsDaDkWvkFo8LmV7S"
+	key := branchKey(t, env)
 
 	t.Run("empty rollback then hanging try", func(t *testing.T) {
 		u := freshUser(t, env, "TCC")
-		req := &uav1.CreateAccountRequest{Username: u.Username, Mobile: u.Mobile, PasswordHash: hash, Role: "INVESTOR"}
 		gid := "barrier-hang-" + u.Username
-		if _, err := branchCall(t, conn, gid, "cancel", req); err != nil {
+		req := accountRequest(t, key, gid, u)
+		if _, err := branchCall(t, conn, key, gid, "cancel", req); err != nil {
 			t.Fatalf("cancel before try: %v", err)
 		}
-		if _, err := branchCall(t, conn, gid, "try", req); err != nil {
+		if _, err := branchCall(t, conn, key, gid, "try", req); err != nil {
 			t.Fatalf("try after cancel: %v", err)
 		}
 		if err := countRows(t, env, u).none(); err != nil {
@@ -366,10 +382,10 @@ func TestRegistrationBarrier(t *testing.T) {
 
 	t.Run("repeated try and confirm", func(t *testing.T) {
 		u := freshUser(t, env, "TCC")
-		req := &uav1.CreateAccountRequest{Username: u.Username, Mobile: u.Mobile, PasswordHash: hash, Role: "INVESTOR"}
 		gid := "barrier-repeat-" + u.Username
+		req := accountRequest(t, key, gid, u)
 		for range 2 {
-			if _, err := branchCall(t, conn, gid, "try", req); err != nil {
+			if _, err := branchCall(t, conn, key, gid, "try", req); err != nil {
 				t.Fatalf("try: %v", err)
 			}
 		}
@@ -377,7 +393,7 @@ func TestRegistrationBarrier(t *testing.T) {
 			t.Fatalf("after two tries: %v", got)
 		}
 		for range 2 {
-			if _, err := branchCall(t, conn, gid, "confirm", req); err != nil {
+			if _, err := branchCall(t, conn, key, gid, "confirm", req); err != nil {
 				t.Fatalf("confirm: %v", err)
 			}
 		}
@@ -388,6 +404,21 @@ func TestRegistrationBarrier(t *testing.T) {
 			t.Errorf("cleanup barrier: %v", err)
 		}
 	})
+}
+
+// passwordHash is a bcrypt hash of "correct-horse-1"; participants refuse anything that
+// is not a hash.
+const passwordHash = "$2a$10$2bEiSjb4SmjmuVKY9qOmmeIW1c1EqRXNKuQzVsDaDkWvkFo8LmV7S"
+
+// accountRequest is the Try payload of u in transaction gid, its hash sealed as the
+// initiator seals it.
+func accountRequest(t *testing.T, key *dtmx.BranchKey, gid string, u newUser) *uav1.CreateAccountRequest {
+	t.Helper()
+	sealed, err := key.Seal(gid, []byte(passwordHash))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &uav1.CreateAccountRequest{Username: u.Username, Mobile: u.Mobile, SealedPasswordHash: sealed, Role: "INVESTOR"}
 }
 
 func TestRegistrationConcurrentSameUsername(t *testing.T) {
@@ -456,8 +487,22 @@ func noPreparedXA(t *testing.T, env stack.Env, gid string) {
 	})
 }
 
-// passwordNowhere checks the plaintext password reached neither DTM's store (the branch
-// payloads of gid) nor any log of the stack.
+// storedHash is the bcrypt hash unified-account stored for u: it too must be nowhere
+// else (the initiator seals it for the branch payload).
+func storedHash(t *testing.T, env stack.Env, u newUser) string {
+	t.Helper()
+	var h string
+	if err := env.Inspect(t, "unified_account").QueryRow("SELECT password_hash FROM account WHERE username = ?", u.Username).Scan(&h); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$2") {
+		t.Fatalf("stored hash %.4s... is not bcrypt", h)
+	}
+	return h
+}
+
+// passwordNowhere checks a secret (the plaintext password, the stored hash) reached
+// neither DTM's store (the branch payloads of gid) nor any log of the stack.
 func passwordNowhere(t *testing.T, env stack.Env, gid, password string) {
 	t.Helper()
 	var n int
@@ -466,7 +511,7 @@ func passwordNowhere(t *testing.T, env stack.Env, gid, password string) {
 		t.Fatal(err)
 	}
 	if n != 0 {
-		t.Errorf("plaintext password in %d DTM branch payloads of %s", n, gid)
+		t.Errorf("secret in %d DTM branch payloads of %s", n, gid)
 	}
 	logs, err := filepath.Glob(filepath.Join(env["P2P_RUN_DIR"], "logs", "*.log"))
 	if err != nil || len(logs) == 0 {
@@ -478,7 +523,7 @@ func passwordNowhere(t *testing.T, env stack.Env, gid, password string) {
 			t.Fatal(err)
 		}
 		if strings.Contains(string(b), password) {
-			t.Errorf("plaintext password in %s", f)
+			t.Errorf("secret in %s", f)
 		}
 	}
 }

@@ -5,8 +5,11 @@
 # accounts, grants and migrations come out exactly as scripts/stack.sh makes them:
 #
 #   init.sh keys   RSA 2048 key pairs (keys.sh: ensure_keys) into P2P_KEYS_DIR, a
-#                  named volume; made once, kept afterwards. Then handed to the user
-#                  the services run as (P2P_APP_UID:P2P_APP_GID).
+#                  named volume no service mounts; made once, kept afterwards. The
+#                  platform's pair and the bank's public key are copied into
+#                  P2P_PLATFORM_KEYS_DIR, the bank's pair and the platform's public key
+#                  into P2P_BANK_KEYS_DIR; all handed to the user the services run as
+#                  (P2P_APP_UID:P2P_APP_GID).
 #   init.sh db     the databases and accounts of deploy/mariadb/ (mariadb.sh:
 #                  mariadb_provision; account host '%'), then sql/<db>/V*.sql and
 #                  DTM's DDL from the pinned module (migrate.sh: migrate_all). As
@@ -49,10 +52,28 @@ init_keys() {
   need_cmd openssl "the init image installs it"
   KEYS_DIR=${P2P_KEYS_DIR:?P2P_KEYS_DIR: where the keys volume is mounted}
   ensure_keys
-  # Private keys stay 0600 and the directory 0700, as on the local stack; they
+  # Each side gets only its own private key: the platform's services mount
+  # P2P_PLATFORM_KEYS_DIR, the bank P2P_BANK_KEYS_DIR; both hold both public keys.
+  hand_out_keys "${P2P_PLATFORM_KEYS_DIR:-}" platform bank
+  hand_out_keys "${P2P_BANK_KEYS_DIR:-}" bank platform
+  # Private keys stay 0600 and the directories 0700, as on the local stack; they
   # belong to the unprivileged user of the service images.
-  chown -R "$owner" "$KEYS_DIR"
+  chown -R "$owner" "$KEYS_DIR" ${P2P_PLATFORM_KEYS_DIR:+"$P2P_PLATFORM_KEYS_DIR"} ${P2P_BANK_KEYS_DIR:+"$P2P_BANK_KEYS_DIR"}
   say "keys: $(find "$KEYS_DIR" -name '*.pem' | wc -l) PEM files in $KEYS_DIR (owner $owner)"
+}
+
+# hand_out_keys DIR OWN PEER: copy OWN's key pair and PEER's public key into DIR (skipped
+# when DIR is empty). Copied on every run, so DIR always matches the master volume.
+hand_out_keys() {
+  local dir=$1 own=$2 peer=$3 f
+  [[ -n $dir ]] || return 0
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  rm -f "$dir/${peer}_private.pem"
+  for f in "${own}_private.pem" "${own}_public.pem" "${peer}_public.pem"; do
+    cp -p "$KEYS_DIR/$f" "$dir/$f"
+  done
+  say "keys: $own's private key and both public keys in $dir"
 }
 
 init_db() {

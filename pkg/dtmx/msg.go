@@ -31,6 +31,7 @@ type Messages struct {
 	queryPrepared string // where DTM checks back: host:port + the full method name
 	timeoutToFail int64
 	retryInterval int64
+	key           *BranchKey
 	db            *sql.DB
 	bind          func(context.Context, *entx.Driver) context.Context
 }
@@ -46,13 +47,14 @@ type MsgStep struct {
 // From c it takes the server, timeout_to_fail_seconds (how long a prepared message waits
 // for its submit before DTM checks back; DTM's own default when 0) and
 // retry_interval_seconds (the first retry delay of a failing step).
-func NewMessages(c *conf.DTM, queryPrepared string, db *sql.DB, bind func(context.Context, *entx.Driver) context.Context) (*Messages, error) {
+// key authorizes every message's branch calls and check-backs.
+func NewMessages(c *conf.DTM, key *BranchKey, queryPrepared string, db *sql.DB, bind func(context.Context, *entx.Driver) context.Context) (*Messages, error) {
 	if c.GetServer() == "" || queryPrepared == "" {
 		return nil, errors.New("dtmx: a two-phase message needs DTM's server and the sender's QueryPrepared")
 	}
 	QuietClientLogs()
 	return &Messages{server: c.GetServer(), queryPrepared: queryPrepared, timeoutToFail: c.GetTimeoutToFailSeconds(),
-		retryInterval: c.GetRetryIntervalSeconds(), db: db, bind: bind}, nil
+		retryInterval: c.GetRetryIntervalSeconds(), key: key, db: db, bind: bind}, nil
 }
 
 // DoAndSubmit sends the message gid: prepare, fn in the barrier's local transaction (the
@@ -64,6 +66,7 @@ func (m *Messages) DoAndSubmit(ctx context.Context, gid string, steps []MsgStep,
 	msg := dtmgrpc.NewMsgGrpc(m.server, gid)
 	msg.Context = ctx
 	msg.TimeoutToFail, msg.RetryInterval = m.timeoutToFail, m.retryInterval
+	m.key.Authorize(&msg.TransBase)
 	for _, s := range steps {
 		msg.Add(s.Action, s.Payload)
 	}

@@ -30,7 +30,7 @@ func TestQueryPreparedRefusesWhatIsNotACheckBack(t *testing.T) {
 
 func TestNewMessagesNeedsTheServerAndTheCheckBack(t *testing.T) {
 	t.Parallel()
-	if _, err := NewMessages(nil, "127.0.0.1:9040/x.Y/QueryPrepared", nil, nil); err == nil {
+	if _, err := NewMessages(nil, nil, "127.0.0.1:9040/x.Y/QueryPrepared", nil, nil); err == nil {
 		t.Error("no DTM server: accepted")
 	}
 }

@@ -14,6 +14,7 @@ SECRET_KEYS=(
   P2P_TOKEN_SECRET
   P2P_ADMIN_PASSWORD
   P2P_OPERATOR_TOKEN
+  P2P_BRANCH_KEY
 )
 KEY_PAIRS=(platform bank)
 
@@ -37,10 +38,11 @@ secret() {
 }
 
 # Hex only: safe in SQL literals, YAML, URLs and shell without quoting.
-# P2P_TOKEN_SECRET and P2P_OPERATOR_TOKEN are 32 random bytes; passwords 16 random bytes.
+# P2P_TOKEN_SECRET, P2P_OPERATOR_TOKEN and P2P_BRANCH_KEY (DTM branch credentials and
+# sealed branch payloads, pkg/dtmx) are 32 random bytes; passwords 16 random bytes.
 new_secret() {
   case $1 in
-    P2P_TOKEN_SECRET | P2P_OPERATOR_TOKEN) openssl rand -hex 32 ;;
+    P2P_TOKEN_SECRET | P2P_OPERATOR_TOKEN | P2P_BRANCH_KEY) openssl rand -hex 32 ;;
     *) openssl rand -hex 16 ;;
   esac
 }

@@ -41,7 +41,7 @@ svc_tuning() {
 svc_fingerprint() {
   local svc=$1
   fingerprint "$BIN_DIR/$svc" "$P2P_REPO_ROOT/$(svc_conf "$svc")" "$STACK_ENV" \
-    "str:$(secret "P2P_DB_PASSWORD_$(svc_key "$svc")") $(secret P2P_TOKEN_SECRET) $(secret P2P_ADMIN_PASSWORD)" \
+    "str:$(secret "P2P_DB_PASSWORD_$(svc_key "$svc")") $(secret P2P_TOKEN_SECRET) $(secret P2P_ADMIN_PASSWORD) $(secret P2P_BRANCH_KEY)" \
     "str:$(svc_tuning "$svc")"
 }
 
@@ -49,8 +49,12 @@ svc_healthy() {
   curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$(svc_http_port "$1")/healthz" 2>/dev/null
 }
 
+# svc_dtm SVC: whether the service starts or serves DTM transactions (and so holds the
+# branch key); the bank does not.
+svc_dtm() { [[ $1 != bank-custody ]]; }
+
 # svc_env SVC: what one service gets on top of stack.env (one KEY=VAL a line).
-# Each service sees only its own DB password.
+# Each service sees only its own DB password; only the DTM services the branch key.
 svc_env() {
   local svc=$1 key
   key=$(svc_key "$svc")
@@ -65,6 +69,7 @@ svc_env() {
     "P2P_ADMIN_PASSWORD=$(secret P2P_ADMIN_PASSWORD)" \
     "P2P_OPERATOR_TOKEN=$(secret P2P_OPERATOR_TOKEN)" \
     "ROCKETMQ_GO_LOG_LEVEL=${ROCKETMQ_GO_LOG_LEVEL:-warn}"
+  if svc_dtm "$svc"; then printf 'P2P_BRANCH_KEY=%s\n' "$(secret P2P_BRANCH_KEY)"; fi
   svc_tuning "$svc"
 }
 

@@ -29,8 +29,11 @@ type CreateAccountRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Username string                 `protobuf:"bytes,1,opt,name=username,proto3" json:"username,omitempty"`
 	Mobile   string                 `protobuf:"bytes,2,opt,name=mobile,proto3" json:"mobile,omitempty"`
-	// bcrypt hash; a plaintext password is refused.
-	PasswordHash string `protobuf:"bytes,3,opt,name=password_hash,json=passwordHash,proto3" json:"password_hash,omitempty"`
+	// The bcrypt hash, sealed for this transaction by the initiator (pkg/dtmx BranchKey.Seal:
+	// AES-256-GCM, the gid as associated data), so DTM's store, API and logs hold only
+	// ciphertext. A value that does not open, or opens to anything but a bcrypt hash, is
+	// refused.
+	SealedPasswordHash string `protobuf:"bytes,5,opt,name=sealed_password_hash,json=sealedPasswordHash,proto3" json:"sealed_password_hash,omitempty"`
 	// BORROWER or INVESTOR.
 	Role          string `protobuf:"bytes,4,opt,name=role,proto3" json:"role,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -81,9 +84,9 @@ func (x *CreateAccountRequest) GetMobile() string {
 	return ""
 }
 
-func (x *CreateAccountRequest) GetPasswordHash() string {
+func (x *CreateAccountRequest) GetSealedPasswordHash() string {
 	if x != nil {
-		return x.PasswordHash
+		return x.SealedPasswordHash
 	}
 	return ""
 }
@@ -144,12 +147,12 @@ var File_unified_account_v1_registration_proto protoreflect.FileDescriptor
 
 const file_unified_account_v1_registration_proto_rawDesc = "" +
 	"\n" +
-	"%unified-account/v1/registration.proto\x12\x11unifiedaccount.v1\x1a\x1bgoogle/protobuf/empty.proto\"\x83\x01\n" +
+	"%unified-account/v1/registration.proto\x12\x11unifiedaccount.v1\x1a\x1bgoogle/protobuf/empty.proto\"\xa5\x01\n" +
 	"\x14CreateAccountRequest\x12\x1a\n" +
 	"\busername\x18\x01 \x01(\tR\busername\x12\x16\n" +
-	"\x06mobile\x18\x02 \x01(\tR\x06mobile\x12#\n" +
-	"\rpassword_hash\x18\x03 \x01(\tR\fpasswordHash\x12\x12\n" +
-	"\x04role\x18\x04 \x01(\tR\x04role\"-\n" +
+	"\x06mobile\x18\x02 \x01(\tR\x06mobile\x120\n" +
+	"\x14sealed_password_hash\x18\x05 \x01(\tR\x12sealedPasswordHash\x12\x12\n" +
+	"\x04role\x18\x04 \x01(\tR\x04roleJ\x04\b\x03\x10\x04R\rpassword_hash\"-\n" +
 	"\x12CreateAccountReply\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\x03R\x06userId2\x8d\x03\n" +
 	"\x13AccountRegistration\x12b\n" +

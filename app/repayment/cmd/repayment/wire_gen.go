@@ -14,6 +14,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 )
 
 // Injectors from wire.go:
@@ -41,7 +42,12 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	repaidMessenger, err := data.NewRepaidMessenger(bootstrap, v, registry)
+	branchKey, err := dtmx.BranchKeyFromEnv()
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	repaidMessenger, err := data.NewRepaidMessenger(bootstrap, v, branchKey, registry)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -59,7 +65,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	repaymentBranchesService := service.NewRepaymentBranchesService(repaidMessenger)
-	grpcServer, err := server.NewGRPCServer(bootstrap, repaymentService, repaymentBranchesService, logger)
+	grpcServer, err := server.NewGRPCServer(bootstrap, repaymentService, repaymentBranchesService, branchKey, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -11,12 +11,13 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewPlanRepo, NewFaults, NewTransaction, NewInstallmentRepo,
+var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewPlanRepo, NewFaults, NewTransaction, NewInstallmentRepo,
 	NewBankNonces, NewBank, NewRepaidMessenger, NewRunSettings)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or

@@ -34,12 +34,12 @@ type repaidMessenger struct {
 
 // NewRepaidMessenger returns the messenger. With faults enabled it also installs the
 // repay.submit.lost interceptor on the DTM client (before its first connection).
-func NewRepaidMessenger(c *conf.Bootstrap, d *Data, f *faults.Registry) (biz.RepaidMessenger, error) {
+func NewRepaidMessenger(c *conf.Bootstrap, d *Data, key *dtmx.BranchKey, f *faults.Registry) (biz.RepaidMessenger, error) {
 	dc, tc := c.GetDtm(), c.GetPeers().GetTradeCenterGrpc()
 	if dc.GetServer() == "" || dc.GetBranchHost() == "" || tc == "" {
 		return nil, errors.New("dtm.server, dtm.branch_host and peers.trade_center_grpc are required")
 	}
-	msgs, err := dtmx.NewMessages(dc, dc.GetBranchHost()+v1.RepaymentBranches_QueryPrepared_FullMethodName, d.DB(), d.Bind)
+	msgs, err := dtmx.NewMessages(dc, key, dc.GetBranchHost()+v1.RepaymentBranches_QueryPrepared_FullMethodName, d.DB(), d.Bind)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,9 @@ import (
 
 	"github.com/dtm-labs/dtm/client/dtmgrpc"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/repayment/v1"
@@ -21,6 +24,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentattempt"
 	pconf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/testkey"
@@ -38,10 +42,24 @@ type tradeCenterBranch struct {
 	got map[string][]*tcv1.InstallmentRepaid
 }
 
+// testBranchKey signs the messages of these tests.
+var testBranchKey = func() *dtmx.BranchKey {
+	k, err := dtmx.NewBranchKey("repaid-message-integration-test-branch-key")
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
+
 func (b *tradeCenterBranch) RecordInstallmentRepaid(ctx context.Context, req *tcv1.InstallmentRepaid) (*emptypb.Empty, error) {
 	bb, err := dtmgrpc.BarrierFromGrpc(ctx)
 	if err != nil {
 		return nil, err
+	}
+	// DTM carries the sender's branch credential to every step call.
+	md, _ := metadata.FromIncomingContext(ctx)
+	if got := md.Get(dtmx.CredentialHeader); len(got) != 1 || got[0] != testBranchKey.Credential("msg", bb.Gid) {
+		return nil, status.Errorf(codes.Unauthenticated, "step call without the message's credential: %v", got)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -87,7 +105,7 @@ func newMessageFixture(t *testing.T) *messageFixture {
 	f := faults.New(biz.FaultRepaySubmitLost)
 	c := &conf.Bootstrap{Dtm: &pconf.DTM{Server: dtm, BranchHost: lis.Addr().String(), TimeoutToFailSeconds: 1,
 		RetryIntervalSeconds: 2}, Peers: &conf.Peers{TradeCenterGrpc: lis.Addr().String()}}
-	m, err := NewRepaidMessenger(c, d, f)
+	m, err := NewRepaidMessenger(c, d, testBranchKey, f)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
@@ -73,12 +74,13 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentCons
 // NewGRPCServer serves the API over gRPC, and QueryPrepared, DTM's check-back of the
 // installment-repaid message.
 func NewGRPCServer(c *conf.Bootstrap, svc *service.RepaymentService, branches *service.RepaymentBranchesService,
-	logger log.Logger) (*grpc.Server, error) {
+	key *dtmx.BranchKey, logger log.Logger) (*grpc.Server, error) {
 	am, err := authMiddleware(c)
 	if err != nil {
 		return nil, err
 	}
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, am))
+	guard := key.Guard(v1.RepaymentBranches_ServiceDesc.ServiceName)
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, guard, am))
 	v1.RegisterRepaymentServer(srv, svc)
 	v1.RegisterRepaymentBranchesServer(srv, branches)
 	return srv, nil

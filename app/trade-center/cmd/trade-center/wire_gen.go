@@ -14,6 +14,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 )
 
 // Injectors from wire.go:
@@ -67,7 +68,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	installmentRepo := data.NewInstallmentRepo(v)
 	installmentUsecase := biz.NewInstallmentUsecase(branchRunner, projectRepo, installmentRepo, logger)
 	tradeCenterBranchesService := service.NewTradeCenterBranchesService(installmentUsecase)
-	grpcServer := server.NewGRPCServer(bootstrap, tradeCenterService, tradeCenterBranchesService, logger)
+	branchKey, err := dtmx.BranchKeyFromEnv()
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	grpcServer := server.NewGRPCServer(bootstrap, tradeCenterService, tradeCenterBranchesService, branchKey, logger)
 	tenderSettler := server.NewTenderSettler(bootstrap, tenderUsecase, sqlNonceStore, logger)
 	collector := server.NewCollector(bootstrap, failureUsecase, logger)
 	refunder := server.NewRefunder(bootstrap, refundUsecase, logger)

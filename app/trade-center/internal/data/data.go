@@ -13,11 +13,12 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewTransaction, NewProjectRepo, NewTenderRepo, NewLoanMessageRepo,
+var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewTransaction, NewProjectRepo, NewTenderRepo, NewLoanMessageRepo,
 	NewInstallmentRepo, NewBranchRunner, NewFaults, NewLendingRules, NewCheckBackGrace, NewBankNonces, NewBank,
 	NewCustodyDirectory)
 

@@ -19,6 +19,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
@@ -63,9 +64,10 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, producer *StartRepaymentProd
 // NewGRPCServer serves the API over gRPC, and the DTM branches (no bearer token: DTM
 // calls them, with the barrier's metadata).
 func NewGRPCServer(c *conf.Bootstrap, svc *service.TradeCenterService, branches *service.TradeCenterBranchesService,
-	logger log.Logger) *grpc.Server {
+	key *dtmx.BranchKey, logger log.Logger) *grpc.Server {
 	am := authMiddleware(c)
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, am.Build()))
+	guard := key.Guard(v1.TradeCenterBranches_ServiceDesc.ServiceName)
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, guard, am.Build()))
 	v1.RegisterTradeCenterServer(srv, svc)
 	v1.RegisterTradeCenterBranchesServer(srv, branches)
 	return srv

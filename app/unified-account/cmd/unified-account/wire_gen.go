@@ -14,6 +14,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 )
 
 // Injectors from wire.go:
@@ -44,8 +45,14 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	registrationRepo := data.NewRegistrationRepo(v)
 	registrationUsecase := biz.NewRegistrationUsecase(branchRunner, registrationRepo, passwordHasher, registry)
-	accountRegistrationService := service.NewAccountRegistrationService(registrationUsecase)
-	grpcServer := server.NewGRPCServer(bootstrap, unifiedAccountService, accountRegistrationService, logger)
+	branchKey, err := dtmx.BranchKeyFromEnv()
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	accountRegistrationService := service.NewAccountRegistrationService(registrationUsecase, branchKey)
+	grpcServer := server.NewGRPCServer(bootstrap, unifiedAccountService, accountRegistrationService, branchKey, logger)
 	app := newApp(bootstrap, logger, sessionUsecase, httpServer, grpcServer)
 	return app, func() {
 		cleanup2()

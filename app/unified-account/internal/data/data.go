@@ -10,11 +10,12 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewAccountRepo, NewTokenIssuer, NewPasswordHasher,
+var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewAccountRepo, NewTokenIssuer, NewPasswordHasher,
 	NewBranchRunner, NewRegistrationRepo, NewFaults, NewLoginAttemptRepo, NewThrottlePolicy)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or

@@ -11,6 +11,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
 	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
@@ -30,9 +31,12 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.UnifiedAccountS
 	return srv
 }
 
-// NewGRPCServer serves the API, including the registration branches DTM calls.
-func NewGRPCServer(c *conf.Bootstrap, svc *service.UnifiedAccountService, branches *service.AccountRegistrationService, logger log.Logger) *grpc.Server {
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger))
+// NewGRPCServer serves the API, including the registration branches DTM calls; those
+// answer only calls with the transaction's branch credential (pkg/dtmx).
+func NewGRPCServer(c *conf.Bootstrap, svc *service.UnifiedAccountService, branches *service.AccountRegistrationService,
+	key *dtmx.BranchKey, logger log.Logger) *grpc.Server {
+	guard := key.Guard(v1.AccountRegistration_ServiceDesc.ServiceName)
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, guard))
 	v1.RegisterUnifiedAccountServer(srv, svc)
 	v1.RegisterAccountRegistrationServer(srv, branches)
 	return srv

@@ -14,6 +14,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 )
 
 // Injectors from wire.go:
@@ -26,7 +27,12 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	consumerRepo := data.NewConsumerRepo(v)
 	consumerUsecase := biz.NewConsumerUsecase(consumerRepo)
-	registrar, err := data.NewRegistrar(bootstrap, logger)
+	branchKey, err := dtmx.BranchKeyFromEnv()
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	registrar, err := data.NewRegistrar(bootstrap, branchKey, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -78,7 +84,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	custodyNotifications := service.NewCustodyNotifications(custodyUsecase, signer, logger)
 	httpServer := server.NewHTTPServer(bootstrap, v, userCenterService, custodyService, custodyNotifications, verifier, registry, logger)
 	consumerRegistrationService := service.NewConsumerRegistrationService(registrationUsecase)
-	grpcServer := server.NewGRPCServer(bootstrap, userCenterService, custodyService, consumerRegistrationService, logger)
+	grpcServer := server.NewGRPCServer(bootstrap, userCenterService, custodyService, consumerRegistrationService, branchKey, logger)
 	reconciler := server.NewReconciler(bootstrap, custodyUsecase, sqlNonceStore, logger)
 	app := newApp(logger, httpServer, grpcServer, reconciler)
 	return app, func() {

@@ -10,11 +10,12 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
 
 // ProviderSet is data providers.
-var ProviderSet = wire.NewSet(NewData, NewConsumerRepo, NewBranchRunner, NewRegistrationRepo,
+var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewConsumerRepo, NewBranchRunner, NewRegistrationRepo,
 	NewFaults, NewPasswordHasher, NewRegistrar,
 	NewTransaction, NewCustodyRepo, NewPlatformSigner, NewCallbackNonces, NewBankVerifier,
 	NewCustodySettings, NewBank)

@@ -42,12 +42,13 @@ type dtmRegistrar struct {
 	conf    *pconf.DTM
 	account string // unified-account's gRPC host:port
 	self    string // this service's gRPC host:port
+	key     *dtmx.BranchKey // credentials for the branch headers, seals the password hash
 	http    *http.Client
 	log     *log.Helper
 }
 
 // NewRegistrar returns the DTM-backed Registrar.
-func NewRegistrar(c *conf.Bootstrap, logger log.Logger) (biz.Registrar, error) {
+func NewRegistrar(c *conf.Bootstrap, key *dtmx.BranchKey, logger log.Logger) (biz.Registrar, error) {
 	d := c.GetDtm()
 	if d.GetServer() == "" || d.GetBranchHost() == "" || c.GetPeers().GetUnifiedAccountGrpc() == "" {
 		return nil, errors.New("dtm.server, dtm.branch_host and peers.unified_account_grpc are required")
@@ -58,6 +59,7 @@ func NewRegistrar(c *conf.Bootstrap, logger log.Logger) (biz.Registrar, error) {
 		conf:    d,
 		account: c.GetPeers().GetUnifiedAccountGrpc(),
 		self:    d.GetBranchHost(),
+		key:     key,
 		http:    &http.Client{Timeout: 5 * time.Second},
 		log:     log.NewHelper(logger),
 	}, nil
@@ -68,8 +70,13 @@ func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUse
 	if err != nil {
 		return biz.Registered{}, err
 	}
+	// The hash travels sealed for this gid: DTM stores and logs the branch payload.
+	sealed, err := r.key.Seal(gid, []byte(u.PasswordHash))
+	if err != nil {
+		return biz.Registered{}, err
+	}
 	accountReq := &uav1.CreateAccountRequest{
-		Username: u.Username, Mobile: u.Mobile, PasswordHash: u.PasswordHash, Role: u.Role,
+		Username: u.Username, Mobile: u.Mobile, SealedPasswordHash: sealed, Role: u.Role,
 	}
 	var account uav1.CreateAccountReply
 	consumerReq := func() *ucv1.CreateConsumerRequest {
@@ -85,6 +92,8 @@ func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUse
 		t.WaitResult = true
 		t.RetryInterval = r.conf.GetRetryIntervalSeconds()
 		t.TimeoutToFail = r.conf.GetTimeoutToFailSeconds()
+		// Every branch call, retry and phase 2 carries the transaction's credential.
+		r.key.Authorize(t)
 	}
 
 	switch mode {

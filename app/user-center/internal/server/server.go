@@ -15,6 +15,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/service"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
@@ -82,9 +83,10 @@ func postOnly(next stdhttp.Handler) stdhttp.Handler {
 
 // NewGRPCServer serves the API over gRPC.
 func NewGRPCServer(c *conf.Bootstrap, svc *service.UserCenterService, custody *service.CustodyService,
-	branches *service.ConsumerRegistrationService, logger log.Logger) *grpc.Server {
+	branches *service.ConsumerRegistrationService, key *dtmx.BranchKey, logger log.Logger) *grpc.Server {
 	am := authMiddleware(c)
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, am.Build()))
+	guard := key.Guard(v1.ConsumerRegistration_ServiceDesc.ServiceName)
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, guard, am.Build()))
 	v1.RegisterUserCenterServer(srv, svc)
 	v1.RegisterCustodyServer(srv, custody)
 	v1.RegisterConsumerRegistrationServer(srv, branches)
