@@ -40,8 +40,8 @@ const (
 // dtmRegistrar runs registrations as DTM global transactions over gRPC.
 type dtmRegistrar struct {
 	conf    *pconf.DTM
-	account string // unified-account's gRPC host:port
-	self    string // this service's gRPC host:port
+	account string          // unified-account's gRPC host:port
+	self    string          // this service's gRPC host:port
 	key     *dtmx.BranchKey // credentials for the branch headers, seals the password hash
 	http    *http.Client
 	log     *log.Helper
