@@ -33,17 +33,43 @@ dtm_module_dir() {
 # but not free. Built next to the target and renamed: a running dtm keeps
 # its inode.
 dtm_build() {
-  local bin=$BIN_DIR/dtm t0=$EPOCHREALTIME v
-  if [[ -x $bin && ! $DTM_TOOLS_DIR/go.sum -nt $bin && ! $DTM_TOOLS_DIR/go.mod -nt $bin ]]; then
+  local bin=$BIN_DIR/dtm t0=$EPOCHREALTIME v build
+  if [[ -x $bin && ! $DTM_TOOLS_DIR/go.sum -nt $bin && ! $DTM_TOOLS_DIR/go.mod -nt $bin &&
+    ! ${BASH_SOURCE[0]} -nt $bin ]]; then
     return 0
   fi
   v=$(dtm_version)
   say "dtm: building github.com/dtm-labs/dtm@$v (first build takes a few minutes; log: $DTM_BUILD_LOG)"
   dtm_go mod download >>"$DTM_BUILD_LOG" 2>&1 || die "dtm: go mod download failed in tools/dtm — see $DTM_BUILD_LOG"
-  (cd "$DTM_TOOLS_DIR" && GOWORK=off timeout 1800 go build -ldflags "-X main.Version=$v" -o "$bin.tmp" github.com/dtm-labs/dtm) \
+  build=$(dtm_loopback_module "$(dtm_module_dir)")
+  (cd "$build" && GOWORK=off timeout 1800 go build -ldflags "-X main.Version=$v" -o "$bin.tmp" github.com/dtm-labs/dtm) \
     >>"$DTM_BUILD_LOG" 2>&1 || die "dtm: go build failed — see $DTM_BUILD_LOG"
   mv -f "$bin.tmp" "$bin"
   say "dtm: built $bin ($(elapsed "$t0"))"
+}
+
+# dtm_loopback_module MODULE_DIR: DTM v1.19.0 listens on every interface (":<port>"; it has
+# no listen-address setting). The local stack builds it from a run-dir copy of the pinned
+# module in which the two listen addresses of dtmsvr/svr.go read 127.0.0.1:<port> (go
+# build refuses overlays of GOMODCACHE files), through a run-dir copy of tools/dtm whose
+# go.mod replaces the module with that copy. Nothing of DTM is copied into the
+# repository. Prints the build directory; dies when the pinned version no longer has the
+# two lines it rewrites. (Compose runs the yedf/dtm image, reachable only on the compose
+# network and on the host's 127.0.0.1 ports.)
+dtm_loopback_module() {
+  local mod=$1 src=$RUN_DIR/tools/dtm-src build=$RUN_DIR/tools/dtm-build n
+  local pattern='fmt.Sprintf(":%d", conf.\(HTTPPort\|GrpcPort\))'
+  n=$(grep -c "$pattern" "$mod/dtmsvr/svr.go" || true)
+  ((n == 2)) || die "dtm: $mod/dtmsvr/svr.go has $n of the 2 listen addresses the loopback build rewrites — update dtm_loopback_module in scripts/lib/dtm.sh"
+  rm -rf "$src" "$build"
+  mkdir -p "$src" "$build"
+  cp -R "$mod/." "$src/"
+  chmod -R u+w "$src"
+  sed -i "s/$pattern/fmt.Sprintf(\"127.0.0.1:%d\", conf.\\1)/" "$src/dtmsvr/svr.go"
+  cp "$DTM_TOOLS_DIR/go.mod" "$DTM_TOOLS_DIR/go.sum" "$build/"
+  (cd "$build" && GOWORK=off go mod edit -replace "github.com/dtm-labs/dtm=$src") >>"$DTM_BUILD_LOG" 2>&1 ||
+    die "dtm: go mod edit -replace failed — see $DTM_BUILD_LOG"
+  printf '%s' "$build"
 }
 
 # Run-dir copy of deploy/dtm/config.yml plus the LogLevel that applies after
