@@ -20,6 +20,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
 	"github.com/p2p-dtx/p2p-dtx/test/client"
 	"github.com/p2p-dtx/p2p-dtx/test/driver"
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
@@ -702,6 +703,7 @@ func startSpy(t *testing.T) *spy {
 	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
 	c, err := rocketmq.NewPushConsumer(
 		consumer.WithNameServer(primitive.NamesrvAddr{stack.RocketMQNamesrv}),
+		consumer.WithCredentials(testBrokerAccount(t)),
 		consumer.WithGroupName("CID_TEST_SPY_"+suffix),
 		consumer.WithInstance("lending-spy-"+suffix),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromTimestamp),
@@ -755,6 +757,7 @@ func lendingDuplicateMessage(t *testing.T, w *lendingWorld) {
 	// failover does).
 	p, err := rocketmq.NewProducer(
 		producer.WithNameServer(primitive.NamesrvAddr{stack.RocketMQNamesrv}),
+		producer.WithCredentials(testBrokerAccount(t)),
 		producer.WithGroupName("PID_TEST_DUPLICATE"),
 		producer.WithInstanceName("lending-duplicate-"+strconv.FormatInt(time.Now().UnixNano(), 36)),
 	)
@@ -767,6 +770,8 @@ func lendingDuplicateMessage(t *testing.T, w *lendingWorld) {
 	defer shutdown(t, "producer", p.Shutdown)
 	dup := primitive.NewMessage(startRepaymentTopic, original.Body)
 	dup.WithKeys([]string{key})
+	// A redelivered copy carries the original's signature.
+	dup.WithProperty(mq.PropertySignature, original.GetProperty(mq.PropertySignature))
 	res, err := p.SendSync(context.Background(), dup)
 	if err != nil || res.Status != primitive.SendOK {
 		t.Fatalf("send the duplicate: %v %v", res, err)
@@ -783,6 +788,17 @@ func lendingDuplicateMessage(t *testing.T, w *lendingWorld) {
 	if written := logLines(t, w.env, "repayment", "repayment plans written", "project_id="+id+" "); len(written) != 1 {
 		t.Fatalf("the plans of project %s were written %d times", id, len(written))
 	}
+}
+
+// testBrokerAccount is the acceptance tests' broker account (p2p-test: Pub and Sub on
+// TP_START_REPAYMENT, Pub on TP_BANK_NOTIFY, Sub on groups CID_TEST_*).
+func testBrokerAccount(t *testing.T) primitive.Credentials {
+	t.Helper()
+	secret := stack.Load(t)["P2P_RMQ_SECRET_TEST"]
+	if secret == "" {
+		t.Fatal("P2P_RMQ_SECRET_TEST missing from the run directory's secrets.env (run make up)")
+	}
+	return primitive.Credentials{AccessKey: "p2p-test", SecretKey: secret}
 }
 
 func lendingConcurrentTenders(t *testing.T, w *lendingWorld) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/go-kratos/kratos/v2/log"
 )
 
@@ -53,20 +54,35 @@ func (e Endpoint) EnsureTopic(ctx context.Context, logger *log.Helper, topic str
 // callers agree on. A server embeds it and writes only Start, which ends with SetRunning.
 type Client[T Shutdowner] struct {
 	Endpoint
+	// Credentials is the service's broker account (auth.go); pass it to the client
+	// library's WithCredentials.
+	Credentials primitive.Credentials
+	// Signer signs what the client sends to its topic, or checks what it receives.
+	Signer  *Signer
 	name    string
 	log     *log.Helper
 	started Started[T]
 }
 
-// NewClient checks ep (see Check: section and groupKey name its config keys) and returns
-// the client named name ("start-repayment consumer"), which its readiness error and its
-// start line say; it logs as module "server/<name, dashed>", the server's own lines too.
+// NewClient checks ep (see Check: section and groupKey name its config keys) and the
+// service's broker account and signing key in the environment (auth.go), and returns the
+// client named name ("start-repayment consumer"), which its readiness error and its start
+// line say; it logs as module "server/<name, dashed>", the server's own lines too.
 func NewClient[T Shutdowner](name string, ep Endpoint, section, groupKey string, logger log.Logger) (*Client[T], error) {
 	if err := ep.Check(section, groupKey); err != nil {
 		return nil, err
 	}
+	creds, err := CredentialsFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	signer, err := SignerFromEnv(ep.Topic)
+	if err != nil {
+		return nil, err
+	}
 	module := "server/" + strings.ReplaceAll(name, " ", "-")
-	return &Client[T]{Endpoint: ep, name: name, log: log.NewHelper(log.With(logger, "module", module))}, nil
+	return &Client[T]{Endpoint: ep, Credentials: creds, Signer: signer, name: name,
+		log: log.NewHelper(log.With(logger, "module", module))}, nil
 }
 
 // Log is the client's logger, for the lines of the server that embeds it.

@@ -35,7 +35,9 @@ func TestEndpointCheckNamesTheMissingKeys(t *testing.T) {
 // A server embedding Client is ready once its Start called SetRunning, and Stop shuts the
 // client down once.
 func TestClientLifecycle(t *testing.T) {
-	t.Parallel()
+	t.Setenv(AccessKeyEnv, "repayment")
+	t.Setenv(SecretKeyEnv, "secret")
+	t.Setenv(SigningKeyEnv, strings.Repeat("k", MinSigningKey))
 	if _, err := NewClient[fakeClient]("start-repayment consumer", Endpoint{Topic: "T"}, "start_repayment", "consumer_group",
 		log.NewStdLogger(io.Discard)); err == nil || !strings.Contains(err.Error(), "start_repayment.consumer_group") {
 		t.Fatalf("NewClient without a group: %v, want the keys named", err)

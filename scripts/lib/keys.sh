@@ -15,6 +15,13 @@ SECRET_KEYS=(
   P2P_ADMIN_PASSWORD
   P2P_OPERATOR_TOKEN
   P2P_BRANCH_KEY
+  P2P_RMQ_ADMIN_SECRET
+  P2P_RMQ_SECRET_TRADE_CENTER
+  P2P_RMQ_SECRET_REPAYMENT
+  P2P_RMQ_SECRET_BANK_CUSTODY
+  P2P_RMQ_SECRET_TEST
+  P2P_MQ_SIGNING_KEY
+  P2P_BANK_MQ_SIGNING_KEY
 )
 KEY_PAIRS=(platform bank)
 
@@ -38,11 +45,12 @@ secret() {
 }
 
 # Hex only: safe in SQL literals, YAML, URLs and shell without quoting.
-# P2P_TOKEN_SECRET, P2P_OPERATOR_TOKEN and P2P_BRANCH_KEY (DTM branch credentials and
-# sealed branch payloads, pkg/dtmx) are 32 random bytes; passwords 16 random bytes.
+# P2P_TOKEN_SECRET, P2P_OPERATOR_TOKEN, P2P_BRANCH_KEY (DTM branch credentials and
+# sealed branch payloads, pkg/dtmx) and the message signing keys (pkg/mq) are 32 random
+# bytes; passwords (the databases', the broker accounts') 16 random bytes.
 new_secret() {
   case $1 in
-    P2P_TOKEN_SECRET | P2P_OPERATOR_TOKEN | P2P_BRANCH_KEY) openssl rand -hex 32 ;;
+    P2P_TOKEN_SECRET | P2P_OPERATOR_TOKEN | P2P_BRANCH_KEY | *SIGNING_KEY) openssl rand -hex 32 ;;
     *) openssl rand -hex 16 ;;
   esac
 }

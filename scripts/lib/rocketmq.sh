@@ -75,6 +75,76 @@ rmq_write_confs() {
   if [[ -n ${P2P_RMQ_DELAY_LEVELS:-} ]]; then
     set_prop "$conf" messageDelayLevel "$P2P_RMQ_DELAY_LEVELS"
   fi
+  rmq_write_acl "$conf"
+}
+
+# ---------------------------------------------------------------- ACL
+# ACL 2.0 (README "Security model"): every client signs its requests as one account, and
+# each account may touch only its own topics and groups. The broker keeps users and
+# permissions in its store (RocksDB under store/config); it creates the super user
+# RMQ_ADMIN_USER from initAuthenticationUser at boot, and tools/rmqacl, signed as that
+# user, upserts the services' accounts and permissions and creates the topics after
+# every broker start. ACL 1.0 (plain_acl.yml, aclEnable) no longer exists in 5.3.
+RMQ_ADMIN_USER=rmq-admin
+RMQ_ACL_SPEC=$RMQ_DIR/acl-spec.json
+RMQ_ACL_LOG=$LOG_DIR/rmqacl.log
+
+# rmq_write_acl CONF: the ACL settings of the broker (its config file holds the super
+# user's password, so it is 0600) and the spec rmqacl applies (also 0600).
+rmq_write_acl() {
+  local conf=$1 p=org.apache.rocketmq.auth
+  chmod 600 "$conf"
+  set_prop "$conf" authenticationEnabled true
+  set_prop "$conf" authorizationEnabled true
+  set_prop "$conf" authenticationProvider "$p.authentication.provider.DefaultAuthenticationProvider"
+  set_prop "$conf" authorizationProvider "$p.authorization.provider.DefaultAuthorizationProvider"
+  # Required: without them every request fails (their default is none).
+  set_prop "$conf" authenticationMetadataProvider "$p.authentication.provider.LocalAuthenticationMetadataProvider"
+  set_prop "$conf" authorizationMetadataProvider "$p.authorization.provider.LocalAuthorizationMetadataProvider"
+  set_prop "$conf" initAuthenticationUser "{\"username\":\"$RMQ_ADMIN_USER\",\"password\":\"$(secret P2P_RMQ_ADMIN_SECRET)\"}"
+  (
+    umask 077
+    rmq_acl_spec >"$RMQ_ACL_SPEC.tmp"
+  )
+  mv "$RMQ_ACL_SPEC.tmp" "$RMQ_ACL_SPEC"
+}
+
+# rmq_acl_spec: least privilege per account. A producer group is never checked by the
+# broker (only consumer groups are); Sub on a consumer group also covers its %RETRY%
+# topic and the send-back of a message to retry. p2p-test is the acceptance tests'
+# account (their spy consumers and hand-sent messages); compose does not create it.
+rmq_acl_spec() {
+  cat <<JSON
+{"users": [
+  {"username": "trade-center", "password": "$(secret P2P_RMQ_SECRET_TRADE_CENTER)",
+   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub"]}]},
+  {"username": "repayment", "password": "$(secret P2P_RMQ_SECRET_REPAYMENT)",
+   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Sub"]},
+           {"resource": "Group:CID_START_REPAYMENT", "actions": ["Sub"]}]},
+  {"username": "bank-custody", "password": "$(secret P2P_RMQ_SECRET_BANK_CUSTODY)",
+   "acl": [{"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub", "Sub"]},
+           {"resource": "Group:CID_BANK_NOTIFIER", "actions": ["Sub"]}]},
+  {"username": "p2p-test", "password": "$(secret P2P_RMQ_SECRET_TEST)",
+   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]},
+           {"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub"]},
+           {"resource": "Group:CID_TEST_*", "actions": ["Sub"]}]}
+ ],
+ "topics": [
+  {"name": "TP_START_REPAYMENT", "queues": 4}, {"name": "%RETRY%CID_START_REPAYMENT", "queues": 1},
+  {"name": "TP_BANK_NOTIFY", "queues": 4}, {"name": "%RETRY%CID_BANK_NOTIFIER", "queues": 1}
+ ]}
+JSON
+}
+
+# rmq_provision: build tools/rmqacl (its own module, standard library only) and apply the
+# spec, then wait until the name server routes every topic.
+rmq_provision() {
+  local bin=$BIN_DIR/rmqacl
+  (cd "$P2P_REPO_ROOT/tools/rmqacl" && GOWORK=off go build -o "$bin" .) >>"$RMQ_ACL_LOG" 2>&1 ||
+    die "broker: building tools/rmqacl failed — see $RMQ_ACL_LOG"
+  RMQ_ADMIN_USER=$RMQ_ADMIN_USER RMQ_ADMIN_SECRET=$(secret P2P_RMQ_ADMIN_SECRET) \
+    "$bin" -broker "127.0.0.1:$P2P_RMQ_BROKER_PORT" -namesrv "$P2P_ROCKETMQ_NAMESRV" -spec "$RMQ_ACL_SPEC" >>"$RMQ_ACL_LOG" 2>&1 ||
+    die "broker: provisioning ACL users and topics failed — see $RMQ_ACL_LOG"
 }
 
 rmq_disk_check() {
@@ -141,13 +211,17 @@ broker_prepare() {
   rmq_write_confs
   rmq_disk_check
 }
+# The spec is part of the fingerprint: a changed account or permission restarts the
+# broker, whose start applies it.
 broker_fingerprint() {
-  fingerprint "$RMQ_LIB/.pom.sha256" "$RMQ_DIR/broker.conf" "str:$P2P_ROCKETMQ_NAMESRV"
+  fingerprint "$RMQ_LIB/.pom.sha256" "$RMQ_DIR/broker.conf" "$RMQ_ACL_SPEC" "$P2P_REPO_ROOT/tools/rmqacl/main.go" \
+    "$P2P_REPO_ROOT/tools/rmqacl/remoting.go" "str:$P2P_ROCKETMQ_NAMESRV"
 }
 broker_healthy() { port_owned_by "$P2P_RMQ_BROKER_PORT" "$1"; }
 broker_start() {
   rmq_start broker org.apache.rocketmq.broker.BrokerStartup "${P2P_BROKER_START_TIMEOUT:-90}" \
     -c "$RMQ_DIR/broker.conf" -n "$P2P_ROCKETMQ_NAMESRV"
+  rmq_provision
 }
 # The broker unregisters from the name server and flushes on SIGTERM.
 broker_stop() { stop_pid broker "$1" 45; }

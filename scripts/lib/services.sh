@@ -41,7 +41,7 @@ svc_tuning() {
 svc_fingerprint() {
   local svc=$1
   fingerprint "$BIN_DIR/$svc" "$P2P_REPO_ROOT/$(svc_conf "$svc")" "$STACK_ENV" \
-    "str:$(secret "P2P_DB_PASSWORD_$(svc_key "$svc")") $(secret P2P_TOKEN_SECRET) $(secret P2P_ADMIN_PASSWORD) $(secret P2P_BRANCH_KEY)" \
+    "str:$(secret "P2P_DB_PASSWORD_$(svc_key "$svc")") $(secret P2P_TOKEN_SECRET) $(secret P2P_ADMIN_PASSWORD) $(secret P2P_BRANCH_KEY) $(svc_mq_env "$svc")" \
     "str:$(svc_tuning "$svc")"
 }
 
@@ -52,6 +52,20 @@ svc_healthy() {
 # svc_dtm SVC: whether the service starts or serves DTM transactions (and so holds the
 # branch key); the bank does not.
 svc_dtm() { [[ $1 != bank-custody ]]; }
+
+# svc_mq_env SVC: the broker account (scripts/lib/rocketmq.sh) and message signing key of
+# the services that use RocketMQ: trade-center and repayment share TP_START_REPAYMENT's
+# key, the bank has its own for TP_BANK_NOTIFY.
+svc_mq_env() {
+  local key
+  case $1 in
+    trade-center | repayment) key=P2P_MQ_SIGNING_KEY ;;
+    bank-custody) key=P2P_BANK_MQ_SIGNING_KEY ;;
+    *) return 0 ;;
+  esac
+  printf '%s\n' "P2P_RMQ_ACCESS_KEY=$1" "P2P_RMQ_SECRET_KEY=$(secret "P2P_RMQ_SECRET_$(svc_key "$1")")" \
+    "P2P_MQ_SIGNING_KEY=$(secret "$key")"
+}
 
 # svc_env SVC: what one service gets on top of stack.env (one KEY=VAL a line).
 # Each service sees only its own DB password; only the DTM services the branch key.
@@ -70,6 +84,7 @@ svc_env() {
     "P2P_OPERATOR_TOKEN=$(secret P2P_OPERATOR_TOKEN)" \
     "ROCKETMQ_GO_LOG_LEVEL=${ROCKETMQ_GO_LOG_LEVEL:-warn}"
   if svc_dtm "$svc"; then printf 'P2P_BRANCH_KEY=%s\n' "$(secret P2P_BRANCH_KEY)"; fi
+  svc_mq_env "$svc"
   svc_tuning "$svc"
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
 )
 
 // The bank's internal notification topic and its groups (docs/custody-protocol.md).
@@ -32,21 +33,40 @@ const (
 // poller's server, so it lives exactly as long as the app runs.
 type Publisher struct {
 	nameServers []string
+	creds       primitive.Credentials
+	signer      *mq.Signer
 	mu          sync.Mutex
 	producer    rocketmq.Producer
 }
 
-// NewPublisher returns a publisher on the configured name servers; Start connects it.
+// NewPublisher returns a publisher on the configured name servers, signed in as the
+// bank's broker account and signing with the bank's own key (pkg/mq auth.go); Start
+// connects it.
 func NewPublisher(c *conf.Bootstrap) (*Publisher, error) {
 	ns := c.GetRocketmq().GetNameServers()
 	if len(ns) == 0 || ns[0] == "" {
 		return nil, fmt.Errorf("config rocketmq.name_servers: required")
 	}
-	return &Publisher{nameServers: ns}, nil
+	creds, err := mq.CredentialsFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	signer, err := mq.SignerFromEnv(NotifyTopic)
+	if err != nil {
+		return nil, err
+	}
+	return &Publisher{nameServers: ns, creds: creds, signer: signer}, nil
 }
 
 // NameServers are the RocketMQ name servers the publisher (and the notifier) use.
 func (p *Publisher) NameServers() []string { return p.nameServers }
+
+// Credentials is the bank's broker account, the notifier's too.
+func (p *Publisher) Credentials() primitive.Credentials { return p.creds }
+
+// Signer signs the results the publisher sends and checks those the notifier receives:
+// only the bank's own publisher can have written a message the notifier delivers.
+func (p *Publisher) Signer() *mq.Signer { return p.signer }
 
 // Start creates and starts the producer.
 func (p *Publisher) Start() error {
@@ -60,6 +80,7 @@ func (p *Publisher) Start() error {
 		producer.WithNsResolver(primitive.NewPassthroughResolver(p.nameServers)),
 		// Its own client instance, apart from the notifier's consumer.
 		producer.WithInstanceName(fmt.Sprintf("bank-custody-publisher-%d", os.Getpid())),
+		producer.WithCredentials(p.creds),
 		producer.WithRetry(2),
 	)
 	if err != nil {
@@ -120,6 +141,7 @@ func (p *Publisher) Publish(ctx context.Context, platformNo string, n biz.Notifi
 	msg.WithKeys([]string{n.RequestNo})
 	msg.WithTag(NotifyTag)
 	msg.WithProperty(PropertyPlatformNo, platformNo)
+	p.signer.Sign(msg, PropertyPlatformNo)
 	res, err := prod.SendSync(ctx, msg)
 	if err != nil {
 		return fmt.Errorf("send to %s: %w", NotifyTopic, err)

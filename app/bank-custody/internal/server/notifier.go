@@ -17,6 +17,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data"
+	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
 )
 
 // NewRetrySchedule reads the notifier's retry schedule from the config.
@@ -35,6 +36,8 @@ const consumerRetryEvery = time.Second
 type Notifier struct {
 	uc          *biz.DeliveryUsecase
 	nameServers []string
+	creds       primitive.Credentials
+	signer      *mq.Signer
 	log         *log.Helper
 
 	mu       sync.Mutex
@@ -48,7 +51,7 @@ type Notifier struct {
 
 // NewNotifier returns the notifier.
 func NewNotifier(uc *biz.DeliveryUsecase, publisher *data.Publisher, logger log.Logger) *Notifier {
-	return &Notifier{uc: uc, nameServers: publisher.NameServers(),
+	return &Notifier{uc: uc, nameServers: publisher.NameServers(), creds: publisher.Credentials(), signer: publisher.Signer(),
 		log: log.NewHelper(log.With(logger, "module", "server/notifier")), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -174,6 +177,7 @@ func (n *Notifier) startConsumer() error {
 		consumer.WithGroupName(data.NotifierGroup),
 		consumer.WithNsResolver(primitive.NewPassthroughResolver(n.nameServers)),
 		consumer.WithConsumerModel(consumer.Clustering),
+		consumer.WithCredentials(n.creds),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
 		// A fresh client instance per try: a consumer that failed to start cannot be
 		// started again, and the publisher's producer must not share its client.
@@ -201,6 +205,12 @@ func (n *Notifier) startConsumer() error {
 // consume handles one message: attempt = ReconsumeTimes+1.
 func (n *Notifier) consume(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 	for _, m := range msgs {
+		// Only the bank's publisher signs results: a message anyone else wrote on the
+		// topic is dropped, not signed by the bank and delivered.
+		if err := n.signer.Verify(m, data.PropertyPlatformNo); err != nil {
+			n.signer.Drop(n.log, m, err)
+			continue
+		}
 		note, err := data.DecodeNotification(m.Body)
 		if err != nil {
 			// Retrying cannot make an unreadable message readable.

@@ -72,6 +72,7 @@ func (c *StartRepaymentConsumer) Start(ctx context.Context) error {
 		consumer.WithNameServer(c.NameServers),
 		consumer.WithGroupName(c.Group),
 		consumer.WithInstance(instance),
+		consumer.WithCredentials(c.Credentials),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
 		consumer.WithConsumeMessageBatchMaxSize(1),
 		consumer.WithMaxReconsumeTimes(c.maxReconsume),
@@ -91,6 +92,12 @@ func (c *StartRepaymentConsumer) Start(ctx context.Context) error {
 
 func (c *StartRepaymentConsumer) consume(ctx context.Context, msgs ...*primitive.MessageExt) (consumer.ConsumeResult, error) {
 	for _, m := range msgs {
+		// Only trade-center holds the topic's signing key: anything else is dropped,
+		// never retried.
+		if err := c.Signer.Verify(m); err != nil {
+			c.Signer.Drop(c.Log(), m, err)
+			continue
+		}
 		if err := c.handle(ctx, m); err != nil {
 			c.Log().Errorw("msg", "start-repayment message failed; the broker will redeliver it",
 				"msg_id", m.MsgId, "keys", m.GetKeys(), "reconsume_times", m.ReconsumeTimes, "err", err)

@@ -65,6 +65,7 @@ func (p *StartRepaymentProducer) Start(ctx context.Context) error {
 		producer.WithNameServer(p.NameServers),
 		producer.WithGroupName(p.Group),
 		producer.WithInstanceName(instance),
+		producer.WithCredentials(p.Credentials),
 		producer.WithRetry(2),
 		producer.WithSendMsgTimeout(5*time.Second),
 	)
@@ -102,6 +103,8 @@ func (p *StartRepaymentProducer) SendInTransaction(ctx context.Context, key stri
 	m := primitive.NewMessage(p.Topic, body)
 	m.WithKeys([]string{"PROJECT_" + strconv.FormatInt(msg.ProjectID, 10)})
 	m.WithProperty(PropertyLoanMessageKey, key)
+	// repayment acts on the body only (the key is the check-back's).
+	p.Signer.Sign(m)
 	res, err := tp.SendMessageInTransaction(ctx, m)
 	if err != nil {
 		return biz.TxUnknown, err
