@@ -10,6 +10,11 @@
 #                  P2P_PLATFORM_KEYS_DIR, the bank's pair and the platform's public key
 #                  into P2P_BANK_KEYS_DIR; all handed to the user the services run as
 #                  (P2P_APP_UID:P2P_APP_GID).
+#   init.sh rmq-acl  the broker's accounts, grants and topics (rocketmq.sh: rmq_acl_spec,
+#                  without the tests' account) applied by rmqacl (built into the image)
+#                  as the super user the broker's command created; on every `up`,
+#                  idempotent. Environment: RMQ_BROKER, RMQ_NAMESRV and the P2P_RMQ_*
+#                  secrets.
 #   init.sh db     the databases and accounts of deploy/mariadb/ (mariadb.sh:
 #                  mariadb_provision; account host '%'), then sql/<db>/V*.sql and
 #                  DTM's DDL from the pinned module (migrate.sh: migrate_all). As
@@ -33,6 +38,8 @@ source "$P2P_ROOT/scripts/lib/mariadb.sh"
 source "$P2P_ROOT/scripts/lib/migrate.sh"
 # shellcheck source=../../scripts/lib/dtm.sh
 source "$P2P_ROOT/scripts/lib/dtm.sh"
+# shellcheck source=../../scripts/lib/rocketmq.sh
+source "$P2P_ROOT/scripts/lib/rocketmq.sh"
 
 # The logs stay inside the container: show their end when the job fails.
 on_exit() {
@@ -112,9 +119,24 @@ init_db() {
   say "db: databases, accounts and migrations ready"
 }
 
+# init_rmq_acl: the spec is written from the environment's secrets (the SECRET map that
+# keys.sh's secret() reads) into a private temporary file.
+init_rmq_acl() {
+  local key spec
+  for key in P2P_RMQ_ADMIN_SECRET P2P_RMQ_SECRET_TRADE_CENTER P2P_RMQ_SECRET_REPAYMENT P2P_RMQ_SECRET_BANK_CUSTODY; do
+    SECRET[$key]=${!key:?$key is not set}
+  done
+  spec=$(umask 077 && mktemp)
+  rmq_acl_spec >"$spec"
+  RMQ_ADMIN_USER=$RMQ_ADMIN_USER RMQ_ADMIN_SECRET=${SECRET[P2P_RMQ_ADMIN_SECRET]} \
+    rmqacl -broker "${RMQ_BROKER:?}" -namesrv "${RMQ_NAMESRV:?}" -spec "$spec"
+  rm -f "$spec"
+}
+
 MODE=${1:-}
 case $MODE in
   keys) init_keys ;;
+  rmq-acl) init_rmq_acl ;;
   db) init_db ;;
   *)
     echo "usage: init.sh keys|db" >&2

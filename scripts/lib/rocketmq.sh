@@ -89,31 +89,31 @@ RMQ_ADMIN_USER=rmq-admin
 RMQ_ACL_SPEC=$RMQ_DIR/acl-spec.json
 RMQ_ACL_LOG=$LOG_DIR/rmqacl.log
 
-# rmq_write_acl CONF: the ACL settings of the broker (its config file holds the super
-# user's password, so it is 0600) and the spec rmqacl applies (also 0600).
+# rmq_write_acl CONF: the super user of the broker (its config file then holds the
+# password, so it is 0600; the ACL switches are in deploy/rocketmq/broker.conf) and the
+# spec rmqacl applies (also 0600, with the test account).
 rmq_write_acl() {
-  local conf=$1 p=org.apache.rocketmq.auth
+  local conf=$1
   chmod 600 "$conf"
-  set_prop "$conf" authenticationEnabled true
-  set_prop "$conf" authorizationEnabled true
-  set_prop "$conf" authenticationProvider "$p.authentication.provider.DefaultAuthenticationProvider"
-  set_prop "$conf" authorizationProvider "$p.authorization.provider.DefaultAuthorizationProvider"
-  # Required: without them every request fails (their default is none).
-  set_prop "$conf" authenticationMetadataProvider "$p.authentication.provider.LocalAuthenticationMetadataProvider"
-  set_prop "$conf" authorizationMetadataProvider "$p.authorization.provider.LocalAuthorizationMetadataProvider"
   set_prop "$conf" initAuthenticationUser "{\"username\":\"$RMQ_ADMIN_USER\",\"password\":\"$(secret P2P_RMQ_ADMIN_SECRET)\"}"
   (
     umask 077
-    rmq_acl_spec >"$RMQ_ACL_SPEC.tmp"
+    rmq_acl_spec with-test-account >"$RMQ_ACL_SPEC.tmp"
   )
   mv "$RMQ_ACL_SPEC.tmp" "$RMQ_ACL_SPEC"
 }
 
-# rmq_acl_spec: least privilege per account. A producer group is never checked by the
-# broker (only consumer groups are); Sub on a consumer group also covers its %RETRY%
-# topic and the send-back of a message to retry. p2p-test is the acceptance tests'
-# account (their spy consumers and hand-sent messages); compose does not create it.
+# rmq_acl_spec [with-test-account]: least privilege per account. A producer group is
+# never checked by the broker (only consumer groups are); Sub on a consumer group also
+# covers its %RETRY% topic and the send-back of a message to retry. p2p-test is the
+# acceptance tests' account (their spy consumers and hand-sent messages), created only
+# when asked for (the local stack; compose's init job does not).
 rmq_acl_spec() {
+  local test_account=''
+  if [[ ${1:-} == with-test-account ]]; then
+    test_account=$(printf ',\n  {"username": "p2p-test", "password": "%s",\n   "acl": %s}' "$(secret P2P_RMQ_SECRET_TEST)" \
+      '[{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]}, {"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub"]}, {"resource": "Group:CID_TEST_*", "actions": ["Sub"]}]')
+  fi
   cat <<JSON
 {"users": [
   {"username": "trade-center", "password": "$(secret P2P_RMQ_SECRET_TRADE_CENTER)",
@@ -123,11 +123,7 @@ rmq_acl_spec() {
            {"resource": "Group:CID_START_REPAYMENT", "actions": ["Sub"]}]},
   {"username": "bank-custody", "password": "$(secret P2P_RMQ_SECRET_BANK_CUSTODY)",
    "acl": [{"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub", "Sub"]},
-           {"resource": "Group:CID_BANK_NOTIFIER", "actions": ["Sub"]}]},
-  {"username": "p2p-test", "password": "$(secret P2P_RMQ_SECRET_TEST)",
-   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]},
-           {"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub"]},
-           {"resource": "Group:CID_TEST_*", "actions": ["Sub"]}]}
+           {"resource": "Group:CID_BANK_NOTIFIER", "actions": ["Sub"]}]}$test_account
  ],
  "topics": [
   {"name": "TP_START_REPAYMENT", "queues": 4}, {"name": "%RETRY%CID_START_REPAYMENT", "queues": 1},
