@@ -12,6 +12,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz/biztest"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data"
+	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
 )
 
 type fixedCallback struct{ status int }
@@ -40,8 +41,17 @@ func newTestNotifier(t *testing.T, bank *biztest.Bank, status int) *Notifier {
 	}
 	platforms := biztest.Platforms{"P2PDTX": {No: "P2PDTX", CallbackURL: "http://127.0.0.1:8020/v1/custody/notifications"}}
 	uc := biz.NewDeliveryUsecase(bank.AttemptRecorder(), fixedCallback{status}, platforms, s, nil, log.NewStdLogger(io.Discard))
-	return &Notifier{uc: uc, log: log.NewHelper(log.NewStdLogger(io.Discard))}
+	return &Notifier{uc: uc, signer: testSigner, log: log.NewHelper(log.NewStdLogger(io.Discard))}
 }
+
+// testSigner signs the test messages as the bank's publisher does.
+var testSigner = func() *mq.Signer {
+	s, err := mq.NewSigner(data.NotifyTopic, "notifier-test-signing-key-32-bytes!")
+	if err != nil {
+		panic(err)
+	}
+	return s
+}()
 
 func resultMessage(t *testing.T, requestNo string, reconsumeTimes int32) *primitive.MessageExt {
 	t.Helper()
@@ -51,6 +61,7 @@ func resultMessage(t *testing.T, requestNo string, reconsumeTimes int32) *primit
 	}
 	m := &primitive.MessageExt{Message: primitive.Message{Topic: data.NotifyTopic, Body: body}, ReconsumeTimes: reconsumeTimes}
 	m.WithProperty(data.PropertyPlatformNo, "P2PDTX")
+	testSigner.Sign(&m.Message, data.PropertyPlatformNo)
 	return m
 }
 
@@ -71,6 +82,29 @@ func TestConsumeAsksForTheScheduledDelayLevel(t *testing.T) {
 	}
 }
 
+// A result the bank's publisher did not sign (someone else wrote it on the topic) is
+// acknowledged and never delivered: the bank does not sign it for the platform.
+func TestConsumeDropsUnsignedResults(t *testing.T) {
+	t.Parallel()
+	bank := biztest.New()
+	n := newTestNotifier(t, bank, 200)
+	forged := resultMessage(t, "OA3", 0)
+	forged.WithProperty(data.PropertyPlatformNo, "OTHER")
+	unsigned := resultMessage(t, "OA4", 0)
+	unsigned.RemoveProperty(mq.PropertySignature)
+	for name, m := range map[string]*primitive.MessageExt{"another platform": forged, "unsigned": unsigned} {
+		if res, _ := consumeOne(t, n, m); res != consumer.ConsumeSuccess {
+			t.Errorf("%s: %v, want it acknowledged", name, res)
+		}
+	}
+	if a := bank.Attempts(); len(a) != 0 {
+		t.Fatalf("forged results delivered: %+v", a)
+	}
+	if testSigner.Dropped() < 2 {
+		t.Fatalf("dropped %d", testSigner.Dropped())
+	}
+}
+
 func TestConsumeAcknowledgesDeliveredAndUnreadable(t *testing.T) {
 	t.Parallel()
 	bank := biztest.New()
@@ -79,6 +113,7 @@ func TestConsumeAcknowledgesDeliveredAndUnreadable(t *testing.T) {
 		t.Errorf("delivered: %v", res)
 	}
 	junk := &primitive.MessageExt{Message: primitive.Message{Topic: data.NotifyTopic, Body: []byte("not json")}}
+	testSigner.Sign(&junk.Message, data.PropertyPlatformNo)
 	if res, _ := consumeOne(t, n, junk); res != consumer.ConsumeSuccess {
 		t.Errorf("unreadable: %v, want it dropped", res)
 	}
