@@ -70,6 +70,7 @@ func TestLending(t *testing.T) {
 	w := newLendingWorld(t, env, 5)
 	t.Run("WholePath", func(t *testing.T) { lendingWholePath(t, w) })
 	t.Run("RetriedTenderFreezesOnce", func(t *testing.T) { lendingRetriedTender(t, w) })
+	t.Run("UnsignedRefusalIsNoRefusal", func(t *testing.T) { lendingUnsignedRefusal(t, w) })
 	t.Run("LocalTxFailRollsTheMessageBack", func(t *testing.T) { lendingLocalTxFail(t, w) })
 	t.Run("LocalTxUnknownIsCommittedByCheckBack", func(t *testing.T) { lendingLocalTxUnknown(t, w) })
 	t.Run("ConsumerFailureIsRedelivered", func(t *testing.T) { lendingConsumerRetry(t, w) })
@@ -549,6 +550,34 @@ func lendingRetriedTender(t *testing.T, w *lendingWorld) {
 	body["amount"] = "300.00"
 	if r := inv.api.Do(t, http.MethodPost, "/v1/projects/"+id+"/tenders", body, nil); r.Status != http.StatusConflict || r.Err.Reason != "IDEMPOTENCY_KEY_REUSED" {
 		t.Fatalf("key reused for another amount: %v", r)
+	}
+}
+
+// The bank freezes the money and the answer that reaches trade-center is an unsigned 422
+// INSUFFICIENT_BALANCE (fault point bank.freeze.unsigned: what a proxy, a gateway or a
+// forger in between could send). Only the bank's signed refusal is final, so the tender
+// does not fail: asked again with the same request number the bank answers the freeze it
+// holds, and the tender is FROZEN — once at the bank. Before answers were verified, the
+// tender ended FAILED with the investor's money frozen at the bank.
+func lendingUnsignedRefusal(t *testing.T, w *lendingWorld) {
+	inv := w.investors[1]
+	id := w.publish(t, "500.00", "0.10", 3)
+	w.review(t, id, true)
+	before := bankBalance(t, inv.UserNo)
+	armFault(t, stack.HTTP("bank-custody"), "bank.freeze.unsigned", 1, 0)
+	var tender driver.Tender
+	body := map[string]string{"amount": "150.00", "idempotencyKey": "unsigned-refusal-" + id}
+	if r := inv.api.Do(t, http.MethodPost, "/v1/projects/"+id+"/tenders", body, &tender); r.Status != http.StatusOK || tender.Status != "FROZEN" {
+		t.Fatalf("tender answered by an unsigned refusal: %v %+v, want 200 FROZEN", r, tender)
+	}
+	if p := getProject(t, id); p.Raised != "150.00" {
+		t.Fatalf("project: %+v, want raised 150.00", p)
+	}
+	if sum, n := bankFrozenFor(t, w.env, id); sum != "150.00" || n != 1 {
+		t.Fatalf("bank freezes of the project: %d adding up to %s, want one of 150.00", n, sum)
+	}
+	if got := bankBalance(t, inv.UserNo); got.Frozen != add(before.Frozen, "150.00") {
+		t.Fatalf("investor at the bank: %+v, before %+v", got, before)
 	}
 }
 

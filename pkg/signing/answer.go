@@ -6,13 +6,14 @@ import (
 	"net/http"
 )
 
-// ErrorAnswer is a peer's non-2xx answer, in the Kratos shape WriteError writes. Error
-// answers are not signed: a caller believes only what cannot hurt, such as a refusal that
-// changed nothing.
+// ErrorAnswer is a peer's non-2xx answer, in the Kratos shape WriteError (unsigned) or
+// WriteSignedError writes. Only a signed one is the peer's word: anything between the two
+// (a proxy, a gateway, an attacker) can produce an unsigned 4xx.
 type ErrorAnswer struct {
 	Status  int
 	Reason  string
 	Message string // the body's start when it is not the Kratos shape
+	Signed  bool
 }
 
 // Failure reads a non-2xx answer; failed is false for a 2xx, which Client.Do has verified.
@@ -27,21 +28,30 @@ func (r Response) Failure() (e ErrorAnswer, failed bool) {
 	if json.Unmarshal(r.Body, &body) != nil {
 		body.Message = Excerpt(r.Body)
 	}
-	return ErrorAnswer{Status: r.Status, Reason: body.Reason, Message: body.Message}, true
+	return ErrorAnswer{Status: r.Status, Reason: body.Reason, Message: body.Message, Signed: r.Signed}, true
 }
 
-// Refused reports whether the answer is the peer's definitive refusal: a 4xx means it
-// changed nothing and would refuse the same call again, except the time-out and
-// throttling answers, after which the outcome is unknown.
+// Refused reports whether the answer is the peer's definitive refusal: a signed 4xx means
+// it changed nothing and would refuse the same call again, except the time-out and
+// throttling answers. After an unsigned answer, or any other, the outcome is unknown: the
+// caller settles it with the peer's result query.
 func (e ErrorAnswer) Refused() bool {
 	switch e.Status {
 	case http.StatusRequestTimeout, http.StatusTooManyRequests:
 		return false
 	}
-	return e.Status >= 400 && e.Status < 500
+	return e.Signed && e.Status >= 400 && e.Status < 500
+}
+
+// Is reports whether the answer is the peer's signed refusal with status and reason.
+func (e ErrorAnswer) Is(status int, reason string) bool {
+	return e.Signed && e.Status == status && e.Reason == reason
 }
 
 func (e ErrorAnswer) String() string {
+	if !e.Signed {
+		return fmt.Sprintf("HTTP %d %s (unsigned): %s", e.Status, e.Reason, e.Message)
+	}
 	return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.Reason, e.Message)
 }
 

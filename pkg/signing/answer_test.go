@@ -18,12 +18,15 @@ func TestFailureReadsKratosErrors(t *testing.T) {
 		refused    bool
 	}{
 		"a 2xx": {signing.Response{Status: http.StatusOK, Body: []byte(`{"reason":"X"}`)}, signing.ErrorAnswer{}, false, false},
-		"a refusal": {signing.Response{Status: http.StatusConflict, Body: []byte(`{"code":409,"reason":"FREEZE_VOIDED","message":"voided"}`)},
-			signing.ErrorAnswer{Status: 409, Reason: "FREEZE_VOIDED", Message: "voided"}, true, true},
+		"a signed refusal": {signing.Response{Status: http.StatusConflict, Body: []byte(`{"code":409,"reason":"FREEZE_VOIDED","message":"voided"}`), Signed: true},
+			signing.ErrorAnswer{Status: 409, Reason: "FREEZE_VOIDED", Message: "voided", Signed: true}, true, true},
+		// A proxy, a gateway or a forger can answer 409 too: not final.
+		"an unsigned refusal": {signing.Response{Status: http.StatusConflict, Body: []byte(`{"code":409,"reason":"FREEZE_VOIDED","message":"voided"}`)},
+			signing.ErrorAnswer{Status: 409, Reason: "FREEZE_VOIDED", Message: "voided"}, true, false},
 		"a proxy's page": {signing.Response{Status: http.StatusBadGateway, Body: []byte("<html>bad gateway</html>")},
 			signing.ErrorAnswer{Status: 502, Message: "<html>bad gateway</html>"}, true, false},
 		"a long page": {signing.Response{Status: http.StatusNotFound, Body: []byte(long)},
-			signing.ErrorAnswer{Status: 404, Message: long[:200] + "..."}, true, true},
+			signing.ErrorAnswer{Status: 404, Message: long[:200] + "..."}, true, false},
 		"a time-out":  {signing.Response{Status: http.StatusRequestTimeout, Body: []byte(`{"reason":"TIMEOUT"}`)}, signing.ErrorAnswer{Status: 408, Reason: "TIMEOUT"}, true, false},
 		"throttling":  {signing.Response{Status: http.StatusTooManyRequests, Body: nil}, signing.ErrorAnswer{Status: 429}, true, false},
 		"unavailable": {signing.Response{Status: http.StatusServiceUnavailable, Body: []byte(`{"reason":"DOWN","message":"m"}`)}, signing.ErrorAnswer{Status: 503, Reason: "DOWN", Message: "m"}, true, false},
@@ -37,7 +40,7 @@ func TestFailureReadsKratosErrors(t *testing.T) {
 
 func TestErrorAnswerString(t *testing.T) {
 	t.Parallel()
-	e := signing.ErrorAnswer{Status: 409, Reason: "PROJECT_NOT_LOANED", Message: "not loaned"}
+	e := signing.ErrorAnswer{Status: 409, Reason: "PROJECT_NOT_LOANED", Message: "not loaned", Signed: true}
 	if got, want := e.String(), "HTTP 409 PROJECT_NOT_LOANED: not loaned"; got != want {
 		t.Errorf("%q, want %q", got, want)
 	}

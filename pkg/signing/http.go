@@ -75,6 +75,17 @@ func WriteError(w http.ResponseWriter, code int, reason, message string) {
 	}
 }
 
+// WriteSignedError writes a refusal in the Kratos error shape (code, reason, message,
+// metadata), signed with s: the caller may take it as final because it can tell it came
+// from us and not from something in between.
+func WriteSignedError(w http.ResponseWriter, s *Signer, code int, reason, message string, metadata map[string]string) {
+	body := map[string]any{"code": code, "reason": reason, "message": message}
+	if len(metadata) > 0 {
+		body["metadata"] = metadata
+	}
+	WriteSigned(w, s, code, body)
+}
+
 // WriteSigned writes a JSON answer signed with s, so the caller can check it came from us.
 func WriteSigned(w http.ResponseWriter, s *Signer, code int, v any) {
 	body, err := json.Marshal(v)
@@ -103,14 +114,18 @@ type Client struct {
 	Verifier *Verifier
 }
 
-// Response is a verified answer.
+// Response is a peer's answer. A 2xx is always verified (Do fails otherwise); a 4xx/5xx
+// is Signed when it carries the peer's valid signature — only then is it the peer's own
+// word, and not a proxy's, a load balancer's or a forger's.
 type Response struct {
 	Status int
 	Body   []byte
+	Signed bool
 }
 
-// Do sends body (nil for none) signed, and verifies the answer's signature when the
-// answer is 2xx. A 4xx/5xx answer is returned as is for the caller to interpret.
+// Do sends body (nil for none) signed and verifies the answer's signature: a 2xx must be
+// signed by the peer; a 4xx/5xx is returned for the caller to interpret, Signed when it
+// is (see ErrorAnswer.Refused: only a signed refusal is final).
 func (c *Client) Do(ctx context.Context, method, path string, body []byte) (Response, error) {
 	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
@@ -134,10 +149,21 @@ func (c *Client) Do(ctx context.Context, method, path string, body []byte) (Resp
 	if err != nil {
 		return Response{}, err
 	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 && c.Verifier != nil {
-		if err := c.Verifier.VerifyAnswer(ctx, HeadersFrom(resp.Header), raw); err != nil {
-			return Response{}, fmt.Errorf("answer from %s%s is not signed by the peer: %w", c.BaseURL, path, err)
-		}
+	out := Response{Status: resp.StatusCode, Body: raw}
+	if c.Verifier == nil {
+		return out, nil
 	}
-	return Response{Status: resp.StatusCode, Body: raw}, nil
+	answer := HeadersFrom(resp.Header)
+	ok2xx := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if !ok2xx && answer.Signature == "" {
+		return out, nil
+	}
+	err = c.Verifier.VerifyAnswer(ctx, answer, raw)
+	switch {
+	case err == nil:
+		out.Signed = true
+	case ok2xx:
+		return Response{}, fmt.Errorf("answer from %s%s is not signed by the peer: %w", c.BaseURL, path, err)
+	}
+	return out, nil
 }

@@ -98,3 +98,43 @@ func TestRequireAnswers413ToABodyOverTheLimit(t *testing.T) {
 		t.Fatalf("a body over %d bytes: %d %s (handler reached: %v), want 413 BODY_TOO_LARGE", MaxBody, w.Code, w.Body, reached)
 	}
 }
+
+// Only the peer's signed refusal is a refusal: the same 409 unsigned (a proxy's) or
+// signed with another key (a forger's) comes back with Signed false, so the caller treats
+// the outcome as unknown.
+func TestOnlyASignedErrorAnswerIsThePeers(t *testing.T) {
+	t.Parallel()
+	platform, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bank, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		answer func(w http.ResponseWriter)
+		signed bool
+	}{
+		"signed by the peer": {func(w http.ResponseWriter) {
+			WriteSignedError(w, NewSigner(bank), http.StatusConflict, "FREEZE_VOIDED", "voided", nil)
+		}, true},
+		"unsigned": {func(w http.ResponseWriter) { WriteError(w, http.StatusConflict, "FREEZE_VOIDED", "voided") }, false},
+		"signed by another key": {func(w http.ResponseWriter) {
+			WriteSignedError(w, NewSigner(platform), http.StatusConflict, "FREEZE_VOIDED", "voided", nil)
+		}, false},
+	} {
+		server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { c.answer(w) }))
+		client := &Client{BaseURL: server.URL, HTTP: server.Client(), Signer: NewSigner(platform),
+			Verifier: NewVerifier(&bank.PublicKey, &MemoryNonceStore{})}
+		resp, err := client.Do(context.Background(), http.MethodPost, "/v1/freezes", []byte(`{}`))
+		server.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		e, failed := resp.Failure()
+		if !failed || e.Reason != "FREEZE_VOIDED" || resp.Signed != c.signed || e.Refused() != c.signed || e.Is(http.StatusConflict, "FREEZE_VOIDED") != c.signed {
+			t.Errorf("%s: %+v signed=%v refused=%v, want signed=%v", name, e, resp.Signed, e.Refused(), c.signed)
+		}
+	}
+}

@@ -23,6 +23,11 @@ const (
 	// FaultRepayLost makes the API drop the connection after a repayment committed,
 	// without answering: what a lost answer looks like to the caller.
 	FaultRepayLost = "bank.repay.lost"
+	// FaultFreezeUnsigned makes the API answer a freeze it committed with an unsigned
+	// 422 INSUFFICIENT_BALANCE: what a proxy, a gateway or a forger in between could
+	// answer. Only a signed refusal is the bank's word, so the platform must not fail the
+	// tender on it.
+	FaultFreezeUnsigned = "bank.freeze.unsigned"
 )
 
 // Failures the API reports with their own reasons.

@@ -71,5 +71,5 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultNotifySuppress, biz.FaultRepayLost)
+	return faults.New(biz.FaultNotifySuppress, biz.FaultRepayLost, biz.FaultFreezeUnsigned)
 }

@@ -63,14 +63,25 @@ func (a *CustodyAPI) signed(method string, h signedHandler) http.HandlerFunc {
 		}
 		p.Verifier.Require(func(w http.ResponseWriter, r *http.Request, body []byte) {
 			if err := h(w, r, body, p.No); err != nil {
-				a.fail(w, r, err)
+				a.refuse(w, r, err)
 			}
 		}).ServeHTTP(w, r)
 	}
 }
 
-// fail answers err as a Kratos error body; failures that are not the caller's are logged
-// and answered without their details.
+// refuse answers a verified call's failure as a signed Kratos error body: the platform
+// takes a signed 4xx as the bank's final word and anything unsigned as an unknown
+// outcome (docs/custody-protocol.md "Signing").
+func (a *CustodyAPI) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	ke := APIError(err)
+	if ke.Code >= 500 {
+		a.log.Errorw("msg", "custody API call failed", "path", r.URL.Path, "err", err)
+	}
+	signing.WriteSignedError(w, a.keys.Bank(), int(ke.Code), ke.Reason, ke.Message, ke.Metadata)
+}
+
+// fail answers err as an unsigned Kratos error body (a call not verified yet); failures
+// that are not the caller's are logged and answered without their details.
 func (a *CustodyAPI) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ke := APIError(err)
 	if ke.Code >= 500 {
@@ -232,7 +243,8 @@ func (a *CustodyAPI) RegisterProject() http.HandlerFunc {
 	})
 }
 
-// Freeze serves POST /v1/freezes.
+// Freeze serves POST /v1/freezes. Fault point bank.freeze.unsigned answers a committed
+// freeze with an unsigned 422 INSUFFICIENT_BALANCE instead of the signed result.
 func (a *CustodyAPI) Freeze() http.HandlerFunc {
 	return a.signed(http.MethodPost, func(w http.ResponseWriter, r *http.Request, body []byte, platformNo string) error {
 		f, err := decodeFields(body)
@@ -252,6 +264,13 @@ func (a *CustodyAPI) Freeze() http.HandlerFunc {
 		fr, err := a.lending.Freeze(r.Context(), platformNo, order)
 		if err != nil {
 			return err
+		}
+		if a.faults.Hit(biz.FaultFreezeUnsigned).Fire {
+			// The money is frozen; the caller sees what a proxy or a gateway could answer.
+			a.log.Warnw("msg", "fault point "+biz.FaultFreezeUnsigned+": freeze committed, answering an unsigned refusal",
+				"requestNo", order.RequestNo)
+			signing.WriteError(w, http.StatusUnprocessableEntity, "INSUFFICIENT_BALANCE", "fault point "+biz.FaultFreezeUnsigned)
+			return nil
 		}
 		signing.WriteSigned(w, a.keys.Bank(), http.StatusOK, FreezeResult{
 			RequestNo: fr.RequestNo, ProjectNo: fr.ProjectNo, UserNo: fr.UserNo, Amount: fr.Amount, Status: string(fr.Status),

@@ -113,20 +113,20 @@ func (b *bank) RequestStatus(ctx context.Context, requestNo string) (biz.BankReq
 	return "", fmt.Errorf("%w: request %s: unknown status %q", biz.ErrBankUnavailable, requestNo, a.Status)
 }
 
-// answerError interprets a non-2xx answer (error answers are not signed, so only what
-// cannot hurt is believed: a refusal that moved nothing, or "never received" — which the
-// run acts on only once the attempt is older than lost_after). 5xx, time-outs and
-// throttling leave the outcome unknown.
+// answerError interprets a non-2xx answer. Only the bank's signed word is believed: a
+// refusal that moved nothing, or "never received" (which the run acts on only once the
+// attempt is older than lost_after). An unsigned answer (a proxy's, a forger's), 5xx,
+// time-outs and throttling leave the outcome unknown, for the result query to settle.
 func answerError(resp signing.Response) error {
 	e, failed := resp.Failure()
 	switch {
 	case !failed:
 		return nil
-	case e.Status == http.StatusUnprocessableEntity && e.Reason == "INSUFFICIENT_BALANCE":
+	case e.Is(http.StatusUnprocessableEntity, "INSUFFICIENT_BALANCE"):
 		return fmt.Errorf("%w: %s", biz.ErrInsufficientBalance, e.Message)
-	case e.Status == http.StatusConflict && e.Reason == "PERIOD_ALREADY_REPAID":
+	case e.Is(http.StatusConflict, "PERIOD_ALREADY_REPAID"):
 		return fmt.Errorf("%w: %s", biz.ErrPeriodAlreadyRepaid, e.Message)
-	case e.Status == http.StatusNotFound && e.Reason == "REQUEST_NOT_FOUND":
+	case e.Is(http.StatusNotFound, "REQUEST_NOT_FOUND"):
 		return fmt.Errorf("%w: %s", biz.ErrRequestNotFound, e.Message)
 	case e.Refused():
 		return fmt.Errorf("%w: %s", biz.ErrBankRefused, e)

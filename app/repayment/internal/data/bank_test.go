@@ -71,12 +71,17 @@ func TestBankRepayMapsTheAnswers(t *testing.T) {
 		"paid":                            {200, ok, true, nil},
 		"paid, but unsigned":              {200, ok, false, biz.ErrBankUnavailable},
 		"an answer about another request": {200, map[string]any{"requestNo": "RP2", "status": "SUCCESS"}, true, biz.ErrBankUnavailable},
-		"short":                           {422, kratosError(422, "INSUFFICIENT_BALANCE"), false, biz.ErrInsufficientBalance},
-		"paid by another":                 {409, kratosError(409, "PERIOD_ALREADY_REPAID"), false, biz.ErrPeriodAlreadyRepaid},
-		"project not loaned":              {409, kratosError(409, "PROJECT_NOT_LOANED"), false, biz.ErrBankRefused},
-		"a bad signature":                 {401, kratosError(401, "BAD_SIGNATURE"), false, biz.ErrBankRefused},
+		"short":                           {422, kratosError(422, "INSUFFICIENT_BALANCE"), true, biz.ErrInsufficientBalance},
+		"paid by another":                 {409, kratosError(409, "PERIOD_ALREADY_REPAID"), true, biz.ErrPeriodAlreadyRepaid},
+		"project not loaned":              {409, kratosError(409, "PROJECT_NOT_LOANED"), true, biz.ErrBankRefused},
+		"a signed 401":                    {401, kratosError(401, "BAD_SIGNATURE"), true, biz.ErrBankRefused},
 		"the bank is down":                {503, kratosError(503, "UNAVAILABLE"), false, biz.ErrBankUnavailable},
-		"throttled":                       {429, kratosError(429, "TOO_MANY_REQUESTS"), false, biz.ErrBankUnavailable},
+		"throttled":                       {429, kratosError(429, "TOO_MANY_REQUESTS"), true, biz.ErrBankUnavailable},
+		// Unsigned, the same answers are no refusal (a proxy, a gateway, a forger): the
+		// outcome is unknown and the run asks the bank's result query.
+		"short, unsigned":              {422, kratosError(422, "INSUFFICIENT_BALANCE"), false, biz.ErrBankUnavailable},
+		"paid by another, unsigned":    {409, kratosError(409, "PERIOD_ALREADY_REPAID"), false, biz.ErrBankUnavailable},
+		"project not loaned, unsigned": {409, kratosError(409, "PROJECT_NOT_LOANED"), false, biz.ErrBankUnavailable},
 	} {
 		b, last := fakeBankServer(t, func(r *http.Request, _ []byte) (int, any, bool) {
 			if r.Method != http.MethodPost || r.URL.Path != "/v1/repayments" {
@@ -115,12 +120,17 @@ func TestBankRequestStatusMapsTheAnswers(t *testing.T) {
 		"never received":    {404, kratosError(404, "REQUEST_NOT_FOUND"), "", biz.ErrRequestNotFound},
 		"another 404":       {404, kratosError(404, "NOT_FOUND"), "", biz.ErrBankRefused},
 		"the bank is down":  {502, kratosError(502, "BAD_GATEWAY"), "", biz.ErrBankUnavailable},
+		// A proxy's "not found" is not the bank saying it never received the request.
+		"never received, unsigned": {-404, kratosError(404, "REQUEST_NOT_FOUND"), "", biz.ErrBankUnavailable},
 	} {
 		b, _ := fakeBankServer(t, func(r *http.Request, body []byte) (int, any, bool) {
 			if r.Method != http.MethodGet || r.URL.Path != "/v1/requests/RP1" || len(body) != 0 {
 				t.Errorf("%s: %s %s %q", name, r.Method, r.URL.Path, body)
 			}
-			return c.code, c.body, c.code == 200
+			if c.code < 0 {
+				return -c.code, c.body, false
+			}
+			return c.code, c.body, c.code < 500
 		})
 		got, err := b.RequestStatus(context.Background(), "RP1")
 		if got != c.want || (c.wantErr == nil) != (err == nil) || (c.wantErr != nil && !errors.Is(err, c.wantErr)) {

@@ -161,18 +161,20 @@ func (b *bank) post(ctx context.Context, path, requestNo string, body any) error
 	return nil
 }
 
-// answerError interprets a non-2xx answer: a refusal (signing.ErrorAnswer.Refused) is
-// definitive, anything else leaves the outcome unknown.
+// answerError interprets a non-2xx answer: the bank's signed refusal
+// (signing.ErrorAnswer.Refused) is definitive; anything else — unsigned (a proxy's, clock
+// skew at a gateway, a forger's), 5xx, time-out — leaves the outcome unknown, and the
+// caller settles it by asking again with the same request number.
 func answerError(resp signing.Response) error {
 	e, failed := resp.Failure()
 	switch {
 	case !failed:
 		return nil
-	case e.Status == http.StatusUnprocessableEntity && e.Reason == "INSUFFICIENT_BALANCE":
+	case e.Is(http.StatusUnprocessableEntity, "INSUFFICIENT_BALANCE"):
 		return fmt.Errorf("%w: %s", biz.ErrInsufficientBalance, e.Message)
-	case e.Status == http.StatusConflict && e.Reason == "FREEZE_VOIDED":
+	case e.Is(http.StatusConflict, "FREEZE_VOIDED"):
 		return fmt.Errorf("%w: %s", biz.ErrFreezeVoided, e.Message)
-	case e.Status == http.StatusConflict && e.Reason == "FREEZE_TRANSFERRED":
+	case e.Is(http.StatusConflict, "FREEZE_TRANSFERRED"):
 		return fmt.Errorf("%w: %s", biz.ErrFreezeTransferred, e.Message)
 	case e.Refused():
 		return fmt.Errorf("%w: %s", biz.ErrBankRefused, e)

@@ -187,10 +187,8 @@ func (b *bank) QueryResult(ctx context.Context, requestNo string) (biz.BankResul
 		return biz.BankResult{RequestNo: r.RequestNo, Kind: r.ServiceName, Status: biz.RequestStatus(r.Status), UserNo: r.UserNo,
 			PlatformUserID: r.PlatformUserID, Amount: r.Amount, FailureReason: r.FailureReason}, nil
 	case http.StatusNotFound:
-		var e struct {
-			Reason string `json:"reason"`
-		}
-		if json.Unmarshal(resp.Body, &e) == nil && e.Reason == reasonRequestNotFound {
+		// Only the bank's signed "never received" counts; a proxy's 404 says nothing.
+		if e, _ := resp.Failure(); e.Is(http.StatusNotFound, reasonRequestNotFound) {
 			return biz.BankResult{}, biz.ErrNotReceivedByBank
 		}
 	}

@@ -201,6 +201,9 @@ func fakeBankAPI(t *testing.T) *httptest.Server {
 			status := map[string]string{"RC-done": "SUCCESS", "RC-busy": "PROCESSING"}[no]
 			signing.WriteSigned(w, bankSigner, http.StatusOK, answer(no, status))
 		case "RC-unknown":
+			signing.WriteSignedError(w, bankSigner, http.StatusNotFound, "REQUEST_NOT_FOUND", "no such request", nil)
+		case "RC-unknown-unsigned":
+			// What a proxy in front of the bank could answer.
 			signing.WriteError(w, http.StatusNotFound, "REQUEST_NOT_FOUND", "no such request")
 		case "RC-unsigned":
 			w.Header().Set("Content-Type", "application/json")
@@ -292,7 +295,7 @@ func TestQueryResult(t *testing.T) {
 		t.Fatalf("RC-unknown: %v, want ErrNotReceivedByBank", err)
 	}
 	// None of these says the bank never received the request, nor gives a result.
-	for _, no := range []string{"RC-unsigned", "RC-confused", "RC-down", "RC-no-route"} {
+	for _, no := range []string{"RC-unsigned", "RC-unknown-unsigned", "RC-confused", "RC-down", "RC-no-route"} {
 		if res, err := b.QueryResult(ctx, no); err == nil || errors.Is(err, biz.ErrNotReceivedByBank) {
 			t.Errorf("%s: %+v %v, want an error other than not received", no, res, err)
 		}
