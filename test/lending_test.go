@@ -819,17 +819,6 @@ func lendingDuplicateMessage(t *testing.T, w *lendingWorld) {
 	}
 }
 
-// testBrokerAccount is the acceptance tests' broker account (p2p-test: Pub and Sub on
-// TP_START_REPAYMENT, Pub on TP_BANK_NOTIFY, Sub on groups CID_TEST_*).
-func testBrokerAccount(t *testing.T) primitive.Credentials {
-	t.Helper()
-	secret := stack.Load(t)["P2P_RMQ_SECRET_TEST"]
-	if secret == "" {
-		t.Fatal("P2P_RMQ_SECRET_TEST missing from the run directory's secrets.env (run make up)")
-	}
-	return primitive.Credentials{AccessKey: "p2p-test", SecretKey: secret}
-}
-
 func lendingConcurrentTenders(t *testing.T, w *lendingWorld) {
 	const racers, fits = 50, 20
 	id := w.publish(t, "2000.00", "0.12", 6)

@@ -17,6 +17,17 @@ import (
 
 const bankNotifyTopic = "TP_BANK_NOTIFY"
 
+// testBrokerAccount is the acceptance tests' broker account (p2p-test: Pub and Sub on
+// TP_START_REPAYMENT and TP_SMOKE, Pub on TP_BANK_NOTIFY, Sub on groups CID_TEST_*).
+func testBrokerAccount(t *testing.T) primitive.Credentials {
+	t.Helper()
+	secret := stack.Load(t)["P2P_RMQ_SECRET_TEST"]
+	if secret == "" {
+		t.Fatal("P2P_RMQ_SECRET_TEST missing from the run directory's secrets.env (run make up)")
+	}
+	return primitive.Credentials{AccessKey: "p2p-test", SecretKey: secret}
+}
+
 // newTestProducer starts a producer signed in as creds (none: anonymous).
 func newTestProducer(t *testing.T, creds *primitive.Credentials) rocketmq.Producer {
 	t.Helper()

@@ -122,8 +122,9 @@ func TestSmoke(t *testing.T) {
 	})
 }
 
-// roundTrip sends a message with a unique body to a fresh topic and waits, with a
-// deadline, until a push consumer has received exactly that body.
+// roundTrip sends a message with a unique body to TP_SMOKE (created, like every topic, by
+// the stack's rmqacl) as the tests' broker account and waits, with a deadline, until a
+// push consumer of a fresh group has received exactly that body.
 func roundTrip(t *testing.T) {
 	suffix := fmt.Sprint(time.Now().UnixNano())
 	topic, body := "TP_SMOKE", "smoke-"+suffix
@@ -132,7 +133,8 @@ func roundTrip(t *testing.T) {
 	got := make(chan string, 16)
 	c, err := rocketmq.NewPushConsumer(
 		consumer.WithNameServer(ns),
-		consumer.WithGroupName("CID_SMOKE_"+suffix),
+		consumer.WithCredentials(testBrokerAccount(t)),
+		consumer.WithGroupName("CID_TEST_SMOKE_"+suffix),
 		consumer.WithInstance("smoke-consumer-"+suffix),
 		consumer.WithConsumeFromWhere(consumer.ConsumeFromFirstOffset),
 	)
@@ -151,6 +153,7 @@ func roundTrip(t *testing.T) {
 
 	p, err := rocketmq.NewProducer(
 		producer.WithNameServer(ns),
+		producer.WithCredentials(testBrokerAccount(t)),
 		producer.WithGroupName("PID_SMOKE"),
 		producer.WithInstanceName("smoke-producer-"+suffix),
 		producer.WithRetry(2),
@@ -164,7 +167,7 @@ func roundTrip(t *testing.T) {
 	defer shutdown(t, "producer", p.Shutdown)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	// The first send may create the topic (autoCreateTopicEnable): retry until the route exists.
+	// Retry until the client has the topic's route.
 	var res *primitive.SendResult
 	stack.Eventually(t, 20*time.Second, func() error {
 		var err error

@@ -106,13 +106,14 @@ rmq_write_acl() {
 # rmq_acl_spec [with-test-account]: least privilege per account. A producer group is
 # never checked by the broker (only consumer groups are); Sub on a consumer group also
 # covers its %RETRY% topic and the send-back of a message to retry. p2p-test is the
-# acceptance tests' account (their spy consumers and hand-sent messages), created only
-# when asked for (the local stack; compose's init job does not).
+# acceptance tests' account (their spy consumers, hand-sent messages and the smoke test's
+# TP_SMOKE), created only when asked for (the local stack; compose's init job does not).
 rmq_acl_spec() {
-  local test_account=''
+  local test_account='' test_topics=''
   if [[ ${1:-} == with-test-account ]]; then
     test_account=$(printf ',\n  {"username": "p2p-test", "password": "%s",\n   "acl": %s}' "$(secret P2P_RMQ_SECRET_TEST)" \
-      '[{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]}, {"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub"]}, {"resource": "Group:CID_TEST_*", "actions": ["Sub"]}]')
+      '[{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]}, {"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub"]}, {"resource": "Topic:TP_SMOKE", "actions": ["Pub", "Sub"]}, {"resource": "Group:CID_TEST_*", "actions": ["Sub"]}]')
+    test_topics=', {"name": "TP_SMOKE", "queues": 1}'
   fi
   cat <<JSON
 {"users": [
@@ -127,7 +128,7 @@ rmq_acl_spec() {
  ],
  "topics": [
   {"name": "TP_START_REPAYMENT", "queues": 4}, {"name": "%RETRY%CID_START_REPAYMENT", "queues": 1},
-  {"name": "TP_BANK_NOTIFY", "queues": 4}, {"name": "%RETRY%CID_BANK_NOTIFIER", "queues": 1}
+  {"name": "TP_BANK_NOTIFY", "queues": 4}, {"name": "%RETRY%CID_BANK_NOTIFIER", "queues": 1}$test_topics
  ]}
 JSON
 }
