@@ -73,6 +73,7 @@ func TestLending(t *testing.T) {
 	t.Run("UnsignedRefusalIsNoRefusal", func(t *testing.T) { lendingUnsignedRefusal(t, w) })
 	t.Run("LocalTxFailRollsTheMessageBack", func(t *testing.T) { lendingLocalTxFail(t, w) })
 	t.Run("LocalTxUnknownIsCommittedByCheckBack", func(t *testing.T) { lendingLocalTxUnknown(t, w) })
+	t.Run("LostMessageIsSentAgainByTheOutbox", func(t *testing.T) { lendingMessageLost(t, w) })
 	t.Run("ConsumerFailureIsRedelivered", func(t *testing.T) { lendingConsumerRetry(t, w) })
 	t.Run("DuplicateMessageWritesOnePlan", func(t *testing.T) { lendingDuplicateMessage(t, w) })
 	t.Run("ConcurrentTendersNeverOverRaise", func(t *testing.T) { lendingConcurrentTenders(t, w) })
@@ -660,6 +661,43 @@ func lendingLocalTxUnknown(t *testing.T, w *lendingWorld) {
 			t.Fatalf("no check-back committed message %s (trade-center log)", key)
 		}
 	}
+}
+
+// The loan's local transaction commits and the broker drops the half message anyway
+// (fault point loan.message.lost: what the broker does after transactionCheckMax
+// unanswered check-backs, e.g. while trade-center is down longer than that). No broker
+// mechanism brings the event back; the outbox does: trade-center finds the committed
+// message without a plan at repayment and sends the event again, repayment writes the
+// plan once, and the message is confirmed.
+func lendingMessageLost(t *testing.T, w *lendingWorld) {
+	id := w.fullProject(t, 3, map[int]string{0: "200.00", 1: "300.00"})
+	armFault(t, tradeCenter.Base, "loan.message.lost", 1, 0)
+	start := time.Now()
+	if status, r := w.approveLoan(t, id); r.Status != http.StatusOK || status != "REPAYING" {
+		t.Fatalf("approval whose half message is dropped: %v %q (the local transaction committed)", r, status)
+	}
+	rp, rc := waitPlans(t, id, 60*time.Second)
+	if len(rp) != 3 || len(rc) != 6 {
+		t.Fatalf("plans %d/%d rows, want 3 and 6", len(rp), len(rc))
+	}
+	t.Logf("plans appeared %v after the approval", time.Since(start).Round(100*time.Millisecond))
+	if lines := logLines(t, w.env, "trade-center", "start-repayment event sent again", "project_id="+id+" "); len(lines) == 0 {
+		t.Fatalf("the plan of project %s appeared without the outbox sending the event again", id)
+	}
+	if written := logLines(t, w.env, "repayment", "repayment plans written", "project_id="+id+" "); len(written) != 1 {
+		t.Fatalf("the plans of project %s were written %d times", id, len(written))
+	}
+	stack.Eventually(t, 60*time.Second, func() error {
+		var confirmed bool
+		if err := w.env.Inspect(t, "trade_center").QueryRow(
+			"SELECT confirmed_at IS NOT NULL FROM loan_message WHERE project_id = ? AND state = 'COMMITTED'", id).Scan(&confirmed); err != nil {
+			return err
+		}
+		if !confirmed {
+			return fmt.Errorf("the loan message of project %s is not confirmed yet", id)
+		}
+		return nil
+	})
 }
 
 func lendingConsumerRetry(t *testing.T, w *lendingWorld) {

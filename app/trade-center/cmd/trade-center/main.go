@@ -26,6 +26,7 @@ func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 // producer of the start-repayment message and the background jobs (tender settler,
 // collection run, refunds) beside HTTP and gRPC.
 func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, producer *server.StartRepaymentProducer,
-	settler *server.TenderSettler, collector *server.Collector, refunder *server.Refunder) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(producer, settler, collector, refunder, hs, gs))
+	settler *server.TenderSettler, collector *server.Collector, refunder *server.Refunder,
+	republisher *server.Republisher) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(producer, settler, collector, refunder, republisher, hs, gs))
 }

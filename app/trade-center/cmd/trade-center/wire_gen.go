@@ -78,7 +78,16 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	tenderSettler := server.NewTenderSettler(bootstrap, tenderUsecase, sqlNonceStore, logger)
 	collector := server.NewCollector(bootstrap, failureUsecase, logger)
 	refunder := server.NewRefunder(bootstrap, refundUsecase, logger)
-	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler, collector, refunder)
+	planChecker, err := data.NewPlanChecker(bootstrap)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	outboxSettings := data.NewOutboxSettings(bootstrap)
+	outboxUsecase := biz.NewOutboxUsecase(loanMessageRepo, projectRepo, tenderRepo, planChecker, startRepaymentProducer, outboxSettings, logger)
+	republisher := server.NewRepublisher(bootstrap, outboxUsecase, logger)
+	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler, collector, refunder, republisher)
 	return app, func() {
 		cleanup2()
 		cleanup()

@@ -47,6 +47,10 @@ const (
 	// FaultLoanLocalTxUnknown lets the local transaction commit but tells the broker
 	// UNKNOWN, so the check-back decides.
 	FaultLoanLocalTxUnknown = "loan.localtx.unknown"
+	// FaultLoanMessageLost commits the local transaction and then tells the broker to
+	// roll the half message back: the event is lost (what the broker's giving up on
+	// check-backs looks like) and only the outbox (loan_outbox.go) brings the plan.
+	FaultLoanMessageLost = "loan.message.lost"
 )
 
 var (
@@ -94,8 +98,13 @@ type LoanMessage struct {
 	Key       string
 	ProjectID int64
 	State     LoanMessageState
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// ConfirmedAt is when the outbox saw repayment's plan (loan_outbox.go); nil until then.
+	ConfirmedAt *time.Time
+	// RepublishedAt and Republished: the outbox's last send of the event, and how many.
+	RepublishedAt *time.Time
+	Republished   int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // LoanMessageRepo reads and writes loan_message rows.
@@ -108,6 +117,13 @@ type LoanMessageRepo interface {
 	// ErrLoanMessageBusy.
 	LockLoanMessage(ctx context.Context, key string, nowait bool) (*LoanMessage, error)
 	UpdateLoanMessageState(ctx context.Context, id int64, state LoanMessageState) error
+	// Unconfirmed lists, oldest first and at most limit, the COMMITTED messages without
+	// ConfirmedAt whose last send (the commit, or RepublishedAt) was before before.
+	Unconfirmed(ctx context.Context, before time.Time, limit int) ([]*LoanMessage, error)
+	// MarkRepublished records a send of the event again at at.
+	MarkRepublished(ctx context.Context, id int64, at time.Time) error
+	// ConfirmLoanMessage records that the message's plan exists.
+	ConfirmLoanMessage(ctx context.Context, id int64, at time.Time) error
 }
 
 // StartRepayment is the message that tells repayment to write the plans: everything it

@@ -18,7 +18,7 @@ import (
 
 // ProviderSet is biz providers.
 var ProviderSet = wire.NewSet(NewProjectUsecase, NewTenderUsecase, NewLoanLedger, NewLoanUsecase,
-	NewRefundUsecase, NewFailureUsecase, NewInstallmentUsecase)
+	NewRefundUsecase, NewFailureUsecase, NewInstallmentUsecase, NewOutboxUsecase)
 
 // ProjectStatus is where a project is in its life.
 type ProjectStatus string

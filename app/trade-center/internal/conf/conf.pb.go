@@ -315,8 +315,14 @@ type StartRepayment struct {
 	// answers UNKNOWN until the message is this old, then rolls it back (and fences the
 	// local transaction so it can no longer commit). 10s when unset.
 	CheckBackGrace *durationpb.Duration `protobuf:"bytes,4,opt,name=check_back_grace,json=checkBackGrace,proto3" json:"check_back_grace,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The outbox (biz/loan_outbox.go): a committed loan message whose project has no plan
+	// at repayment this long after its commit (or its last re-send) is sent again. 1m when
+	// unset.
+	RepublishAfter *durationpb.Duration `protobuf:"bytes,5,opt,name=republish_after,json=republishAfter,proto3" json:"republish_after,omitempty"`
+	// How often the outbox job looks for such messages. 10s when unset.
+	RepublishInterval *durationpb.Duration `protobuf:"bytes,6,opt,name=republish_interval,json=republishInterval,proto3" json:"republish_interval,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *StartRepayment) Reset() {
@@ -377,14 +383,31 @@ func (x *StartRepayment) GetCheckBackGrace() *durationpb.Duration {
 	return nil
 }
 
+func (x *StartRepayment) GetRepublishAfter() *durationpb.Duration {
+	if x != nil {
+		return x.RepublishAfter
+	}
+	return nil
+}
+
+func (x *StartRepayment) GetRepublishInterval() *durationpb.Duration {
+	if x != nil {
+		return x.RepublishInterval
+	}
+	return nil
+}
+
 // Where the other services are.
 type Peers struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// user-center's HTTP API, asked for the caller's custody account (GET /v1/users/me
 	// with the caller's own token), e.g. http://127.0.0.1:8020.
 	UserCenterHttp string `protobuf:"bytes,1,opt,name=user_center_http,json=userCenterHttp,proto3" json:"user_center_http,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// repayment's HTTP API, asked by the outbox whether a project's plan is written (GET
+	// /v1/projects/{id}/repayment-plan as ADMIN), e.g. http://127.0.0.1:8040.
+	RepaymentHttp string `protobuf:"bytes,2,opt,name=repayment_http,json=repaymentHttp,proto3" json:"repayment_http,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Peers) Reset() {
@@ -424,6 +447,13 @@ func (x *Peers) GetUserCenterHttp() string {
 	return ""
 }
 
+func (x *Peers) GetRepaymentHttp() string {
+	if x != nil {
+		return x.RepaymentHttp
+	}
+	return ""
+}
+
 var File_trade_center_internal_conf_conf_proto protoreflect.FileDescriptor
 
 const file_trade_center_internal_conf_conf_proto_rawDesc = "" +
@@ -451,15 +481,18 @@ const file_trade_center_internal_conf_conf_proto_rawDesc = "" +
 	"\x16tender_settle_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x14tenderSettleInterval\x12L\n" +
 	"\x15tender_settle_min_age\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x12tenderSettleMinAge\x12J\n" +
 	"\x13collection_interval\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x12collectionInterval\x12B\n" +
-	"\x0frefund_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x0erefundInterval\"\xb3\x01\n" +
+	"\x0frefund_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x0erefundInterval\"\xc1\x02\n" +
 	"\x0eStartRepayment\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12%\n" +
 	"\x0eproducer_group\x18\x02 \x01(\tR\rproducerGroup\x12\x1f\n" +
 	"\vbroker_addr\x18\x03 \x01(\tR\n" +
 	"brokerAddr\x12C\n" +
-	"\x10check_back_grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0echeckBackGrace\"1\n" +
+	"\x10check_back_grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0echeckBackGrace\x12B\n" +
+	"\x0frepublish_after\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x0erepublishAfter\x12H\n" +
+	"\x12republish_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x11republishInterval\"X\n" +
 	"\x05Peers\x12(\n" +
-	"\x10user_center_http\x18\x01 \x01(\tR\x0euserCenterHttpB@Z>github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf;confb\x06proto3"
+	"\x10user_center_http\x18\x01 \x01(\tR\x0euserCenterHttp\x12%\n" +
+	"\x0erepayment_http\x18\x02 \x01(\tR\rrepaymentHttpB@Z>github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf;confb\x06proto3"
 
 var (
 	file_trade_center_internal_conf_conf_proto_rawDescOnce sync.Once
@@ -505,11 +538,13 @@ var file_trade_center_internal_conf_conf_proto_depIdxs = []int32{
 	11, // 13: tradecenter.conf.Lending.collection_interval:type_name -> google.protobuf.Duration
 	11, // 14: tradecenter.conf.Lending.refund_interval:type_name -> google.protobuf.Duration
 	11, // 15: tradecenter.conf.StartRepayment.check_back_grace:type_name -> google.protobuf.Duration
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	11, // 16: tradecenter.conf.StartRepayment.republish_after:type_name -> google.protobuf.Duration
+	11, // 17: tradecenter.conf.StartRepayment.republish_interval:type_name -> google.protobuf.Duration
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_trade_center_internal_conf_conf_proto_init() }

@@ -15,7 +15,7 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultLoanLocalTxFail, biz.FaultLoanLocalTxUnknown, biz.FaultRefundHalt)
+	return faults.New(biz.FaultLoanLocalTxFail, biz.FaultLoanLocalTxUnknown, biz.FaultLoanMessageLost, biz.FaultRefundHalt)
 }
 
 // NewLendingRules reads and checks the lending rules.
@@ -41,4 +41,9 @@ func NewLendingRules(c *conf.Bootstrap) (biz.LendingRules, error) {
 // NewCheckBackGrace reads start_repayment.check_back_grace (0: the default).
 func NewCheckBackGrace(c *conf.Bootstrap) biz.CheckBackGrace {
 	return biz.CheckBackGrace(c.GetStartRepayment().GetCheckBackGrace().AsDuration())
+}
+
+// NewOutboxSettings reads start_repayment.republish_after (0: the default).
+func NewOutboxSettings(c *conf.Bootstrap) biz.OutboxSettings {
+	return biz.OutboxSettings{After: c.GetStartRepayment().GetRepublishAfter().AsDuration()}
 }

@@ -20,7 +20,7 @@ import (
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewTransaction, NewProjectRepo, NewTenderRepo, NewLoanMessageRepo,
 	NewInstallmentRepo, NewBranchRunner, NewFaults, NewLendingRules, NewCheckBackGrace, NewBankNonces, NewBank,
-	NewCustodyDirectory)
+	NewCustodyDirectory, NewPlanChecker, NewOutboxSettings)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"errors"
+	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/go-sql-driver/mysql"
@@ -72,7 +73,33 @@ func (r *loanMessageRepo) UpdateLoanMessageState(ctx context.Context, id int64, 
 	return r.data.Client(ctx).LoanMessage.UpdateOneID(id).SetState(string(state)).Exec(ctx)
 }
 
+func (r *loanMessageRepo) Unconfirmed(ctx context.Context, before time.Time, limit int) ([]*biz.LoanMessage, error) {
+	rows, err := r.data.Client(ctx).LoanMessage.Query().
+		Where(loanmessage.State(string(biz.LoanMessageCommitted)), loanmessage.ConfirmedAtIsNil(),
+			loanmessage.Or(
+				loanmessage.And(loanmessage.RepublishedAtIsNil(), loanmessage.UpdatedAtLT(before)),
+				loanmessage.RepublishedAtLT(before))).
+		Order(ent.Asc(loanmessage.FieldID)).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*biz.LoanMessage, len(rows))
+	for i, m := range rows {
+		out[i] = toLoanMessage(m)
+	}
+	return out, nil
+}
+
+func (r *loanMessageRepo) MarkRepublished(ctx context.Context, id int64, at time.Time) error {
+	return r.data.Client(ctx).LoanMessage.UpdateOneID(id).SetRepublishedAt(at).AddRepublishCount(1).Exec(ctx)
+}
+
+func (r *loanMessageRepo) ConfirmLoanMessage(ctx context.Context, id int64, at time.Time) error {
+	return r.data.Client(ctx).LoanMessage.UpdateOneID(id).SetConfirmedAt(at).Exec(ctx)
+}
+
 func toLoanMessage(m *ent.LoanMessage) *biz.LoanMessage {
 	return &biz.LoanMessage{ID: m.ID, Key: m.MessageKey, ProjectID: m.ProjectID,
-		State: biz.LoanMessageState(m.State), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
+		State: biz.LoanMessageState(m.State), ConfirmedAt: m.ConfirmedAt, RepublishedAt: m.RepublishedAt,
+		Republished: int(m.RepublishCount), CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt}
 }

@@ -27,8 +27,9 @@ import (
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewTenderSettler, NewCollector, NewRefunder,
-	NewStartRepaymentProducer, wire.Bind(new(biz.LoanMessenger), new(*StartRepaymentProducer)))
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewTenderSettler, NewCollector, NewRefunder, NewRepublisher,
+	NewStartRepaymentProducer, wire.Bind(new(biz.LoanMessenger), new(*StartRepaymentProducer)),
+	wire.Bind(new(biz.StartRepaymentPublisher), new(*StartRepaymentProducer)))
 
 // authenticated lists the operations that need a bearer token; reads are public.
 var authenticated = map[string]bool{

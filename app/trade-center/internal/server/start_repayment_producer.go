@@ -40,6 +40,9 @@ const (
 type StartRepaymentProducer struct {
 	*mq.Client[rocketmq.TransactionProducer]
 	ledger *biz.LoanLedger
+	// plain sends the outbox's re-sends (Publish): ordinary messages, same topic,
+	// account and signature.
+	plain mq.Started[rocketmq.Producer]
 }
 
 // NewStartRepaymentProducer returns the producer; Start connects it.
@@ -86,8 +89,73 @@ func (p *StartRepaymentProducer) Start(ctx context.Context) error {
 	if _, err := tp.SendMessageInTransaction(ctx, warmup); err != nil {
 		return errors.Join(fmt.Errorf("start-repayment producer: warm-up: %w", err), tp.Shutdown())
 	}
+	plain, err := p.startPlain()
+	if err != nil {
+		return errors.Join(err, tp.Shutdown())
+	}
+	p.plain.Set(plain)
 	p.SetRunning(tp, instance)
 	return nil
+}
+
+// startPlain starts the producer of the outbox's re-sends: its own client instance (and
+// group, which the broker does not check), signed in as trade-center's account.
+func (p *StartRepaymentProducer) startPlain() (rocketmq.Producer, error) {
+	pp, err := rocketmq.NewProducer(
+		producer.WithNameServer(p.NameServers),
+		producer.WithGroupName(p.Group+"_OUTBOX"),
+		producer.WithInstanceName(mq.InstanceName("trade-center-outbox")),
+		producer.WithCredentials(p.Credentials),
+		producer.WithRetry(2),
+		producer.WithSendMsgTimeout(5*time.Second),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("start-repayment outbox producer: %w", err)
+	}
+	if err := pp.Start(); err != nil {
+		return nil, fmt.Errorf("start-repayment outbox producer: %w", err)
+	}
+	return pp, nil
+}
+
+// Stop shuts both producers down.
+func (p *StartRepaymentProducer) Stop(ctx context.Context) error {
+	return errors.Join(p.plain.Shutdown(), p.Client.Stop(ctx))
+}
+
+// Publish implements biz.StartRepaymentPublisher: the event again as an ordinary signed
+// message, keyed like the original.
+func (p *StartRepaymentProducer) Publish(ctx context.Context, key string, msg biz.StartRepayment) error {
+	pp, ok := p.plain.Get()
+	if !ok {
+		return errors.New("start-repayment outbox producer not started")
+	}
+	m, err := p.message(key, msg)
+	if err != nil {
+		return err
+	}
+	res, err := pp.SendSync(ctx, m)
+	if err != nil {
+		return err
+	}
+	if res.Status != primitive.SendOK {
+		return fmt.Errorf("send status %d", res.Status)
+	}
+	return nil
+}
+
+// message is the signed start-repayment message of msg under the loan message key.
+func (p *StartRepaymentProducer) message(key string, msg biz.StartRepayment) (*primitive.Message, error) {
+	body, err := protojson.Marshal(toEvent(msg))
+	if err != nil {
+		return nil, err
+	}
+	m := primitive.NewMessage(p.Topic, body)
+	m.WithKeys([]string{"PROJECT_" + strconv.FormatInt(msg.ProjectID, 10)})
+	m.WithProperty(PropertyLoanMessageKey, key)
+	// repayment acts on the body only (the key is the check-back's).
+	p.Signer.Sign(m)
+	return m, nil
 }
 
 // SendInTransaction implements biz.LoanMessenger.
@@ -96,15 +164,10 @@ func (p *StartRepaymentProducer) SendInTransaction(ctx context.Context, key stri
 	if !ok {
 		return biz.TxUnknown, errors.New("start-repayment producer not started")
 	}
-	body, err := protojson.Marshal(toEvent(msg))
+	m, err := p.message(key, msg)
 	if err != nil {
 		return biz.TxUnknown, err
 	}
-	m := primitive.NewMessage(p.Topic, body)
-	m.WithKeys([]string{"PROJECT_" + strconv.FormatInt(msg.ProjectID, 10)})
-	m.WithProperty(PropertyLoanMessageKey, key)
-	// repayment acts on the body only (the key is the check-back's).
-	p.Signer.Sign(m)
 	res, err := tp.SendMessageInTransaction(ctx, m)
 	if err != nil {
 		return biz.TxUnknown, err

@@ -36,6 +36,7 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 	tenderRequestNoContract(t, open)
 	tenderListContract(t, open)
 	loanMessageContract(t, open)
+	outboxContract(t, open)
 	projectListContract(t, open)
 }
 
@@ -226,6 +227,59 @@ func loanMessageContract(t *testing.T, open func(t *testing.T) Repos) {
 		}
 		if _, err := r.Messages.LoanMessage(ctx, testkey.New("LM")); !errors.Is(err, biz.ErrLoanMessageNotFound) {
 			t.Fatalf("unknown key: %v, want ErrLoanMessageNotFound", err)
+		}
+	})
+}
+
+func outboxContract(t *testing.T, open func(t *testing.T) Repos) {
+	t.Run("a committed message is due until confirmed, again after each re-send", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		p := newProject(t, r, "1000.00")
+		ctx := context.Background()
+		due := func(before time.Time) bool {
+			t.Helper()
+			list, err := r.Messages.Unconfirmed(ctx, before, 10000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range list {
+				if m.ProjectID == p.ID {
+					return true
+				}
+			}
+			return false
+		}
+		m, err := r.Messages.CreateLoanMessage(ctx, p.ID, testkey.New("LM"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		later := time.Now().Add(time.Hour)
+		if due(later) {
+			t.Fatal("a PENDING message is due")
+		}
+		if err := r.Messages.UpdateLoanMessageState(ctx, m.ID, biz.LoanMessageCommitted); err != nil {
+			t.Fatal(err)
+		}
+		if !due(later) || due(time.Now().Add(-time.Hour)) {
+			t.Fatal("a committed message is due exactly once its commit is older than the cut-off")
+		}
+		sent := time.Now().Add(2 * time.Hour)
+		if err := r.Messages.MarkRepublished(ctx, m.ID, sent); err != nil {
+			t.Fatal(err)
+		}
+		if due(later) || !due(sent.Add(time.Second)) {
+			t.Fatal("a re-sent message is due again only once the re-send is older than the cut-off")
+		}
+		if err := r.Messages.ConfirmLoanMessage(ctx, m.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if due(sent.Add(time.Hour)) {
+			t.Fatal("a confirmed message is due")
+		}
+		got, err := r.Messages.LoanMessage(ctx, m.Key)
+		if err != nil || got.ConfirmedAt == nil || got.RepublishedAt == nil || got.Republished != 1 {
+			t.Fatalf("read back %+v, %v", got, err)
 		}
 	})
 }

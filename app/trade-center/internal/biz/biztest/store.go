@@ -332,12 +332,70 @@ func (s *Store) UpdateLoanMessageState(_ context.Context, id int64, state biz.Lo
 	defer s.mu.Unlock()
 	for k, m := range s.messages {
 		if m.ID == id {
-			m.State = state
+			m.State, m.UpdatedAt = state, time.Now()
 			s.messages[k] = m
 			return nil
 		}
 	}
 	return biz.ErrLoanMessageNotFound
+}
+
+func (s *Store) Unconfirmed(_ context.Context, before time.Time, limit int) ([]*biz.LoanMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*biz.LoanMessage
+	for _, m := range s.messages {
+		last := m.UpdatedAt
+		if m.RepublishedAt != nil {
+			last = *m.RepublishedAt
+		}
+		if m.State == biz.LoanMessageCommitted && m.ConfirmedAt == nil && last.Before(before) {
+			m := m
+			out = append(out, &m)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (s *Store) MarkRepublished(_ context.Context, id int64, at time.Time) error {
+	return s.updateMessage(id, func(m *biz.LoanMessage) { m.RepublishedAt, m.Republished = &at, m.Republished+1 })
+}
+
+func (s *Store) ConfirmLoanMessage(_ context.Context, id int64, at time.Time) error {
+	return s.updateMessage(id, func(m *biz.LoanMessage) { m.ConfirmedAt = &at })
+}
+
+func (s *Store) updateMessage(id int64, change func(*biz.LoanMessage)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, m := range s.messages {
+		if m.ID == id {
+			change(&m)
+			m.UpdatedAt = time.Now()
+			s.messages[k] = m
+			return nil
+		}
+	}
+	return biz.ErrLoanMessageNotFound
+}
+
+// AgeMessages moves every loan message's times d into the past, as if it had been
+// written (and re-sent) d ago.
+func (s *Store) AgeMessages(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, m := range s.messages {
+		m.CreatedAt, m.UpdatedAt = m.CreatedAt.Add(-d), m.UpdatedAt.Add(-d)
+		if m.RepublishedAt != nil {
+			at := m.RepublishedAt.Add(-d)
+			m.RepublishedAt = &at
+		}
+		s.messages[k] = m
+	}
 }
 
 // Installments lists the project's recorded installments by period.
@@ -365,16 +423,6 @@ func (s *Store) OnlyMessage() biz.LoanMessage {
 		return m
 	}
 	return biz.LoanMessage{}
-}
-
-// AgeMessages moves every loan message's creation d into the past.
-func (s *Store) AgeMessages(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, m := range s.messages {
-		m.CreatedAt = m.CreatedAt.Add(-d)
-		s.messages[k] = m
-	}
 }
 
 // AgeTenders moves every tender's creation d into the past.

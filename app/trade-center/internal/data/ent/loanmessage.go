@@ -23,6 +23,12 @@ type LoanMessage struct {
 	ProjectID int64 `json:"project_id,omitempty"`
 	// State holds the value of the "state" field.
 	State string `json:"state,omitempty"`
+	// ConfirmedAt holds the value of the "confirmed_at" field.
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+	// RepublishedAt holds the value of the "republished_at" field.
+	RepublishedAt *time.Time `json:"republished_at,omitempty"`
+	// RepublishCount holds the value of the "republish_count" field.
+	RepublishCount int32 `json:"republish_count,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// UpdatedAt holds the value of the "updated_at" field.
@@ -35,11 +41,11 @@ func (*LoanMessage) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case loanmessage.FieldID, loanmessage.FieldProjectID:
+		case loanmessage.FieldID, loanmessage.FieldProjectID, loanmessage.FieldRepublishCount:
 			values[i] = new(sql.NullInt64)
 		case loanmessage.FieldMessageKey, loanmessage.FieldState:
 			values[i] = new(sql.NullString)
-		case loanmessage.FieldCreatedAt, loanmessage.FieldUpdatedAt:
+		case loanmessage.FieldConfirmedAt, loanmessage.FieldRepublishedAt, loanmessage.FieldCreatedAt, loanmessage.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -79,6 +85,26 @@ func (_m *LoanMessage) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field state", values[i])
 			} else if value.Valid {
 				_m.State = value.String
+			}
+		case loanmessage.FieldConfirmedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field confirmed_at", values[i])
+			} else if value.Valid {
+				_m.ConfirmedAt = new(time.Time)
+				*_m.ConfirmedAt = value.Time
+			}
+		case loanmessage.FieldRepublishedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field republished_at", values[i])
+			} else if value.Valid {
+				_m.RepublishedAt = new(time.Time)
+				*_m.RepublishedAt = value.Time
+			}
+		case loanmessage.FieldRepublishCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field republish_count", values[i])
+			} else if value.Valid {
+				_m.RepublishCount = int32(value.Int64)
 			}
 		case loanmessage.FieldCreatedAt:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -136,6 +162,19 @@ func (_m *LoanMessage) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("state=")
 	builder.WriteString(_m.State)
+	builder.WriteString(", ")
+	if v := _m.ConfirmedAt; v != nil {
+		builder.WriteString("confirmed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.RepublishedAt; v != nil {
+		builder.WriteString("republished_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("republish_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RepublishCount))
 	builder.WriteString(", ")
 	builder.WriteString("created_at=")
 	builder.WriteString(_m.CreatedAt.Format(time.ANSIC))

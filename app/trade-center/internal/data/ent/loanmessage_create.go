@@ -40,6 +40,48 @@ func (_c *LoanMessageCreate) SetState(v string) *LoanMessageCreate {
 	return _c
 }
 
+// SetConfirmedAt sets the "confirmed_at" field.
+func (_c *LoanMessageCreate) SetConfirmedAt(v time.Time) *LoanMessageCreate {
+	_c.mutation.SetConfirmedAt(v)
+	return _c
+}
+
+// SetNillableConfirmedAt sets the "confirmed_at" field if the given value is not nil.
+func (_c *LoanMessageCreate) SetNillableConfirmedAt(v *time.Time) *LoanMessageCreate {
+	if v != nil {
+		_c.SetConfirmedAt(*v)
+	}
+	return _c
+}
+
+// SetRepublishedAt sets the "republished_at" field.
+func (_c *LoanMessageCreate) SetRepublishedAt(v time.Time) *LoanMessageCreate {
+	_c.mutation.SetRepublishedAt(v)
+	return _c
+}
+
+// SetNillableRepublishedAt sets the "republished_at" field if the given value is not nil.
+func (_c *LoanMessageCreate) SetNillableRepublishedAt(v *time.Time) *LoanMessageCreate {
+	if v != nil {
+		_c.SetRepublishedAt(*v)
+	}
+	return _c
+}
+
+// SetRepublishCount sets the "republish_count" field.
+func (_c *LoanMessageCreate) SetRepublishCount(v int32) *LoanMessageCreate {
+	_c.mutation.SetRepublishCount(v)
+	return _c
+}
+
+// SetNillableRepublishCount sets the "republish_count" field if the given value is not nil.
+func (_c *LoanMessageCreate) SetNillableRepublishCount(v *int32) *LoanMessageCreate {
+	if v != nil {
+		_c.SetRepublishCount(*v)
+	}
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *LoanMessageCreate) SetCreatedAt(v time.Time) *LoanMessageCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -109,6 +151,10 @@ func (_c *LoanMessageCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *LoanMessageCreate) defaults() {
+	if _, ok := _c.mutation.RepublishCount(); !ok {
+		v := loanmessage.DefaultRepublishCount
+		_c.mutation.SetRepublishCount(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := loanmessage.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -139,6 +185,9 @@ func (_c *LoanMessageCreate) check() error {
 		if err := loanmessage.StateValidator(v); err != nil {
 			return &ValidationError{Name: "state", err: fmt.Errorf(`ent: validator failed for field "LoanMessage.state": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.RepublishCount(); !ok {
+		return &ValidationError{Name: "republish_count", err: errors.New(`ent: missing required field "LoanMessage.republish_count"`)}
 	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "LoanMessage.created_at"`)}
@@ -190,6 +239,18 @@ func (_c *LoanMessageCreate) createSpec() (*LoanMessage, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.State(); ok {
 		_spec.SetField(loanmessage.FieldState, field.TypeString, value)
 		_node.State = value
+	}
+	if value, ok := _c.mutation.ConfirmedAt(); ok {
+		_spec.SetField(loanmessage.FieldConfirmedAt, field.TypeTime, value)
+		_node.ConfirmedAt = &value
+	}
+	if value, ok := _c.mutation.RepublishedAt(); ok {
+		_spec.SetField(loanmessage.FieldRepublishedAt, field.TypeTime, value)
+		_node.RepublishedAt = &value
+	}
+	if value, ok := _c.mutation.RepublishCount(); ok {
+		_spec.SetField(loanmessage.FieldRepublishCount, field.TypeInt32, value)
+		_node.RepublishCount = value
 	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(loanmessage.FieldCreatedAt, field.TypeTime, value)
@@ -260,6 +321,60 @@ func (u *LoanMessageUpsert) SetState(v string) *LoanMessageUpsert {
 // UpdateState sets the "state" field to the value that was provided on create.
 func (u *LoanMessageUpsert) UpdateState() *LoanMessageUpsert {
 	u.SetExcluded(loanmessage.FieldState)
+	return u
+}
+
+// SetConfirmedAt sets the "confirmed_at" field.
+func (u *LoanMessageUpsert) SetConfirmedAt(v time.Time) *LoanMessageUpsert {
+	u.Set(loanmessage.FieldConfirmedAt, v)
+	return u
+}
+
+// UpdateConfirmedAt sets the "confirmed_at" field to the value that was provided on create.
+func (u *LoanMessageUpsert) UpdateConfirmedAt() *LoanMessageUpsert {
+	u.SetExcluded(loanmessage.FieldConfirmedAt)
+	return u
+}
+
+// ClearConfirmedAt clears the value of the "confirmed_at" field.
+func (u *LoanMessageUpsert) ClearConfirmedAt() *LoanMessageUpsert {
+	u.SetNull(loanmessage.FieldConfirmedAt)
+	return u
+}
+
+// SetRepublishedAt sets the "republished_at" field.
+func (u *LoanMessageUpsert) SetRepublishedAt(v time.Time) *LoanMessageUpsert {
+	u.Set(loanmessage.FieldRepublishedAt, v)
+	return u
+}
+
+// UpdateRepublishedAt sets the "republished_at" field to the value that was provided on create.
+func (u *LoanMessageUpsert) UpdateRepublishedAt() *LoanMessageUpsert {
+	u.SetExcluded(loanmessage.FieldRepublishedAt)
+	return u
+}
+
+// ClearRepublishedAt clears the value of the "republished_at" field.
+func (u *LoanMessageUpsert) ClearRepublishedAt() *LoanMessageUpsert {
+	u.SetNull(loanmessage.FieldRepublishedAt)
+	return u
+}
+
+// SetRepublishCount sets the "republish_count" field.
+func (u *LoanMessageUpsert) SetRepublishCount(v int32) *LoanMessageUpsert {
+	u.Set(loanmessage.FieldRepublishCount, v)
+	return u
+}
+
+// UpdateRepublishCount sets the "republish_count" field to the value that was provided on create.
+func (u *LoanMessageUpsert) UpdateRepublishCount() *LoanMessageUpsert {
+	u.SetExcluded(loanmessage.FieldRepublishCount)
+	return u
+}
+
+// AddRepublishCount adds v to the "republish_count" field.
+func (u *LoanMessageUpsert) AddRepublishCount(v int32) *LoanMessageUpsert {
+	u.Add(loanmessage.FieldRepublishCount, v)
 	return u
 }
 
@@ -343,6 +458,69 @@ func (u *LoanMessageUpsertOne) SetState(v string) *LoanMessageUpsertOne {
 func (u *LoanMessageUpsertOne) UpdateState() *LoanMessageUpsertOne {
 	return u.Update(func(s *LoanMessageUpsert) {
 		s.UpdateState()
+	})
+}
+
+// SetConfirmedAt sets the "confirmed_at" field.
+func (u *LoanMessageUpsertOne) SetConfirmedAt(v time.Time) *LoanMessageUpsertOne {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.SetConfirmedAt(v)
+	})
+}
+
+// UpdateConfirmedAt sets the "confirmed_at" field to the value that was provided on create.
+func (u *LoanMessageUpsertOne) UpdateConfirmedAt() *LoanMessageUpsertOne {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.UpdateConfirmedAt()
+	})
+}
+
+// ClearConfirmedAt clears the value of the "confirmed_at" field.
+func (u *LoanMessageUpsertOne) ClearConfirmedAt() *LoanMessageUpsertOne {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.ClearConfirmedAt()
+	})
+}
+
+// SetRepublishedAt sets the "republished_at" field.
+func (u *LoanMessageUpsertOne) SetRepublishedAt(v time.Time) *LoanMessageUpsertOne {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.SetRepublishedAt(v)
+	})
+}
+
+// UpdateRepublishedAt sets the "republished_at" field to the value that was provided on create.
+func (u *LoanMessageUpsertOne) UpdateRepublishedAt() *LoanMessageUpsertOne {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.UpdateRepublishedAt()
+	})
+}
+
+// ClearRepublishedAt clears the value of the "republished_at" field.
+func (u *LoanMessageUpsertOne) ClearRepublishedAt() *LoanMessageUpsertOne {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.ClearRepublishedAt()
+	})
+}
+
+// SetRepublishCount sets the "republish_count" field.
+func (u *LoanMessageUpsertOne) SetRepublishCount(v int32) *LoanMessageUpsertOne {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.SetRepublishCount(v)
+	})
+}
+
+// AddRepublishCount adds v to the "republish_count" field.
+func (u *LoanMessageUpsertOne) AddRepublishCount(v int32) *LoanMessageUpsertOne {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.AddRepublishCount(v)
+	})
+}
+
+// UpdateRepublishCount sets the "republish_count" field to the value that was provided on create.
+func (u *LoanMessageUpsertOne) UpdateRepublishCount() *LoanMessageUpsertOne {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.UpdateRepublishCount()
 	})
 }
 
@@ -594,6 +772,69 @@ func (u *LoanMessageUpsertBulk) SetState(v string) *LoanMessageUpsertBulk {
 func (u *LoanMessageUpsertBulk) UpdateState() *LoanMessageUpsertBulk {
 	return u.Update(func(s *LoanMessageUpsert) {
 		s.UpdateState()
+	})
+}
+
+// SetConfirmedAt sets the "confirmed_at" field.
+func (u *LoanMessageUpsertBulk) SetConfirmedAt(v time.Time) *LoanMessageUpsertBulk {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.SetConfirmedAt(v)
+	})
+}
+
+// UpdateConfirmedAt sets the "confirmed_at" field to the value that was provided on create.
+func (u *LoanMessageUpsertBulk) UpdateConfirmedAt() *LoanMessageUpsertBulk {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.UpdateConfirmedAt()
+	})
+}
+
+// ClearConfirmedAt clears the value of the "confirmed_at" field.
+func (u *LoanMessageUpsertBulk) ClearConfirmedAt() *LoanMessageUpsertBulk {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.ClearConfirmedAt()
+	})
+}
+
+// SetRepublishedAt sets the "republished_at" field.
+func (u *LoanMessageUpsertBulk) SetRepublishedAt(v time.Time) *LoanMessageUpsertBulk {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.SetRepublishedAt(v)
+	})
+}
+
+// UpdateRepublishedAt sets the "republished_at" field to the value that was provided on create.
+func (u *LoanMessageUpsertBulk) UpdateRepublishedAt() *LoanMessageUpsertBulk {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.UpdateRepublishedAt()
+	})
+}
+
+// ClearRepublishedAt clears the value of the "republished_at" field.
+func (u *LoanMessageUpsertBulk) ClearRepublishedAt() *LoanMessageUpsertBulk {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.ClearRepublishedAt()
+	})
+}
+
+// SetRepublishCount sets the "republish_count" field.
+func (u *LoanMessageUpsertBulk) SetRepublishCount(v int32) *LoanMessageUpsertBulk {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.SetRepublishCount(v)
+	})
+}
+
+// AddRepublishCount adds v to the "republish_count" field.
+func (u *LoanMessageUpsertBulk) AddRepublishCount(v int32) *LoanMessageUpsertBulk {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.AddRepublishCount(v)
+	})
+}
+
+// UpdateRepublishCount sets the "republish_count" field to the value that was provided on create.
+func (u *LoanMessageUpsertBulk) UpdateRepublishCount() *LoanMessageUpsertBulk {
+	return u.Update(func(s *LoanMessageUpsert) {
+		s.UpdateRepublishCount()
 	})
 }
 

@@ -43,6 +43,67 @@ func (_u *LoanMessageUpdate) SetNillableState(v *string) *LoanMessageUpdate {
 	return _u
 }
 
+// SetConfirmedAt sets the "confirmed_at" field.
+func (_u *LoanMessageUpdate) SetConfirmedAt(v time.Time) *LoanMessageUpdate {
+	_u.mutation.SetConfirmedAt(v)
+	return _u
+}
+
+// SetNillableConfirmedAt sets the "confirmed_at" field if the given value is not nil.
+func (_u *LoanMessageUpdate) SetNillableConfirmedAt(v *time.Time) *LoanMessageUpdate {
+	if v != nil {
+		_u.SetConfirmedAt(*v)
+	}
+	return _u
+}
+
+// ClearConfirmedAt clears the value of the "confirmed_at" field.
+func (_u *LoanMessageUpdate) ClearConfirmedAt() *LoanMessageUpdate {
+	_u.mutation.ClearConfirmedAt()
+	return _u
+}
+
+// SetRepublishedAt sets the "republished_at" field.
+func (_u *LoanMessageUpdate) SetRepublishedAt(v time.Time) *LoanMessageUpdate {
+	_u.mutation.SetRepublishedAt(v)
+	return _u
+}
+
+// SetNillableRepublishedAt sets the "republished_at" field if the given value is not nil.
+func (_u *LoanMessageUpdate) SetNillableRepublishedAt(v *time.Time) *LoanMessageUpdate {
+	if v != nil {
+		_u.SetRepublishedAt(*v)
+	}
+	return _u
+}
+
+// ClearRepublishedAt clears the value of the "republished_at" field.
+func (_u *LoanMessageUpdate) ClearRepublishedAt() *LoanMessageUpdate {
+	_u.mutation.ClearRepublishedAt()
+	return _u
+}
+
+// SetRepublishCount sets the "republish_count" field.
+func (_u *LoanMessageUpdate) SetRepublishCount(v int32) *LoanMessageUpdate {
+	_u.mutation.ResetRepublishCount()
+	_u.mutation.SetRepublishCount(v)
+	return _u
+}
+
+// SetNillableRepublishCount sets the "republish_count" field if the given value is not nil.
+func (_u *LoanMessageUpdate) SetNillableRepublishCount(v *int32) *LoanMessageUpdate {
+	if v != nil {
+		_u.SetRepublishCount(*v)
+	}
+	return _u
+}
+
+// AddRepublishCount adds value to the "republish_count" field.
+func (_u *LoanMessageUpdate) AddRepublishCount(v int32) *LoanMessageUpdate {
+	_u.mutation.AddRepublishCount(v)
+	return _u
+}
+
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *LoanMessageUpdate) SetUpdatedAt(v time.Time) *LoanMessageUpdate {
 	_u.mutation.SetUpdatedAt(v)
@@ -121,6 +182,24 @@ func (_u *LoanMessageUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(loanmessage.FieldState, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.ConfirmedAt(); ok {
+		_spec.SetField(loanmessage.FieldConfirmedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ConfirmedAtCleared() {
+		_spec.ClearField(loanmessage.FieldConfirmedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RepublishedAt(); ok {
+		_spec.SetField(loanmessage.FieldRepublishedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RepublishedAtCleared() {
+		_spec.ClearField(loanmessage.FieldRepublishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RepublishCount(); ok {
+		_spec.SetField(loanmessage.FieldRepublishCount, field.TypeInt32, value)
+	}
+	if value, ok := _u.mutation.AddedRepublishCount(); ok {
+		_spec.AddField(loanmessage.FieldRepublishCount, field.TypeInt32, value)
+	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(loanmessage.FieldUpdatedAt, field.TypeTime, value)
 	}
@@ -157,6 +236,67 @@ func (_u *LoanMessageUpdateOne) SetNillableState(v *string) *LoanMessageUpdateOn
 	if v != nil {
 		_u.SetState(*v)
 	}
+	return _u
+}
+
+// SetConfirmedAt sets the "confirmed_at" field.
+func (_u *LoanMessageUpdateOne) SetConfirmedAt(v time.Time) *LoanMessageUpdateOne {
+	_u.mutation.SetConfirmedAt(v)
+	return _u
+}
+
+// SetNillableConfirmedAt sets the "confirmed_at" field if the given value is not nil.
+func (_u *LoanMessageUpdateOne) SetNillableConfirmedAt(v *time.Time) *LoanMessageUpdateOne {
+	if v != nil {
+		_u.SetConfirmedAt(*v)
+	}
+	return _u
+}
+
+// ClearConfirmedAt clears the value of the "confirmed_at" field.
+func (_u *LoanMessageUpdateOne) ClearConfirmedAt() *LoanMessageUpdateOne {
+	_u.mutation.ClearConfirmedAt()
+	return _u
+}
+
+// SetRepublishedAt sets the "republished_at" field.
+func (_u *LoanMessageUpdateOne) SetRepublishedAt(v time.Time) *LoanMessageUpdateOne {
+	_u.mutation.SetRepublishedAt(v)
+	return _u
+}
+
+// SetNillableRepublishedAt sets the "republished_at" field if the given value is not nil.
+func (_u *LoanMessageUpdateOne) SetNillableRepublishedAt(v *time.Time) *LoanMessageUpdateOne {
+	if v != nil {
+		_u.SetRepublishedAt(*v)
+	}
+	return _u
+}
+
+// ClearRepublishedAt clears the value of the "republished_at" field.
+func (_u *LoanMessageUpdateOne) ClearRepublishedAt() *LoanMessageUpdateOne {
+	_u.mutation.ClearRepublishedAt()
+	return _u
+}
+
+// SetRepublishCount sets the "republish_count" field.
+func (_u *LoanMessageUpdateOne) SetRepublishCount(v int32) *LoanMessageUpdateOne {
+	_u.mutation.ResetRepublishCount()
+	_u.mutation.SetRepublishCount(v)
+	return _u
+}
+
+// SetNillableRepublishCount sets the "republish_count" field if the given value is not nil.
+func (_u *LoanMessageUpdateOne) SetNillableRepublishCount(v *int32) *LoanMessageUpdateOne {
+	if v != nil {
+		_u.SetRepublishCount(*v)
+	}
+	return _u
+}
+
+// AddRepublishCount adds value to the "republish_count" field.
+func (_u *LoanMessageUpdateOne) AddRepublishCount(v int32) *LoanMessageUpdateOne {
+	_u.mutation.AddRepublishCount(v)
 	return _u
 }
 
@@ -267,6 +407,24 @@ func (_u *LoanMessageUpdateOne) sqlSave(ctx context.Context) (_node *LoanMessage
 	}
 	if value, ok := _u.mutation.State(); ok {
 		_spec.SetField(loanmessage.FieldState, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.ConfirmedAt(); ok {
+		_spec.SetField(loanmessage.FieldConfirmedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ConfirmedAtCleared() {
+		_spec.ClearField(loanmessage.FieldConfirmedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RepublishedAt(); ok {
+		_spec.SetField(loanmessage.FieldRepublishedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RepublishedAtCleared() {
+		_spec.ClearField(loanmessage.FieldRepublishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RepublishCount(); ok {
+		_spec.SetField(loanmessage.FieldRepublishCount, field.TypeInt32, value)
+	}
+	if value, ok := _u.mutation.AddedRepublishCount(); ok {
+		_spec.AddField(loanmessage.FieldRepublishCount, field.TypeInt32, value)
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(loanmessage.FieldUpdatedAt, field.TypeTime, value)

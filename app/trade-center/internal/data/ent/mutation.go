@@ -371,19 +371,23 @@ func (m *BankNonceMutation) ResetEdge(name string) error {
 // LoanMessageMutation represents an operation that mutates the LoanMessage nodes in the graph.
 type LoanMessageMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *int64
-	message_key   *string
-	project_id    *int64
-	addproject_id *int64
-	state         *string
-	created_at    *time.Time
-	updated_at    *time.Time
-	clearedFields map[string]struct{}
-	done          bool
-	oldValue      func(context.Context) (*LoanMessage, error)
-	predicates    []predicate.LoanMessage
+	op                 Op
+	typ                string
+	id                 *int64
+	message_key        *string
+	project_id         *int64
+	addproject_id      *int64
+	state              *string
+	confirmed_at       *time.Time
+	republished_at     *time.Time
+	republish_count    *int32
+	addrepublish_count *int32
+	created_at         *time.Time
+	updated_at         *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*LoanMessage, error)
+	predicates         []predicate.LoanMessage
 }
 
 var _ ent.Mutation = (*LoanMessageMutation)(nil)
@@ -618,6 +622,160 @@ func (m *LoanMessageMutation) ResetState() {
 	m.state = nil
 }
 
+// SetConfirmedAt sets the "confirmed_at" field.
+func (m *LoanMessageMutation) SetConfirmedAt(t time.Time) {
+	m.confirmed_at = &t
+}
+
+// ConfirmedAt returns the value of the "confirmed_at" field in the mutation.
+func (m *LoanMessageMutation) ConfirmedAt() (r time.Time, exists bool) {
+	v := m.confirmed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfirmedAt returns the old "confirmed_at" field's value of the LoanMessage entity.
+// If the LoanMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LoanMessageMutation) OldConfirmedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfirmedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfirmedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfirmedAt: %w", err)
+	}
+	return oldValue.ConfirmedAt, nil
+}
+
+// ClearConfirmedAt clears the value of the "confirmed_at" field.
+func (m *LoanMessageMutation) ClearConfirmedAt() {
+	m.confirmed_at = nil
+	m.clearedFields[loanmessage.FieldConfirmedAt] = struct{}{}
+}
+
+// ConfirmedAtCleared returns if the "confirmed_at" field was cleared in this mutation.
+func (m *LoanMessageMutation) ConfirmedAtCleared() bool {
+	_, ok := m.clearedFields[loanmessage.FieldConfirmedAt]
+	return ok
+}
+
+// ResetConfirmedAt resets all changes to the "confirmed_at" field.
+func (m *LoanMessageMutation) ResetConfirmedAt() {
+	m.confirmed_at = nil
+	delete(m.clearedFields, loanmessage.FieldConfirmedAt)
+}
+
+// SetRepublishedAt sets the "republished_at" field.
+func (m *LoanMessageMutation) SetRepublishedAt(t time.Time) {
+	m.republished_at = &t
+}
+
+// RepublishedAt returns the value of the "republished_at" field in the mutation.
+func (m *LoanMessageMutation) RepublishedAt() (r time.Time, exists bool) {
+	v := m.republished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRepublishedAt returns the old "republished_at" field's value of the LoanMessage entity.
+// If the LoanMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LoanMessageMutation) OldRepublishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRepublishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRepublishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRepublishedAt: %w", err)
+	}
+	return oldValue.RepublishedAt, nil
+}
+
+// ClearRepublishedAt clears the value of the "republished_at" field.
+func (m *LoanMessageMutation) ClearRepublishedAt() {
+	m.republished_at = nil
+	m.clearedFields[loanmessage.FieldRepublishedAt] = struct{}{}
+}
+
+// RepublishedAtCleared returns if the "republished_at" field was cleared in this mutation.
+func (m *LoanMessageMutation) RepublishedAtCleared() bool {
+	_, ok := m.clearedFields[loanmessage.FieldRepublishedAt]
+	return ok
+}
+
+// ResetRepublishedAt resets all changes to the "republished_at" field.
+func (m *LoanMessageMutation) ResetRepublishedAt() {
+	m.republished_at = nil
+	delete(m.clearedFields, loanmessage.FieldRepublishedAt)
+}
+
+// SetRepublishCount sets the "republish_count" field.
+func (m *LoanMessageMutation) SetRepublishCount(i int32) {
+	m.republish_count = &i
+	m.addrepublish_count = nil
+}
+
+// RepublishCount returns the value of the "republish_count" field in the mutation.
+func (m *LoanMessageMutation) RepublishCount() (r int32, exists bool) {
+	v := m.republish_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRepublishCount returns the old "republish_count" field's value of the LoanMessage entity.
+// If the LoanMessage object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LoanMessageMutation) OldRepublishCount(ctx context.Context) (v int32, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRepublishCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRepublishCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRepublishCount: %w", err)
+	}
+	return oldValue.RepublishCount, nil
+}
+
+// AddRepublishCount adds i to the "republish_count" field.
+func (m *LoanMessageMutation) AddRepublishCount(i int32) {
+	if m.addrepublish_count != nil {
+		*m.addrepublish_count += i
+	} else {
+		m.addrepublish_count = &i
+	}
+}
+
+// AddedRepublishCount returns the value that was added to the "republish_count" field in this mutation.
+func (m *LoanMessageMutation) AddedRepublishCount() (r int32, exists bool) {
+	v := m.addrepublish_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRepublishCount resets all changes to the "republish_count" field.
+func (m *LoanMessageMutation) ResetRepublishCount() {
+	m.republish_count = nil
+	m.addrepublish_count = nil
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (m *LoanMessageMutation) SetCreatedAt(t time.Time) {
 	m.created_at = &t
@@ -724,7 +882,7 @@ func (m *LoanMessageMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *LoanMessageMutation) Fields() []string {
-	fields := make([]string, 0, 5)
+	fields := make([]string, 0, 8)
 	if m.message_key != nil {
 		fields = append(fields, loanmessage.FieldMessageKey)
 	}
@@ -733,6 +891,15 @@ func (m *LoanMessageMutation) Fields() []string {
 	}
 	if m.state != nil {
 		fields = append(fields, loanmessage.FieldState)
+	}
+	if m.confirmed_at != nil {
+		fields = append(fields, loanmessage.FieldConfirmedAt)
+	}
+	if m.republished_at != nil {
+		fields = append(fields, loanmessage.FieldRepublishedAt)
+	}
+	if m.republish_count != nil {
+		fields = append(fields, loanmessage.FieldRepublishCount)
 	}
 	if m.created_at != nil {
 		fields = append(fields, loanmessage.FieldCreatedAt)
@@ -754,6 +921,12 @@ func (m *LoanMessageMutation) Field(name string) (ent.Value, bool) {
 		return m.ProjectID()
 	case loanmessage.FieldState:
 		return m.State()
+	case loanmessage.FieldConfirmedAt:
+		return m.ConfirmedAt()
+	case loanmessage.FieldRepublishedAt:
+		return m.RepublishedAt()
+	case loanmessage.FieldRepublishCount:
+		return m.RepublishCount()
 	case loanmessage.FieldCreatedAt:
 		return m.CreatedAt()
 	case loanmessage.FieldUpdatedAt:
@@ -773,6 +946,12 @@ func (m *LoanMessageMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldProjectID(ctx)
 	case loanmessage.FieldState:
 		return m.OldState(ctx)
+	case loanmessage.FieldConfirmedAt:
+		return m.OldConfirmedAt(ctx)
+	case loanmessage.FieldRepublishedAt:
+		return m.OldRepublishedAt(ctx)
+	case loanmessage.FieldRepublishCount:
+		return m.OldRepublishCount(ctx)
 	case loanmessage.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case loanmessage.FieldUpdatedAt:
@@ -807,6 +986,27 @@ func (m *LoanMessageMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetState(v)
 		return nil
+	case loanmessage.FieldConfirmedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfirmedAt(v)
+		return nil
+	case loanmessage.FieldRepublishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRepublishedAt(v)
+		return nil
+	case loanmessage.FieldRepublishCount:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRepublishCount(v)
+		return nil
 	case loanmessage.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -832,6 +1032,9 @@ func (m *LoanMessageMutation) AddedFields() []string {
 	if m.addproject_id != nil {
 		fields = append(fields, loanmessage.FieldProjectID)
 	}
+	if m.addrepublish_count != nil {
+		fields = append(fields, loanmessage.FieldRepublishCount)
+	}
 	return fields
 }
 
@@ -842,6 +1045,8 @@ func (m *LoanMessageMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
 	case loanmessage.FieldProjectID:
 		return m.AddedProjectID()
+	case loanmessage.FieldRepublishCount:
+		return m.AddedRepublishCount()
 	}
 	return nil, false
 }
@@ -858,6 +1063,13 @@ func (m *LoanMessageMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddProjectID(v)
 		return nil
+	case loanmessage.FieldRepublishCount:
+		v, ok := value.(int32)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRepublishCount(v)
+		return nil
 	}
 	return fmt.Errorf("unknown LoanMessage numeric field %s", name)
 }
@@ -865,7 +1077,14 @@ func (m *LoanMessageMutation) AddField(name string, value ent.Value) error {
 // ClearedFields returns all nullable fields that were cleared during this
 // mutation.
 func (m *LoanMessageMutation) ClearedFields() []string {
-	return nil
+	var fields []string
+	if m.FieldCleared(loanmessage.FieldConfirmedAt) {
+		fields = append(fields, loanmessage.FieldConfirmedAt)
+	}
+	if m.FieldCleared(loanmessage.FieldRepublishedAt) {
+		fields = append(fields, loanmessage.FieldRepublishedAt)
+	}
+	return fields
 }
 
 // FieldCleared returns a boolean indicating if a field with the given name was
@@ -878,6 +1097,14 @@ func (m *LoanMessageMutation) FieldCleared(name string) bool {
 // ClearField clears the value of the field with the given name. It returns an
 // error if the field is not defined in the schema.
 func (m *LoanMessageMutation) ClearField(name string) error {
+	switch name {
+	case loanmessage.FieldConfirmedAt:
+		m.ClearConfirmedAt()
+		return nil
+	case loanmessage.FieldRepublishedAt:
+		m.ClearRepublishedAt()
+		return nil
+	}
 	return fmt.Errorf("unknown LoanMessage nullable field %s", name)
 }
 
@@ -893,6 +1120,15 @@ func (m *LoanMessageMutation) ResetField(name string) error {
 		return nil
 	case loanmessage.FieldState:
 		m.ResetState()
+		return nil
+	case loanmessage.FieldConfirmedAt:
+		m.ResetConfirmedAt()
+		return nil
+	case loanmessage.FieldRepublishedAt:
+		m.ResetRepublishedAt()
+		return nil
+	case loanmessage.FieldRepublishCount:
+		m.ResetRepublishCount()
 		return nil
 	case loanmessage.FieldCreatedAt:
 		m.ResetCreatedAt()

@@ -48,12 +48,16 @@ func init() {
 	loanmessageDescState := loanmessageFields[3].Descriptor()
 	// loanmessage.StateValidator is a validator for the "state" field. It is called by the builders before save.
 	loanmessage.StateValidator = loanmessageDescState.Validators[0].(func(string) error)
+	// loanmessageDescRepublishCount is the schema descriptor for republish_count field.
+	loanmessageDescRepublishCount := loanmessageFields[6].Descriptor()
+	// loanmessage.DefaultRepublishCount holds the default value on creation for the republish_count field.
+	loanmessage.DefaultRepublishCount = loanmessageDescRepublishCount.Default.(int32)
 	// loanmessageDescCreatedAt is the schema descriptor for created_at field.
-	loanmessageDescCreatedAt := loanmessageFields[4].Descriptor()
+	loanmessageDescCreatedAt := loanmessageFields[7].Descriptor()
 	// loanmessage.DefaultCreatedAt holds the default value on creation for the created_at field.
 	loanmessage.DefaultCreatedAt = loanmessageDescCreatedAt.Default.(func() time.Time)
 	// loanmessageDescUpdatedAt is the schema descriptor for updated_at field.
-	loanmessageDescUpdatedAt := loanmessageFields[5].Descriptor()
+	loanmessageDescUpdatedAt := loanmessageFields[8].Descriptor()
 	// loanmessage.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	loanmessage.DefaultUpdatedAt = loanmessageDescUpdatedAt.Default.(func() time.Time)
 	// loanmessage.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.

@@ -19,6 +19,12 @@ const (
 	FieldProjectID = "project_id"
 	// FieldState holds the string denoting the state field in the database.
 	FieldState = "state"
+	// FieldConfirmedAt holds the string denoting the confirmed_at field in the database.
+	FieldConfirmedAt = "confirmed_at"
+	// FieldRepublishedAt holds the string denoting the republished_at field in the database.
+	FieldRepublishedAt = "republished_at"
+	// FieldRepublishCount holds the string denoting the republish_count field in the database.
+	FieldRepublishCount = "republish_count"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldUpdatedAt holds the string denoting the updated_at field in the database.
@@ -33,6 +39,9 @@ var Columns = []string{
 	FieldMessageKey,
 	FieldProjectID,
 	FieldState,
+	FieldConfirmedAt,
+	FieldRepublishedAt,
+	FieldRepublishCount,
 	FieldCreatedAt,
 	FieldUpdatedAt,
 }
@@ -52,6 +61,8 @@ var (
 	MessageKeyValidator func(string) error
 	// StateValidator is a validator for the "state" field. It is called by the builders before save.
 	StateValidator func(string) error
+	// DefaultRepublishCount holds the default value on creation for the "republish_count" field.
+	DefaultRepublishCount int32
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultUpdatedAt holds the default value on creation for the "updated_at" field.
@@ -81,6 +92,21 @@ func ByProjectID(opts ...sql.OrderTermOption) OrderOption {
 // ByState orders the results by the state field.
 func ByState(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldState, opts...).ToFunc()
+}
+
+// ByConfirmedAt orders the results by the confirmed_at field.
+func ByConfirmedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldConfirmedAt, opts...).ToFunc()
+}
+
+// ByRepublishedAt orders the results by the republished_at field.
+func ByRepublishedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRepublishedAt, opts...).ToFunc()
+}
+
+// ByRepublishCount orders the results by the republish_count field.
+func ByRepublishCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRepublishCount, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.

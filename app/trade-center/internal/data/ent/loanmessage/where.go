@@ -69,6 +69,21 @@ func State(v string) predicate.LoanMessage {
 	return predicate.LoanMessage(sql.FieldEQ(FieldState, v))
 }
 
+// ConfirmedAt applies equality check predicate on the "confirmed_at" field. It's identical to ConfirmedAtEQ.
+func ConfirmedAt(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldEQ(FieldConfirmedAt, v))
+}
+
+// RepublishedAt applies equality check predicate on the "republished_at" field. It's identical to RepublishedAtEQ.
+func RepublishedAt(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldEQ(FieldRepublishedAt, v))
+}
+
+// RepublishCount applies equality check predicate on the "republish_count" field. It's identical to RepublishCountEQ.
+func RepublishCount(v int32) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldEQ(FieldRepublishCount, v))
+}
+
 // CreatedAt applies equality check predicate on the "created_at" field. It's identical to CreatedAtEQ.
 func CreatedAt(v time.Time) predicate.LoanMessage {
 	return predicate.LoanMessage(sql.FieldEQ(FieldCreatedAt, v))
@@ -247,6 +262,146 @@ func StateEqualFold(v string) predicate.LoanMessage {
 // StateContainsFold applies the ContainsFold predicate on the "state" field.
 func StateContainsFold(v string) predicate.LoanMessage {
 	return predicate.LoanMessage(sql.FieldContainsFold(FieldState, v))
+}
+
+// ConfirmedAtEQ applies the EQ predicate on the "confirmed_at" field.
+func ConfirmedAtEQ(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldEQ(FieldConfirmedAt, v))
+}
+
+// ConfirmedAtNEQ applies the NEQ predicate on the "confirmed_at" field.
+func ConfirmedAtNEQ(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldNEQ(FieldConfirmedAt, v))
+}
+
+// ConfirmedAtIn applies the In predicate on the "confirmed_at" field.
+func ConfirmedAtIn(vs ...time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldIn(FieldConfirmedAt, vs...))
+}
+
+// ConfirmedAtNotIn applies the NotIn predicate on the "confirmed_at" field.
+func ConfirmedAtNotIn(vs ...time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldNotIn(FieldConfirmedAt, vs...))
+}
+
+// ConfirmedAtGT applies the GT predicate on the "confirmed_at" field.
+func ConfirmedAtGT(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldGT(FieldConfirmedAt, v))
+}
+
+// ConfirmedAtGTE applies the GTE predicate on the "confirmed_at" field.
+func ConfirmedAtGTE(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldGTE(FieldConfirmedAt, v))
+}
+
+// ConfirmedAtLT applies the LT predicate on the "confirmed_at" field.
+func ConfirmedAtLT(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldLT(FieldConfirmedAt, v))
+}
+
+// ConfirmedAtLTE applies the LTE predicate on the "confirmed_at" field.
+func ConfirmedAtLTE(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldLTE(FieldConfirmedAt, v))
+}
+
+// ConfirmedAtIsNil applies the IsNil predicate on the "confirmed_at" field.
+func ConfirmedAtIsNil() predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldIsNull(FieldConfirmedAt))
+}
+
+// ConfirmedAtNotNil applies the NotNil predicate on the "confirmed_at" field.
+func ConfirmedAtNotNil() predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldNotNull(FieldConfirmedAt))
+}
+
+// RepublishedAtEQ applies the EQ predicate on the "republished_at" field.
+func RepublishedAtEQ(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldEQ(FieldRepublishedAt, v))
+}
+
+// RepublishedAtNEQ applies the NEQ predicate on the "republished_at" field.
+func RepublishedAtNEQ(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldNEQ(FieldRepublishedAt, v))
+}
+
+// RepublishedAtIn applies the In predicate on the "republished_at" field.
+func RepublishedAtIn(vs ...time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldIn(FieldRepublishedAt, vs...))
+}
+
+// RepublishedAtNotIn applies the NotIn predicate on the "republished_at" field.
+func RepublishedAtNotIn(vs ...time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldNotIn(FieldRepublishedAt, vs...))
+}
+
+// RepublishedAtGT applies the GT predicate on the "republished_at" field.
+func RepublishedAtGT(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldGT(FieldRepublishedAt, v))
+}
+
+// RepublishedAtGTE applies the GTE predicate on the "republished_at" field.
+func RepublishedAtGTE(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldGTE(FieldRepublishedAt, v))
+}
+
+// RepublishedAtLT applies the LT predicate on the "republished_at" field.
+func RepublishedAtLT(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldLT(FieldRepublishedAt, v))
+}
+
+// RepublishedAtLTE applies the LTE predicate on the "republished_at" field.
+func RepublishedAtLTE(v time.Time) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldLTE(FieldRepublishedAt, v))
+}
+
+// RepublishedAtIsNil applies the IsNil predicate on the "republished_at" field.
+func RepublishedAtIsNil() predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldIsNull(FieldRepublishedAt))
+}
+
+// RepublishedAtNotNil applies the NotNil predicate on the "republished_at" field.
+func RepublishedAtNotNil() predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldNotNull(FieldRepublishedAt))
+}
+
+// RepublishCountEQ applies the EQ predicate on the "republish_count" field.
+func RepublishCountEQ(v int32) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldEQ(FieldRepublishCount, v))
+}
+
+// RepublishCountNEQ applies the NEQ predicate on the "republish_count" field.
+func RepublishCountNEQ(v int32) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldNEQ(FieldRepublishCount, v))
+}
+
+// RepublishCountIn applies the In predicate on the "republish_count" field.
+func RepublishCountIn(vs ...int32) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldIn(FieldRepublishCount, vs...))
+}
+
+// RepublishCountNotIn applies the NotIn predicate on the "republish_count" field.
+func RepublishCountNotIn(vs ...int32) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldNotIn(FieldRepublishCount, vs...))
+}
+
+// RepublishCountGT applies the GT predicate on the "republish_count" field.
+func RepublishCountGT(v int32) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldGT(FieldRepublishCount, v))
+}
+
+// RepublishCountGTE applies the GTE predicate on the "republish_count" field.
+func RepublishCountGTE(v int32) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldGTE(FieldRepublishCount, v))
+}
+
+// RepublishCountLT applies the LT predicate on the "republish_count" field.
+func RepublishCountLT(v int32) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldLT(FieldRepublishCount, v))
+}
+
+// RepublishCountLTE applies the LTE predicate on the "republish_count" field.
+func RepublishCountLTE(v int32) predicate.LoanMessage {
+	return predicate.LoanMessage(sql.FieldLTE(FieldRepublishCount, v))
 }
 
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.

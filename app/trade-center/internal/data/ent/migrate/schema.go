@@ -33,6 +33,9 @@ var (
 		{Name: "message_key", Type: field.TypeString, Size: 64},
 		{Name: "project_id", Type: field.TypeInt64},
 		{Name: "state", Type: field.TypeString, Size: 16},
+		{Name: "confirmed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "republished_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "republish_count", Type: field.TypeInt32, Default: 0},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 	}
@@ -51,6 +54,11 @@ var (
 				Name:    "idx_loan_message_project",
 				Unique:  false,
 				Columns: []*schema.Column{LoanMessageColumns[2]},
+			},
+			{
+				Name:    "idx_loan_message_unconfirmed",
+				Unique:  false,
+				Columns: []*schema.Column{LoanMessageColumns[3], LoanMessageColumns[4]},
 			},
 		},
 	}

@@ -24,6 +24,11 @@ func (LoanMessage) Fields() []ent.Field {
 		field.String("message_key").MaxLen(64).Immutable(),
 		field.Int64("project_id").Immutable(),
 		field.String("state").MaxLen(16),
+		// The outbox (sql/trade_center/V004): when repayment's plan was seen, and the
+		// re-publisher's last send and count.
+		field.Time("confirmed_at").SchemaType(datetimeType).Optional().Nillable(),
+		field.Time("republished_at").SchemaType(datetimeType).Optional().Nillable(),
+		field.Int32("republish_count").Default(0),
 	}, timestamps()...)
 }
 
@@ -31,5 +36,6 @@ func (LoanMessage) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("message_key").Unique().StorageKey("uk_loan_message_key"),
 		index.Fields("project_id").StorageKey("idx_loan_message_project"),
+		index.Fields("state", "confirmed_at").StorageKey("idx_loan_message_unconfirmed"),
 	}
 }
