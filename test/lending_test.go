@@ -78,6 +78,12 @@ func TestLending(t *testing.T) {
 	t.Run("DuplicateMessageWritesOnePlan", func(t *testing.T) { lendingDuplicateMessage(t, w) })
 	t.Run("ConcurrentTendersNeverOverRaise", func(t *testing.T) { lendingConcurrentTenders(t, w) })
 	t.Run("BadRequestsChangeNothing", func(t *testing.T) { lendingBadRequests(t, w) })
+	// crash_test.go: kill -9 at a named step, restart, converge.
+	t.Run("CrashAfterTenderRowIsSettled", func(t *testing.T) { lendingCrashInTender(t, w, "crash.tender.after_row") })
+	t.Run("CrashAfterTenderFreezeIsSettled", func(t *testing.T) { lendingCrashInTender(t, w, "crash.tender.after_freeze") })
+	t.Run("CrashAfterLoanTransferIsApprovedAgain", func(t *testing.T) { lendingCrashAfterTransfer(t, w) })
+	t.Run("CrashAfterLoanLocalTxIsCommittedByCheckBack", func(t *testing.T) { lendingCrashAfterLocalTx(t, w) })
+	t.Run("CrashInsidePlanTransactionIsRedelivered", func(t *testing.T) { lendingCrashInPlanTx(t, w) })
 	newMoneyWorld(t).conserved(t) // the bank's books add up after all of it
 }
 

@@ -29,6 +29,7 @@ func TestRepayment(t *testing.T) {
 	t.Run("FailedLocalTxSendsNoMessage", func(t *testing.T) { repayLocalTxFails(t, w) })
 	t.Run("LostSubmitIsDecidedByCheckBack", func(t *testing.T) { repayLostSubmit(t, w) })
 	t.Run("RunsNeedTheAdminAndADate", func(t *testing.T) { repayRunsGuarded(t, w) })
+	t.Run("CrashAfterTheBankPaidIsSettledByQuery", func(t *testing.T) { repayCrashAfterBank(t, w) })
 	w.conserved(t)
 }
 

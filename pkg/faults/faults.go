@@ -9,8 +9,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
@@ -30,6 +32,7 @@ type Registry struct {
 	known map[string]bool
 	mu    sync.Mutex
 	armed map[string]*arm
+	kill  func() // Crash's end; SIGKILL of this process unless a test replaces it
 }
 
 type arm struct {
@@ -39,7 +42,7 @@ type arm struct {
 
 // New returns a registry that accepts only the given points.
 func New(points ...string) *Registry {
-	r := &Registry{known: make(map[string]bool, len(points)), armed: map[string]*arm{}}
+	r := &Registry{known: make(map[string]bool, len(points)), armed: map[string]*arm{}, kill: killSelf}
 	for _, p := range points {
 		r.known[p] = true
 	}
@@ -87,6 +90,27 @@ func (r *Registry) Hit(point string) Strike {
 		delete(r.armed, point)
 	}
 	return Strike{Fire: true, Delay: a.delay}
+}
+
+// Crash kills the process with SIGKILL when point is armed — what `kill -9` at exactly
+// this step looks like: no deferred function runs, no transaction commits, no answer is
+// sent, no log line is flushed but the one written here. Crash points are named
+// crash.<flow>.<moment>; the tests restart the service through the stack scripts and check
+// that everything converges (README "Failure modes and how the platform recovers").
+func (r *Registry) Crash(point string) {
+	if !r.Hit(point).Fire {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "fault point %s: SIGKILL\n", point)
+	r.kill()
+}
+
+func killSelf() {
+	// SIGKILL cannot be caught; if sending it fails, exit without cleanup all the same.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGKILL); err != nil {
+		os.Exit(137)
+	}
+	select {} // the signal is on its way
 }
 
 // Points lists the known points, sorted.

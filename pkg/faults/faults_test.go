@@ -124,3 +124,25 @@ func TestHandlerRefusesRequestsWithoutTheOperatorToken(t *testing.T) {
 		t.Fatal("a refused request armed more hits")
 	}
 }
+
+// Crash ends the process only when its point is armed, once per arming (the kill is
+// replaced here; in a service it is SIGKILL), and a nil registry never crashes.
+func TestCrashKillsOnlyWhenArmed(t *testing.T) {
+	r := New("crash.x.after_y")
+	kills := 0
+	r.kill = func() { kills++ }
+	r.Crash("crash.x.after_y")
+	if kills != 0 {
+		t.Fatal("crashed unarmed")
+	}
+	if err := r.Arm("crash.x.after_y", 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	r.Crash("crash.x.after_y")
+	r.Crash("crash.x.after_y")
+	if kills != 1 {
+		t.Fatalf("%d kills, want 1", kills)
+	}
+	var none *Registry
+	none.Crash("crash.x.after_y")
+}

@@ -25,8 +25,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	if err != nil {
 		return nil, nil, err
 	}
-	planRepo := data.NewPlanRepo(v)
 	registry := data.NewFaults(bootstrap)
+	planRepo := data.NewPlanRepo(v, registry)
 	startRepaymentUsecase := biz.NewStartRepaymentUsecase(planRepo, registry, logger)
 	startRepaymentConsumer, err := server.NewStartRepaymentConsumer(bootstrap, startRepaymentUsecase, logger)
 	if err != nil {

@@ -103,6 +103,7 @@ func (uc *RunUsecase) send(ctx context.Context, c claim) (verdict, string) {
 	})
 	switch {
 	case err == nil:
+		uc.faults.Crash(CrashRepayAfterBank)
 		return verdictPaid, ""
 	case errors.Is(err, ErrInsufficientBalance):
 		return verdictRefused, "INSUFFICIENT_BALANCE"

@@ -25,6 +25,9 @@ const (
 	// FaultRepaySubmitLost drops the two-phase message's submit after the local
 	// transaction committed: DTM's check-back decides (data's messenger fires it).
 	FaultRepaySubmitLost = "repay.submit.lost"
+	// CrashRepayAfterBank kills repayment (pkg/faults Registry.Crash) after the bank
+	// executed an installment, before the two-phase message is sent.
+	CrashRepayAfterBank = "crash.repay.after_bank"
 )
 
 var errLocalTxInjected = errors.New("fault repay.localtx.fail: the local transaction fails")

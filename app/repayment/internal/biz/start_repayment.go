@@ -15,6 +15,10 @@ import (
 // redelivers the message.
 const FaultPlanConsumeFail = "plan.consume.fail"
 
+// CrashPlanInTx kills repayment (pkg/faults Registry.Crash) inside the transaction that
+// writes a project's plans, after every row is written and before the commit.
+const CrashPlanInTx = "crash.plan.in_tx"
+
 // errInjected is the failure FaultPlanConsumeFail causes.
 var errInjected = errors.New("fault plan.consume.fail: consumer fails")
 

@@ -26,7 +26,7 @@ func TestPlanRepoKeepsTheContract(t *testing.T) {
 	t.Parallel()
 	d := openTestData(t)
 	next := testProjectIDs()
-	biztest.PlanRepoContract(t, func(*testing.T) biz.PlanRepo { return NewPlanRepo(d) }, next, forgetProject(t, d))
+	biztest.PlanRepoContract(t, func(*testing.T) biz.PlanRepo { return NewPlanRepo(d, nil) }, next, forgetProject(t, d))
 }
 
 // The ent adapters keep the contract the biz tests' fake keeps (biztest.InstallmentRepoContract).
@@ -34,7 +34,7 @@ func TestInstallmentRepoKeepsTheContract(t *testing.T) {
 	t.Parallel()
 	d := openTestData(t)
 	biztest.InstallmentRepoContract(t, func(*testing.T) biztest.Stores {
-		return biztest.Stores{Tx: NewTransaction(d), Plans: NewPlanRepo(d), Installments: NewInstallmentRepo(d)}
+		return biztest.Stores{Tx: NewTransaction(d), Plans: NewPlanRepo(d, nil), Installments: NewInstallmentRepo(d)}
 	}, testProjectIDs(), forgetProject(t, d))
 }
 

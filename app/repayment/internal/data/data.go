@@ -38,5 +38,6 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultPlanConsumeFail, biz.FaultRepayLocalTxFail, biz.FaultRepaySubmitLost)
+	return faults.New(biz.FaultPlanConsumeFail, biz.FaultRepayLocalTxFail, biz.FaultRepaySubmitLost,
+		biz.CrashPlanInTx, biz.CrashRepayAfterBank)
 }

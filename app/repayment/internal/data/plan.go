@@ -9,12 +9,17 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/receivableplan"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent/repaymentplan"
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 )
 
-type planRepo struct{ data *Data }
+type planRepo struct {
+	data   *Data
+	faults *faults.Registry
+}
 
 // NewPlanRepo returns the ent-backed plan repository.
-func NewPlanRepo(d *Data) biz.PlanRepo { return &planRepo{data: d} }
+// f may be nil (faults disabled); it holds crash.plan.in_tx.
+func NewPlanRepo(d *Data, f *faults.Registry) biz.PlanRepo { return &planRepo{data: d, faults: f} }
 
 func (r *planRepo) RepaymentPlan(ctx context.Context, projectID int64) ([]biz.RepaymentItem, error) {
 	rows, err := r.data.Client(ctx).RepaymentPlan.Query().
@@ -113,6 +118,7 @@ func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error
 				return err
 			}
 		}
+		r.faults.Crash(biz.CrashPlanInTx)
 		return nil
 	})
 	if errors.Is(err, errAlreadyWritten) {

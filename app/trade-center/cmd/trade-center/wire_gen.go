@@ -54,10 +54,10 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	projectUsecase := biz.NewProjectUsecase(projectRepo, transaction, custodyDirectory, bank, lendingRules)
-	tenderUsecase := biz.NewTenderUsecase(projectRepo, tenderRepo, transaction, custodyDirectory, bank, lendingRules, logger)
+	tenderUsecase := biz.NewTenderUsecase(projectRepo, tenderRepo, transaction, custodyDirectory, bank, lendingRules, registry, logger)
 	refundUsecase := biz.NewRefundUsecase(projectRepo, tenderRepo, transaction, bank, registry, logger)
 	failureUsecase := biz.NewFailureUsecase(projectRepo, transaction, refundUsecase, logger)
-	loanUsecase := biz.NewLoanUsecase(projectRepo, tenderRepo, loanMessageRepo, transaction, bank, startRepaymentProducer, loanLedger, failureUsecase, logger)
+	loanUsecase := biz.NewLoanUsecase(projectRepo, tenderRepo, loanMessageRepo, transaction, bank, startRepaymentProducer, loanLedger, failureUsecase, registry, logger)
 	tradeCenterService := service.NewTradeCenterService(projectUsecase, tenderUsecase, loanUsecase, failureUsecase)
 	httpServer := server.NewHTTPServer(bootstrap, v, startRepaymentProducer, tradeCenterService, registry, logger)
 	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, v)

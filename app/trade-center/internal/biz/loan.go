@@ -53,6 +53,20 @@ const (
 	FaultLoanMessageLost = "loan.message.lost"
 )
 
+// Crash points of trade-center (pkg/faults Registry.Crash: SIGKILL at that moment).
+const (
+	// CrashTenderAfterRow: the PENDING tender and the project's reservation are
+	// committed, the freeze is not sent.
+	CrashTenderAfterRow = "crash.tender.after_row"
+	// CrashTenderAfterFreeze: the bank froze the money, the tender is still PENDING.
+	CrashTenderAfterFreeze = "crash.tender.after_freeze"
+	// CrashLoanAfterTransfer: the bank moved the loan, no loan message exists yet.
+	CrashLoanAfterTransfer = "crash.loan.after_transfer"
+	// CrashLoanAfterLocalTx: the local transaction committed (REPAYING), the broker has
+	// the half message and no answer.
+	CrashLoanAfterLocalTx = "crash.loan.after_localtx"
+)
+
 var (
 	// ErrProjectNotFull: a loan approval of a project that is not FULL.
 	ErrProjectNotFull = errors.New("project is not full")

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 )
 
 // LoanUsecase approves full loans.
@@ -20,15 +22,17 @@ type LoanUsecase struct {
 	messenger LoanMessenger
 	ledger    *LoanLedger
 	failures  *FailureUsecase
+	faults    *faults.Registry
 	log       *log.Helper
 	now       func() time.Time
 }
 
-// NewLoanUsecase returns the loan approval use case; failures rejects loans.
+// NewLoanUsecase returns the loan approval use case; failures rejects loans; f may be
+// nil (faults disabled).
 func NewLoanUsecase(projects ProjectRepo, tenders TenderRepo, messages LoanMessageRepo, tx Transaction, bank Bank,
-	messenger LoanMessenger, ledger *LoanLedger, failures *FailureUsecase, logger log.Logger) *LoanUsecase {
+	messenger LoanMessenger, ledger *LoanLedger, failures *FailureUsecase, f *faults.Registry, logger log.Logger) *LoanUsecase {
 	return &LoanUsecase{projects: projects, tenders: tenders, messages: messages, tx: tx, bank: bank,
-		messenger: messenger, ledger: ledger, failures: failures, log: log.NewHelper(logger), now: time.Now}
+		messenger: messenger, ledger: ledger, failures: failures, faults: f, log: log.NewHelper(logger), now: time.Now}
 }
 
 // Approve confirms a FULL project's loan at the bank and starts repayment (see the top of
@@ -54,6 +58,7 @@ func (uc *LoanUsecase) Approve(ctx context.Context, caller Caller, id int64, app
 	if err := uc.bank.ConfirmLoan(ctx, p.LoanRequestNo, p.BankProjectNo); err != nil {
 		return "", fmt.Errorf("confirm the loan of project %d at the bank: %w", p.ID, err)
 	}
+	uc.faults.Crash(CrashLoanAfterTransfer)
 	// 3. Record the loan date and the message.
 	key := newLoanMessageKey()
 	p, msg, err := uc.recordLoan(ctx, id, key)

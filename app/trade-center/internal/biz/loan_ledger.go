@@ -92,6 +92,11 @@ func (l *LoanLedger) Execute(ctx context.Context, key string) TxOutcome {
 	if state == LoanMessageCommitted && l.faults.Hit(FaultLoanLocalTxUnknown).Fire {
 		return TxUnknown
 	}
+	if state == LoanMessageCommitted {
+		// Committed here, and the broker never hears of it: only a check-back (or the
+		// outbox) can settle the half message.
+		l.faults.Crash(CrashLoanAfterLocalTx)
+	}
 	if state == LoanMessageCommitted && l.faults.Hit(FaultLoanMessageLost).Fire {
 		// The broker drops the half message although the loan committed: what it does
 		// after transactionCheckMax unanswered check-backs. Only the outbox can recover.

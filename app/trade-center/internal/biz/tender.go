@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -146,15 +147,16 @@ type TenderUsecase struct {
 	custody  CustodyDirectory
 	bank     Bank
 	rules    LendingRules
+	faults   *faults.Registry
 	log      *log.Helper
 	now      func() time.Time
 }
 
-// NewTenderUsecase returns the tender use cases.
+// NewTenderUsecase returns the tender use cases; f may be nil (faults disabled).
 func NewTenderUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, custody CustodyDirectory,
-	bank Bank, rules LendingRules, logger log.Logger) *TenderUsecase {
+	bank Bank, rules LendingRules, f *faults.Registry, logger log.Logger) *TenderUsecase {
 	return &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
-		rules: rules, log: log.NewHelper(logger), now: time.Now}
+		rules: rules, faults: f, log: log.NewHelper(logger), now: time.Now}
 }
 
 // NewTender is what an investor asks for.
@@ -221,6 +223,7 @@ func (uc *TenderUsecase) Tender(ctx context.Context, caller Caller, n NewTender)
 	if err != nil {
 		return nil, err
 	}
+	uc.faults.Crash(CrashTenderAfterRow)
 	return uc.freeze(ctx, t, p.BankProjectNo)
 }
 
@@ -351,6 +354,7 @@ func (uc *TenderUsecase) freeze(ctx context.Context, t *Tender, projectNo string
 	}
 	switch {
 	case err == nil:
+		uc.faults.Crash(CrashTenderAfterFreeze)
 		return uc.markFrozen(ctx, t.ID)
 	case errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused), errors.Is(err, ErrFreezeVoided):
 		failed := *t

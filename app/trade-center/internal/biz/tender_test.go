@@ -48,7 +48,7 @@ func newLendingFixture(t *testing.T, amount string) *lendingFixture {
 		t.Fatal(err)
 	}
 	f.project, _ = f.store.Project(context.Background(), p.ID)
-	f.tenders = biz.NewTenderUsecase(f.store, f.store, f.store, f.dir, f.bank, rules, discard)
+	f.tenders = biz.NewTenderUsecase(f.store, f.store, f.store, f.dir, f.bank, rules, nil, discard)
 	f.refundFaults = faults.New(biz.FaultRefundHalt)
 	f.refunds = biz.NewRefundUsecase(f.store, f.store, f.store, f.bank, f.refundFaults, discard)
 	f.failures = biz.NewFailureUsecase(f.store, f.store, f.refunds, discard)

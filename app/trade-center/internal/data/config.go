@@ -15,7 +15,8 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultLoanLocalTxFail, biz.FaultLoanLocalTxUnknown, biz.FaultLoanMessageLost, biz.FaultRefundHalt)
+	return faults.New(biz.FaultLoanLocalTxFail, biz.FaultLoanLocalTxUnknown, biz.FaultLoanMessageLost, biz.FaultRefundHalt,
+		biz.CrashTenderAfterRow, biz.CrashTenderAfterFreeze, biz.CrashLoanAfterTransfer, biz.CrashLoanAfterLocalTx)
 }
 
 // NewLendingRules reads and checks the lending rules.

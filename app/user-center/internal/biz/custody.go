@@ -19,6 +19,10 @@ import (
 // (API.md).
 const FaultCallbackReject = "callback.reject"
 
+// CrashCallbackAfterCommit kills user-center (pkg/faults Registry.Crash) after a bank
+// notification's result committed, before the callback answers 200.
+const CrashCallbackAfterCommit = "crash.callback.after_commit"
+
 // Kinds of custody request; the bank calls them serviceName.
 const (
 	KindOpenAccount = "OPEN_ACCOUNT"

@@ -29,7 +29,12 @@ func (uc *CustodyUsecase) ReceiveNotification(ctx context.Context, res BankResul
 	if uc.faults.Hit(FaultCallbackReject).Fire {
 		return Applied{}, ErrFaultCallbackReject
 	}
-	return uc.ApplyResult(ctx, res, SourceNotification)
+	applied, err := uc.ApplyResult(ctx, res, SourceNotification)
+	if err == nil {
+		// Committed; the bank has no answer yet and will notify again.
+		uc.faults.Crash(CrashCallbackAfterCommit)
+	}
+	return applied, err
 }
 
 // ApplyResult applies the bank's final result to its request in one local transaction,

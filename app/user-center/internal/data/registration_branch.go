@@ -72,7 +72,7 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultInitiatorFail, biz.FaultCallbackReject)
+	return faults.New(biz.FaultInitiatorFail, biz.FaultCallbackReject, biz.CrashCallbackAfterCommit)
 }
 
 // NewPasswordHasher returns bcrypt at the configured cost (password.bcrypt_cost, from
