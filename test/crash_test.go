@@ -86,25 +86,31 @@ func lendingCrashInTender(t *testing.T, w *lendingWorld, point string) {
 }
 
 // lendingCrashAfterTransfer crashes trade-center after the bank moved the loan and
-// before anything of it is recorded. The project stays FULL; approving again is safe —
-// the bank's transfer is idempotent by the loan's request number — and finishes the job.
+// before anything of it is recorded: the project is FULL with its loan request number.
+// Nobody approves again: the restarted trade-center's loan recovery job resumes the
+// approval (the bank's transfer is idempotent by the request number) — REPAYING, paid out
+// once, plan written once.
 func lendingCrashAfterTransfer(t *testing.T, w *lendingWorld) {
 	id := w.fullProject(t, 3, map[int]string{0: "150.00", 1: "250.00"})
 	borrowerBefore := bankBalance(t, w.borrower.UserNo)
 	armFault(t, tradeCenter.Base, "crash.loan.after_transfer", 1, 0)
 	crashingCall(t, http.MethodPost, tradeCenter.Base+"/v1/projects/"+id+"/loan", w.admin.Token, map[string]bool{"approve": true})
-	restartCrashed(t, "trade-center")
-	if p := getProject(t, id); p.Status != "FULL" {
-		t.Fatalf("project after the crash: %+v, want FULL until approved again", p)
-	}
-	if status, r := w.approveLoan(t, id); r.Status != http.StatusOK || status != "REPAYING" {
-		t.Fatalf("approval after the crash: %v %q", r, status)
-	}
+	restarted := restartCrashed(t, "trade-center")
 	if rp, _ := waitPlans(t, id, convergeWithin); len(rp) != 3 {
 		t.Fatalf("plan rows %d, want 3", len(rp))
 	}
+	t.Logf("plans %v after the restart", time.Since(restarted).Round(100*time.Millisecond))
+	if p := getProject(t, id); p.Status != "REPAYING" {
+		t.Fatalf("project %+v, want REPAYING", p)
+	}
+	if lines := logLines(t, w.env, "trade-center", "interrupted loan approval resumed", "project_id="+id+" "); len(lines) != 1 {
+		t.Fatalf("approval of project %s resumed %d times, want once by the recovery job", id, len(lines))
+	}
 	if got := bankBalance(t, w.borrower.UserNo); got.Balance != add(borrowerBefore.Balance, "400.00") {
 		t.Fatalf("borrower at the bank %+v, before %+v: want the loan paid out once", got, borrowerBefore)
+	}
+	if written := logLines(t, w.env, "repayment", "repayment plans written", "project_id="+id+" "); len(written) != 1 {
+		t.Fatalf("the plans of project %s were written %d times", id, len(written))
 	}
 }
 

@@ -81,7 +81,7 @@ func TestLending(t *testing.T) {
 	// crash_test.go: kill -9 at a named step, restart, converge.
 	t.Run("CrashAfterTenderRowIsSettled", func(t *testing.T) { lendingCrashInTender(t, w, "crash.tender.after_row") })
 	t.Run("CrashAfterTenderFreezeIsSettled", func(t *testing.T) { lendingCrashInTender(t, w, "crash.tender.after_freeze") })
-	t.Run("CrashAfterLoanTransferIsApprovedAgain", func(t *testing.T) { lendingCrashAfterTransfer(t, w) })
+	t.Run("CrashAfterLoanTransferIsResumed", func(t *testing.T) { lendingCrashAfterTransfer(t, w) })
 	t.Run("CrashAfterLoanLocalTxIsCommittedByCheckBack", func(t *testing.T) { lendingCrashAfterLocalTx(t, w) })
 	t.Run("CrashInsidePlanTransactionIsRedelivered", func(t *testing.T) { lendingCrashInPlanTx(t, w) })
 	newMoneyWorld(t).conserved(t) // the bank's books add up after all of it

@@ -86,7 +86,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	outboxSettings := data.NewOutboxSettings(bootstrap)
 	outboxUsecase := biz.NewOutboxUsecase(loanMessageRepo, projectRepo, tenderRepo, planChecker, startRepaymentProducer, outboxSettings, logger)
-	republisher := server.NewRepublisher(bootstrap, outboxUsecase, logger)
+	republisher := server.NewRepublisher(bootstrap, loanUsecase, outboxUsecase, logger)
 	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler, collector, refunder, republisher)
 	return app, func() {
 		cleanup2()

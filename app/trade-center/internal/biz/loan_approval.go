@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -86,6 +87,43 @@ func (uc *LoanUsecase) Approve(ctx context.Context, caller Caller, id int64, app
 	}
 	return "", fmt.Errorf("%w: project %d", ErrLoanNotCommitted, id)
 }
+
+// systemAdmin is the caller of approvals trade-center resumes on its own.
+var systemAdmin = Caller{Role: RoleAdmin}
+
+// ResumeInterrupted finishes approvals that stopped half-way — trade-center died after
+// the bank moved the loan, or the broker was unreachable for the half message: a FULL
+// project that already has its loan request number has been approved by an admin, and if
+// it has not changed for after, it is approved again. Every step is idempotent (the
+// bank's transfer by the request number, the message by its loan_message row), so the
+// money moves once and the plan is written once. It returns how many it resumed; the
+// first failure is returned after the others were tried (the project stays FULL for the
+// next pass).
+func (uc *LoanUsecase) ResumeInterrupted(ctx context.Context, after time.Duration) (int, error) {
+	full, err := uc.projects.Projects(ctx, ProjectFilter{Status: ProjectFull, Limit: resumeBatch})
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	n := 0
+	for _, p := range full {
+		if p.LoanRequestNo == "" || uc.now().Sub(p.UpdatedAt) < after {
+			continue
+		}
+		st, err := uc.Approve(ctx, systemAdmin, p.ID, true)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("resume the loan of project %d: %w", p.ID, err))
+			continue
+		}
+		n++
+		uc.log.WithContext(ctx).Warnw("msg", "interrupted loan approval resumed", "project_id", p.ID,
+			"loan_request_no", p.LoanRequestNo, "status", string(st))
+	}
+	return n, errors.Join(errs...)
+}
+
+// resumeBatch bounds the FULL projects one resume pass looks at.
+const resumeBatch = 200
 
 // statusOrNothing answers an approval that stopped early: the error, or the project
 // already REPAYING (an earlier approval finished the job).

@@ -70,6 +70,10 @@ func NewOutboxUsecase(messages LoanMessageRepo, projects ProjectRepo, tenders Te
 		settings: s, log: log.NewHelper(logger), now: time.Now}
 }
 
+// After is how long a message stays unconfirmed before the outbox looks at it; the
+// approvals ResumeInterrupted picks up wait as long.
+func (o *OutboxUsecase) After() time.Duration { return o.settings.After }
+
 // Pass confirms or re-sends every due message (up to Batch). A message it cannot handle
 // now (repayment or the broker unreachable) stays due for the next pass; the first such
 // error is returned after the others were tried.

@@ -121,3 +121,37 @@ func TestTheOutboxLeavesUncommittedMessagesAlone(t *testing.T) {
 		t.Fatalf("rolled back: %+v, %v, %d sent", pass, err, len(pub.sent))
 	}
 }
+
+// An approval that stopped after the bank moved the loan (here: the broker refused the
+// half message) leaves the project FULL with its loan request number; once it has not
+// changed for `after`, ResumeInterrupted approves it again — same request number at the
+// bank, one message — and the project is REPAYING. A FULL project nobody approved yet is
+// left alone.
+func TestAnInterruptedApprovalIsResumed(t *testing.T) {
+	t.Parallel()
+	f := newLoanFixture(t, time.Minute)
+	ctx := context.Background()
+	if n, err := f.loans.ResumeInterrupted(ctx, 0); err != nil || n != 0 || f.projectNow(t).Status != biz.ProjectFull {
+		t.Fatalf("a FULL project nobody approved was resumed: %d, %v", n, err)
+	}
+	f.messenger.sendErr = errors.New("broker unreachable")
+	if _, err := f.approve(); !errors.Is(err, biz.ErrBrokerUnavailable) {
+		t.Fatalf("approval with the broker down: %v", err)
+	}
+	if p := f.projectNow(t); p.Status != biz.ProjectFull || p.LoanRequestNo == "" || len(f.bank.loans) != 1 {
+		t.Fatalf("after the interrupted approval: %+v, bank loans %v", p, f.bank.loans)
+	}
+	f.messenger.sendErr = nil
+	if n, err := f.loans.ResumeInterrupted(ctx, time.Hour); err != nil || n != 0 {
+		t.Fatalf("resumed %d (%v) before the approval was an hour old", n, err)
+	}
+	if n, err := f.loans.ResumeInterrupted(ctx, 0); err != nil || n != 1 {
+		t.Fatalf("resumed %d, %v; want 1", n, err)
+	}
+	if p := f.projectNow(t); p.Status != biz.ProjectRepaying {
+		t.Fatalf("after resuming: %+v", p)
+	}
+	if len(f.bank.loans) != 2 || f.bank.loans[0] != f.bank.loans[1] || len(f.messenger.sent) != 1 {
+		t.Fatalf("bank loan requests %v (the same request number again), messages %d", f.bank.loans, len(f.messenger.sent))
+	}
+}
