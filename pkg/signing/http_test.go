@@ -14,14 +14,7 @@ import (
 
 func TestRequireAndClientRoundTrip(t *testing.T) {
 	t.Parallel()
-	platform, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bank, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	platform, bank := twoKeys(t)
 	var calls int
 	server := httptest.NewServer(NewVerifier(&platform.PublicKey, &MemoryNonceStore{}).Require(
 		func(w http.ResponseWriter, _ *http.Request, body []byte) {
@@ -104,14 +97,7 @@ func TestRequireAnswers413ToABodyOverTheLimit(t *testing.T) {
 // the outcome as unknown.
 func TestOnlyASignedErrorAnswerIsThePeers(t *testing.T) {
 	t.Parallel()
-	platform, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bank, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	platform, bank := twoKeys(t)
 	for name, c := range map[string]struct {
 		answer func(w http.ResponseWriter)
 		signed bool
@@ -137,4 +123,17 @@ func TestOnlyASignedErrorAnswerIsThePeers(t *testing.T) {
 			t.Errorf("%s: %+v signed=%v refused=%v, want signed=%v", name, e, resp.Signed, e.Refused(), c.signed)
 		}
 	}
+}
+
+// twoKeys are fresh RSA-2048 keys of the platform and the bank.
+func twoKeys(t *testing.T) (platform, bank *rsa.PrivateKey) {
+	t.Helper()
+	var err error
+	if platform, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		t.Fatal(err)
+	}
+	if bank, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+		t.Fatal(err)
+	}
+	return platform, bank
 }
