@@ -21,9 +21,9 @@ var version = "dev"
 
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
-// newApp registers the start-repayment consumer and the repayment runner with the app
-// beside HTTP and gRPC, so they start and stop with them.
+// newApp registers the start-repayment consumer, the repayment runner and the DTM retry
+// cap with the app beside HTTP and gRPC, so they start and stop with them.
 func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, consumer *server.StartRepaymentConsumer,
-	runner *server.RepaymentRunner) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(consumer, runner, hs, gs))
+	runner *server.RepaymentRunner, retryCap *server.DTMRetryCap) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(consumer, runner, retryCap, hs, gs))
 }

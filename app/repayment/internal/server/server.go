@@ -27,7 +27,7 @@ import (
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer, NewRepaymentRunner)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer, NewRepaymentRunner, NewDTMRetryCap)
 
 // authenticated lists the operations that need a bearer token: every public one (the
 // plan reads are scoped to their caller, the run is the operator's). DTM's check-back

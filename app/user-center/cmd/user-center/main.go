@@ -18,7 +18,8 @@ var version = "dev"
 
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
-// newApp runs the HTTP and gRPC servers and the custody reconciliation job.
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, rec *server.Reconciler) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(hs, gs, rec))
+// newApp runs the HTTP and gRPC servers, the custody reconciliation job and the DTM
+// retry cap.
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, rec *server.Reconciler, retryCap *server.DTMRetryCap) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(hs, gs, rec, retryCap))
 }

@@ -86,7 +86,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	consumerRegistrationService := service.NewConsumerRegistrationService(registrationUsecase)
 	grpcServer := server.NewGRPCServer(bootstrap, userCenterService, custodyService, consumerRegistrationService, branchKey, logger)
 	reconciler := server.NewReconciler(bootstrap, custodyUsecase, sqlNonceStore, logger)
-	app := newApp(logger, httpServer, grpcServer, reconciler)
+	dtmRetryCap, err := server.NewDTMRetryCap(bootstrap, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	app := newApp(logger, httpServer, grpcServer, reconciler, dtmRetryCap)
 	return app, func() {
 		cleanup2()
 		cleanup()

@@ -24,7 +24,7 @@ import (
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewReconciler)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewReconciler, NewDTMRetryCap)
 
 // authenticated lists the operations that need a bearer token.
 var authenticated = map[string]bool{
