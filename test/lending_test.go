@@ -863,9 +863,12 @@ func lendingDuplicateMessage(t *testing.T, w *lendingWorld) {
 	}
 }
 
+// 200 investors' tenders of 100.00 race for a project of 15,000.00 (room for 150): exactly
+// 150 are FROZEN, the 50 others refused, the project raised to its amount and no more, and
+// the bank holds exactly 150 freezes adding up to it.
 func lendingConcurrentTenders(t *testing.T, w *lendingWorld) {
-	const racers, fits = 50, 20
-	id := w.publish(t, "2000.00", "0.12", 6)
+	const racers, fits, amount = 200, 150, "15000.00"
+	id := w.publish(t, amount, "0.12", 6)
 	w.review(t, id, true)
 	before := map[string]driver.Account{}
 	for _, inv := range w.investors {
@@ -901,21 +904,21 @@ func lendingConcurrentTenders(t *testing.T, w *lendingWorld) {
 	if frozen != fits || conflicts != racers-fits {
 		t.Fatalf("%d FROZEN and %d conflicts, want %d and %d", frozen, conflicts, fits, racers-fits)
 	}
-	if p := getProject(t, id); p.Raised != "2000.00" || p.Status != "FULL" {
+	if p := getProject(t, id); p.Raised != amount || p.Status != "FULL" {
 		t.Fatalf("project after the race: %+v", p)
 	}
 	if st := tenderStatuses(t, w.env, id); fmt.Sprint(st) != fmt.Sprint(map[string]int{"FROZEN": fits}) {
 		t.Fatalf("tenders %v, want %d FROZEN and nothing else", st, fits)
 	}
-	if sum, n := bankFrozenFor(t, w.env, id); sum != "2000.00" || n != fits {
-		t.Fatalf("the bank holds %d freezes adding up to %s for the project, want %d adding up to 2000.00", n, sum, fits)
+	if sum, n := bankFrozenFor(t, w.env, id); sum != amount || n != fits {
+		t.Fatalf("the bank holds %d freezes adding up to %s for the project, want %d adding up to %s", n, sum, fits, amount)
 	}
 	total := money.Amount{}
 	for _, inv := range w.investors {
 		total = total.Add(money.MustParseAmount(sub(bankBalance(t, inv.UserNo).Frozen, before[inv.UserNo].Frozen)))
 	}
-	if total.String() != "2000.00" {
-		t.Fatalf("the investors' frozen money grew by %s, want 2000.00", total)
+	if total.String() != amount {
+		t.Fatalf("the investors' frozen money grew by %s, want %s", total, amount)
 	}
 }
 
