@@ -89,20 +89,26 @@ func (c *RetryCap) Reset(ctx context.Context) (int64, error) {
 // minRetryCap is the smallest cap RetryCapJob uses.
 const minRetryCap = time.Minute
 
-// RetryCapJob runs RetryCap as a service's background job: the cap is a minute, or twice
-// the transactions' timeout_to_fail when that is longer, and a pass runs every third of
-// it. Several services (and instances) may run it: the reset is idempotent.
-func RetryCapJob(c *conf.DTM, logger log.Logger) (*servers.Periodic, error) {
+// RetryCapJob is RetryCap run as a service's background job (a Kratos transport.Server):
+// the cap is a minute, or twice the transactions' timeout_to_fail when that is longer, and
+// a pass runs every third of it. Several services (and instances) may run it: the reset
+// is idempotent.
+type RetryCapJob struct{ *servers.Periodic }
+
+// NewRetryCapJob returns the job for the DTM settings c (dtm.http_server, the DTM API);
+// Start runs it.
+func NewRetryCapJob(c *conf.DTM, logger log.Logger) (*RetryCapJob, error) {
 	capAfter := max(minRetryCap, 2*time.Duration(c.GetTimeoutToFailSeconds())*time.Second)
 	rc, err := NewRetryCap(c.GetHttpServer(), capAfter)
 	if err != nil {
 		return nil, err
 	}
-	return servers.NewJob("dtm retry cap", "server/dtm-retry-cap", logger, capAfter/3, func(ctx context.Context, lg *log.Helper) error {
-		n, err := rc.Reset(ctx)
-		if n > 0 {
-			lg.Infow("msg", "dtm retries brought forward", "transactions", n, "cap", capAfter.String())
-		}
-		return err
-	}, servers.PassTimeout(capAfter/3)), nil
+	return &RetryCapJob{servers.NewJob("dtm retry cap", "server/dtm-retry-cap", logger, capAfter/3,
+		func(ctx context.Context, lg *log.Helper) error {
+			n, err := rc.Reset(ctx)
+			if n > 0 {
+				lg.Infow("msg", "dtm retries brought forward", "transactions", n, "cap", capAfter.String())
+			}
+			return err
+		}, servers.PassTimeout(capAfter/3))}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/pkg/boot"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 )
 
 const name = "repayment"
@@ -24,6 +25,6 @@ func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 // newApp registers the start-repayment consumer, the repayment runner and the DTM retry
 // cap with the app beside HTTP and gRPC, so they start and stop with them.
 func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, consumer *server.StartRepaymentConsumer,
-	runner *server.RepaymentRunner, retryCap *server.DTMRetryCap) *kratos.App {
+	runner *server.RepaymentRunner, retryCap *dtmx.RetryCapJob) *kratos.App {
 	return boot.App(name, version, logger, kratos.Server(consumer, runner, retryCap, hs, gs))
 }

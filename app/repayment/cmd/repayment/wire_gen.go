@@ -75,12 +75,12 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	dtmRetryCap, err := server.NewDTMRetryCap(bootstrap, logger)
+	retryCapJob, err := server.NewDTMRetryCap(bootstrap, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer, repaymentRunner, dtmRetryCap)
+	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer, repaymentRunner, retryCapJob)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -85,3 +85,9 @@ func NewGRPCServer(c *conf.Bootstrap, svc *service.RepaymentService, branches *s
 	v1.RegisterRepaymentBranchesServer(srv, branches)
 	return srv, nil
 }
+
+// NewDTMRetryCap brings DTM's far-away retries forward (pkg/dtmx RetryCapJob), so a
+// participant that comes back after any outage is retried within about a minute.
+func NewDTMRetryCap(c *conf.Bootstrap, logger log.Logger) (*dtmx.RetryCapJob, error) {
+	return dtmx.NewRetryCapJob(c.GetDtm(), logger)
+}

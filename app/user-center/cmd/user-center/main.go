@@ -9,6 +9,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/server"
 	"github.com/p2p-dtx/p2p-dtx/pkg/boot"
+	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 )
 
 const name = "user-center"
@@ -20,6 +21,6 @@ func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
 // newApp runs the HTTP and gRPC servers, the custody reconciliation job and the DTM
 // retry cap.
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, rec *server.Reconciler, retryCap *server.DTMRetryCap) *kratos.App {
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, rec *server.Reconciler, retryCap *dtmx.RetryCapJob) *kratos.App {
 	return boot.App(name, version, logger, kratos.Server(hs, gs, rec, retryCap))
 }

@@ -86,13 +86,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	consumerRegistrationService := service.NewConsumerRegistrationService(registrationUsecase)
 	grpcServer := server.NewGRPCServer(bootstrap, userCenterService, custodyService, consumerRegistrationService, branchKey, logger)
 	reconciler := server.NewReconciler(bootstrap, custodyUsecase, sqlNonceStore, logger)
-	dtmRetryCap, err := server.NewDTMRetryCap(bootstrap, logger)
+	retryCapJob, err := server.NewDTMRetryCap(bootstrap, logger)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	app := newApp(logger, httpServer, grpcServer, reconciler, dtmRetryCap)
+	app := newApp(logger, httpServer, grpcServer, reconciler, retryCapJob)
 	return app, func() {
 		cleanup2()
 		cleanup()

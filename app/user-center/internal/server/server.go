@@ -92,3 +92,9 @@ func NewGRPCServer(c *conf.Bootstrap, svc *service.UserCenterService, custody *s
 	v1.RegisterConsumerRegistrationServer(srv, branches)
 	return srv
 }
+
+// NewDTMRetryCap brings DTM's far-away retries forward (pkg/dtmx RetryCapJob), so a
+// participant that comes back after any outage is retried within about a minute.
+func NewDTMRetryCap(c *conf.Bootstrap, logger log.Logger) (*dtmx.RetryCapJob, error) {
+	return dtmx.NewRetryCapJob(c.GetDtm(), logger)
+}
