@@ -1,12 +1,14 @@
 // Package boot is the main function every service shares: parse -conf, load the typed
 // config, refuse to start with an unsafe one (checks.go), build the structured logger,
-// wire the app and run it until SIGINT/SIGTERM.
+// install tracing and metrics (pkg/telemetry), wire the app and run it until SIGINT/SIGTERM.
 package boot
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/go-kratos/kratos/v2"
 	"github.com/go-kratos/kratos/v2/log"
@@ -15,6 +17,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/logging"
 	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // Config is a service's Bootstrap message: every one has a log section.
@@ -48,6 +51,21 @@ func run[C Config](name, version, confPath string, bc C, wire Wire[C]) error {
 		return fmt.Errorf("config %s: %w", confPath, err)
 	}
 	logger := logging.New(name, version, bc.GetLog().GetLevel())
+	tc, err := telemetry.FromEnv(name, version)
+	if err != nil {
+		return err
+	}
+	shutdown, err := telemetry.Setup(context.Background(), tc, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Flush the spans of the last requests; a trace store that is down costs at most
+		// this long at exit.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = shutdown(ctx)
+	}()
 	app, cleanup, err := wire(bc, logger)
 	if err != nil {
 		return err

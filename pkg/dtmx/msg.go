@@ -53,6 +53,7 @@ func NewMessages(c *conf.DTM, key *BranchKey, queryPrepared string, db *sql.DB, 
 		return nil, errors.New("dtmx: a two-phase message needs DTM's server and the sender's QueryPrepared")
 	}
 	QuietClientLogs()
+	TraceCalls()
 	return &Messages{server: c.GetServer(), queryPrepared: queryPrepared, timeoutToFail: c.GetTimeoutToFailSeconds(),
 		retryInterval: c.GetRetryIntervalSeconds(), key: key, db: db, bind: bind}, nil
 }
@@ -67,6 +68,7 @@ func (m *Messages) DoAndSubmit(ctx context.Context, gid string, steps []MsgStep,
 	msg.Context = ctx
 	msg.TimeoutToFail, msg.RetryInterval = m.timeoutToFail, m.retryInterval
 	m.key.Authorize(&msg.TransBase)
+	TraceBranches(ctx, &msg.TransBase)
 	for _, s := range steps {
 		msg.Add(s.Action, s.Payload)
 	}

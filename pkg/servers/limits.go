@@ -12,6 +12,8 @@ import (
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
 	"github.com/go-kratos/kratos/v2/transport/http"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // Limits every HTTP endpoint keeps (API.md "Limits every endpoint keeps").
@@ -94,12 +96,13 @@ func decodeBody(r *nethttp.Request, v any) error {
 
 // limitInFlight answers 503 OVERLOADED at once when max requests are already being
 // handled, instead of letting a flood queue until every request times out. Health
-// checks are exempt so an orchestrator does not kill a busy but healthy instance.
+// checks are exempt so an orchestrator does not kill a busy but healthy instance, and so
+// is the metrics scrape, which is most needed when the service is busiest.
 func limitInFlight(max int) http.FilterFunc {
 	slots := make(chan struct{}, max)
 	return func(next nethttp.Handler) nethttp.Handler {
 		return nethttp.HandlerFunc(func(w nethttp.ResponseWriter, r *nethttp.Request) {
-			if r.URL.Path == "/healthz" {
+			if r.URL.Path == "/healthz" || r.URL.Path == telemetry.MetricsPath {
 				next.ServeHTTP(w, r)
 				return
 			}

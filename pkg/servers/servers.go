@@ -1,9 +1,13 @@
 // Package servers builds the HTTP and gRPC servers of a service the same way everywhere:
 // addresses and timeouts from config, panic recovery, request logging and the limits
-// every HTTP endpoint keeps (body size, body validity, header timeouts, overload).
+// every HTTP endpoint keeps (body size, body validity, header timeouts, overload), traces
+// and metrics (Prometheus on /metrics of the HTTP port).
 package servers
 
 import (
+	nethttp "net/http"
+	"sync"
+
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/middleware/recovery"
@@ -11,12 +15,26 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // Middleware is the chain every endpoint gets; services append their own (auth) after it.
+// Tracing comes before the access log, so the log line carries the request's trace_id.
 func Middleware(logger log.Logger, extra ...middleware.Middleware) []middleware.Middleware {
-	return append([]middleware.Middleware{recovery.Recovery(), accessLog(logger)}, extra...)
+	return append([]middleware.Middleware{recovery.Recovery(), telemetry.ServerTracing(), serverMetrics(), accessLog(logger)}, extra...)
 }
+
+// serverMetrics is one middleware (one set of instruments) for all servers of a process.
+var serverMetrics = sync.OnceValue(telemetry.ServerMetrics)
+
+// Handle registers a plain net/http handler (one that is not a generated route) on srv
+// with a server span of its own, so it joins the caller's trace like the routes do.
+func Handle(srv *http.Server, pattern string, h nethttp.Handler) {
+	srv.Handle(pattern, telemetry.Handler(pattern, h))
+}
+
+// HandleFunc is Handle for a handler function.
+func HandleFunc(srv *http.Server, pattern string, f nethttp.HandlerFunc) { Handle(srv, pattern, f) }
 
 // NewHTTP returns an HTTP server listening on c.http that keeps the limits of every
 // endpoint: bodies up to MaxBodyBytes (413 beyond, 400 INVALID_BODY when not UTF-8 or
@@ -33,6 +51,7 @@ func NewHTTP(c *conf.Server, logger log.Logger, mw []middleware.Middleware, opts
 	// Wrapped here rather than passed as http.Filter, which a service's own filters
 	// would replace.
 	srv.Handler = limitInFlight(DefaultMaxInFlight)(limitBody(srv.Handler))
+	srv.Handle(telemetry.MetricsPath, telemetry.MetricsHandler())
 	srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout = ReadHeaderTimeout, ReadTimeout, IdleTimeout
 	return srv
 }

@@ -3,11 +3,12 @@ package signing
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // How the platform's services reach the custody bank, the same way in each of them: calls
@@ -69,7 +70,7 @@ func NewClient(baseURL string, timeout time.Duration, s *Signer, v *Verifier) *C
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &Client{BaseURL: baseURL, HTTP: &http.Client{Timeout: timeout}, Signer: s, Verifier: v}
+	return &Client{BaseURL: baseURL, HTTP: telemetry.Client(timeout), Signer: s, Verifier: v}
 }
 
 // BankConfig is the typed `bank` section of a service that calls the bank (its conf.Bank).

@@ -71,6 +71,9 @@ type CustodyRequest struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	NotifyPublishedAt *time.Time
+	// TraceParent is the trace context of the call that created the request (opaque
+	// here): its notification continues that trace.
+	TraceParent string
 }
 
 // RequestDetails are a request's business fields beyond the indexed columns. Never a
@@ -134,6 +137,8 @@ type Notification struct {
 	Amount         *money.Amount
 	FailureReason  string
 	FinishedAt     time.Time
+	// TraceParent is the request's (not part of the message body).
+	TraceParent string
 }
 
 // Notification returns the result to notify; only a finished request has one.
@@ -144,7 +149,7 @@ func (r *CustodyRequest) Notification() (Notification, error) {
 	return Notification{
 		RequestNo: r.RequestNo, ServiceName: r.ServiceName, Status: r.Status, UserNo: r.UserNo,
 		PlatformUserID: r.PlatformUserID, Amount: r.Amount, FailureReason: r.FailureReason,
-		FinishedAt: r.UpdatedAt,
+		FinishedAt: r.UpdatedAt, TraceParent: r.TraceParent,
 	}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/keyring"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // DefaultCallbackTimeout bounds one POST to a platform (docs/custody-protocol.md: no
@@ -28,7 +29,7 @@ func NewPlatformCallback(c *conf.Bootstrap, k *keyring.Keyring) biz.PlatformCall
 	if t := c.GetNotifier().GetTimeout(); t != nil && t.AsDuration() > 0 {
 		timeout = t.AsDuration()
 	}
-	return &platformCallback{signer: k.Bank(), http: &http.Client{Timeout: timeout}}
+	return &platformCallback{signer: k.Bank(), http: telemetry.Client(timeout)}
 }
 
 func (c *platformCallback) Post(ctx context.Context, url string, n biz.Notification) (int, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // The bank's internal notification topic and its groups (docs/custody-protocol.md).
@@ -142,7 +143,12 @@ func (p *Publisher) Publish(ctx context.Context, platformNo string, n biz.Notifi
 	msg.WithTag(NotifyTag)
 	msg.WithProperty(PropertyPlatformNo, platformNo)
 	p.signer.Sign(msg, PropertyPlatformNo)
+	// Published by the poller, in the trace of the call that made the request.
+	ctx = telemetry.Continue(ctx, n.TraceParent)
+	ctx, span := mq.StartSend(ctx, msg, telemetry.KeyRequestNo.String(n.RequestNo))
+	defer span.End()
 	res, err := prod.SendSync(ctx, msg)
+	mq.Sent(span, res, err)
 	if err != nil {
 		return fmt.Errorf("send to %s: %w", NotifyTopic, err)
 	}

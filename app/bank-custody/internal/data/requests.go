@@ -10,6 +10,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 type requestRepo struct{ data *Data }
@@ -101,6 +102,9 @@ func (r *requestRepo) Create(ctx context.Context, req *biz.CustodyRequest) error
 	}
 	if req.PasswordHash != "" {
 		c.SetPasswordHash(req.PasswordHash)
+	}
+	if tp := telemetry.Header(ctx)[telemetry.TraceParentHeader]; tp != "" {
+		c.SetTraceParent(tp)
 	}
 	if err := c.Exec(ctx); err != nil {
 		if _, dup := duplicateKey(err); dup {
@@ -242,6 +246,9 @@ func requestToBiz(row *ent.BankRequest) (*biz.CustodyRequest, error) {
 	}
 	if row.PasswordHash != nil {
 		req.PasswordHash = *row.PasswordHash
+	}
+	if row.TraceParent != nil {
+		req.TraceParent = *row.TraceParent
 	}
 	if row.Payload != nil && *row.Payload != "" {
 		var p payload

@@ -32,17 +32,17 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.BankCustodyServ
 	if f != nil {
 		srv.Handle("/debug/faults", f.Handler())
 	}
-	srv.HandleFunc("/gateway", pages.Open)
-	srv.HandleFunc("/gateway/confirm", pages.Confirm)
-	srv.HandleFunc("/v1/requests/{requestNo}", api.Request())
-	srv.HandleFunc("/v1/accounts/{userNo}", api.Account())
-	srv.HandleFunc("/v1/projects", api.RegisterProject())
-	srv.HandleFunc("/v1/freezes", api.Freeze())
-	srv.HandleFunc("/v1/loans", api.ConfirmLoan())
-	srv.HandleFunc("/v1/unfreezes", api.Unfreeze())
-	srv.HandleFunc("/v1/repayments", api.Repay())
-	srv.HandleFunc("/v1/fee-account", api.FeeAccount())
-	srv.HandleFunc("/v1/totals", api.Totals())
+	servers.HandleFunc(srv, "/gateway", pages.Open)
+	servers.HandleFunc(srv, "/gateway/confirm", pages.Confirm)
+	servers.HandleFunc(srv, "/v1/requests/{requestNo}", api.Request())
+	servers.HandleFunc(srv, "/v1/accounts/{userNo}", api.Account())
+	servers.HandleFunc(srv, "/v1/projects", api.RegisterProject())
+	servers.HandleFunc(srv, "/v1/freezes", api.Freeze())
+	servers.HandleFunc(srv, "/v1/loans", api.ConfirmLoan())
+	servers.HandleFunc(srv, "/v1/unfreezes", api.Unfreeze())
+	servers.HandleFunc(srv, "/v1/repayments", api.Repay())
+	servers.HandleFunc(srv, "/v1/fee-account", api.FeeAccount())
+	servers.HandleFunc(srv, "/v1/totals", api.Totals())
 	v1.RegisterBankCustodyHTTPServer(srv, svc)
 	return srv
 }

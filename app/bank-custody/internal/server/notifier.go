@@ -13,11 +13,13 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/transport"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data"
 	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // NewRetrySchedule reads the notifier's retry schedule from the config.
@@ -218,7 +220,7 @@ func (n *Notifier) consume(ctx context.Context, msgs ...*primitive.MessageExt) (
 			continue
 		}
 		attempt := int(m.ReconsumeTimes) + 1
-		out := n.uc.Deliver(ctx, m.GetProperty(data.PropertyPlatformNo), note, attempt)
+		out := n.deliver(ctx, m, note, attempt)
 		if out.Done {
 			continue
 		}
@@ -230,6 +232,17 @@ func (n *Notifier) consume(ctx context.Context, msgs ...*primitive.MessageExt) (
 		return consumer.ConsumeRetryLater, nil
 	}
 	return consumer.ConsumeSuccess, nil
+}
+
+// deliver calls the platform back with one result, in a span that continues the trace
+// the result was published in (the gateway request's).
+func (n *Notifier) deliver(ctx context.Context, m *primitive.MessageExt, note biz.Notification, attempt int) biz.DeliveryOutcome {
+	ctx, span := mq.StartProcess(ctx, "process", m, telemetry.KeyRequestNo.String(note.RequestNo),
+		attribute.Int("notification.attempt", attempt))
+	defer span.End()
+	out := n.uc.Deliver(ctx, m.GetProperty(data.PropertyPlatformNo), note, attempt)
+	span.SetAttributes(attribute.Bool("notification.done", out.Done))
+	return out
 }
 
 // Stop ends consumption and shuts the consumer down.

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // The repayment run (docs/repayment-execution.md "Repayment run"): for each installment
@@ -111,7 +115,7 @@ func (uc *RunUsecase) Run(ctx context.Context, asOf time.Time) (RunResult, error
 		if stopped[inst.ProjectID] {
 			continue
 		}
-		o, err := uc.execute(ctx, res.RunID, inst)
+		o, err := uc.traced(ctx, res.RunID, inst)
 		if err != nil {
 			uc.log.WithContext(ctx).Errorw("msg", "installment left to the next run", "run_id", res.RunID,
 				"project_id", inst.ProjectID, "period", inst.Period, "err", err)
@@ -136,3 +140,36 @@ func (uc *RunUsecase) Run(ctx context.Context, asOf time.Time) (RunResult, error
 }
 
 func (uc *RunUsecase) now() time.Time { return uc.settings.Now() }
+
+// repayments counts installments by what a run made of them.
+var repayments = telemetry.NewCounter("p2p_repayments", "installments executed by repayment runs, by outcome")
+
+// traced executes one installment in a trace of its own (the bank's repayment and the
+// two-phase message to trade-center join it) and counts its outcome.
+func (uc *RunUsecase) traced(ctx context.Context, runID string, inst Installment) (o outcome, err error) {
+	ctx, span := telemetry.Tracer().Start(ctx, "repay installment", trace.WithAttributes(
+		telemetry.KeyProjectID.String(strconv.FormatInt(inst.ProjectID, 10)), attribute.Int("installment.period", inst.Period)))
+	defer func() {
+		telemetry.Fail(span, err)
+		span.SetAttributes(attribute.String("installment.outcome", o.String()))
+		span.End()
+		repayments.Inc(ctx, "outcome", o.String())
+	}()
+	return uc.execute(ctx, runID, inst)
+}
+
+func (o outcome) String() string {
+	switch o {
+	case outcomeRepaid:
+		return "repaid"
+	case outcomeOverdue:
+		return "overdue"
+	case outcomePending:
+		return "pending"
+	case outcomeRepaidElsewhere:
+		return "repaid_elsewhere"
+	case outcomeSettledElsewhere:
+		return "settled_elsewhere"
+	}
+	return "unknown"
+}

@@ -80,7 +80,7 @@ func NewGRPCServer(c *conf.Bootstrap, svc *service.RepaymentService, branches *s
 		return nil, err
 	}
 	guard := key.Guard(v1.RepaymentBranches_ServiceDesc.ServiceName)
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, guard, am))
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, dtmx.ObserveBranches(), guard, am))
 	v1.RegisterRepaymentServer(srv, svc)
 	v1.RegisterRepaymentBranchesServer(srv, branches)
 	return srv, nil

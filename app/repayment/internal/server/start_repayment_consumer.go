@@ -18,6 +18,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 const (
@@ -107,24 +108,34 @@ func (c *StartRepaymentConsumer) consume(ctx context.Context, msgs ...*primitive
 	return consumer.ConsumeSuccess, nil
 }
 
-func (c *StartRepaymentConsumer) handle(ctx context.Context, m *primitive.MessageExt) error {
+// planRows counts the repayment and receivable plan rows written.
+var planRows = telemetry.NewCounter("p2p_plan_rows_written", "repayment and receivable plan rows written")
+
+func (c *StartRepaymentConsumer) handle(ctx context.Context, m *primitive.MessageExt) (err error) {
 	ctx, cancel := context.WithTimeout(ctx, consumeTimeout)
 	defer cancel()
+	ctx, span := mq.StartProcess(ctx, "process", m)
+	defer func() {
+		telemetry.Fail(span, err)
+		span.End()
+	}()
 	terms, err := decodeStartRepayment(m.Body)
 	if err != nil {
 		return err
 	}
+	telemetry.Annotate(ctx, telemetry.KeyProjectID.String(strconv.FormatInt(terms.ProjectID, 10)))
 	w, err := c.plans.Start(ctx, terms)
 	if err != nil {
 		return err
 	}
+	planRows.Add(ctx, int64(w.Rows))
 	if w.Rows == 0 {
-		c.Log().Infow("msg", "duplicate start-repayment message: plans exist already", "project_id", terms.ProjectID,
+		c.Log().WithContext(ctx).Infow("msg", "duplicate start-repayment message: plans exist already", "project_id", terms.ProjectID,
 			"msg_id", m.MsgId, "reconsume_times", m.ReconsumeTimes)
 		return nil
 	}
 	took := w.Amortize + w.Write
-	c.Log().Infow("msg", "repayment plans written", "project_id", terms.ProjectID, "tenders", len(terms.Tenders),
+	c.Log().WithContext(ctx).Infow("msg", "repayment plans written", "project_id", terms.ProjectID, "tenders", len(terms.Tenders),
 		"periods", terms.Periods, "rows", w.Rows, "amortize", w.Amortize.String(), "write", w.Write.String(),
 		"rows_per_sec", strconv.FormatFloat(float64(w.Rows)/took.Seconds(), 'f', 0, 64),
 		"msg_id", m.MsgId, "reconsume_times", m.ReconsumeTimes)

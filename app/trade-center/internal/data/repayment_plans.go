@@ -13,6 +13,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // planToken bounds the life of the token the outbox asks repayment with.
@@ -38,7 +39,7 @@ func NewPlanChecker(c *conf.Bootstrap) (biz.PlanChecker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &repaymentPlans{base: base, http: &http.Client{Timeout: 5 * time.Second}, issuer: issuer}, nil
+	return &repaymentPlans{base: base, http: telemetry.Client(5 * time.Second), issuer: issuer}, nil
 }
 
 func (r *repaymentPlans) PlanWritten(ctx context.Context, projectID int64) (bool, error) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // custodyDirectory asks user-center who the caller is at the bank: GET /v1/users/me with
@@ -28,7 +29,7 @@ func NewCustodyDirectory(c *conf.Bootstrap) (biz.CustodyDirectory, error) {
 	if base == "" {
 		return nil, errors.New("peers.user_center_http is not set")
 	}
-	return &custodyDirectory{base: base, http: &http.Client{Timeout: 5 * time.Second}}, nil
+	return &custodyDirectory{base: base, http: telemetry.Client(5 * time.Second)}, nil
 }
 
 // me is the part of user-center's GET /v1/users/me answer trade-center needs.

@@ -68,7 +68,7 @@ func NewGRPCServer(c *conf.Bootstrap, svc *service.TradeCenterService, branches 
 	key *dtmx.BranchKey, logger log.Logger) *grpc.Server {
 	am := authMiddleware(c)
 	guard := key.Guard(v1.TradeCenterBranches_ServiceDesc.ServiceName)
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, guard, am.Build()))
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, dtmx.ObserveBranches(), guard, am.Build()))
 	v1.RegisterTradeCenterServer(srv, svc)
 	v1.RegisterTradeCenterBranchesServer(srv, branches)
 	return srv

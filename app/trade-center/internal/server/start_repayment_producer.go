@@ -11,6 +11,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/go-kratos/kratos/v2/log"
+	"go.opentelemetry.io/otel/attribute"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // topicQueues is how many queues TP_START_REPAYMENT gets when trade-center creates it.
@@ -138,7 +140,10 @@ func (p *StartRepaymentProducer) Publish(ctx context.Context, key string, msg bi
 	if err != nil {
 		return err
 	}
+	ctx, span := mq.StartSend(ctx, m, projectAttr(msg.ProjectID))
+	defer span.End()
 	res, err := pp.SendSync(ctx, m)
+	mq.Sent(span, res, err)
 	if err != nil {
 		return err
 	}
@@ -146,6 +151,10 @@ func (p *StartRepaymentProducer) Publish(ctx context.Context, key string, msg bi
 		return fmt.Errorf("send status %d", res.Status)
 	}
 	return nil
+}
+
+func projectAttr(id int64) attribute.KeyValue {
+	return telemetry.KeyProjectID.String(strconv.FormatInt(id, 10))
 }
 
 // message is the signed start-repayment message of msg under the loan message key.
@@ -172,10 +181,16 @@ func (p *StartRepaymentProducer) SendInTransaction(ctx context.Context, key stri
 	if err != nil {
 		return biz.TxUnknown, err
 	}
+	// The span covers the half message, the local transaction (a child span) and the
+	// commit or rollback the client sends after it.
+	ctx, span := mq.StartSend(ctx, m, projectAttr(msg.ProjectID))
+	defer span.End()
 	res, err := tp.SendMessageInTransaction(ctx, m)
 	if err != nil {
+		telemetry.Fail(span, err)
 		return biz.TxUnknown, err
 	}
+	span.SetAttributes(telemetry.KeyMessageID.String(res.MsgID), attribute.String("rocketmq.transaction.state", stateName(res.State)))
 	if res.Status != primitive.SendOK {
 		// The local transaction did not run; the client already told the broker.
 		return biz.TxRollback, fmt.Errorf("half message not stored: send status %d", res.Status)
@@ -214,7 +229,11 @@ func (l listener) ExecuteLocalTransaction(m *primitive.Message) primitive.LocalT
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), localTxTimeout)
 	defer cancel()
-	return toState(l.ledger.Execute(ctx, m.GetProperty(PropertyLoanMessageKey)))
+	ctx, span := mq.StartLocalTransaction(ctx, m)
+	defer span.End()
+	state := toState(l.ledger.Execute(ctx, m.GetProperty(PropertyLoanMessageKey)))
+	span.SetAttributes(attribute.String("rocketmq.transaction.state", stateName(state)))
+	return state
 }
 
 func (l listener) CheckLocalTransaction(m *primitive.MessageExt) primitive.LocalTransactionState {
@@ -223,10 +242,28 @@ func (l listener) CheckLocalTransaction(m *primitive.MessageExt) primitive.Local
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), checkBackTimeout)
 	defer cancel()
+	ctx, span := mq.StartProcess(ctx, "check", m)
+	defer span.End()
 	key := m.GetProperty(PropertyLoanMessageKey)
 	outcome := l.ledger.Check(ctx, key)
-	l.log.Infow("msg", "check-back answered", "key", key, "msg_id", m.MsgId, "outcome", outcome.String())
-	return toState(outcome)
+	state := toState(outcome)
+	span.SetAttributes(attribute.String("rocketmq.transaction.state", stateName(state)))
+	checkBacks.Inc(ctx, "state", stateName(state))
+	l.log.WithContext(ctx).Infow("msg", "check-back answered", "key", key, "msg_id", m.MsgId, "outcome", outcome.String())
+	return state
+}
+
+// checkBacks counts the broker's check-backs by the state answered.
+var checkBacks = telemetry.NewCounter("p2p_loan_checkbacks", "transactional-message check-backs answered, by state")
+
+func stateName(s primitive.LocalTransactionState) string {
+	switch s {
+	case primitive.CommitMessageState:
+		return "commit"
+	case primitive.RollbackMessageState:
+		return "rollback"
+	}
+	return "unknown"
 }
 
 func toState(o biz.TxOutcome) primitive.LocalTransactionState {

@@ -4,6 +4,7 @@ package service
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // ProviderSet is service providers.
@@ -132,6 +134,7 @@ func (s *TradeCenterService) ApproveLoan(ctx context.Context, req *v1.ApproveLoa
 	if req.GetProjectId() <= 0 {
 		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id")
 	}
+	telemetry.Annotate(ctx, telemetry.KeyProjectID.String(strconv.FormatInt(req.GetProjectId(), 10)))
 	st, err := s.loans.Approve(ctx, caller, req.GetProjectId(), req.GetApprove())
 	if err != nil {
 		return nil, apiError(err)

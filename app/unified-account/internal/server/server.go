@@ -36,7 +36,7 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.UnifiedAccountS
 func NewGRPCServer(c *conf.Bootstrap, svc *service.UnifiedAccountService, branches *service.AccountRegistrationService,
 	key *dtmx.BranchKey, logger log.Logger) *grpc.Server {
 	guard := key.Guard(v1.AccountRegistration_ServiceDesc.ServiceName)
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, guard))
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, dtmx.ObserveBranches(), guard))
 	v1.RegisterUnifiedAccountServer(srv, svc)
 	v1.RegisterAccountRegistrationServer(srv, branches)
 	return srv

@@ -14,6 +14,7 @@ import (
 	"github.com/dtm-labs/dtm/client/dtmcli/dtmimp"
 	"github.com/dtm-labs/dtm/client/dtmgrpc"
 	"github.com/go-kratos/kratos/v2/log"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	uav1 "github.com/p2p-dtx/p2p-dtx/api/unified-account/v1"
@@ -22,6 +23,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
 	pconf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // Branch URLs as DTM calls them: host:port + the generated full method name.
@@ -55,21 +57,55 @@ func NewRegistrar(c *conf.Bootstrap, key *dtmx.BranchKey, logger log.Logger) (bi
 	}
 	dtmx.QuietClientLogs()
 	dtmx.LimitBranchCalls(d.GetBranchTimeout().AsDuration())
+	dtmx.TraceCalls()
 	return &dtmRegistrar{
 		conf:    d,
 		account: c.GetPeers().GetUnifiedAccountGrpc(),
 		self:    d.GetBranchHost(),
 		key:     key,
-		http:    &http.Client{Timeout: 5 * time.Second},
+		http:    telemetry.Client(5 * time.Second),
 		log:     log.NewHelper(logger),
 	}, nil
 }
 
-func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUser, afterTries func(context.Context) error) (biz.Registered, error) {
+// Register runs one registration as the global transaction gid, in a span of its own
+// that every branch call (and DTM's phase 2 and retries) continues.
+func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUser, afterTries func(context.Context) error) (res biz.Registered, err error) {
 	gid, err := newGID()
 	if err != nil {
 		return biz.Registered{}, err
 	}
+	ctx, span := telemetry.Tracer().Start(ctx, "registration "+string(mode), trace.WithAttributes(telemetry.KeyGID.String(gid)))
+	defer func() {
+		telemetry.Fail(span, err)
+		span.End()
+		registrations.Inc(ctx, "mode", string(mode), "outcome", outcome(res, err))
+	}()
+	return r.register(ctx, gid, mode, u, afterTries)
+}
+
+// registrations counts registrations by mode (tcc, xa) and outcome.
+var registrations = telemetry.NewCounter("p2p_registrations", "registrations by mode and outcome")
+
+// outcome names what a registration ended as: succeeded, pending (committed, a Confirm
+// still retrying), username_taken, mobile_taken, rolled_back or error.
+func outcome(res biz.Registered, err error) string {
+	switch {
+	case err == nil && res.Settled:
+		return "succeeded"
+	case err == nil:
+		return "pending"
+	case errors.Is(err, biz.ErrUsernameTaken):
+		return "username_taken"
+	case errors.Is(err, biz.ErrMobileTaken):
+		return "mobile_taken"
+	case errors.Is(err, biz.ErrRolledBack), errors.Is(err, biz.ErrFaultInjected):
+		return "rolled_back"
+	}
+	return "error"
+}
+
+func (r *dtmRegistrar) register(ctx context.Context, gid string, mode biz.Mode, u biz.NewUser, afterTries func(context.Context) error) (biz.Registered, error) {
 	// The hash travels sealed for this gid: DTM stores and logs the branch payload.
 	sealed, err := r.key.Seal(gid, []byte(u.PasswordHash))
 	if err != nil {
@@ -92,8 +128,10 @@ func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUse
 		t.WaitResult = true
 		t.RetryInterval = r.conf.GetRetryIntervalSeconds()
 		t.TimeoutToFail = r.conf.GetTimeoutToFailSeconds()
-		// Every branch call, retry and phase 2 carries the transaction's credential.
+		// Every branch call, retry and phase 2 carries the transaction's credential and
+		// its trace context.
 		r.key.Authorize(t)
+		dtmx.TraceBranches(txCtx, t)
 	}
 
 	switch mode {

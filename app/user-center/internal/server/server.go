@@ -62,8 +62,8 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.UserCenterServi
 	if f != nil {
 		srv.Handle("/debug/faults", f.Handler())
 	}
-	srv.Handle(notificationPath, postOnly(bank.Require(notifications.Handle)))
-	srv.HandleFunc(returnPath, service.ReturnPage)
+	servers.Handle(srv, notificationPath, postOnly(bank.Require(notifications.Handle)))
+	servers.HandleFunc(srv, returnPath, service.ReturnPage)
 	v1.RegisterUserCenterHTTPServer(srv, svc)
 	v1.RegisterCustodyHTTPServer(srv, custody)
 	return srv
@@ -86,7 +86,7 @@ func NewGRPCServer(c *conf.Bootstrap, svc *service.UserCenterService, custody *s
 	branches *service.ConsumerRegistrationService, key *dtmx.BranchKey, logger log.Logger) *grpc.Server {
 	am := authMiddleware(c)
 	guard := key.Guard(v1.ConsumerRegistration_ServiceDesc.ServiceName)
-	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, guard, am.Build()))
+	srv := servers.NewGRPC(c.GetServer(), logger, servers.Middleware(logger, dtmx.ObserveBranches(), guard, am.Build()))
 	v1.RegisterUserCenterServer(srv, svc)
 	v1.RegisterCustodyServer(srv, custody)
 	v1.RegisterConsumerRegistrationServer(srv, branches)

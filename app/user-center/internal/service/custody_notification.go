@@ -13,6 +13,7 @@ import (
 	v1 "github.com/p2p-dtx/p2p-dtx/api/user-center/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // notification is the body of the bank's callback (docs/custody-protocol.md).
@@ -58,12 +59,14 @@ func (n *CustodyNotifications) Handle(w http.ResponseWriter, r *http.Request, bo
 			"body is not a custody notification (JSON with requestNo)")
 		return
 	}
+	telemetry.Annotate(r.Context(), telemetry.KeyRequestNo.String(msg.RequestNo))
 	applied, err := n.uc.ReceiveNotification(r.Context(), biz.BankResult{
 		RequestNo: msg.RequestNo, Kind: msg.ServiceName, Status: biz.RequestStatus(msg.Status), UserNo: msg.UserNo,
 		PlatformUserID: msg.PlatformUserID, Amount: msg.Amount, FailureReason: msg.FailureReason,
 	})
 	if err != nil {
 		refusal := notificationRefusal(err)
+		notifications.Inc(r.Context(), "outcome", "refused", "reason", refusal.Reason)
 		if refusal.Reason == reasonInternal {
 			n.log.WithContext(r.Context()).Errorw("msg", "custody notification not applied", "request_no", msg.RequestNo, "err", err)
 			signing.WriteError(w, http.StatusInternalServerError, reasonInternal, refusal.Message)
@@ -72,11 +75,20 @@ func (n *CustodyNotifications) Handle(w http.ResponseWriter, r *http.Request, bo
 		n.refuse(w, msg.RequestNo, int(refusal.Code), refusal.Reason, err.Error())
 		return
 	}
+	outcome := "applied"
+	if !applied.Changed {
+		outcome = "duplicate" // the result was known already: acknowledged, nothing changed
+	}
+	notifications.Inc(r.Context(), "outcome", outcome, "reason", "")
 	n.log.WithContext(r.Context()).Infow("msg", "custody notification acknowledged", "request_no", msg.RequestNo,
 		"status", applied.Request.Status, "applied", applied.Changed)
 	signing.WriteSigned(w, n.signer, http.StatusOK, notificationAck{RequestNo: msg.RequestNo,
 		Status: string(applied.Request.Status), Applied: applied.Changed})
 }
+
+// notifications counts the bank's signed callbacks by outcome: applied, duplicate
+// (acknowledged, nothing changed) or refused (with the reason answered).
+var notifications = telemetry.NewCounter("p2p_custody_notifications", "custody result notifications received, by outcome")
 
 // reasonInternal answers a notification that could not be applied for a passing reason:
 // the bank tries again later.

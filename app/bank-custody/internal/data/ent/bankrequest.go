@@ -44,7 +44,9 @@ type BankRequest struct {
 	PasswordHash *string `json:"-"`
 	// NotifyPublishedAt holds the value of the "notify_published_at" field.
 	NotifyPublishedAt *time.Time `json:"notify_published_at,omitempty"`
-	selectValues      sql.SelectValues
+	// TraceParent holds the value of the "trace_parent" field.
+	TraceParent  *string `json:"trace_parent,omitempty"`
+	selectValues sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -56,7 +58,7 @@ func (*BankRequest) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(money.Amount)}
 		case bankrequest.FieldPlatformUserID:
 			values[i] = new(sql.NullInt64)
-		case bankrequest.FieldID, bankrequest.FieldPlatformNo, bankrequest.FieldServiceName, bankrequest.FieldUserNo, bankrequest.FieldStatus, bankrequest.FieldCallbackURL, bankrequest.FieldFailureReason, bankrequest.FieldPayload, bankrequest.FieldPasswordHash:
+		case bankrequest.FieldID, bankrequest.FieldPlatformNo, bankrequest.FieldServiceName, bankrequest.FieldUserNo, bankrequest.FieldStatus, bankrequest.FieldCallbackURL, bankrequest.FieldFailureReason, bankrequest.FieldPayload, bankrequest.FieldPasswordHash, bankrequest.FieldTraceParent:
 			values[i] = new(sql.NullString)
 		case bankrequest.FieldCreatedAt, bankrequest.FieldUpdatedAt, bankrequest.FieldNotifyPublishedAt:
 			values[i] = new(sql.NullTime)
@@ -167,6 +169,13 @@ func (_m *BankRequest) assignValues(columns []string, values []any) error {
 				_m.NotifyPublishedAt = new(time.Time)
 				*_m.NotifyPublishedAt = value.Time
 			}
+		case bankrequest.FieldTraceParent:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field trace_parent", values[i])
+			} else if value.Valid {
+				_m.TraceParent = new(string)
+				*_m.TraceParent = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -253,6 +262,11 @@ func (_m *BankRequest) String() string {
 	if v := _m.NotifyPublishedAt; v != nil {
 		builder.WriteString("notify_published_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.TraceParent; v != nil {
+		builder.WriteString("trace_parent=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

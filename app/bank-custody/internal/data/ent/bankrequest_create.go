@@ -182,6 +182,20 @@ func (_c *BankRequestCreate) SetNillableNotifyPublishedAt(v *time.Time) *BankReq
 	return _c
 }
 
+// SetTraceParent sets the "trace_parent" field.
+func (_c *BankRequestCreate) SetTraceParent(v string) *BankRequestCreate {
+	_c.mutation.SetTraceParent(v)
+	return _c
+}
+
+// SetNillableTraceParent sets the "trace_parent" field if the given value is not nil.
+func (_c *BankRequestCreate) SetNillableTraceParent(v *string) *BankRequestCreate {
+	if v != nil {
+		_c.SetTraceParent(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *BankRequestCreate) SetID(v string) *BankRequestCreate {
 	_c.mutation.SetID(v)
@@ -285,6 +299,11 @@ func (_c *BankRequestCreate) check() error {
 			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "BankRequest.password_hash": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.TraceParent(); ok {
+		if err := bankrequest.TraceParentValidator(v); err != nil {
+			return &ValidationError{Name: "trace_parent", err: fmt.Errorf(`ent: validator failed for field "BankRequest.trace_parent": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := bankrequest.IDValidator(v); err != nil {
 			return &ValidationError{Name: "id", err: fmt.Errorf(`ent: validator failed for field "BankRequest.id": %w`, err)}
@@ -377,6 +396,10 @@ func (_c *BankRequestCreate) createSpec() (*BankRequest, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.NotifyPublishedAt(); ok {
 		_spec.SetField(bankrequest.FieldNotifyPublishedAt, field.TypeTime, value)
 		_node.NotifyPublishedAt = &value
+	}
+	if value, ok := _c.mutation.TraceParent(); ok {
+		_spec.SetField(bankrequest.FieldTraceParent, field.TypeString, value)
+		_node.TraceParent = &value
 	}
 	return _node, _spec
 }
@@ -625,6 +648,24 @@ func (u *BankRequestUpsert) UpdateNotifyPublishedAt() *BankRequestUpsert {
 // ClearNotifyPublishedAt clears the value of the "notify_published_at" field.
 func (u *BankRequestUpsert) ClearNotifyPublishedAt() *BankRequestUpsert {
 	u.SetNull(bankrequest.FieldNotifyPublishedAt)
+	return u
+}
+
+// SetTraceParent sets the "trace_parent" field.
+func (u *BankRequestUpsert) SetTraceParent(v string) *BankRequestUpsert {
+	u.Set(bankrequest.FieldTraceParent, v)
+	return u
+}
+
+// UpdateTraceParent sets the "trace_parent" field to the value that was provided on create.
+func (u *BankRequestUpsert) UpdateTraceParent() *BankRequestUpsert {
+	u.SetExcluded(bankrequest.FieldTraceParent)
+	return u
+}
+
+// ClearTraceParent clears the value of the "trace_parent" field.
+func (u *BankRequestUpsert) ClearTraceParent() *BankRequestUpsert {
+	u.SetNull(bankrequest.FieldTraceParent)
 	return u
 }
 
@@ -907,6 +948,27 @@ func (u *BankRequestUpsertOne) UpdateNotifyPublishedAt() *BankRequestUpsertOne {
 func (u *BankRequestUpsertOne) ClearNotifyPublishedAt() *BankRequestUpsertOne {
 	return u.Update(func(s *BankRequestUpsert) {
 		s.ClearNotifyPublishedAt()
+	})
+}
+
+// SetTraceParent sets the "trace_parent" field.
+func (u *BankRequestUpsertOne) SetTraceParent(v string) *BankRequestUpsertOne {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.SetTraceParent(v)
+	})
+}
+
+// UpdateTraceParent sets the "trace_parent" field to the value that was provided on create.
+func (u *BankRequestUpsertOne) UpdateTraceParent() *BankRequestUpsertOne {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.UpdateTraceParent()
+	})
+}
+
+// ClearTraceParent clears the value of the "trace_parent" field.
+func (u *BankRequestUpsertOne) ClearTraceParent() *BankRequestUpsertOne {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.ClearTraceParent()
 	})
 }
 
@@ -1356,6 +1418,27 @@ func (u *BankRequestUpsertBulk) UpdateNotifyPublishedAt() *BankRequestUpsertBulk
 func (u *BankRequestUpsertBulk) ClearNotifyPublishedAt() *BankRequestUpsertBulk {
 	return u.Update(func(s *BankRequestUpsert) {
 		s.ClearNotifyPublishedAt()
+	})
+}
+
+// SetTraceParent sets the "trace_parent" field.
+func (u *BankRequestUpsertBulk) SetTraceParent(v string) *BankRequestUpsertBulk {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.SetTraceParent(v)
+	})
+}
+
+// UpdateTraceParent sets the "trace_parent" field to the value that was provided on create.
+func (u *BankRequestUpsertBulk) UpdateTraceParent() *BankRequestUpsertBulk {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.UpdateTraceParent()
+	})
+}
+
+// ClearTraceParent clears the value of the "trace_parent" field.
+func (u *BankRequestUpsertBulk) ClearTraceParent() *BankRequestUpsertBulk {
+	return u.Update(func(s *BankRequestUpsert) {
+		s.ClearTraceParent()
 	})
 }
 

@@ -245,6 +245,26 @@ func (_u *BankRequestUpdate) ClearNotifyPublishedAt() *BankRequestUpdate {
 	return _u
 }
 
+// SetTraceParent sets the "trace_parent" field.
+func (_u *BankRequestUpdate) SetTraceParent(v string) *BankRequestUpdate {
+	_u.mutation.SetTraceParent(v)
+	return _u
+}
+
+// SetNillableTraceParent sets the "trace_parent" field if the given value is not nil.
+func (_u *BankRequestUpdate) SetNillableTraceParent(v *string) *BankRequestUpdate {
+	if v != nil {
+		_u.SetTraceParent(*v)
+	}
+	return _u
+}
+
+// ClearTraceParent clears the value of the "trace_parent" field.
+func (_u *BankRequestUpdate) ClearTraceParent() *BankRequestUpdate {
+	_u.mutation.ClearTraceParent()
+	return _u
+}
+
 // Mutation returns the BankRequestMutation object of the builder.
 func (_u *BankRequestUpdate) Mutation() *BankRequestMutation {
 	return _u.mutation
@@ -321,6 +341,11 @@ func (_u *BankRequestUpdate) check() error {
 	if v, ok := _u.mutation.PasswordHash(); ok {
 		if err := bankrequest.PasswordHashValidator(v); err != nil {
 			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "BankRequest.password_hash": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TraceParent(); ok {
+		if err := bankrequest.TraceParentValidator(v); err != nil {
+			return &ValidationError{Name: "trace_parent", err: fmt.Errorf(`ent: validator failed for field "BankRequest.trace_parent": %w`, err)}
 		}
 	}
 	return nil
@@ -406,6 +431,12 @@ func (_u *BankRequestUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.NotifyPublishedAtCleared() {
 		_spec.ClearField(bankrequest.FieldNotifyPublishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TraceParent(); ok {
+		_spec.SetField(bankrequest.FieldTraceParent, field.TypeString, value)
+	}
+	if _u.mutation.TraceParentCleared() {
+		_spec.ClearField(bankrequest.FieldTraceParent, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -644,6 +675,26 @@ func (_u *BankRequestUpdateOne) ClearNotifyPublishedAt() *BankRequestUpdateOne {
 	return _u
 }
 
+// SetTraceParent sets the "trace_parent" field.
+func (_u *BankRequestUpdateOne) SetTraceParent(v string) *BankRequestUpdateOne {
+	_u.mutation.SetTraceParent(v)
+	return _u
+}
+
+// SetNillableTraceParent sets the "trace_parent" field if the given value is not nil.
+func (_u *BankRequestUpdateOne) SetNillableTraceParent(v *string) *BankRequestUpdateOne {
+	if v != nil {
+		_u.SetTraceParent(*v)
+	}
+	return _u
+}
+
+// ClearTraceParent clears the value of the "trace_parent" field.
+func (_u *BankRequestUpdateOne) ClearTraceParent() *BankRequestUpdateOne {
+	_u.mutation.ClearTraceParent()
+	return _u
+}
+
 // Mutation returns the BankRequestMutation object of the builder.
 func (_u *BankRequestUpdateOne) Mutation() *BankRequestMutation {
 	return _u.mutation
@@ -733,6 +784,11 @@ func (_u *BankRequestUpdateOne) check() error {
 	if v, ok := _u.mutation.PasswordHash(); ok {
 		if err := bankrequest.PasswordHashValidator(v); err != nil {
 			return &ValidationError{Name: "password_hash", err: fmt.Errorf(`ent: validator failed for field "BankRequest.password_hash": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.TraceParent(); ok {
+		if err := bankrequest.TraceParentValidator(v); err != nil {
+			return &ValidationError{Name: "trace_parent", err: fmt.Errorf(`ent: validator failed for field "BankRequest.trace_parent": %w`, err)}
 		}
 	}
 	return nil
@@ -835,6 +891,12 @@ func (_u *BankRequestUpdateOne) sqlSave(ctx context.Context) (_node *BankRequest
 	}
 	if _u.mutation.NotifyPublishedAtCleared() {
 		_spec.ClearField(bankrequest.FieldNotifyPublishedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.TraceParent(); ok {
+		_spec.SetField(bankrequest.FieldTraceParent, field.TypeString, value)
+	}
+	if _u.mutation.TraceParentCleared() {
+		_spec.ClearField(bankrequest.FieldTraceParent, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &BankRequest{config: _u.config}

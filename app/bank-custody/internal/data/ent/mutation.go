@@ -2799,6 +2799,7 @@ type BankRequestMutation struct {
 	updated_at          *time.Time
 	password_hash       *string
 	notify_published_at *time.Time
+	trace_parent        *string
 	clearedFields       map[string]struct{}
 	done                bool
 	oldValue            func(context.Context) (*BankRequest, error)
@@ -3502,6 +3503,55 @@ func (m *BankRequestMutation) ResetNotifyPublishedAt() {
 	delete(m.clearedFields, bankrequest.FieldNotifyPublishedAt)
 }
 
+// SetTraceParent sets the "trace_parent" field.
+func (m *BankRequestMutation) SetTraceParent(s string) {
+	m.trace_parent = &s
+}
+
+// TraceParent returns the value of the "trace_parent" field in the mutation.
+func (m *BankRequestMutation) TraceParent() (r string, exists bool) {
+	v := m.trace_parent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTraceParent returns the old "trace_parent" field's value of the BankRequest entity.
+// If the BankRequest object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankRequestMutation) OldTraceParent(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTraceParent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTraceParent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTraceParent: %w", err)
+	}
+	return oldValue.TraceParent, nil
+}
+
+// ClearTraceParent clears the value of the "trace_parent" field.
+func (m *BankRequestMutation) ClearTraceParent() {
+	m.trace_parent = nil
+	m.clearedFields[bankrequest.FieldTraceParent] = struct{}{}
+}
+
+// TraceParentCleared returns if the "trace_parent" field was cleared in this mutation.
+func (m *BankRequestMutation) TraceParentCleared() bool {
+	_, ok := m.clearedFields[bankrequest.FieldTraceParent]
+	return ok
+}
+
+// ResetTraceParent resets all changes to the "trace_parent" field.
+func (m *BankRequestMutation) ResetTraceParent() {
+	m.trace_parent = nil
+	delete(m.clearedFields, bankrequest.FieldTraceParent)
+}
+
 // Where appends a list predicates to the BankRequestMutation builder.
 func (m *BankRequestMutation) Where(ps ...predicate.BankRequest) {
 	m.predicates = append(m.predicates, ps...)
@@ -3536,7 +3586,7 @@ func (m *BankRequestMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BankRequestMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 14)
 	if m.platform_no != nil {
 		fields = append(fields, bankrequest.FieldPlatformNo)
 	}
@@ -3576,6 +3626,9 @@ func (m *BankRequestMutation) Fields() []string {
 	if m.notify_published_at != nil {
 		fields = append(fields, bankrequest.FieldNotifyPublishedAt)
 	}
+	if m.trace_parent != nil {
+		fields = append(fields, bankrequest.FieldTraceParent)
+	}
 	return fields
 }
 
@@ -3610,6 +3663,8 @@ func (m *BankRequestMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case bankrequest.FieldNotifyPublishedAt:
 		return m.NotifyPublishedAt()
+	case bankrequest.FieldTraceParent:
+		return m.TraceParent()
 	}
 	return nil, false
 }
@@ -3645,6 +3700,8 @@ func (m *BankRequestMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldPasswordHash(ctx)
 	case bankrequest.FieldNotifyPublishedAt:
 		return m.OldNotifyPublishedAt(ctx)
+	case bankrequest.FieldTraceParent:
+		return m.OldTraceParent(ctx)
 	}
 	return nil, fmt.Errorf("unknown BankRequest field %s", name)
 }
@@ -3745,6 +3802,13 @@ func (m *BankRequestMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetNotifyPublishedAt(v)
 		return nil
+	case bankrequest.FieldTraceParent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTraceParent(v)
+		return nil
 	}
 	return fmt.Errorf("unknown BankRequest field %s", name)
 }
@@ -3814,6 +3878,9 @@ func (m *BankRequestMutation) ClearedFields() []string {
 	if m.FieldCleared(bankrequest.FieldNotifyPublishedAt) {
 		fields = append(fields, bankrequest.FieldNotifyPublishedAt)
 	}
+	if m.FieldCleared(bankrequest.FieldTraceParent) {
+		fields = append(fields, bankrequest.FieldTraceParent)
+	}
 	return fields
 }
 
@@ -3851,6 +3918,9 @@ func (m *BankRequestMutation) ClearField(name string) error {
 		return nil
 	case bankrequest.FieldNotifyPublishedAt:
 		m.ClearNotifyPublishedAt()
+		return nil
+	case bankrequest.FieldTraceParent:
+		m.ClearTraceParent()
 		return nil
 	}
 	return fmt.Errorf("unknown BankRequest nullable field %s", name)
@@ -3898,6 +3968,9 @@ func (m *BankRequestMutation) ResetField(name string) error {
 		return nil
 	case bankrequest.FieldNotifyPublishedAt:
 		m.ResetNotifyPublishedAt()
+		return nil
+	case bankrequest.FieldTraceParent:
+		m.ResetTraceParent()
 		return nil
 	}
 	return fmt.Errorf("unknown BankRequest field %s", name)

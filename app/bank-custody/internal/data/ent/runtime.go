@@ -241,6 +241,10 @@ func init() {
 	bankrequestDescPasswordHash := bankrequestFields[12].Descriptor()
 	// bankrequest.PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
 	bankrequest.PasswordHashValidator = bankrequestDescPasswordHash.Validators[0].(func(string) error)
+	// bankrequestDescTraceParent is the schema descriptor for trace_parent field.
+	bankrequestDescTraceParent := bankrequestFields[14].Descriptor()
+	// bankrequest.TraceParentValidator is a validator for the "trace_parent" field. It is called by the builders before save.
+	bankrequest.TraceParentValidator = bankrequestDescTraceParent.Validators[0].(func(string) error)
 	// bankrequestDescID is the schema descriptor for id field.
 	bankrequestDescID := bankrequestFields[0].Descriptor()
 	// bankrequest.IDValidator is a validator for the "id" field. It is called by the builders before save.

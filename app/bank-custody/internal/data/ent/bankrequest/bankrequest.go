@@ -39,6 +39,8 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldNotifyPublishedAt holds the string denoting the notify_published_at field in the database.
 	FieldNotifyPublishedAt = "notify_published_at"
+	// FieldTraceParent holds the string denoting the trace_parent field in the database.
+	FieldTraceParent = "trace_parent"
 	// Table holds the table name of the bankrequest in the database.
 	Table = "bank_request"
 )
@@ -59,6 +61,7 @@ var Columns = []string{
 	FieldUpdatedAt,
 	FieldPasswordHash,
 	FieldNotifyPublishedAt,
+	FieldTraceParent,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -92,6 +95,8 @@ var (
 	UpdateDefaultUpdatedAt func() time.Time
 	// PasswordHashValidator is a validator for the "password_hash" field. It is called by the builders before save.
 	PasswordHashValidator func(string) error
+	// TraceParentValidator is a validator for the "trace_parent" field. It is called by the builders before save.
+	TraceParentValidator func(string) error
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -167,4 +172,9 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByNotifyPublishedAt orders the results by the notify_published_at field.
 func ByNotifyPublishedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNotifyPublishedAt, opts...).ToFunc()
+}
+
+// ByTraceParent orders the results by the trace_parent field.
+func ByTraceParent(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTraceParent, opts...).ToFunc()
 }

@@ -130,6 +130,11 @@ func NotifyPublishedAt(v time.Time) predicate.BankRequest {
 	return predicate.BankRequest(sql.FieldEQ(FieldNotifyPublishedAt, v))
 }
 
+// TraceParent applies equality check predicate on the "trace_parent" field. It's identical to TraceParentEQ.
+func TraceParent(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldEQ(FieldTraceParent, v))
+}
+
 // PlatformNoEQ applies the EQ predicate on the "platform_no" field.
 func PlatformNoEQ(v string) predicate.BankRequest {
 	return predicate.BankRequest(sql.FieldEQ(FieldPlatformNo, v))
@@ -928,6 +933,81 @@ func NotifyPublishedAtIsNil() predicate.BankRequest {
 // NotifyPublishedAtNotNil applies the NotNil predicate on the "notify_published_at" field.
 func NotifyPublishedAtNotNil() predicate.BankRequest {
 	return predicate.BankRequest(sql.FieldNotNull(FieldNotifyPublishedAt))
+}
+
+// TraceParentEQ applies the EQ predicate on the "trace_parent" field.
+func TraceParentEQ(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldEQ(FieldTraceParent, v))
+}
+
+// TraceParentNEQ applies the NEQ predicate on the "trace_parent" field.
+func TraceParentNEQ(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldNEQ(FieldTraceParent, v))
+}
+
+// TraceParentIn applies the In predicate on the "trace_parent" field.
+func TraceParentIn(vs ...string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldIn(FieldTraceParent, vs...))
+}
+
+// TraceParentNotIn applies the NotIn predicate on the "trace_parent" field.
+func TraceParentNotIn(vs ...string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldNotIn(FieldTraceParent, vs...))
+}
+
+// TraceParentGT applies the GT predicate on the "trace_parent" field.
+func TraceParentGT(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldGT(FieldTraceParent, v))
+}
+
+// TraceParentGTE applies the GTE predicate on the "trace_parent" field.
+func TraceParentGTE(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldGTE(FieldTraceParent, v))
+}
+
+// TraceParentLT applies the LT predicate on the "trace_parent" field.
+func TraceParentLT(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldLT(FieldTraceParent, v))
+}
+
+// TraceParentLTE applies the LTE predicate on the "trace_parent" field.
+func TraceParentLTE(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldLTE(FieldTraceParent, v))
+}
+
+// TraceParentContains applies the Contains predicate on the "trace_parent" field.
+func TraceParentContains(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldContains(FieldTraceParent, v))
+}
+
+// TraceParentHasPrefix applies the HasPrefix predicate on the "trace_parent" field.
+func TraceParentHasPrefix(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldHasPrefix(FieldTraceParent, v))
+}
+
+// TraceParentHasSuffix applies the HasSuffix predicate on the "trace_parent" field.
+func TraceParentHasSuffix(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldHasSuffix(FieldTraceParent, v))
+}
+
+// TraceParentIsNil applies the IsNil predicate on the "trace_parent" field.
+func TraceParentIsNil() predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldIsNull(FieldTraceParent))
+}
+
+// TraceParentNotNil applies the NotNil predicate on the "trace_parent" field.
+func TraceParentNotNil() predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldNotNull(FieldTraceParent))
+}
+
+// TraceParentEqualFold applies the EqualFold predicate on the "trace_parent" field.
+func TraceParentEqualFold(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldEqualFold(FieldTraceParent, v))
+}
+
+// TraceParentContainsFold applies the ContainsFold predicate on the "trace_parent" field.
+func TraceParentContainsFold(v string) predicate.BankRequest {
+	return predicate.BankRequest(sql.FieldContainsFold(FieldTraceParent, v))
 }
 
 // And groups predicates with the AND operator between them.

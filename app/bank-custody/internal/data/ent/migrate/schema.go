@@ -126,6 +126,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true, Size: 255},
 		{Name: "notify_published_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"mysql": "datetime(6)"}},
+		{Name: "trace_parent", Type: field.TypeString, Nullable: true, Size: 64},
 	}
 	// BankRequestTable holds the schema information for the "bank_request" table.
 	BankRequestTable = &schema.Table{

@@ -41,6 +41,10 @@ func (BankRequest) Fields() []ent.Field {
 		// When the result went to TP_BANK_NOTIFY; NULL while it still has to, so a crash
 		// between the commit and the publish is repaired by the next poll (V002).
 		field.Time("notify_published_at").SchemaType(datetimeType).Optional().Nillable(),
+		// W3C traceparent of the call that created the request, so the work done for it
+		// later (completion, the notification, the platform's callback) joins that trace
+		// (V004).
+		field.String("trace_parent").MaxLen(64).Optional().Nillable(),
 	}
 }
 
