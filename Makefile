@@ -22,7 +22,7 @@ demo: ## Start the stack (installing what is missing) and walk the whole lending
 	@scripts/demo.sh
 
 .PHONY: up
-up: ## Start the local stack: MariaDB, DTM, RocketMQ and the five services (idempotent).
+up: ## Start the local stack: MariaDB, DTM, RocketMQ, Jaeger and the five services (idempotent).
 	@scripts/stack.sh up
 
 .PHONY: down
@@ -42,6 +42,16 @@ restart: ## Rebuild and restart one service: make restart svc=user-center
 	@test -n "$(svc)" || { echo "usage: make restart svc=<service>"; exit 2; }
 	@scripts/stack.sh restart $(svc)
 
+# Jaeger's address: P2P_JAEGER_QUERY_URL from the environment, else the run directory's
+# stack.env, else tracetree's default. args= passes flags, e.g. args="-wait 30s".
+.PHONY: trace
+trace: ## Print the trace of a gid, requestNo or projectId as a tree: make trace id=<id>
+	@test -n "$(id)" || { echo "usage: make trace id=<dtm gid | custody requestNo | project id | trace id> [args='-wait 30s']"; exit 2; }
+	@mkdir -p $(TOOLS)
+	@cd tools/tracetree && GOWORK=off go build -o $(TOOLS)/tracetree .
+	@url=$${P2P_JAEGER_QUERY_URL:-$$(sed -n 's/^P2P_JAEGER_QUERY_URL=//p' $(RUN)/stack.env 2>/dev/null)}; \
+	P2P_JAEGER_QUERY_URL=$$url $(TOOLS)/tracetree $(args) -- '$(id)'
+
 ## --- test ---------------------------------------------------------------------------------
 
 .PHONY: test
@@ -49,7 +59,7 @@ test: ## Everything: unit tests, lint, gen-check, then the stack (started if nee
 	@scripts/test.sh all
 
 .PHONY: test-unit
-test-unit: ## Unit tests of pkg/ and the services; needs no stack.
+test-unit: ## Unit tests of pkg/, the services and tools/tracetree; needs no stack.
 	@scripts/test.sh unit
 
 .PHONY: test-acceptance
@@ -93,7 +103,7 @@ third-party: ## Copy the vendored protos again from the pinned Kratos module.
 
 .PHONY: tidy
 tidy: ## go mod tidy in every module.
-	@for m in api pkg test tools $(addprefix app/,$(SERVICES)); do (cd $$m && GOWORK=off go mod tidy) || exit 1; done
+	@for m in api pkg test tools tools/rmqacl tools/tracetree $(addprefix app/,$(SERVICES)); do (cd $$m && GOWORK=off go mod tidy) || exit 1; done
 
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck and shellcheck (installs the last two if missing).

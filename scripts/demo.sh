@@ -19,6 +19,11 @@ export P2P_CHROMIUM
 export ROCKETMQ_GO_LOG_LEVEL=${ROCKETMQ_GO_LOG_LEVEL:-warn}
 
 scripts/stack.sh up
+# The last step prints traces from Jaeger the way make trace does.
+RUN=${P2P_RUN_DIR:-$PWD/.run}
+mkdir -p "$RUN/tools/bin"
+(cd tools/tracetree && GOWORK=off go build -o "$RUN/tools/bin/tracetree" .)
+export P2P_TRACETREE=$RUN/tools/bin/tracetree
 echo
 scripts/stack.sh status
 go run ./test/cmd/demo

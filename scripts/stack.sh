@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Local stack of p2p-dtx: MariaDB, DTM, RocketMQ (name server + broker) and
-# the five services, all as plain processes under one run directory
+# Local stack of p2p-dtx: MariaDB, DTM, RocketMQ (name server + broker), Jaeger
+# and the five services, all as plain processes under one run directory
 # (P2P_RUN_DIR, default <repo>/.run). See `scripts/stack.sh help`.
 set -Eeuo pipefail
 
@@ -17,6 +17,8 @@ source "$LIB_DIR/migrate.sh"
 source "$LIB_DIR/dtm.sh"
 # shellcheck source=lib/rocketmq.sh
 source "$LIB_DIR/rocketmq.sh"
+# shellcheck source=lib/jaeger.sh
+source "$LIB_DIR/jaeger.sh"
 # shellcheck source=lib/services.sh
 source "$LIB_DIR/services.sh"
 
@@ -94,6 +96,13 @@ stack_env_content() {
     echo "P2P_RMQ_NAMESRV_PORT=$P2P_RMQ_NAMESRV_PORT"
     echo "P2P_RMQ_BROKER_PORT=$P2P_RMQ_BROKER_PORT"
     echo "P2P_ROCKETMQ_NAMESRV=$P2P_ROCKETMQ_NAMESRV"
+    echo "P2P_JAEGER_OTLP_GRPC_PORT=$P2P_JAEGER_OTLP_GRPC_PORT"
+    echo "P2P_JAEGER_OTLP_HTTP_PORT=$P2P_JAEGER_OTLP_HTTP_PORT"
+    echo "P2P_JAEGER_QUERY_PORT=$P2P_JAEGER_QUERY_PORT"
+    echo "P2P_JAEGER_QUERY_GRPC_PORT=$P2P_JAEGER_QUERY_GRPC_PORT"
+    echo "P2P_JAEGER_METRICS_PORT=$P2P_JAEGER_METRICS_PORT"
+    echo "P2P_JAEGER_QUERY_URL=$(jaeger_query_url)"
+    echo "P2P_OTLP_ENDPOINT=$(jaeger_otlp_endpoint)"
     for svc in "${SERVICES[@]}"; do
       key=$(svc_key "$svc")
       echo "P2P_${key}_HTTP_PORT=$(svc_http_port "$svc")"
@@ -125,6 +134,7 @@ preflight() {
     case $c in
       mariadb) mariadb_preflight ;;
       dtm) need_cmd go "the DTM server is built with Go — install Go 1.26" ;;
+      jaeger) need_cmd go "Jaeger is built with Go — install Go 1.26" ;;
       namesrv | broker) rmq_need_java && rmq_need_mvn ;;
       *) svc_present "$c" && need_cmd go "the services are built with Go — install Go 1.26" ;;
     esac
@@ -148,7 +158,7 @@ cmd_up() {
   for c in "${comps[@]}"; do
     case $c in
       mariadb) mariadb_up ;;
-      dtm | namesrv | broker) ensure_component "$c" ;;
+      dtm | namesrv | broker | jaeger) ensure_component "$c" ;;
       *)
         if svc_present "$c"; then ensure_component "$c"; else say "$c: skipped (app/$c/cmd/$c does not exist yet)"; fi
         ;;
@@ -201,19 +211,28 @@ cmd_restart() {
   done
 }
 
+# status_note COMP: where to look at a running COMP, printed after its health.
+status_note() {
+  case $1 in
+    jaeger) printf '  query API/UI %s' "$(jaeger_query_url)" ;;
+    dtm) printf '  metrics http://127.0.0.1:%s/api/metrics' "$P2P_DTM_HTTP_PORT" ;;
+    *) if is_service "$1"; then printf '  metrics http://127.0.0.1:%s/metrics' "$(svc_http_port "$1")"; fi ;;
+  esac
+}
+
 status_line() { # status_line COMP: prints one line; 1 when the component is down
   local c=$1 pid health="-" state
   if is_service "$c" && ! svc_present "$c"; then
-    printf '%-16s %-8s %-12s %-24s %s\n' "$c" absent - "$(ports_str "$c")" "(no app/$c/cmd/$c)"
+    printf '%-16s %-8s %-12s %-32s %s\n' "$c" absent - "$(ports_str "$c")" "(no app/$c/cmd/$c)"
     return 0
   fi
   if pid=$(comp_pid "$c"); then
     state=running
     if comp_healthy "$c" "$pid"; then health=healthy; else health=UNHEALTHY; fi
-    printf '%-16s %-8s %-12s %-24s %s\n' "$c" "$state" "pid $pid" "$(ports_str "$c")" "$health"
+    printf '%-16s %-8s %-12s %-32s %s%s\n' "$c" "$state" "pid $pid" "$(ports_str "$c")" "$health" "$(status_note "$c")"
     [[ $health == healthy ]]
   else
-    printf '%-16s %-8s %-12s %-24s %s\n' "$c" stopped - "$(ports_str "$c")" -
+    printf '%-16s %-8s %-12s %-32s %s\n' "$c" stopped - "$(ports_str "$c")" -
     return 1
   fi
 }

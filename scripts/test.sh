@@ -29,6 +29,9 @@ unit() {
 	for s in "${SERVICES[@]}"; do pkgs+=("./app/$s/..."); done
 	echo "==> unit tests"
 	go test -count=1 "${pkgs[@]}"
+	# Tool modules outside go.work, each in module mode.
+	echo "==> unit tests of tools/tracetree"
+	(cd tools/tracetree && GOWORK=off go test -count=1 ./...)
 	echo "==> compose configs agree with the local ones"
 	deploy/compose/check-configs.sh
 }

@@ -25,6 +25,9 @@ func TestTheLocalStackListensOnLoopbackOnly(t *testing.T) {
 	ports := map[string]string{
 		"mariadb": env["P2P_MYSQL_PORT"], "dtm http": env["P2P_DTM_HTTP_PORT"], "dtm grpc": env["P2P_DTM_GRPC_PORT"],
 		"namesrv": env["P2P_RMQ_NAMESRV_PORT"], "broker": env["P2P_RMQ_BROKER_PORT"],
+		"jaeger otlp grpc": env["P2P_JAEGER_OTLP_GRPC_PORT"], "jaeger otlp http": env["P2P_JAEGER_OTLP_HTTP_PORT"],
+		"jaeger query": env["P2P_JAEGER_QUERY_PORT"], "jaeger query grpc": env["P2P_JAEGER_QUERY_GRPC_PORT"],
+		"jaeger metrics": env["P2P_JAEGER_METRICS_PORT"],
 	}
 	for _, svc := range []string{"UNIFIED_ACCOUNT", "USER_CENTER", "TRADE_CENTER", "REPAYMENT", "BANK_CUSTODY"} {
 		ports[svc+" http"], ports[svc+" grpc"] = env["P2P_"+svc+"_HTTP_PORT"], env["P2P_"+svc+"_GRPC_PORT"]

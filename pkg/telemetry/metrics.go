@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/go-kratos/kratos/v2/middleware"
 	"github.com/go-kratos/kratos/v2/middleware/metrics"
@@ -11,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -53,9 +56,9 @@ const (
 // package variables) count once it runs.
 func meter() metric.Meter { return otel.Meter("github.com/p2p-dtx/p2p-dtx") }
 
-// ServerMetrics is Kratos' metrics middleware: requests by kind, operation, code and
-// reason, and a latency histogram by operation.
-func ServerMetrics() middleware.Middleware {
+// serverInstruments are the instruments of Kratos' server metrics, made once per process
+// and shared by the middleware and the plain handlers.
+var serverInstruments = sync.OnceValues(func() (metric.Int64Counter, metric.Float64Histogram) {
 	requests, err := metrics.DefaultRequestsCounter(meter(), serverRequests)
 	if err != nil {
 		panic(err) // only for an invalid name: a programming error
@@ -64,7 +67,23 @@ func ServerMetrics() middleware.Middleware {
 	if err != nil {
 		panic(err)
 	}
+	return requests, seconds
+})
+
+// ServerMetrics is Kratos' metrics middleware: requests by kind, operation, code and
+// reason, and a latency histogram by operation.
+func ServerMetrics() middleware.Middleware {
+	requests, seconds := serverInstruments()
 	return metrics.Server(metrics.WithRequests(requests), metrics.WithSeconds(seconds))
+}
+
+// recordPlain counts a plain handler's request in the same series, its route as the
+// operation (the reason is not known outside Kratos' errors).
+func recordPlain(ctx context.Context, route string, code int, took time.Duration) {
+	requests, seconds := serverInstruments()
+	requests.Add(ctx, 1, metric.WithAttributes(attribute.String("kind", "http"), attribute.String("operation", route),
+		attribute.Int("code", code), attribute.String("reason", "")))
+	seconds.Record(ctx, took.Seconds(), metric.WithAttributes(attribute.String("kind", "http"), attribute.String("operation", route)))
 }
 
 // Counter is a business counter: Add(ctx, "label", "value", ...) counts one event with

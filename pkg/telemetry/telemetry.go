@@ -83,7 +83,9 @@ const (
 // Setup installs the process-wide tracer provider, propagator and meter provider (the
 // latter exports to Metrics' registry). The returned shutdown flushes spans still queued.
 func Setup(ctx context.Context, c Config, logger log.Logger) (shutdown func(context.Context) error, err error) {
-	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL,
+	// Schemaless: resource.Default carries the SDK's own semantic-convention schema, and
+	// merging two resources with different schema URLs fails.
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
 		semconv.ServiceName(c.Service), semconv.ServiceVersion(c.Version)))
 	if err != nil {
 		return nil, fmt.Errorf("telemetry resource: %w", err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-kratos/kratos/v2/log"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -93,6 +94,21 @@ func TestContinueResumesAStoredTrace(t *testing.T) {
 	}
 	if ctx := Continue(context.Background(), ""); trace.SpanContextFromContext(ctx).IsValid() {
 		t.Fatal("an empty traceparent continued something")
+	}
+}
+
+// Setup must work with the SDK's default resource (a schema clash once stopped every
+// service at start).
+func TestSetupInstallsTheProviders(t *testing.T) {
+	shutdown, err := Setup(context.Background(), Config{Service: "svc", Version: "v", SampleRatio: 1}, log.DefaultLogger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = shutdown(context.Background()) }()
+	_, span := Tracer().Start(context.Background(), "x")
+	defer span.End()
+	if !span.SpanContext().IsSampled() {
+		t.Fatal("a span of the installed provider is not sampled at ratio 1")
 	}
 }
 

@@ -42,15 +42,18 @@ func Fail(span trace.Span, err error) {
 
 // Handler traces a plain net/http handler (one that is not a generated route, such as
 // the bank's signed API or user-center's callback): a server span named "METHOD route"
-// that continues the caller's trace and records the status code.
+// that continues the caller's trace and records the status code, and the request counted
+// in the same server metrics as the generated routes (operation = route).
 func Handler(route string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := Propagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		ctx, span := Tracer().Start(ctx, r.Method+" "+route, trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(semconv.HTTPRequestMethodKey.String(r.Method), semconv.HTTPRoute(route)))
 		defer span.End()
+		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r.WithContext(ctx))
+		recordPlain(ctx, route, rec.status, time.Since(start))
 		span.SetAttributes(semconv.HTTPResponseStatusCode(rec.status))
 		if rec.status >= 500 {
 			span.SetStatus(codes.Error, strconv.Itoa(rec.status))

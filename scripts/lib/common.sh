@@ -2,7 +2,7 @@
 # Shared settings and helpers for scripts/stack.sh. Sourced, never executed.
 #
 # Conventions
-#   * Every component (mariadb, dtm, namesrv, broker, one per service) has
+#   * Every component (mariadb, dtm, namesrv, broker, jaeger, one per service) has
 #     $PID_DIR/<comp>.pid (written by the process itself just before it execs,
 #     so it is the real pid), $LOG_DIR/<comp>.log, and $PID_DIR/<comp>.sum (a
 #     fingerprint of binary + config taken at start: `up` restarts a component
@@ -48,12 +48,19 @@ P2P_DTM_GRPC_PORT=${P2P_DTM_GRPC_PORT:-36790}
 P2P_RMQ_NAMESRV_PORT=${P2P_RMQ_NAMESRV_PORT:-9876}
 # The broker also binds listenPort-2 (fast/VIP channel) and listenPort+1 (HA).
 P2P_RMQ_BROKER_PORT=${P2P_RMQ_BROKER_PORT:-10911}
+# Jaeger (scripts/lib/jaeger.sh): OTLP gRPC and HTTP in, the query API and UI (HTTP) and
+# its gRPC twin, Jaeger's own metrics.
+P2P_JAEGER_OTLP_GRPC_PORT=${P2P_JAEGER_OTLP_GRPC_PORT:-4317}
+P2P_JAEGER_OTLP_HTTP_PORT=${P2P_JAEGER_OTLP_HTTP_PORT:-4318}
+P2P_JAEGER_QUERY_PORT=${P2P_JAEGER_QUERY_PORT:-16686}
+P2P_JAEGER_QUERY_GRPC_PORT=${P2P_JAEGER_QUERY_GRPC_PORT:-16685}
+P2P_JAEGER_METRICS_PORT=${P2P_JAEGER_METRICS_PORT:-8888}
 
 # Services in start order; each gets HTTP 80x0 / gRPC 90x0 unless overridden
 # by P2P_<SERVICE>_HTTP_PORT / P2P_<SERVICE>_GRPC_PORT (e.g. P2P_USER_CENTER_HTTP_PORT).
 SERVICES=(unified-account user-center trade-center repayment bank-custody)
 SERVICE_DBS=(unified_account user_center trade_center repayment bank_custody)
-INFRA=(mariadb dtm namesrv broker)
+INFRA=(mariadb dtm namesrv broker jaeger)
 
 svc_key() { local k=${1^^}; printf '%s' "${k//-/_}"; }   # user-center -> USER_CENTER
 svc_db() { printf '%s' "${1//-/_}"; }                      # user-center -> user_center
@@ -86,6 +93,7 @@ comp_ports() {
     dtm) echo "$P2P_DTM_HTTP_PORT $P2P_DTM_GRPC_PORT" ;;
     namesrv) echo "$P2P_RMQ_NAMESRV_PORT" ;;
     broker) echo "$P2P_RMQ_BROKER_PORT $((P2P_RMQ_BROKER_PORT - 2)) $((P2P_RMQ_BROKER_PORT + 1))" ;;
+    jaeger) echo "$P2P_JAEGER_OTLP_GRPC_PORT $P2P_JAEGER_OTLP_HTTP_PORT $P2P_JAEGER_QUERY_PORT $P2P_JAEGER_QUERY_GRPC_PORT $P2P_JAEGER_METRICS_PORT" ;;
     *) echo "$(svc_http_port "$1") $(svc_grpc_port "$1")" ;;
   esac
 }
@@ -141,6 +149,7 @@ is_comp_process() {
   case $comp in
     mariadb) [[ $argv0 == *mariadbd && $cmd == *"--defaults-file=$RUN_DIR/mariadb/my.cnf"* ]] ;;
     dtm) [[ $argv0 == "$BIN_DIR/dtm" ]] ;;
+    jaeger) [[ $argv0 == "$BIN_DIR/jaeger" && $cmd == *"--config $RUN_DIR/jaeger/config.yaml"* ]] ;;
     namesrv) [[ $argv0 == *java && $cmd == *NamesrvStartup* && $cmd == *"-Duser.home=$RUN_DIR/rocketmq/namesrv "* ]] ;;
     broker) [[ $argv0 == *java && $cmd == *BrokerStartup* && $cmd == *"-Duser.home=$RUN_DIR/rocketmq/broker "* ]] ;;
     *) [[ $argv0 == "$BIN_DIR/$comp" ]] ;;

@@ -26,16 +26,21 @@ svc_build() {
 
 svc_prepare() {
   [[ -f $P2P_REPO_ROOT/$(svc_conf "$1") ]] || die "$1: config $(svc_conf "$1") not found"
+  [[ ${P2P_TRACE_SAMPLE_RATIO:-1} =~ ^(0|1|0?\.[0-9]+|1\.0*)$ ]] ||
+    die "$1: P2P_TRACE_SAMPLE_RATIO must be a fraction from 0 to 1 (got '$P2P_TRACE_SAMPLE_RATIO')"
   svc_build "$1"
 }
 
 # svc_tuning SVC: settings a service takes from the caller's environment (one KEY=VAL a
 # line); part of its fingerprint, so `make up` with another value restarts it.
-#   P2P_BCRYPT_COST  user-center's bcrypt cost, 4..14 (default 10; make test uses 4)
+#   P2P_BCRYPT_COST         user-center's bcrypt cost, 4..14 (default 10; make test uses 4)
+#   P2P_TRACE_SAMPLE_RATIO  every service: the fraction of new traces it samples, 0..1
+#                           (default 1: locally every request is traced; 0 turns it off)
 svc_tuning() {
   case $1 in
     user-center) echo "P2P_BCRYPT_COST=${P2P_BCRYPT_COST:-10}" ;;
   esac
+  echo "P2P_TRACE_SAMPLE_RATIO=${P2P_TRACE_SAMPLE_RATIO:-1}"
 }
 
 svc_fingerprint() {
@@ -69,6 +74,8 @@ svc_mq_env() {
 
 # svc_env SVC: what one service gets on top of stack.env (one KEY=VAL a line).
 # Each service sees only its own DB password; only the DTM services the branch key.
+# Tracing: P2P_OTLP_ENDPOINT (the stack's Jaeger, OTLP gRPC) and P2P_JAEGER_QUERY_URL
+# come with stack.env, P2P_TRACE_SAMPLE_RATIO with svc_tuning.
 svc_env() {
   local svc=$1 key
   key=$(svc_key "$svc")

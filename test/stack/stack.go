@@ -35,6 +35,8 @@ var (
 	DTMHTTP         = runDirEnv().or("P2P_DTM_HTTP", "http://127.0.0.1:36789/api/dtmsvr")
 	DTMGRPC         = runDirEnv().or("P2P_DTM_GRPC", "127.0.0.1:36790")
 	RocketMQNamesrv = runDirEnv().or("P2P_ROCKETMQ_NAMESRV", "127.0.0.1:9876")
+	// JaegerQuery is the trace store's query API (and UI).
+	JaegerQuery = runDirEnv().or("P2P_JAEGER_QUERY_URL", "http://127.0.0.1:16686")
 )
 
 // HTTP is the base URL of the named service ("user-center"), GRPC its host:port.

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -39,6 +40,7 @@ func main() {
 	mysqlAddr := flag.String("mysql", "127.0.0.1:3306", "MariaDB host:port for the peer's XA branches")
 	dtmHTTP := flag.String("dtm", "http://127.0.0.1:36789/api/dtmsvr", "DTM's HTTP API for the peer")
 	only := flag.String("only", "", "run only the modes whose name contains this (e.g. \"p2p-dtx TCC\"), for profiling")
+	untraced := flag.String("untraced", "", "shell command that restarts the services with tracing off; when set, p2p-dtx TCC and XA run again after it, to measure what tracing costs")
 	flag.Parse()
 	if *socket == "" {
 		run := os.Getenv("P2P_RUN_DIR")
@@ -47,7 +49,7 @@ func main() {
 		}
 		*socket = filepath.Join(run, "mariadb", "mysqld.sock")
 	}
-	if err := run(settings{*clients, *duration, *base, *socket, *repo, *cost, *mysqlAddr, *dtmHTTP, *only}); err != nil {
+	if err := run(settings{*clients, *duration, *base, *socket, *repo, *cost, *mysqlAddr, *dtmHTTP, *only, *untraced}); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-register:", err)
 		os.Exit(1)
 	}
@@ -77,6 +79,7 @@ type settings struct {
 	cost               int
 	mysqlAddr, dtmHTTP string
 	only               string
+	untraced           string
 }
 
 func run(s settings) (err error) {
@@ -98,13 +101,22 @@ func run(s settings) (err error) {
 	type mode struct {
 		name, peer string // peer: the row this one is compared with
 		do         func(ctx context.Context, n int64) error
+		before     func() error // run once before the mode (the untraced rows' restart)
 	}
 	modes := []mode{
-		{"baseline (1 local tx)", "", func(ctx context.Context, n int64) error { return baselineInsert(ctx, baseline, prefix, n) }},
-		{"peer TCC (bare DTM)", "", func(_ context.Context, n int64) error { return p.register("TCC", prefix, n) }},
-		{"p2p-dtx TCC", "peer TCC (bare DTM)", func(ctx context.Context, n int64) error { return register(ctx, httpc, s.base, "TCC", prefix, n) }},
-		{"peer XA (bare DTM)", "", func(_ context.Context, n int64) error { return p.register("XA", prefix, n) }},
-		{"p2p-dtx XA", "peer XA (bare DTM)", func(ctx context.Context, n int64) error { return register(ctx, httpc, s.base, "XA", prefix, n) }},
+		{"baseline (1 local tx)", "", func(ctx context.Context, n int64) error { return baselineInsert(ctx, baseline, prefix, n) }, nil},
+		{"peer TCC (bare DTM)", "", func(_ context.Context, n int64) error { return p.register("TCC", prefix, n) }, nil},
+		{"p2p-dtx TCC", "peer TCC (bare DTM)", func(ctx context.Context, n int64) error { return register(ctx, httpc, s.base, "TCC", prefix, n) }, nil},
+		{"peer XA (bare DTM)", "", func(_ context.Context, n int64) error { return p.register("XA", prefix, n) }, nil},
+		{"p2p-dtx XA", "peer XA (bare DTM)", func(ctx context.Context, n int64) error { return register(ctx, httpc, s.base, "XA", prefix, n) }, nil},
+	}
+	if s.untraced != "" {
+		// Same load with no trace recorded: the "vs peer" column of these rows compares
+		// with the traced rows above, which is what tracing costs.
+		modes = append(modes,
+			mode{"p2p-dtx TCC untraced", "p2p-dtx TCC", func(ctx context.Context, n int64) error { return register(ctx, httpc, s.base, "TCC", prefix, n) },
+				func() error { return restartUntraced(s.untraced) }},
+			mode{"p2p-dtx XA untraced", "p2p-dtx XA", func(ctx context.Context, n int64) error { return register(ctx, httpc, s.base, "XA", prefix, n) }, nil})
 	}
 	fmt.Printf("registration benchmark: %d clients, %v per mode, bcrypt cost %d in every mode\n\n", s.clients, s.duration, s.cost)
 	results := map[string]result{}
@@ -121,11 +133,16 @@ func run(s settings) (err error) {
 		modes = kept
 	}
 	for _, m := range modes {
+		if m.before != nil {
+			if err := m.before(); err != nil {
+				return err
+			}
+		}
 		r := measure(m.name, s.clients, s.duration, &seq, m.do)
 		results[m.name] = r
 		fmt.Fprintf(os.Stderr, "  %s done (%d ok, %d failed)\n", m.name, r.ok, r.fail)
 	}
-	fmt.Printf("%-22s %10s %10s %10s %10s %10s %10s\n", "mode", "reg/s", "p50", "p99", "failed", "vs base", "vs peer")
+	fmt.Printf("%-24s %10s %10s %10s %10s %10s %10s\n", "mode", "reg/s", "p50", "p99", "failed", "vs base", "vs peer")
 	base := results[modes[0].name]
 	for _, m := range modes {
 		r := results[m.name]
@@ -133,11 +150,27 @@ func run(s settings) (err error) {
 		if _, measured := results[m.peer]; measured && m.peer != "" {
 			vsPeer = fmt.Sprintf("%.2fx", r.rate()/results[m.peer].rate())
 		}
-		fmt.Printf("%-22s %10.1f %10s %10s %10d %9.2fx %10s\n", r.mode, r.rate(),
+		fmt.Printf("%-24s %10.1f %10s %10s %10d %9.2fx %10s\n", r.mode, r.rate(),
 			r.pct(0.50).Round(time.Millisecond), r.pct(0.99).Round(time.Millisecond), r.fail,
 			r.rate()/base.rate(), vsPeer)
 	}
-	fmt.Printf("\nvs base = throughput relative to the baseline; vs peer = relative to the same scheme done the bare-DTM way.\n")
+	fmt.Printf("\nvs base = throughput relative to the baseline; vs peer = relative to the same scheme done the bare-DTM way")
+	if s.untraced != "" {
+		fmt.Printf(";\nthe untraced rows ran with tracing off (P2P_TRACE_SAMPLE_RATIO=0) and compare with the traced rows above them")
+	}
+	fmt.Printf(".\n")
+	return nil
+}
+
+// restartUntraced runs the command that restarts the services with tracing off and waits
+// for it (the stack scripts return once the services are healthy).
+func restartUntraced(command string) error {
+	fmt.Fprintf(os.Stderr, "  restarting the services with tracing off: %s\n", command)
+	cmd := exec.Command("bash", "-c", command)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("restart untraced: %w", err)
+	}
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"math/big"
 	"net/http"
 	"os"
+	"os/exec"
 	"text/tabwriter"
 	"time"
 
@@ -76,7 +77,7 @@ func run(ctx context.Context) error {
 	}
 	for _, s := range []func(context.Context) error{
 		d.register, d.openAccounts, d.recharge, d.fillProject, d.approveLoan, d.showPlan, d.showReceivables,
-		d.showMoney, d.repayFirstPeriod, d.withdraw, d.refundRejected, d.checkBooks,
+		d.showMoney, d.repayFirstPeriod, d.withdraw, d.refundRejected, d.checkBooks, d.showTraces,
 	} {
 		if err := s(ctx); err != nil {
 			return err
@@ -423,6 +424,31 @@ func (d *demo) checkBooks(ctx context.Context) error {
 	return nil
 }
 
+// showTraces prints, from Jaeger, the trace of the borrower's TCC registration and of the
+// loan, as make trace does (tools/tracetree; scripts/demo.sh builds it into
+// $P2P_TRACETREE).
+func (d *demo) showTraces(ctx context.Context) error {
+	step("12. One business transaction is one trace (OpenTelemetry → Jaeger; make trace id=<id>)")
+	bin := os.Getenv("P2P_TRACETREE")
+	if bin == "" {
+		say("(P2P_TRACETREE is not set: run the demo through make demo to see the traces)")
+		return nil
+	}
+	for _, t := range []struct{ what, id string }{
+		{"the borrower's TCC registration, gid " + d.borrower.Gid, d.borrower.Gid},
+		{"the loan of project " + d.projectID + ": approval → half message → local transaction → repayment's consumer", d.projectID},
+	} {
+		say("%s:", t.what)
+		cmd := exec.CommandContext(ctx, bin, "-wait", "20s", "-jaeger", stack.JaegerQuery, t.id)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("trace of %s: %w", t.id, err)
+		}
+	}
+	ok("each trace holds the spans of every service it crossed, with the gid or project id on them")
+	return nil
+}
+
 func (d *demo) summary() {
 	step("Summary")
 	say("registration    TCC and XA committed both sides; the faulty one left nothing behind")
@@ -434,6 +460,8 @@ func (d *demo) summary() {
 	say("Look next:")
 	say("  make logs                                      every component's log (.run/logs)")
 	say("  curl '%s/query?gid=<gid>'    DTM's record of a registration or repayment", stack.DTMHTTP)
+	say("  make trace id=<gid|requestNo|projectId>        a transaction's trace as a tree (Jaeger: %s)", stack.JaegerQuery)
+	say("  make status                                    every /metrics URL (Prometheus text)")
 	say("  scripts/stack.sh mqadmin topicList             RocketMQ's topics")
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/keyring"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // Texts of the bank's pages that platforms' pages and tests rely on.
@@ -112,6 +113,7 @@ func (g *GatewayPages) Open(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	telemetry.Annotate(r.Context(), telemetry.KeyRequestNo.String(app.RequestNo))
 	g.log.Infow("msg", "gateway opened", "requestNo", app.RequestNo, "serviceName", string(app.ServiceName), "platformNo", app.PlatformNo)
 	g.renderConfirm(w, r, app, form, "")
 }
@@ -123,6 +125,7 @@ func (g *GatewayPages) Confirm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	telemetry.Annotate(r.Context(), telemetry.KeyRequestNo.String(app.RequestNo))
 	req, err := g.uc.Accept(r.Context(), app, form.Get(FieldPassword), form.Get(FieldPasswordConfirm), formNonce(form))
 	switch {
 	case err == nil:
