@@ -90,6 +90,10 @@ func TestForgedMessagesChangeNothing(t *testing.T) {
 	p := newTestProducer(t, &testAccount)
 
 	t.Run("a start-repayment message trade-center did not sign", func(t *testing.T) {
+		dropped := func() float64 {
+			return counterSum(scrape(t, stack.HTTP("repayment")), "p2p_messages_dropped_total", map[string]string{"topic": startRepaymentTopic})
+		}
+		before := dropped()
 		res, err := send(p, startRepaymentTopic, fmt.Sprintf("PROJECT_%d", forgedProject))
 		if err != nil {
 			t.Fatalf("the test account's send: %v", err)
@@ -100,6 +104,9 @@ func TestForgedMessagesChangeNothing(t *testing.T) {
 			}
 			return nil
 		})
+		if after := dropped(); after < before+1 {
+			t.Errorf("repayment's p2p_messages_dropped_total{topic=%q}: %v before, %v after the drop", startRepaymentTopic, before, after)
+		}
 		if n, m := planRows(t, env, strconv.FormatInt(forgedProject, 10)); n != 0 || m != 0 {
 			t.Fatalf("the forged message wrote %d repayment and %d receivable rows", n, m)
 		}

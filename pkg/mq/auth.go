@@ -1,6 +1,7 @@
 package mq
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // Who may talk to the broker, and who may have written a message (README "Security
@@ -103,9 +106,13 @@ func (s *Signer) Verify(m *primitive.MessageExt, props ...string) error {
 // acknowledges it, so it is neither acted on nor redelivered.
 func (s *Signer) Drop(logger *log.Helper, m *primitive.MessageExt, err error) {
 	n := s.dropped.Add(1)
+	droppedMessages.Inc(context.Background(), "topic", s.topic)
 	logger.Warnw("msg", "dropped a message that fails the signature check", "topic", s.topic, "msg_id", m.MsgId,
 		"keys", m.GetKeys(), "born_host", m.BornHost, "err", err, "dropped_total", n)
 }
+
+// droppedMessages counts, on /metrics, the messages dropped for a failed signature check.
+var droppedMessages = telemetry.NewCounter("p2p_messages_dropped", "messages dropped because their signature did not verify, by topic")
 
 // Dropped is how many messages this signer has dropped.
 func (s *Signer) Dropped() int64 { return s.dropped.Load() }
