@@ -86,12 +86,10 @@ func tracesWith(service, key, value string) ([][]jaegerSpan, error) {
 	return traces, nil
 }
 
-// oneTrace polls until exactly one trace holds a span of service tagged key=value and
-// check accepts it, and returns its spans.
+// oneTrace is someTrace for a flow that makes exactly one trace with that key.
 func oneTrace(t *testing.T, service, key, value string, check func([]jaegerSpan) error) []jaegerSpan {
 	t.Helper()
-	var spans []jaegerSpan
-	stack.Eventually(t, 30*time.Second, func() error {
+	return someTrace(t, service, key, value, func(spans []jaegerSpan) error {
 		traces, err := tracesWith(service, key, value)
 		if err != nil {
 			return err
@@ -99,10 +97,8 @@ func oneTrace(t *testing.T, service, key, value string, check func([]jaegerSpan)
 		if len(traces) != 1 {
 			return fmt.Errorf("%d traces with %s=%s in %s, want 1", len(traces), key, value, service)
 		}
-		spans = traces[0]
 		return check(spans)
 	})
-	return spans
 }
 
 // want says which spans a trace must hold: each entry is matched by a span of that

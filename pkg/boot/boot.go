@@ -64,7 +64,9 @@ func run[C Config](name, version, confPath string, bc C, wire Wire[C]) error {
 		// this long at exit.
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		_ = shutdown(ctx)
+		if err := shutdown(ctx); err != nil {
+			log.NewHelper(logger).Warnw("msg", "telemetry: spans not flushed at exit", "err", err)
+		}
 	}()
 	app, cleanup, err := wire(bc, logger)
 	if err != nil {

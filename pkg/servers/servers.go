@@ -6,7 +6,6 @@ package servers
 
 import (
 	nethttp "net/http"
-	"sync"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
@@ -21,11 +20,8 @@ import (
 // Middleware is the chain every endpoint gets; services append their own (auth) after it.
 // Tracing comes before the access log, so the log line carries the request's trace_id.
 func Middleware(logger log.Logger, extra ...middleware.Middleware) []middleware.Middleware {
-	return append([]middleware.Middleware{recovery.Recovery(), telemetry.ServerTracing(), serverMetrics(), accessLog(logger)}, extra...)
+	return append([]middleware.Middleware{recovery.Recovery(), telemetry.ServerTracing(), telemetry.ServerMetrics(), accessLog(logger)}, extra...)
 }
-
-// serverMetrics is one middleware (one set of instruments) for all servers of a process.
-var serverMetrics = sync.OnceValue(telemetry.ServerMetrics)
 
 // Handle registers a plain net/http handler (one that is not a generated route) on srv
 // with a server span of its own, so it joins the caller's trace like the routes do.
