@@ -98,6 +98,10 @@ repository_tests() {
 		P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=$db P2P_TEST_DB_PASSWORD=${!var} \
 			go test -count=1 -tags integration -run "$run" "./app/$s/internal/data"
 	done
+	# Row claims of the background jobs, on a service database that has job_claim.
+	P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=trade_center \
+		P2P_TEST_DB_PASSWORD=$P2P_DB_PASSWORD_TRADE_CENTER \
+		go test -count=1 -tags integration -run "$run" ./pkg/claims
 	# The XA branch runner, with a participant's own login (XA and the barrier table).
 	P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=unified_account \
 		P2P_TEST_DB_PASSWORD=$P2P_DB_PASSWORD_UNIFIED_ACCOUNT \

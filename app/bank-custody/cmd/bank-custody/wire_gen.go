@@ -59,7 +59,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	userNumbers := biz.NewUserNumbers()
-	processingUsecase := biz.NewProcessingUsecase(transaction, requestRepo, userRepo, accountRepo, publisher, platforms, userNumbers, logger)
+	claimer := data.NewClaims(v)
+	processingUsecase := biz.NewProcessingUsecase(transaction, requestRepo, userRepo, accountRepo, publisher, platforms, userNumbers, claimer, logger)
 	poller := server.NewPoller(bootstrap, processingUsecase, publisher, sqlNonceStore, logger)
 	attemptRecorder := data.NewAttemptRecorder(v)
 	platformCallback := data.NewPlatformCallback(bootstrap, keyring)

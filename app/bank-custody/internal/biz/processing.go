@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -20,15 +21,23 @@ type ProcessingUsecase struct {
 	publisher NotificationPublisher
 	platforms Platforms
 	userNos   UserNumbers
+	claims    claims.Claimer
 	now       Clock
 	log       *log.Helper
 }
 
-// NewProcessingUsecase returns the back office.
+// JobPublishResults is the poller's publishing step in the claims table (pkg/claims).
+const JobPublishResults = "result-publish"
+
+// NewProcessingUsecase returns the back office; c may be nil (one instance: its poller
+// publishes every result).
 func NewProcessingUsecase(tx Transaction, requests RequestRepo, users UserRepo, accounts AccountRepo,
-	publisher NotificationPublisher, platforms Platforms, userNos UserNumbers, logger log.Logger) *ProcessingUsecase {
+	publisher NotificationPublisher, platforms Platforms, userNos UserNumbers, c claims.Claimer, logger log.Logger) *ProcessingUsecase {
+	if c == nil {
+		c = claims.All{}
+	}
 	return &ProcessingUsecase{tx: tx, requests: requests, users: users, accounts: accounts, publisher: publisher,
-		platforms: platforms, userNos: userNos, now: SystemClock, log: log.NewHelper(log.With(logger, "module", "biz/processing"))}
+		platforms: platforms, userNos: userNos, claims: c, now: SystemClock, log: log.NewHelper(log.With(logger, "module", "biz/processing"))}
 }
 
 // OpenFeeAccounts opens each platform's fee account (FeeAccountNo) with 0.00 unless it
@@ -76,6 +85,11 @@ func (uc *ProcessingUsecase) Poll(ctx context.Context, batch int) error {
 		}
 	}
 	unpublished, err := uc.requests.Unpublished(ctx, uc.platforms.Nos(), batch)
+	keep(err)
+	// Completing is safe side by side (the row lock); publishing is not — two pollers
+	// would send one result twice — so each publishes the results it holds (pkg/claims).
+	unpublished, err = claims.Filter(ctx, uc.claims, JobPublishResults, unpublished,
+		func(r **CustodyRequest) string { return (*r).RequestNo })
 	keep(err)
 	for _, r := range unpublished {
 		keep(uc.publish(ctx, r))

@@ -7,6 +7,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/keyring"
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/password"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
@@ -14,6 +15,10 @@ import (
 
 // APINonceTable holds the nonces of every signed message the bank accepted.
 const APINonceTable = "api_nonce"
+
+// NewClaims is the back office's row claims (pkg/claims) in the bank's database: with
+// two instances, each publishes the results it holds.
+func NewClaims(d *Data) claims.Claimer { return claims.New(d.DB(), "bank-custody") }
 
 // NewAPINonceStore claims the nonces of signed server-to-server calls.
 func NewAPINonceStore(d *Data) *signing.SQLNonceStore {

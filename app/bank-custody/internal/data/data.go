@@ -21,7 +21,7 @@ import (
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, NewTransaction, NewNotificationRepo, NewAttemptRecorder, NewRequestRepo,
 	NewUserRepo, NewAccountRepo, NewProjectRepo, NewFreezeRepo, NewRepaymentRepo, NewSnapshot, NewNonceRepo, NewAPINonceStore, NewKeyring,
-	NewPlatforms, NewPasswordHasher, NewFaults, NewPlatformCallback, NewPublisher,
+	NewPlatforms, NewPasswordHasher, NewFaults, NewPlatformCallback, NewPublisher, NewClaims,
 	wire.Bind(new(biz.NotificationPublisher), new(*Publisher)))
 
 // Data is the service's database: pool, ent client, and the transaction a use case or

@@ -57,7 +57,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	runUsecase := biz.NewRunUsecase(transaction, installmentRepo, bank, repaidMessenger, runSettings, registry, logger)
+	claimer := data.NewClaims(v)
+	runUsecase := biz.NewRunUsecase(transaction, installmentRepo, bank, repaidMessenger, runSettings, registry, claimer, logger)
 	repaymentService := service.NewRepaymentService(planUsecase, runUsecase)
 	httpServer, err := server.NewHTTPServer(bootstrap, v, startRepaymentConsumer, repaymentService, registry, logger)
 	if err != nil {

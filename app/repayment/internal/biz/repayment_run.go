@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
@@ -81,12 +82,20 @@ type RunUsecase struct {
 	messages RepaidMessenger
 	settings RunSettings
 	faults   *faults.Registry
+	claims   claims.Claimer
 	log      *log.Helper
 }
 
-// NewRunUsecase returns the run; f may be nil (faults disabled).
+// JobRepaymentRun is the repayment runner's name in the claims table (pkg/claims).
+const JobRepaymentRun = "repayment-run"
+
+// NewRunUsecase returns the run; f may be nil (faults disabled), c too (one instance:
+// the runner holds every project).
 func NewRunUsecase(tx Transaction, repo InstallmentRepo, bank Bank, messages RepaidMessenger, s RunSettings,
-	f *faults.Registry, logger log.Logger) *RunUsecase {
+	f *faults.Registry, c claims.Claimer, logger log.Logger) *RunUsecase {
+	if c == nil {
+		c = claims.All{}
+	}
 	if s.LostAfter <= 0 {
 		s.LostAfter = 6 * time.Minute
 	}
@@ -96,7 +105,7 @@ func NewRunUsecase(tx Transaction, repo InstallmentRepo, bank Bank, messages Rep
 	if s.Now == nil {
 		s.Now = func() time.Time { return time.Now().UTC() }
 	}
-	return &RunUsecase{tx: tx, repo: repo, bank: bank, messages: messages, settings: s, faults: f,
+	return &RunUsecase{tx: tx, repo: repo, bank: bank, messages: messages, settings: s, faults: f, claims: c,
 		log: log.NewHelper(log.With(logger, "module", "biz/repayment-run"))}
 }
 
@@ -105,10 +114,27 @@ func NewRunUsecase(tx Transaction, repo InstallmentRepo, bank Bank, messages Rep
 // see repaid. A failing installment is logged and left to the next run; only a failure
 // to list the installments is an error.
 func (uc *RunUsecase) Run(ctx context.Context, asOf time.Time) (RunResult, error) {
+	return uc.run(ctx, asOf, false)
+}
+
+// RunClaimed is Run for the periodic runner: with two instances, each executes the
+// projects it holds (pkg/claims), so they do not race each other installment by
+// installment. An admin's run (Run) takes every project; the plan row's lock keeps it
+// apart from a runner's.
+func (uc *RunUsecase) RunClaimed(ctx context.Context, asOf time.Time) (RunResult, error) {
+	return uc.run(ctx, asOf, true)
+}
+
+func (uc *RunUsecase) run(ctx context.Context, asOf time.Time, claimed bool) (RunResult, error) {
 	res := RunResult{RunID: newRunID()}
 	due, err := uc.repo.DueInstallments(ctx, asOf, uc.settings.BatchSize)
 	if err != nil {
 		return res, fmt.Errorf("repayment run %s: list the installments due: %w", res.RunID, err)
+	}
+	if claimed {
+		if due, err = claims.Filter(ctx, uc.claims, JobRepaymentRun, due, installmentProject); err != nil {
+			return res, fmt.Errorf("repayment run %s: claim the projects due: %w", res.RunID, err)
+		}
 	}
 	stopped := map[int64]bool{}
 	for _, inst := range due {
@@ -140,6 +166,8 @@ func (uc *RunUsecase) Run(ctx context.Context, asOf time.Time) (RunResult, error
 }
 
 func (uc *RunUsecase) now() time.Time { return uc.settings.Now() }
+
+func installmentProject(i *Installment) string { return strconv.FormatInt(i.ProjectID, 10) }
 
 // repayments counts installments by what a run made of them.
 var repayments = telemetry.NewCounter("p2p_repayments", "installments executed by repayment runs, by outcome")

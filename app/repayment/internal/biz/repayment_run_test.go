@@ -39,7 +39,7 @@ func newRunWorld(t *testing.T, borrowerBalance string) *runWorld {
 	w.bank = biztest.NewBank(map[string]string{borrowerNo: borrowerBalance, "BU0000000021": "0.00", "BU0000000022": "0.00"})
 	w.msgs = biztest.NewMessages(w.plans)
 	w.uc = biz.NewRunUsecase(w.plans, w.plans, w.bank, w.msgs,
-		biz.RunSettings{LostAfter: 6 * time.Minute, Now: w.clock}, w.faults, log.NewStdLogger(io.Discard))
+		biz.RunSettings{LostAfter: 6 * time.Minute, Now: w.clock}, w.faults, nil, log.NewStdLogger(io.Discard))
 	return w
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
@@ -18,7 +19,11 @@ import (
 
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewPlanRepo, NewFaults, NewTransaction, NewInstallmentRepo,
-	NewBankNonces, NewBank, NewRepaidMessenger, NewRunSettings)
+	NewBankNonces, NewBank, NewRepaidMessenger, NewRunSettings, NewClaims)
+
+// NewClaims is the repayment runner's row claims (pkg/claims) in repayment's database:
+// with two instances, each runs the projects it holds.
+func NewClaims(d *Data) claims.Claimer { return claims.New(d.DB(), "repayment") }
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).

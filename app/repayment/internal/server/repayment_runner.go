@@ -16,8 +16,9 @@ import (
 
 // RepaymentRunner is a Kratos transport.Server that runs the repayment run every
 // interval as of today (UTC) — the same use case as POST /v1/repayment-runs — and
-// removes expired nonces of the bank's answers. Two instances may run at once: the run
-// claims each installment under its plan row's lock.
+// removes expired nonces of the bank's answers. Two instances may run at once: each
+// round executes the projects its instance holds a claim on (pkg/claims), and every
+// installment is still executed under its plan row's lock.
 type RepaymentRunner struct {
 	*servers.Periodic
 	runs   *biz.RunUsecase
@@ -41,7 +42,7 @@ func NewRepaymentRunner(c *conf.Bootstrap, runs *biz.RunUsecase, nonces *signing
 // round runs the repayments and purges; a failure of one does not skip the other.
 func (r *RepaymentRunner) round(ctx context.Context) error {
 	var runErr, purgeErr error
-	if _, err := r.runs.Run(ctx, time.Now().UTC()); err != nil {
+	if _, err := r.runs.RunClaimed(ctx, time.Now().UTC()); err != nil {
 		runErr = err
 	}
 	if _, err := r.nonces.Purge(ctx, time.Now()); err != nil {

@@ -34,7 +34,7 @@ func newTestService(t *testing.T) (*RepaymentService, *biztest.Plans) {
 		t.Fatal(err)
 	}
 	bank := biztest.NewBank(map[string]string{"BU0000000007": "5000.00", "BU0000000021": "0.00"})
-	runs := biz.NewRunUsecase(plans, plans, bank, biztest.NewMessages(plans), biz.RunSettings{}, nil, log.NewStdLogger(io.Discard))
+	runs := biz.NewRunUsecase(plans, plans, bank, biztest.NewMessages(plans), biz.RunSettings{}, nil, nil, log.NewStdLogger(io.Discard))
 	return NewRepaymentService(biz.NewPlanUsecase(plans), runs), plans
 }
 

@@ -54,10 +54,11 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	projectUsecase := biz.NewProjectUsecase(projectRepo, transaction, custodyDirectory, bank, lendingRules)
-	tenderUsecase := biz.NewTenderUsecase(projectRepo, tenderRepo, transaction, custodyDirectory, bank, lendingRules, registry, logger)
-	refundUsecase := biz.NewRefundUsecase(projectRepo, tenderRepo, transaction, bank, registry, logger)
+	claimer := data.NewClaims(v)
+	tenderUsecase := biz.NewTenderUsecase(projectRepo, tenderRepo, transaction, custodyDirectory, bank, lendingRules, registry, claimer, logger)
+	refundUsecase := biz.NewRefundUsecase(projectRepo, tenderRepo, transaction, bank, registry, claimer, logger)
 	failureUsecase := biz.NewFailureUsecase(projectRepo, transaction, refundUsecase, logger)
-	loanUsecase := biz.NewLoanUsecase(projectRepo, tenderRepo, loanMessageRepo, transaction, bank, startRepaymentProducer, loanLedger, failureUsecase, registry, logger)
+	loanUsecase := biz.NewLoanUsecase(projectRepo, tenderRepo, loanMessageRepo, transaction, bank, startRepaymentProducer, loanLedger, failureUsecase, registry, claimer, logger)
 	tradeCenterService := service.NewTradeCenterService(projectUsecase, tenderUsecase, loanUsecase, failureUsecase)
 	httpServer := server.NewHTTPServer(bootstrap, v, startRepaymentProducer, tradeCenterService, registry, logger)
 	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, v)
@@ -85,7 +86,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	outboxSettings := data.NewOutboxSettings(bootstrap)
-	outboxUsecase := biz.NewOutboxUsecase(loanMessageRepo, projectRepo, tenderRepo, planChecker, startRepaymentProducer, outboxSettings, logger)
+	outboxUsecase := biz.NewOutboxUsecase(loanMessageRepo, projectRepo, tenderRepo, planChecker, startRepaymentProducer, outboxSettings, claimer, logger)
 	republisher := server.NewRepublisher(bootstrap, loanUsecase, outboxUsecase, logger)
 	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler, collector, refunder, republisher)
 	return app, func() {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 )
 
@@ -24,16 +25,19 @@ type LoanUsecase struct {
 	ledger    *LoanLedger
 	failures  *FailureUsecase
 	faults    *faults.Registry
+	claims    claims.Claimer
 	log       *log.Helper
 	now       func() time.Time
 }
 
 // NewLoanUsecase returns the loan approval use case; failures rejects loans; f may be
-// nil (faults disabled).
+// nil (faults disabled), c too (one instance: ResumeInterrupted holds every project).
 func NewLoanUsecase(projects ProjectRepo, tenders TenderRepo, messages LoanMessageRepo, tx Transaction, bank Bank,
-	messenger LoanMessenger, ledger *LoanLedger, failures *FailureUsecase, f *faults.Registry, logger log.Logger) *LoanUsecase {
+	messenger LoanMessenger, ledger *LoanLedger, failures *FailureUsecase, f *faults.Registry, c claims.Claimer,
+	logger log.Logger) *LoanUsecase {
 	return &LoanUsecase{projects: projects, tenders: tenders, messages: messages, tx: tx, bank: bank,
-		messenger: messenger, ledger: ledger, failures: failures, faults: f, log: log.NewHelper(logger), now: time.Now}
+		messenger: messenger, ledger: ledger, failures: failures, faults: f, claims: claimerOr(c),
+		log: log.NewHelper(logger), now: time.Now}
 }
 
 // Approve confirms a FULL project's loan at the bank and starts repayment (see the top of
@@ -102,6 +106,10 @@ var systemAdmin = Caller{Role: RoleAdmin}
 func (uc *LoanUsecase) ResumeInterrupted(ctx context.Context, after time.Duration) (int, error) {
 	full, err := uc.projects.Projects(ctx, ProjectFilter{Status: ProjectFull, Limit: resumeBatch})
 	if err != nil {
+		return 0, err
+	}
+	// With two instances, each resumes the projects it holds (pkg/claims).
+	if full, err = claims.Filter(ctx, uc.claims, JobResumeLoans, full, projectKey); err != nil {
 		return 0, err
 	}
 	var errs []error

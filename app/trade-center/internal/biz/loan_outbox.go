@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/log"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 )
 
 // The start-repayment outbox. The transactional message guarantees that the broker
@@ -53,13 +55,15 @@ type OutboxUsecase struct {
 	plans     PlanChecker
 	publisher StartRepaymentPublisher
 	settings  OutboxSettings
+	claims    claims.Claimer
 	log       *log.Helper
 	now       func() time.Time
 }
 
-// NewOutboxUsecase returns the outbox; zero settings mean After 1 minute and Batch 100.
+// NewOutboxUsecase returns the outbox; zero settings mean After 1 minute and Batch 100;
+// c may be nil (one instance: the outbox holds every message).
 func NewOutboxUsecase(messages LoanMessageRepo, projects ProjectRepo, tenders TenderRepo, plans PlanChecker,
-	publisher StartRepaymentPublisher, s OutboxSettings, logger log.Logger) *OutboxUsecase {
+	publisher StartRepaymentPublisher, s OutboxSettings, c claims.Claimer, logger log.Logger) *OutboxUsecase {
 	if s.After <= 0 {
 		s.After = time.Minute
 	}
@@ -67,7 +71,7 @@ func NewOutboxUsecase(messages LoanMessageRepo, projects ProjectRepo, tenders Te
 		s.Batch = 100
 	}
 	return &OutboxUsecase{messages: messages, projects: projects, tenders: tenders, plans: plans, publisher: publisher,
-		settings: s, log: log.NewHelper(logger), now: time.Now}
+		settings: s, claims: claimerOr(c), log: log.NewHelper(logger), now: time.Now}
 }
 
 // After is how long a message stays unconfirmed before the outbox looks at it; the
@@ -81,6 +85,10 @@ func (o *OutboxUsecase) Pass(ctx context.Context) (OutboxPass, error) {
 	var pass OutboxPass
 	due, err := o.messages.Unconfirmed(ctx, o.now().Add(-o.settings.After), o.settings.Batch)
 	if err != nil {
+		return pass, err
+	}
+	// With two instances, each re-sends the messages it holds (pkg/claims).
+	if due, err = claims.Filter(ctx, o.claims, JobOutbox, due, func(m **LoanMessage) string { return (*m).Key }); err != nil {
 		return pass, err
 	}
 	var errs []error

@@ -35,7 +35,7 @@ func (p *fakePublisher) Publish(_ context.Context, _ string, msg biz.StartRepaym
 
 func newOutbox(f *loanFixture) (*biz.OutboxUsecase, *fakePlans, *fakePublisher) {
 	plans, pub := &fakePlans{written: map[int64]bool{}}, &fakePublisher{}
-	return biz.NewOutboxUsecase(f.store, f.store, f.store, plans, pub, biz.OutboxSettings{After: time.Minute}, discard), plans, pub
+	return biz.NewOutboxUsecase(f.store, f.store, f.store, plans, pub, biz.OutboxSettings{After: time.Minute}, nil, discard), plans, pub
 }
 
 // A loan whose message was lost after the local transaction committed (the broker gave

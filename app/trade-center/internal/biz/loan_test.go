@@ -31,7 +31,7 @@ func newLoanFixture(t *testing.T, grace time.Duration) *loanFixture {
 	f.faults = faults.New(biz.FaultLoanLocalTxFail, biz.FaultLoanLocalTxUnknown)
 	f.ledger = biz.NewLoanLedger(f.store, f.store, f.store, f.store, f.faults, biz.CheckBackGrace(grace), discard)
 	f.messenger = &fakeMessenger{ledger: f.ledger}
-	f.loans = biz.NewLoanUsecase(f.store, f.store, f.store, f.store, f.bank, f.messenger, f.ledger, f.failures, nil, discard)
+	f.loans = biz.NewLoanUsecase(f.store, f.store, f.store, f.store, f.bank, f.messenger, f.ledger, f.failures, nil, nil, discard)
 	return f
 }
 
@@ -94,7 +94,7 @@ func TestLoanApprovalRefusals(t *testing.T) {
 	}
 	ledger := biz.NewLoanLedger(collecting.store, collecting.store, collecting.store, collecting.store, nil, 0, discard)
 	loans := biz.NewLoanUsecase(collecting.store, collecting.store, collecting.store, collecting.store, collecting.bank,
-		&fakeMessenger{ledger: ledger}, ledger, collecting.failures, nil, discard)
+		&fakeMessenger{ledger: ledger}, ledger, collecting.failures, nil, nil, discard)
 	if _, err := loans.Approve(ctx, admin, collecting.project.ID, true); !errors.Is(err, biz.ErrProjectNotFull) {
 		t.Fatalf("approval before FULL: %v", err)
 	}
@@ -104,7 +104,7 @@ func TestLoanApprovalRefusals(t *testing.T) {
 	unsettled.pendingTender(t, alice, "1000.00", biz.ErrBankUnavailable)
 	ledger = biz.NewLoanLedger(unsettled.store, unsettled.store, unsettled.store, unsettled.store, nil, 0, discard)
 	loans = biz.NewLoanUsecase(unsettled.store, unsettled.store, unsettled.store, unsettled.store, unsettled.bank,
-		&fakeMessenger{ledger: ledger}, ledger, unsettled.failures, nil, discard)
+		&fakeMessenger{ledger: ledger}, ledger, unsettled.failures, nil, nil, discard)
 	if _, err := loans.Approve(ctx, admin, unsettled.project.ID, true); !errors.Is(err, biz.ErrTendersUnsettled) {
 		t.Fatalf("approval with a PENDING tender: %v", err)
 	}

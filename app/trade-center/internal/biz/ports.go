@@ -3,7 +3,9 @@ package biz
 import (
 	"context"
 	"errors"
+	"strconv"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -52,6 +54,27 @@ type CustodyDirectory interface {
 type Transaction interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
+
+// The background jobs' names in the claims table (pkg/claims): two instances of
+// trade-center split each job's due rows, so no tender is settled or refunded, no loan
+// resumed and no message re-sent by both at once.
+const (
+	JobSettleTenders = "tender-settle"
+	JobRefundTenders = "tender-refund"
+	JobResumeLoans   = "loan-resume"
+	JobOutbox        = "loan-outbox"
+)
+
+// claimerOr is c, or the single instance's claimer (every row its own) when c is nil.
+func claimerOr(c claims.Claimer) claims.Claimer {
+	if c == nil {
+		return claims.All{}
+	}
+	return c
+}
+
+func tenderKey(t *Tender) string   { return strconv.FormatInt(t.ID, 10) }
+func projectKey(p *Project) string { return strconv.FormatInt(p.ID, 10) }
 
 // BankProject is a project as the bank registers it.
 type BankProject struct {

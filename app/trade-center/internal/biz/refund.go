@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 )
 
@@ -58,14 +59,16 @@ type RefundUsecase struct {
 	tx       Transaction
 	bank     Bank
 	faults   *faults.Registry
+	claims   claims.Claimer
 	log      *log.Helper
 	kicks    chan struct{}
 }
 
-// NewRefundUsecase returns the refund job's use case; f may be nil (faults disabled).
+// NewRefundUsecase returns the refund job's use case; f may be nil (faults disabled), c
+// too (one instance: the job holds every tender).
 func NewRefundUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, bank Bank, f *faults.Registry,
-	logger log.Logger) *RefundUsecase {
-	return &RefundUsecase{projects: projects, tenders: tenders, tx: tx, bank: bank, faults: f,
+	c claims.Claimer, logger log.Logger) *RefundUsecase {
+	return &RefundUsecase{projects: projects, tenders: tenders, tx: tx, bank: bank, faults: f, claims: claimerOr(c),
 		log: log.NewHelper(logger), kicks: make(chan struct{}, 1)}
 }
 
@@ -90,9 +93,14 @@ func (uc *RefundUsecase) RefundFailedProjects(ctx context.Context) (RefundRun, e
 		if err != nil || len(page) == 0 {
 			return run, err
 		}
-		for i := range page {
-			t := &page[i]
-			after = t.ID
+		after = page[len(page)-1].ID
+		// With two instances, each refunds the tenders it holds (pkg/claims).
+		mine, err := claims.Filter(ctx, uc.claims, JobRefundTenders, page, tenderKey)
+		if err != nil {
+			return run, err
+		}
+		for i := range mine {
+			t := &mine[i]
 			if err := uc.refundTender(ctx, t, projectNos, &run); err != nil {
 				return run, err
 			}

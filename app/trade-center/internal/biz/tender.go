@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
@@ -148,15 +149,17 @@ type TenderUsecase struct {
 	bank     Bank
 	rules    LendingRules
 	faults   *faults.Registry
+	claims   claims.Claimer
 	log      *log.Helper
 	now      func() time.Time
 }
 
-// NewTenderUsecase returns the tender use cases; f may be nil (faults disabled).
+// NewTenderUsecase returns the tender use cases; f may be nil (faults disabled), c too
+// (one instance: the settler holds every tender).
 func NewTenderUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, custody CustodyDirectory,
-	bank Bank, rules LendingRules, f *faults.Registry, logger log.Logger) *TenderUsecase {
+	bank Bank, rules LendingRules, f *faults.Registry, c claims.Claimer, logger log.Logger) *TenderUsecase {
 	return &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
-		rules: rules, faults: f, log: log.NewHelper(logger), now: time.Now}
+		rules: rules, faults: f, claims: claimerOr(c), log: log.NewHelper(logger), now: time.Now}
 }
 
 // NewTender is what an investor asks for.
@@ -437,6 +440,10 @@ const SettleBatch = 100
 func (uc *TenderUsecase) SettlePendingTenders(ctx context.Context, minAge time.Duration) (int, error) {
 	pending, err := uc.tenders.PendingTenders(ctx, uc.now().Add(-minAge), SettleBatch)
 	if err != nil {
+		return 0, err
+	}
+	// With two instances, each settles the tenders it holds (pkg/claims).
+	if pending, err = claims.Filter(ctx, uc.claims, JobSettleTenders, pending, tenderKey); err != nil {
 		return 0, err
 	}
 	settled := 0

@@ -48,9 +48,9 @@ func newLendingFixture(t *testing.T, amount string) *lendingFixture {
 		t.Fatal(err)
 	}
 	f.project, _ = f.store.Project(context.Background(), p.ID)
-	f.tenders = biz.NewTenderUsecase(f.store, f.store, f.store, f.dir, f.bank, rules, nil, discard)
+	f.tenders = biz.NewTenderUsecase(f.store, f.store, f.store, f.dir, f.bank, rules, nil, nil, discard)
 	f.refundFaults = faults.New(biz.FaultRefundHalt)
-	f.refunds = biz.NewRefundUsecase(f.store, f.store, f.store, f.bank, f.refundFaults, discard)
+	f.refunds = biz.NewRefundUsecase(f.store, f.store, f.store, f.bank, f.refundFaults, nil, discard)
 	f.failures = biz.NewFailureUsecase(f.store, f.store, f.refunds, discard)
 	return f
 }

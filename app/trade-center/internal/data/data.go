@@ -13,6 +13,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/data/ent"
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 )
@@ -20,7 +21,7 @@ import (
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewTransaction, NewProjectRepo, NewTenderRepo, NewLoanMessageRepo,
 	NewInstallmentRepo, NewBranchRunner, NewFaults, NewLendingRules, NewCheckBackGrace, NewBankNonces, NewBank,
-	NewCustodyDirectory, NewPlanChecker, NewOutboxSettings)
+	NewCustodyDirectory, NewPlanChecker, NewOutboxSettings, NewClaims)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).
@@ -31,6 +32,10 @@ func NewData(c *conf.Bootstrap, logger log.Logger) (*Data, func(), error) {
 	return entx.Open(context.Background(), c.GetDatabase(), logger,
 		func(d dialect.Driver) *ent.Client { return ent.NewClient(ent.Driver(d)) })
 }
+
+// NewClaims is the background jobs' row claims (pkg/claims) in trade-center's database:
+// with two instances, each settles, refunds, resumes and re-sends only the rows it holds.
+func NewClaims(d *Data) claims.Claimer { return claims.New(d.DB(), "trade-center") }
 
 // NewTransaction runs use cases in local transactions on the service's database.
 func NewTransaction(d *Data) biz.Transaction { return d }

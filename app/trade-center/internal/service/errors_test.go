@@ -36,9 +36,9 @@ func TestErrorsReachTheAPIWithTheirReasons(t *testing.T) {
 	repo := storeWith(pending, collecting)
 	rules := biz.LendingRules{CommissionRate: money.MustParseRate("0.03"), MinimumTender: money.MustParseAmount("100.00")}
 	newSvc := func(dir biz.CustodyDirectory) *service.TradeCenterService {
-		tenders := biz.NewTenderUsecase(repo, nil, nil, dir, nil, rules, nil, discardLogger)
-		failures := biz.NewFailureUsecase(repo, repo, biz.NewRefundUsecase(repo, repo, repo, nil, nil, discardLogger), discardLogger)
-		loans := biz.NewLoanUsecase(repo, nil, nil, repo, nil, nil, nil, failures, nil, discardLogger)
+		tenders := biz.NewTenderUsecase(repo, nil, nil, dir, nil, rules, nil, nil, discardLogger)
+		failures := biz.NewFailureUsecase(repo, repo, biz.NewRefundUsecase(repo, repo, repo, nil, nil, nil, discardLogger), discardLogger)
+		loans := biz.NewLoanUsecase(repo, nil, nil, repo, nil, nil, nil, failures, nil, nil, discardLogger)
 		return service.NewTradeCenterService(biz.NewProjectUsecase(repo, repo, dir, nil, rules), tenders, loans, failures)
 	}
 	svc := newSvc(failingDirectory{err: fmt.Errorf("%w: connection refused", biz.ErrUserCenterUnavailable)})

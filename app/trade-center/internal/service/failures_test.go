@@ -26,7 +26,7 @@ func (openDirectory) CallerCustody(_ context.Context, c biz.Caller) (biz.Custody
 
 func failureService(store *biztest.Store) *service.TradeCenterService {
 	rules := biz.LendingRules{CommissionRate: money.MustParseRate("0.03"), MinimumTender: money.MustParseAmount("100.00")}
-	failures := biz.NewFailureUsecase(store, store, biz.NewRefundUsecase(store, store, store, nil, nil, discardLogger), discardLogger)
+	failures := biz.NewFailureUsecase(store, store, biz.NewRefundUsecase(store, store, store, nil, nil, nil, discardLogger), discardLogger)
 	return service.NewTradeCenterService(biz.NewProjectUsecase(store, store, openDirectory{}, nil, rules), nil, nil, failures)
 }
 

@@ -73,7 +73,8 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	custodySettings, err := data.NewCustodySettings(bootstrap)
+	claimer := data.NewClaims(v)
+	custodySettings, err := data.NewCustodySettings(bootstrap, claimer)
 	if err != nil {
 		cleanup2()
 		cleanup()

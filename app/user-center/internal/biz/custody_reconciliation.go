@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 )
 
 // ReconcileAction is what reconciliation does with one PENDING request.
@@ -38,6 +40,9 @@ func DecideReconciliation(req *CustodyRequest, res BankResult, queryErr error, n
 	return ReconcileWait // PROCESSING, or anything the bank may add later
 }
 
+// JobReconcileCustody is the reconciliation's name in the claims table (pkg/claims).
+const JobReconcileCustody = "custody-reconcile"
+
 // ReconcileSummary counts what one round did.
 type ReconcileSummary struct {
 	Checked, Completed, Abandoned, Errors int
@@ -54,7 +59,13 @@ func (uc *CustodyUsecase) Reconcile(ctx context.Context) (ReconcileSummary, erro
 		if err != nil {
 			return sum, fmt.Errorf("list pending custody requests: %w", err)
 		}
-		for _, req := range page {
+		// With two instances, each asks about the requests it holds (pkg/claims).
+		mine, err := claims.Filter(ctx, uc.settings.Claims, JobReconcileCustody, page,
+			func(r **CustodyRequest) string { return (*r).RequestNo })
+		if err != nil {
+			return sum, fmt.Errorf("claim pending custody requests: %w", err)
+		}
+		for _, req := range mine {
 			if err := ctx.Err(); err != nil {
 				return sum, err
 			}

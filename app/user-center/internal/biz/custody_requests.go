@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-kratos/kratos/v2/log"
 
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
@@ -87,6 +88,9 @@ type CustodySettings struct {
 	// ones. Tests set both to make requests and times predictable.
 	Now          func() time.Time
 	NewRequestNo func(prefix string, now time.Time) string
+	// Claims splits the reconciliation's requests between instances (pkg/claims); nil
+	// means one instance holding them all.
+	Claims claims.Claimer
 }
 
 // CustodyUsecase opens custody accounts, recharges them and withdraws from them, reads
@@ -106,6 +110,9 @@ func NewCustodyUsecase(tx Transaction, repo CustodyRepo, consumers ConsumerRepo,
 	settings CustodySettings, f *faults.Registry, logger log.Logger) *CustodyUsecase {
 	if settings.BatchSize <= 0 {
 		settings.BatchSize = 100
+	}
+	if settings.Claims == nil {
+		settings.Claims = claims.All{}
 	}
 	if settings.Now == nil {
 		settings.Now = func() time.Time { return time.Now().UTC() }

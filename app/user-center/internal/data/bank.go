@@ -14,6 +14,7 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
@@ -47,11 +48,16 @@ func NewBankVerifier(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (*signing
 	return custodyKeys(c).BankVerifier(nonces)
 }
 
+// NewClaims is the reconciliation's row claims (pkg/claims) in user-center's database:
+// with two instances, each asks the bank about the requests it holds.
+func NewClaims(d *Data) claims.Claimer { return claims.New(d.DB(), "user-center") }
+
 // NewCustodySettings reads and checks the reconciliation settings.
-func NewCustodySettings(c *conf.Bootstrap) (biz.CustodySettings, error) {
+// cl splits the requests between instances (NewClaims).
+func NewCustodySettings(c *conf.Bootstrap, cl claims.Claimer) (biz.CustodySettings, error) {
 	r := c.GetCustody().GetReconciliation()
 	s := biz.CustodySettings{MinAge: r.GetMinAge().AsDuration(), AbandonAfter: r.GetAbandonAfter().AsDuration(),
-		BatchSize: int(r.GetBatchSize())}
+		BatchSize: int(r.GetBatchSize()), Claims: cl}
 	switch {
 	case r.GetInterval().AsDuration() <= 0:
 		return s, errors.New("custody.reconciliation.interval must be positive")

@@ -305,17 +305,17 @@ func TestQueryResult(t *testing.T) {
 func TestCustodySettings(t *testing.T) {
 	t.Parallel()
 	c := custodyConf("/keys", "http://bank")
-	s, err := NewCustodySettings(c)
+	s, err := NewCustodySettings(c, nil)
 	if err != nil || s.MinAge != 3*time.Second || s.AbandonAfter != 10*time.Minute {
 		t.Fatalf("%+v %v", s, err)
 	}
 	c.Custody.Reconciliation.AbandonAfter = durationpb.New(signing.DefaultWindow)
-	if _, err := NewCustodySettings(c); err == nil || !strings.Contains(err.Error(), "abandon_after") {
+	if _, err := NewCustodySettings(c, nil); err == nil || !strings.Contains(err.Error(), "abandon_after") {
 		t.Errorf("abandon_after inside the signature window: %v", err)
 	}
 	c = custodyConf("/keys", "http://bank")
 	c.Custody.Reconciliation.Interval = nil
-	if _, err := NewCustodySettings(c); err == nil || !strings.Contains(err.Error(), "interval") {
+	if _, err := NewCustodySettings(c, nil); err == nil || !strings.Contains(err.Error(), "interval") {
 		t.Errorf("no interval: %v", err)
 	}
 	if _, err := NewPlatformSigner(&conf.Bootstrap{}); err == nil || !strings.Contains(err.Error(), "keys_dir") {

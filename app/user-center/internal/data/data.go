@@ -18,7 +18,7 @@ import (
 var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewConsumerRepo, NewBranchRunner, NewRegistrationRepo,
 	NewFaults, NewPasswordHasher, NewRegistrar,
 	NewTransaction, NewCustodyRepo, NewPlatformSigner, NewCallbackNonces, NewBankVerifier,
-	NewCustodySettings, NewBank)
+	NewCustodySettings, NewBank, NewClaims)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).
