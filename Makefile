@@ -62,6 +62,10 @@ test: ## Everything: unit tests, lint, gen-check, then the stack (started if nee
 test-unit: ## Unit tests of pkg/, the services and tools/tracetree; needs no stack.
 	@scripts/test.sh unit
 
+.PHONY: test-replicas
+test-replicas: ## Two instances of each service (REPLICAS=2), the custody, lending and repayment scenarios spread over both.
+	@scripts/test.sh replicas
+
 .PHONY: test-acceptance
 test-acceptance: ## Acceptance tests against the running stack: make test-acceptance run=TestSmoke
 	@scripts/test.sh acceptance $(run)

@@ -46,6 +46,8 @@ usage: scripts/stack.sh COMMAND [COMPONENT...]
 
 Components: ${INFRA[*]} ${SERVICES[*]}
 Groups: infra, services, rocketmq (= namesrv broker), all.
+REPLICAS=2 up also runs a second instance of user-center, trade-center, repayment and
+bank-custody (<service>-2, on its ports + 5); a plain up stops them again.
 Run directory: $RUN_DIR
 EOF
 }
@@ -142,6 +144,7 @@ preflight() {
   # ... or a port of a component we would start is taken.
   for c in "$@"; do
     is_service "$c" && ! svc_present "$c" && continue
+    wanted "$c" || continue
     comp_pid "$c" >/dev/null || require_ports_free "$c"
   done
 }
@@ -160,7 +163,13 @@ cmd_up() {
       mariadb) mariadb_up ;;
       dtm | namesrv | broker | jaeger) ensure_component "$c" ;;
       *)
-        if svc_present "$c"; then ensure_component "$c"; else say "$c: skipped (app/$c/cmd/$c does not exist yet)"; fi
+        if ! wanted "$c"; then
+          stop_component "$c" # a second instance of an earlier REPLICAS=2 up
+        elif svc_present "$c"; then
+          ensure_component "$c"
+        else
+          say "$c: skipped (app/$c/cmd/$c does not exist yet)"
+        fi
         ;;
     esac
   done
@@ -241,7 +250,11 @@ cmd_status() {
   local comps c bad=0
   expand_components "$@"
   comps=("${COMPS[@]}")
-  for c in "${comps[@]}"; do status_line "$c" || bad=1; done
+  for c in "${comps[@]}"; do
+    # A second instance shows up when it runs or REPLICAS=2 asks for it.
+    if ! wanted "$c" && ! comp_pid "$c" >/dev/null; then continue; fi
+    status_line "$c" || bad=1
+  done
   return "$bad"
 }
 

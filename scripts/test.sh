@@ -7,6 +7,8 @@
 #   scripts/test.sh unit                unit tests only; no stack needed
 #   scripts/test.sh acceptance [regex]  acceptance tests (optionally -run regex) against
 #                                       the stack, starting it if needed
+#   scripts/test.sh replicas            the two-instance scenarios (REPLICAS=2), starting
+#                                       the stack if needed; `all` runs them last
 #
 # A stack this script started is stopped again when it ends (KEEP_STACK=1 keeps it); a
 # stack that was already running is left running.
@@ -40,15 +42,7 @@ unit() {
 # the running stack.
 acceptance() {
 	local run=${1:-}
-	local started=0
-	# "Started by us" means nothing of the stack ran before (MariaDB is its first
-	# component): a partly running stack belongs to someone and is left running.
-	if ! scripts/stack.sh status mariadb >/dev/null 2>&1; then
-		started=1
-	fi
-	if [[ $started == 1 && ${KEEP_STACK:-0} != 1 ]]; then
-		trap 'echo "==> stopping the stack this test run started"; scripts/stack.sh down' EXIT
-	fi
+	start_stack
 	# up also rebuilds the services and restarts the ones whose binary changed, so the
 	# tests always run against the code in this tree.
 	scripts/stack.sh up
@@ -65,7 +59,41 @@ acceptance() {
 	# tests inside a package use t.Parallel where they can.
 	go test -count=1 -p 1 -timeout 20m -run "${run:-.}" ./test/...
 
-	[[ -n $run ]] || port_override
+	[[ -n $run ]] || { port_override && replicas; }
+}
+
+# start_stack: remember whether this run starts the stack, and stop it at exit if so.
+start_stack() {
+	local started=0
+	# "Started by us" means nothing of the stack ran before (MariaDB is its first
+	# component): a partly running stack belongs to someone and is left running.
+	if ! scripts/stack.sh status mariadb >/dev/null 2>&1; then
+		started=1
+	fi
+	if [[ $started == 1 && ${KEEP_STACK:-0} != 1 ]]; then
+		trap 'echo "==> stopping the stack this test run started"; scripts/stack.sh down' EXIT
+	fi
+}
+
+# Two instances of user-center, trade-center, repayment and the bank (REPLICAS=2), every
+# request of the tests spread over both (P2P_SPREAD=1, test/stack/spread.go): the
+# scenarios that arm no fault point — fault points belong to one process, and a request
+# spread to the other instance would not hit them — plus TestReplicasShareTheRequests,
+# which checks that both instances of each service served their share. The stack goes
+# back to one instance each afterwards.
+REPLICA_TESTS='TestReplicas'
+REPLICA_TESTS+='|TestCustody(AccountOpens|DuplicateNotifications|ForgedAndReplayed|RechargeAgrees|MismatchedPasswords)'
+REPLICA_TESTS+='|TestLending/(custody|WholePath|RetriedTender|ConcurrentTenders|BadRequests)'
+REPLICA_TESTS+='|TestRepayment/(custody|EveryPeriod|TwoRunsAtOnce|RunsNeedTheAdmin)'
+replicas() {
+	echo "==> two instances of each service (REPLICAS=2), requests spread over both"
+	REPLICAS=2 scripts/stack.sh up | grep -E -- '-2: |up: done' || true
+	[[ -n ${P2P_CHROMIUM:-} ]] || { P2P_CHROMIUM=$(scripts/ensure-chromium.sh); export P2P_CHROMIUM; }
+	local rc=0
+	P2P_SPREAD=1 go test -count=1 -p 1 -timeout 15m -tags replicas -run "$REPLICA_TESTS" ./test/ || rc=$?
+	echo "==> back to one instance each"
+	scripts/stack.sh up >/dev/null
+	return "$rc"
 }
 
 # A port override reaches every caller: the bank moves to other ports, the services that
@@ -120,6 +148,7 @@ habits() {
 case ${1:-all} in
 unit) unit ;;
 acceptance) shift; acceptance "${1:-}" ;;
+replicas) start_stack; scripts/stack.sh up; replicas ;;
 all) unit; habits; acceptance ;;
-*) echo "usage: $0 all|unit|acceptance [regex]" >&2; exit 2 ;;
+*) echo "usage: $0 all|unit|acceptance [regex]|replicas" >&2; exit 2 ;;
 esac

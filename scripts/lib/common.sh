@@ -58,25 +58,49 @@ P2P_JAEGER_METRICS_PORT=${P2P_JAEGER_METRICS_PORT:-8888}
 
 # Services in start order; each gets HTTP 80x0 / gRPC 90x0 unless overridden
 # by P2P_<SERVICE>_HTTP_PORT / P2P_<SERVICE>_GRPC_PORT (e.g. P2P_USER_CENTER_HTTP_PORT).
-SERVICES=(unified-account user-center trade-center repayment bank-custody)
+BASE_SERVICES=(unified-account user-center trade-center repayment bank-custody)
 SERVICE_DBS=(unified_account user_center trade_center repayment bank_custody)
 INFRA=(mariadb dtm namesrv broker jaeger)
 
+# Second instances (REPLICAS=2): <service>-2 runs the same binary and config as
+# <service> on its ports + 5 (user-center-2 on 8025/9025), shares its database, broker
+# groups and secrets, and is told apart by P2P_INSTANCE (pkg/claims). Override its
+# ports with P2P_<SERVICE>_2_HTTP_PORT / _GRPC_PORT. unified-account has no background
+# job and stays single here; it is stateless like the rest.
+REPLICAS=${REPLICAS:-1}
+[[ $REPLICAS == 1 || $REPLICAS == 2 ]] || {
+  printf '!! REPLICAS must be 1 or 2 (got %s)\n' "$REPLICAS" >&2
+  exit 3
+}
+REPLICA_SERVICES=(user-center-2 trade-center-2 repayment-2 bank-custody-2)
+SERVICES=("${BASE_SERVICES[@]}" "${REPLICA_SERVICES[@]}")
+
 svc_key() { local k=${1^^}; printf '%s' "${k//-/_}"; }   # user-center -> USER_CENTER
-svc_db() { printf '%s' "${1//-/_}"; }                      # user-center -> user_center
+svc_base() { printf '%s' "${1%-2}"; }                      # user-center-2 -> user-center
+svc_db() { local b; b=$(svc_base "$1"); printf '%s' "${b//-/_}"; } # user-center(-2) -> user_center
+is_replica() { [[ $1 != "$(svc_base "$1")" ]]; }
+# wanted COMP: whether `up` runs COMP: everything but the second instances, which
+# run with REPLICAS=2 only.
+wanted() { ! is_replica "$1" || ((REPLICAS == 2)); }
 
 init_service_ports() {
   local i svc key hv gv
-  for i in "${!SERVICES[@]}"; do
-    svc=${SERVICES[$i]}
+  for i in "${!BASE_SERVICES[@]}"; do
+    svc=${BASE_SERVICES[$i]}
     key=$(svc_key "$svc")
     hv=P2P_${key}_HTTP_PORT
     gv=P2P_${key}_GRPC_PORT
     printf -v "$hv" '%s' "${!hv:-$((8010 + 10 * i))}"
     printf -v "$gv" '%s' "${!gv:-$((9010 + 10 * i))}"
   done
+  for svc in "${REPLICA_SERVICES[@]}"; do
+    key=$(svc_key "$svc")
+    hv=P2P_${key}_HTTP_PORT
+    gv=P2P_${key}_GRPC_PORT
+    printf -v "$hv" '%s' "${!hv:-$(($(svc_http_port "$(svc_base "$svc")") + 5))}"
+    printf -v "$gv" '%s' "${!gv:-$(($(svc_grpc_port "$(svc_base "$svc")") + 5))}"
+  done
 }
-init_service_ports
 
 is_service() {
   local s
@@ -85,6 +109,7 @@ is_service() {
 }
 svc_http_port() { local v; v=P2P_$(svc_key "$1")_HTTP_PORT; printf '%s' "${!v}"; }
 svc_grpc_port() { local v; v=P2P_$(svc_key "$1")_GRPC_PORT; printf '%s' "${!v}"; }
+init_service_ports
 
 # comp_ports COMP: the TCP ports COMP listens on (all must be free before it starts).
 comp_ports() {

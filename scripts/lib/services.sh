@@ -1,8 +1,10 @@
 # shellcheck shell=bash
-# The five Go services, built from this workspace and run from the repo root.
+# The five Go services, built from this workspace and run from the repo root, and
+# their second instances (REPLICAS=2; <service>-2, see common.sh): same binary, config,
+# database and secrets as <service>, their own ports and P2P_INSTANCE.
 
-svc_cmd_dir() { printf '%s' "$P2P_REPO_ROOT/app/$1/cmd/$1"; }
-svc_conf() { printf '%s' "app/$1/configs/local.yaml"; }   # relative to the repo root
+svc_cmd_dir() { local b; b=$(svc_base "$1"); printf '%s' "$P2P_REPO_ROOT/app/$b/cmd/$b"; }
+svc_conf() { local b; b=$(svc_base "$1"); printf '%s' "app/$b/configs/local.yaml"; } # relative to the repo root
 svc_present() { [[ -d $(svc_cmd_dir "$1") ]]; }
 
 # Built into a staging file under bin/.build that no process runs: go skips
@@ -12,6 +14,16 @@ svc_present() { [[ -d $(svc_cmd_dir "$1") ]]; }
 # fingerprint and the running service is left alone.
 svc_build() {
   local svc=$1 log=$LOG_DIR/$1-build.log t0=$EPOCHREALTIME stage=$BIN_DIR/.build/$1
+  if is_replica "$svc"; then
+    # A copy of its service's binary under its own name: is_comp_process tells the
+    # instances apart by argv[0].
+    svc_build "$(svc_base "$svc")"
+    if ! cmp -s "$BIN_DIR/$(svc_base "$svc")" "$BIN_DIR/$svc"; then
+      cp "$BIN_DIR/$(svc_base "$svc")" "$BIN_DIR/$svc.tmp"
+      mv -f "$BIN_DIR/$svc.tmp" "$BIN_DIR/$svc"
+    fi
+    return 0
+  fi
   need_cmd go "install Go (see README)"
   mkdir -p "$BIN_DIR/.build"
   : >"$log"
@@ -37,7 +49,7 @@ svc_prepare() {
 #   P2P_TRACE_SAMPLE_RATIO  every service: the fraction of new traces it samples, 0..1
 #                           (default 1: locally every request is traced; 0 turns it off)
 svc_tuning() {
-  case $1 in
+  case $(svc_base "$1") in
     user-center) echo "P2P_BCRYPT_COST=${P2P_BCRYPT_COST:-10}" ;;
   esac
   echo "P2P_TRACE_SAMPLE_RATIO=${P2P_TRACE_SAMPLE_RATIO:-1}"
@@ -46,7 +58,7 @@ svc_tuning() {
 svc_fingerprint() {
   local svc=$1
   fingerprint "$BIN_DIR/$svc" "$P2P_REPO_ROOT/$(svc_conf "$svc")" "$STACK_ENV" \
-    "str:$(secret "P2P_DB_PASSWORD_$(svc_key "$svc")") $(secret P2P_TOKEN_SECRET) $(secret P2P_ADMIN_PASSWORD) $(secret P2P_BRANCH_KEY) $(svc_mq_env "$svc")" \
+    "str:$(secret "P2P_DB_PASSWORD_$(svc_key "$(svc_base "$svc")")") $(secret P2P_TOKEN_SECRET) $(secret P2P_ADMIN_PASSWORD) $(secret P2P_BRANCH_KEY) $(svc_mq_env "$svc")" \
     "str:$(svc_tuning "$svc")"
 }
 
@@ -56,19 +68,20 @@ svc_healthy() {
 
 # svc_dtm SVC: whether the service starts or serves DTM transactions (and so holds the
 # branch key); the bank does not.
-svc_dtm() { [[ $1 != bank-custody ]]; }
+svc_dtm() { [[ $(svc_base "$1") != bank-custody ]]; }
 
 # svc_mq_env SVC: the broker account (scripts/lib/rocketmq.sh) and message signing key of
 # the services that use RocketMQ: trade-center and repayment share TP_START_REPAYMENT's
 # key, the bank has its own for TP_BANK_NOTIFY.
 svc_mq_env() {
-  local key
-  case $1 in
+  local key svc
+  svc=$(svc_base "$1")
+  case $svc in
     trade-center | repayment) key=P2P_MQ_SIGNING_KEY ;;
     bank-custody) key=P2P_BANK_MQ_SIGNING_KEY ;;
     *) return 0 ;;
   esac
-  printf '%s\n' "P2P_RMQ_ACCESS_KEY=$1" "P2P_RMQ_SECRET_KEY=$(secret "P2P_RMQ_SECRET_$(svc_key "$1")")" \
+  printf '%s\n' "P2P_RMQ_ACCESS_KEY=$svc" "P2P_RMQ_SECRET_KEY=$(secret "P2P_RMQ_SECRET_$(svc_key "$svc")")" \
     "P2P_MQ_SIGNING_KEY=$(secret "$key")"
 }
 
@@ -78,9 +91,10 @@ svc_mq_env() {
 # come with stack.env, P2P_TRACE_SAMPLE_RATIO with svc_tuning.
 svc_env() {
   local svc=$1 key
-  key=$(svc_key "$svc")
+  key=$(svc_key "$(svc_base "$svc")")
   printf '%s\n' \
-    "P2P_SERVICE=$svc" \
+    "P2P_SERVICE=$(svc_base "$svc")" \
+    "P2P_INSTANCE=$svc" \
     "P2P_HTTP_PORT=$(svc_http_port "$svc")" \
     "P2P_GRPC_PORT=$(svc_grpc_port "$svc")" \
     "P2P_DB_NAME=$(svc_db "$svc")" \

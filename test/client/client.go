@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/test/driver"
+	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
 // Response is the status and, on failure, the error body.
@@ -32,7 +33,7 @@ type Client struct {
 
 // New returns a client for base (e.g. http://127.0.0.1:8020).
 func New(base string) *Client {
-	return &Client{Base: base, p: &driver.Platform{HTTP: &http.Client{Timeout: 60 * time.Second}}}
+	return &Client{Base: base, p: &driver.Platform{HTTP: &http.Client{Timeout: 60 * time.Second, Transport: stack.Transport(nil)}}}
 }
 
 // WithToken returns a copy that sends Authorization: Bearer token.

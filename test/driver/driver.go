@@ -95,7 +95,7 @@ func fromRunDir(read func() (stack.Env, error)) (*Platform, error) {
 	return &Platform{
 		UnifiedAccount: stack.HTTP("unified-account"), UserCenter: stack.HTTP("user-center"),
 		TradeCenter: stack.HTTP("trade-center"), Repayment: stack.HTTP("repayment"), Bank: stack.HTTP("bank-custody"),
-		KeysDir: keys, HTTP: &http.Client{Timeout: 60 * time.Second}, adminPassword: pw,
+		KeysDir: keys, HTTP: &http.Client{Timeout: 60 * time.Second, Transport: stack.Transport(nil)}, adminPassword: pw,
 	}, nil
 }
 

@@ -109,7 +109,7 @@ func start(ctx context.Context, o Options) (*Run, error) {
 		return nil, fmt.Errorf("read the stack's run directory (is the stack up? make up): %w", err)
 	}
 	// Enough idle connections that the clients tendering at once do not open new ones.
-	p.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: o.Clients * 2}}
+	p.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: stack.Transport(&http.Transport{MaxIdleConnsPerHost: o.Clients * 2})}
 	admin, err := p.Admin(ctx)
 	if err != nil {
 		return nil, err
