@@ -81,16 +81,22 @@ start_stack() {
 # spread to the other instance would not hit them — plus TestReplicasShareTheRequests,
 # which checks that both instances of each service served their share. The stack goes
 # back to one instance each afterwards.
-REPLICA_TESTS='TestReplicas'
-REPLICA_TESTS+='|TestCustody(AccountOpens|DuplicateNotifications|ForgedAndReplayed|RechargeAgrees|MismatchedPasswords)'
-REPLICA_TESTS+='|TestLending/(custody|WholePath|RetriedTender|ConcurrentTenders|BadRequests)'
-REPLICA_TESTS+='|TestRepayment/(custody|EveryPeriod|TwoRunsAtOnce|RunsNeedTheAdmin)'
+# One -run pattern per go test: -run splits a pattern into levels at every "/", so
+# patterns for the subtests of several tests cannot share one.
+REPLICA_RUNS=(
+	'TestReplicas|TestCustody(AccountOpens|DuplicateNotifications|ForgedAndReplayed|RechargeAgrees|MismatchedPasswords)'
+	'TestLending/(custody|WholePath|RetriedTender|ConcurrentTenders|BadRequests)'
+	'TestRepayment/(EveryPeriod|TwoRunsAtOnce|RunsNeedTheAdmin)'
+	'TestRefund/(RejectedLoan|CollectionDeadline|ATenderRacing)'
+)
 replicas() {
 	echo "==> two instances of each service (REPLICAS=2), requests spread over both"
 	REPLICAS=2 scripts/stack.sh up | grep -E -- '-2: |up: done' || true
 	[[ -n ${P2P_CHROMIUM:-} ]] || { P2P_CHROMIUM=$(scripts/ensure-chromium.sh); export P2P_CHROMIUM; }
-	local rc=0
-	P2P_SPREAD=1 go test -count=1 -p 1 -timeout 15m -tags replicas -run "$REPLICA_TESTS" ./test/ || rc=$?
+	local rc=0 run
+	for run in "${REPLICA_RUNS[@]}"; do
+		P2P_SPREAD=1 go test -count=1 -p 1 -timeout 15m -tags replicas -run "$run" ./test/ || rc=$?
+	done
 	echo "==> back to one instance each"
 	scripts/stack.sh up >/dev/null
 	return "$rc"
@@ -149,6 +155,20 @@ case ${1:-all} in
 unit) unit ;;
 acceptance) shift; acceptance "${1:-}" ;;
 replicas) start_stack; scripts/stack.sh up; replicas ;;
-all) unit; habits; acceptance ;;
+all)
+	# DTM's and Jaeger's first builds take minutes: they run while the unit tests do.
+	prebuild_log=${P2P_RUN_DIR:-.run}/logs/prebuild.log
+	mkdir -p "$(dirname "$prebuild_log")"
+	echo "==> building DTM and Jaeger in the background (log: $prebuild_log)"
+	scripts/stack.sh prebuild >"$prebuild_log" 2>&1 &
+	prebuild=$!
+	trap 'kill "$prebuild" 2>/dev/null || true' EXIT
+	unit
+	habits
+	wait "$prebuild" || { tail -5 "$prebuild_log"; echo "!! prebuild failed — see $prebuild_log" >&2; exit 1; }
+	trap - EXIT
+	grep -h '^==> ' "$prebuild_log" || true
+	acceptance
+	;;
 *) echo "usage: $0 all|unit|acceptance [regex]|replicas" >&2; exit 2 ;;
 esac

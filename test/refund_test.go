@@ -22,6 +22,7 @@ func TestRefund(t *testing.T) {
 	t.Run("CollectionDeadlineFailsTheProject", func(t *testing.T) { refundAfterDeadline(t, w) })
 	t.Run("ACrashBetweenTwoUnfreezesResumes", func(t *testing.T) { refundResumes(t, w) })
 	t.Run("ATenderRacingTheFailureIsRefusedOrRefunded", func(t *testing.T) { refundRace(t, w) })
+	t.Run("CrashAfterTheBankUnfrozeIsResumed", func(t *testing.T) { refundCrashAfterUnfreeze(t, w) })
 	w.conserved(t)
 }
 
@@ -119,6 +120,23 @@ func refundResumes(t *testing.T, w *moneyWorld) {
 	}
 	// The pass stops after one unfreeze, as a crash would; the next pass of the job picks
 	// the project up again with the same request numbers.
+	w.refunded(t, id, investors, before)
+}
+
+// refundCrashAfterUnfreeze kills trade-center right after the bank unfroze the first
+// tender of a rejected project, before the tender is recorded: the restarted refund job
+// sends the same request numbers again, the bank answers the unfreeze it holds, and
+// every tender ends REFUNDED with one unfreeze request each.
+func refundCrashAfterUnfreeze(t *testing.T, w *moneyWorld) {
+	borrower, investors := w.people(t, 2, "1000.00", "")
+	before := w.accounts(t, investors...)
+	id := w.collecting(t, borrower, investors, []string{"150.00", "250.00"}, 2)
+	armFault(t, tradeCenter.Base, "crash.refund.after_unfreeze", 1, 0)
+	// The rejection answers FAILED; the refund job it kicks dies at its first unfreeze.
+	if st, err := w.admin.RejectLoan(context.Background(), id); err != nil || st != "FAILED" {
+		t.Fatalf("reject: %s %v", st, err)
+	}
+	restartCrashed(t, "trade-center")
 	w.refunded(t, id, investors, before)
 }
 

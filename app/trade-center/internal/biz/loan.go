@@ -65,6 +65,9 @@ const (
 	// CrashLoanAfterLocalTx: the local transaction committed (REPAYING), the broker has
 	// the half message and no answer.
 	CrashLoanAfterLocalTx = "crash.loan.after_localtx"
+	// CrashRefundAfterUnfreeze: the bank unfroze a failed project's tender, the tender
+	// is not recorded REFUNDED yet.
+	CrashRefundAfterUnfreeze = "crash.refund.after_unfreeze"
 )
 
 var (

@@ -126,6 +126,7 @@ func (uc *RefundUsecase) refundTender(ctx context.Context, t *Tender, projectNos
 		uc.logRefusal(ctx, t, u, err)
 		return nil
 	}
+	uc.faults.Crash(CrashRefundAfterUnfreeze)
 	if uc.faults.Hit(FaultRefundHalt).Fire {
 		return fmt.Errorf("%w: tender %d answered %s, not recorded", errRefundHalted, t.ID, result)
 	}

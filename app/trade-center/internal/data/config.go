@@ -16,7 +16,8 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 		return nil
 	}
 	return faults.New(biz.FaultLoanLocalTxFail, biz.FaultLoanLocalTxUnknown, biz.FaultLoanMessageLost, biz.FaultRefundHalt,
-		biz.CrashTenderAfterRow, biz.CrashTenderAfterFreeze, biz.CrashLoanAfterTransfer, biz.CrashLoanAfterLocalTx)
+		biz.CrashTenderAfterRow, biz.CrashTenderAfterFreeze, biz.CrashLoanAfterTransfer, biz.CrashLoanAfterLocalTx,
+		biz.CrashRefundAfterUnfreeze)
 }
 
 // NewLendingRules reads and checks the lending rules.
