@@ -5,7 +5,7 @@
 //
 // A job lists its due rows as before, asks Claim which of them it holds, and works only
 // on those. A claim is a lease in the service's own database (table job_claim, see
-// sql/<db>/*__job_claim.sql): (job, row key) → owner until a time on the database's clock,
+// sql/shared/V001__job_claim.sql): (job, row key) → owner until a time on the database's clock,
 // so the instances' clocks do not matter. The holder renews its lease by claiming the row
 // again in its next round; another instance takes the row over only after the lease ran
 // out, i.e. after the holder died or stopped working on it. A row finished by its holder

@@ -13,7 +13,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/dbtest"
 )
 
-// Run against a service database that has job_claim (sql/trade_center/V005):
+// Run against a service database that has job_claim (sql/shared/V001__job_claim.sql):
 //
 //	P2P_TEST_MYSQL_ADDR=… P2P_TEST_DB_USER=trade_center P2P_TEST_DB_PASSWORD=… \
 //	go test -tags integration ./pkg/claims/

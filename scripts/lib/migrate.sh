@@ -3,6 +3,9 @@
 #
 #   * sql/<db>/*.sql for each service database, in lexical order
 #     (V001__init.sql, V002__...). The version recorded is the file name.
+#   * then sql/shared/*.sql, the same DDL in several service databases (the
+#     background jobs' job_claim table): a file's first line names them
+#     ("-- databases: user_center trade_center"); recorded as shared/<file>.
 #   * DTM's own DDL for `dtm` and `dtm_barrier`, read from the pinned module
 #     in the Go module cache (never copied into the repo), recorded as
 #     dtm-<version>/<file>.
@@ -17,6 +20,7 @@ migrate_all() {
   local db n=0 dir
   for db in "${SERVICE_DBS[@]}"; do
     migrate_dir "$db" "$P2P_REPO_ROOT/sql/$db"
+    migrate_shared "$db" "$P2P_REPO_ROOT/sql/shared"
   done
   # DTM's files drop and recreate their tables: never run them twice. They
   # name their tables schema-qualified (dtm.trans_global, dtm_barrier.barrier)
@@ -62,6 +66,18 @@ migrate_dir() { # migrate_dir DB DIR: a missing DIR means nothing to apply
   for f in "$dir"/*.sql; do
     [[ -f $f ]] || continue
     migrate_file "$db" "$f" "$(basename "$f")"
+  done
+}
+
+migrate_shared() { # migrate_shared DB DIR: the files of DIR whose first line names DB
+  local db=$1 dir=$2 f first
+  [[ -d $dir ]] || return 0
+  for f in "$dir"/*.sql; do
+    [[ -f $f ]] || continue
+    IFS= read -r first <"$f" || true
+    [[ $first == "-- databases:"* ]] || die "migrate: $f must start with '-- databases: <db> ...'"
+    [[ " ${first#-- databases:} " == *" $db "* ]] || continue
+    migrate_file "$db" "$f" "shared/$(basename "$f")"
   done
 }
 
