@@ -21,7 +21,7 @@ const testDB = "trade_center"
 
 // job is a job name of this test run only, so runs never see each other's claims.
 func job(t *testing.T) string {
-	return fmt.Sprintf("test-%s-%d", t.Name(), time.Now().UnixNano())[:60]
+	return fmt.Sprintf("t%d-%.30s", time.Now().UnixNano(), t.Name()) // at most 51 characters: job is VARCHAR(64)
 }
 
 func keys(n int) []string {
