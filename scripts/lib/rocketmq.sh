@@ -113,7 +113,7 @@ rmq_acl_spec() {
   local test_account='' test_topics=''
   if [[ ${1:-} == with-test-account ]]; then
     test_account=$(printf ',\n  {"username": "p2p-test", "password": "%s",\n   "acl": %s}' "$(secret P2P_RMQ_SECRET_TEST)" \
-      '[{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]}, {"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub"]}, {"resource": "Topic:TP_SMOKE", "actions": ["Pub", "Sub"]}, {"resource": "Group:CID_TEST_*", "actions": ["Sub"]}]')
+      '[{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]}, {"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub"]}, {"resource": "Topic:TP_SMOKE", "actions": ["Pub", "Sub"]}, {"resource": "Topic:%DLQ%CID_START_REPAYMENT", "actions": ["Pub"]}, {"resource": "Group:CID_TEST_*", "actions": ["Sub"]}]')
     test_topics=', {"name": "TP_SMOKE", "queues": 1}'
   fi
   cat <<JSON
@@ -121,15 +121,21 @@ rmq_acl_spec() {
   {"username": "trade-center", "password": "$(secret P2P_RMQ_SECRET_TRADE_CENTER)",
    "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub"]}]},
   {"username": "repayment", "password": "$(secret P2P_RMQ_SECRET_REPAYMENT)",
-   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Sub"]},
-           {"resource": "Group:CID_START_REPAYMENT", "actions": ["Sub"]}]},
+   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]},
+           {"resource": "Group:CID_START_REPAYMENT", "actions": ["Sub"]},
+           {"resource": "Topic:%DLQ%CID_START_REPAYMENT", "actions": ["Sub"]},
+           {"resource": "Group:CID_START_REPAYMENT_REDRIVE", "actions": ["Sub"]}]},
   {"username": "bank-custody", "password": "$(secret P2P_RMQ_SECRET_BANK_CUSTODY)",
    "acl": [{"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub", "Sub"]},
-           {"resource": "Group:CID_BANK_NOTIFIER", "actions": ["Sub"]}]}$test_account
+           {"resource": "Group:CID_BANK_NOTIFIER", "actions": ["Sub"]},
+           {"resource": "Topic:%DLQ%CID_BANK_NOTIFIER", "actions": ["Sub"]},
+           {"resource": "Group:CID_BANK_NOTIFIER_REDRIVE", "actions": ["Sub"]}]}$test_account
  ],
  "topics": [
   {"name": "TP_START_REPAYMENT", "queues": 4}, {"name": "%RETRY%CID_START_REPAYMENT", "queues": 1},
-  {"name": "TP_BANK_NOTIFY", "queues": 4}, {"name": "%RETRY%CID_BANK_NOTIFIER", "queues": 1}$test_topics
+  {"name": "TP_BANK_NOTIFY", "queues": 4}, {"name": "%RETRY%CID_BANK_NOTIFIER", "queues": 1},
+  {"name": "%DLQ%CID_START_REPAYMENT", "queues": 1}, {"name": "%RETRY%CID_START_REPAYMENT_REDRIVE", "queues": 1},
+  {"name": "%DLQ%CID_BANK_NOTIFIER", "queues": 1}, {"name": "%RETRY%CID_BANK_NOTIFIER_REDRIVE", "queues": 1}$test_topics
  ]}
 JSON
 }

@@ -20,6 +20,7 @@ var version = "dev"
 
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
-func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, poller *server.Poller, notifier *server.Notifier) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(hs, gs, poller, notifier))
+func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, poller *server.Poller, notifier *server.Notifier,
+	redriver *server.NotifierRedriver) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(hs, gs, poller, notifier, redriver))
 }

@@ -71,7 +71,12 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	deliveryUsecase := biz.NewDeliveryUsecase(attemptRecorder, platformCallback, platforms, retrySchedule, registry, logger)
 	notifier := server.NewNotifier(deliveryUsecase, publisher, logger)
-	app := newApp(logger, httpServer, grpcServer, poller, notifier)
+	notifierRedriver, err := server.NewNotifierRedriver(publisher, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	app := newApp(logger, httpServer, grpcServer, poller, notifier, notifierRedriver)
 	return app, func() {
 		cleanup()
 	}, nil

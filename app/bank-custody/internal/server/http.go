@@ -20,7 +20,7 @@ import (
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewPoller, NewNotifier, NewRetrySchedule)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewPoller, NewNotifier, NewNotifierRedriver, NewRetrySchedule)
 
 // NewHTTPServer serves the bank's pages, its signed API, the proto API and /healthz. The
 // pages and the signed API are plain net/http handlers: signature checks need the raw

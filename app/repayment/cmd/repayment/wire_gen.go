@@ -71,6 +71,11 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
+	startRepaymentRedriver, err := server.NewStartRepaymentRedriver(bootstrap, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	repaymentRunner, err := server.NewRepaymentRunner(bootstrap, runUsecase, sqlNonceStore, logger)
 	if err != nil {
 		cleanup()
@@ -81,7 +86,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer, repaymentRunner, retryCapJob)
+	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer, startRepaymentRedriver, repaymentRunner, retryCapJob)
 	return app, func() {
 		cleanup()
 	}, nil

@@ -27,7 +27,8 @@ import (
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer, NewRepaymentRunner, NewDTMRetryCap)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer, NewStartRepaymentRedriver,
+	NewRepaymentRunner, NewDTMRetryCap)
 
 // authenticated lists the operations that need a bearer token: every public one (the
 // plan reads are scoped to their caller, the run is the operator's). DTM's check-back
