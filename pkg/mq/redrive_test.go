@@ -23,7 +23,7 @@ func TestARedrivenMessageKeepsWhatItsConsumerChecksAndDropsTheBrokersProperties(
 		t.Fatalf("redriven %s %q keys %q tags %q", out.Topic, out.Body, out.GetKeys(), out.GetTags())
 	}
 	for k, want := range map[string]string{PropertySignature: "sig", "LOAN_MESSAGE_KEY": "LM7", PropertyRedrives: "3",
-		traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+		traceParent:                  "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
 		primitive.PropertyRetryTopic: "", primitive.PropertyReconsumeTime: "", primitive.PropertyMaxOffset: ""} {
 		if got := out.GetProperty(k); got != want {
 			t.Errorf("property %s = %q, want %q", k, got, want)
