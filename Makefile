@@ -37,6 +37,10 @@ status: ## One line per component: running, pid, port, health.
 logs: ## Last lines of every log (or svc=<component>).
 	@scripts/stack.sh logs $(svc)
 
+.PHONY: redrive
+redrive: ## Send every dead-lettered message (start-repayment, the bank's notifications) back to its topic now.
+	@scripts/stack.sh redrive
+
 .PHONY: restart
 restart: ## Rebuild and restart one service: make restart svc=user-center
 	@test -n "$(svc)" || { echo "usage: make restart svc=<service>"; exit 2; }

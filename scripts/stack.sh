@@ -37,6 +37,9 @@ usage: scripts/stack.sh COMMAND [COMPONENT...]
   up [C...]        start (or keep) the stack; idempotent. Default: everything.
   down [C...]      stop (services first, MariaDB last). Default: everything.
   restart C...     stop and start components (services are rebuilt first).
+  redrive          send every dead-lettered message back to its topic now (the
+                   start-repayment messages through repayment, the bank's notifications
+                   through the bank), with a fresh budget of automatic re-drives
   prebuild         build DTM and Jaeger from their Go modules and fetch RocketMQ's jars
                    (what a cold up spends minutes on), starting nothing; make test runs
                    it in the background while the unit tests run.
@@ -223,6 +226,25 @@ cmd_restart() {
   done
 }
 
+# cmd_redrive: an operator's redrive (pkg/mq/redrive_operator.go) on each service that
+# owns a dead-letter topic. The operator token goes to curl on stdin, never in argv.
+cmd_redrive() {
+  local svc out bad=0
+  keys_up >/dev/null
+  for svc in repayment bank-custody; do
+    comp_pid "$svc" >/dev/null || die "redrive: $svc is not running (make up)"
+    if out=$(printf 'header = "X-P2P-Operator-Token: %s"\n' "$(secret P2P_OPERATOR_TOKEN)" |
+      curl -sS --max-time 150 -K - -X POST "http://127.0.0.1:$(svc_http_port "$svc")/v1/operator/redrive"); then
+      say "redrive: $svc: $out"
+      [[ $out == *'"sent"'* ]] || bad=1
+    else
+      warn "redrive: $svc did not answer"
+      bad=1
+    fi
+  done
+  ((bad == 0)) || die "redrive: not every service re-drove its dead letters — see the lines above and $LOG_DIR/<service>.log"
+}
+
 cmd_prebuild() {
   local t0=$EPOCHREALTIME
   take_lock
@@ -312,6 +334,7 @@ main() {
     down) cmd_down "$@" ;;
     restart) cmd_restart "$@" ;;
     prebuild) cmd_prebuild ;;
+    redrive) cmd_redrive ;;
     status) cmd_status "$@" || exit 1 ;;
     logs) cmd_logs "$@" ;;
     env) cmd_env ;;

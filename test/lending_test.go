@@ -77,6 +77,7 @@ func TestLending(t *testing.T) {
 	t.Run("ConsumerFailureIsRedelivered", func(t *testing.T) { lendingConsumerRetry(t, w) })
 	t.Run("DuplicateMessageWritesOnePlan", func(t *testing.T) { lendingDuplicateMessage(t, w) })
 	t.Run("DeadLetterIsRedriven", func(t *testing.T) { lendingDeadLetterIsRedriven(t, w) })
+	t.Run("GivenUpDeadLetterIsRedrivenByTheOperator", func(t *testing.T) { lendingGivenUpDeadLetterIsRedrivenByTheOperator(t, w) })
 	t.Run("ConcurrentTendersNeverOverRaise", func(t *testing.T) { lendingConcurrentTenders(t, w) })
 	t.Run("BadRequestsChangeNothing", func(t *testing.T) { lendingBadRequests(t, w) })
 	// crash_test.go: kill -9 at a named step, restart, converge.

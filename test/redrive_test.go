@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,22 +20,87 @@ import (
 )
 
 // lendingDeadLetterIsRedriven: a start-repayment message that dead-lettered — its
-// consumer failed through every retry level — comes back. The test takes a loan whose
-// plan was written and whose outbox row is confirmed (so trade-center will not send the
-// event again), removes the plan as if it had never been written, and puts the loan's
-// real message into %DLQ%CID_START_REPAYMENT, where the broker parks a message after
-// its last retry. Repayment's redriver sends it back to TP_START_REPAYMENT after a
-// delay level (about 16 s on the local stack), still signed by trade-center, and the
-// consumer writes the plan: once, with P2P_REDRIVES=1, counted on /metrics.
+// consumer failed through every retry level — comes back. The loan's real message is put
+// into %DLQ%CID_START_REPAYMENT after its plan was removed (loanWithoutPlan); repayment's
+// redriver sends it back to TP_START_REPAYMENT after a delay level (about 16 s on the
+// local stack), still signed by trade-center, and the consumer writes the plan: once,
+// with P2P_REDRIVES=1, counted on /metrics.
 func lendingDeadLetterIsRedriven(t *testing.T, w *lendingWorld) {
+	id, key, original := loanWithoutPlan(t, w)
+	before := redrivenCount(t, "CID_START_REPAYMENT", "redriven")
+	parkDeadLetter(t, original, key, "")
+
+	installments, receivables := waitPlans(t, id, 90*time.Second)
+	if len(installments) != 3 || len(receivables) != 6 {
+		t.Fatalf("plan after the redrive: %d repayment, %d receivable rows; want 3 and 6", len(installments), len(receivables))
+	}
+	stack.Eventually(t, 30*time.Second, func() error {
+		if got := redrivenCount(t, "CID_START_REPAYMENT", "redriven"); got < before+1 {
+			return fmt.Errorf("p2p_messages_redriven_total{outcome=redriven} is %d, was %d", got, before)
+		}
+		return nil
+	})
+	lines := logLines(t, w.env, "repayment", "dead letter re-driven to its topic", "keys="+key+" ")
+	if len(lines) != 1 || !strings.Contains(lines[0], "redrives=1") {
+		t.Fatalf("repayment's log of the redrive of %s:\n%s", key, strings.Join(lines, "\n"))
+	}
+	planOnce(t, w, id)
+}
+
+// lendingGivenUpDeadLetterIsRedrivenByTheOperator: a dead letter the redriver has given
+// up on (re-driven 5 times already) stays put — no plan — until an operator's redrive
+// (make redrive, POST /v1/operator/redrive with the operator token) sends it back; a
+// request without the token is refused and changes nothing.
+func lendingGivenUpDeadLetterIsRedrivenByTheOperator(t *testing.T, w *lendingWorld) {
+	id, key, original := loanWithoutPlan(t, w)
+	before := redrivenCount(t, "CID_START_REPAYMENT", "given_up")
+	parkDeadLetter(t, original, key, strconv.Itoa(mq.DefaultRedriveMax))
+	stack.Eventually(t, 30*time.Second, func() error {
+		if got := redrivenCount(t, "CID_START_REPAYMENT", "given_up"); got < before+1 {
+			return fmt.Errorf("p2p_messages_redriven_total{outcome=given_up} is %d, was %d", got, before)
+		}
+		return nil
+	})
+	if n, m := planRows(t, w.env, id); n != 0 || m != 0 {
+		t.Fatalf("a given-up dead letter wrote the plan: %d repayment, %d receivable rows", n, m)
+	}
+
+	url := stack.HTTP("repayment") + "/v1/operator/redrive"
+	if res, err := http.Post(url, "application/json", nil); err != nil || res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("redrive without the operator token: %v %v, want 401", res, err)
+	}
+	req, err := http.NewRequest(http.MethodPost, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-P2P-Operator-Token", w.env["P2P_OPERATOR_TOKEN"])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var report mq.RedriveReport
+	if err := json.NewDecoder(res.Body).Decode(&report); err != nil || res.StatusCode != http.StatusOK || report.Sent < 1 ||
+		report.Read < report.Sent {
+		t.Fatalf("operator redrive: %d %+v %v, want 200 with at least one message sent", res.StatusCode, report, err)
+	}
+	waitPlans(t, id, 60*time.Second)
+	planOnce(t, w, id)
+}
+
+// loanWithoutPlan takes a loan whose plan was written and whose outbox row is confirmed
+// (so trade-center will not send the event again), then removes the plan as if it had
+// never been written. It returns the project, its message key and the loan's real
+// start-repayment message as the broker delivered it.
+func loanWithoutPlan(t *testing.T, w *lendingWorld) (id, key string, original *primitive.MessageExt) {
+	t.Helper()
 	s := startSpy(t)
-	id := w.fullProject(t, 3, map[int]string{0: "300.00", 1: "200.00"})
+	id = w.fullProject(t, 3, map[int]string{0: "300.00", 1: "200.00"})
 	if status, r := w.approveLoan(t, id); r.Status != http.StatusOK || status != "REPAYING" {
 		t.Fatalf("approval: %v %q", r, status)
 	}
 	waitPlans(t, id, 30*time.Second)
-	key := "PROJECT_" + id
-	var original *primitive.MessageExt
+	key = "PROJECT_" + id
 	stack.Eventually(t, 30*time.Second, func() error {
 		if got := s.withKey(key); len(got) > 0 {
 			original = got[0]
@@ -59,8 +125,13 @@ func lendingDeadLetterIsRedriven(t *testing.T, w *lendingWorld) {
 			t.Fatal(err)
 		}
 	}
-	before := redrivenCount(t, "CID_START_REPAYMENT")
+	return id, key, original
+}
 
+// parkDeadLetter puts a copy of original into %DLQ%CID_START_REPAYMENT, where the broker
+// parks a message after its last retry; redrives, when set, is its P2P_REDRIVES.
+func parkDeadLetter(t *testing.T, original *primitive.MessageExt, key, redrives string) {
+	t.Helper()
 	p, err := rocketmq.NewProducer(
 		producer.WithNameServer(primitive.NamesrvAddr{stack.RocketMQNamesrv}),
 		producer.WithCredentials(testBrokerAccount(t)),
@@ -78,25 +149,18 @@ func lendingDeadLetterIsRedriven(t *testing.T, w *lendingWorld) {
 	dead.WithKeys([]string{key})
 	dead.WithProperty(mq.PropertySignature, original.GetProperty(mq.PropertySignature))
 	dead.WithProperty(primitive.PropertyRetryTopic, startRepaymentTopic)
+	if redrives != "" {
+		dead.WithProperty(mq.PropertyRedrives, redrives)
+	}
 	res, err := p.SendSync(context.Background(), dead)
 	if err != nil || res.Status != primitive.SendOK {
 		t.Fatalf("park the message in the dead-letter topic: %v %v", res, err)
 	}
+}
 
-	installments, receivables := waitPlans(t, id, 90*time.Second)
-	if len(installments) != 3 || len(receivables) != 6 {
-		t.Fatalf("plan after the redrive: %d repayment, %d receivable rows; want 3 and 6", len(installments), len(receivables))
-	}
-	stack.Eventually(t, 30*time.Second, func() error {
-		if got := redrivenCount(t, "CID_START_REPAYMENT"); got < before+1 {
-			return fmt.Errorf("p2p_messages_redriven_total{outcome=redriven} is %d, was %d", got, before)
-		}
-		return nil
-	})
-	lines := logLines(t, w.env, "repayment", "dead letter re-driven to its topic", "keys="+key+" ")
-	if len(lines) != 1 || !strings.Contains(lines[0], "redrives=1") {
-		t.Fatalf("repayment's log of the redrive of %s:\n%s", key, strings.Join(lines, "\n"))
-	}
+// planOnce asserts the 3-period plan of two tenders is there exactly once.
+func planOnce(t *testing.T, w *lendingWorld, id string) {
+	t.Helper()
 	stack.Consistently(t, 2*time.Second, func() error {
 		if n, m := planRows(t, w.env, id); n != 3 || m != 6 {
 			return fmt.Errorf("plan rows %d repayment, %d receivable; want 3 and 6 exactly once", n, m)
@@ -105,9 +169,9 @@ func lendingDeadLetterIsRedriven(t *testing.T, w *lendingWorld) {
 	})
 }
 
-// redrivenCount is repayment's p2p_messages_redriven_total for group's re-driven dead
-// letters.
-func redrivenCount(t *testing.T, group string) int {
+// redrivenCount is repayment's p2p_messages_redriven_total of group's dead letters with
+// that outcome (redriven, given_up, operator).
+func redrivenCount(t *testing.T, group, outcome string) int {
 	t.Helper()
 	resp, err := http.Get(stack.HTTP("repayment") + "/metrics")
 	if err != nil {
@@ -120,7 +184,7 @@ func redrivenCount(t *testing.T, group string) int {
 	}
 	for _, line := range strings.Split(string(text), "\n") {
 		if strings.HasPrefix(line, "p2p_messages_redriven_total{") && strings.Contains(line, `group="`+group+`"`) &&
-			strings.Contains(line, `outcome="redriven"`) {
+			strings.Contains(line, `outcome="`+outcome+`"`) {
 			n, err := strconv.Atoi(line[strings.LastIndexByte(line, ' ')+1:])
 			if err != nil {
 				t.Fatalf("%q: %v", line, err)

@@ -124,12 +124,14 @@ rmq_acl_spec() {
    "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]},
            {"resource": "Group:CID_START_REPAYMENT", "actions": ["Sub"]},
            {"resource": "Topic:%DLQ%CID_START_REPAYMENT", "actions": ["Sub"]},
-           {"resource": "Group:CID_START_REPAYMENT_REDRIVE", "actions": ["Sub"]}]},
+           {"resource": "Group:CID_START_REPAYMENT_REDRIVE", "actions": ["Sub"]},
+           {"resource": "Group:CID_START_REPAYMENT_OPERATOR", "actions": ["Sub"]}]},
   {"username": "bank-custody", "password": "$(secret P2P_RMQ_SECRET_BANK_CUSTODY)",
    "acl": [{"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub", "Sub"]},
            {"resource": "Group:CID_BANK_NOTIFIER", "actions": ["Sub"]},
            {"resource": "Topic:%DLQ%CID_BANK_NOTIFIER", "actions": ["Sub"]},
-           {"resource": "Group:CID_BANK_NOTIFIER_REDRIVE", "actions": ["Sub"]}]}$test_account
+           {"resource": "Group:CID_BANK_NOTIFIER_REDRIVE", "actions": ["Sub"]},
+           {"resource": "Group:CID_BANK_NOTIFIER_OPERATOR", "actions": ["Sub"]}]}$test_account
  ],
  "topics": [
   {"name": "TP_START_REPAYMENT", "queues": 4}, {"name": "%RETRY%CID_START_REPAYMENT", "queues": 1},

@@ -51,13 +51,18 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	repaymentUsecase := biz.NewRepaymentUsecase(transaction, requestRepo, userRepo, accountRepo, projectRepo, repaymentRepo)
 	registry := data.NewFaults(bootstrap)
 	custodyAPI := service.NewCustodyAPI(keyring, inquiryUsecase, lendingUsecase, repaymentUsecase, registry, logger)
-	httpServer := server.NewHTTPServer(bootstrap, v, bankCustodyService, gatewayPages, custodyAPI, registry, logger)
-	grpcServer := server.NewGRPCServer(bootstrap, bankCustodyService, logger)
 	publisher, err := data.NewPublisher(bootstrap)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
+	notifierRedriver, err := server.NewNotifierRedriver(publisher, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	httpServer := server.NewHTTPServer(bootstrap, v, bankCustodyService, gatewayPages, custodyAPI, notifierRedriver, registry, logger)
+	grpcServer := server.NewGRPCServer(bootstrap, bankCustodyService, logger)
 	userNumbers := biz.NewUserNumbers()
 	claimer := data.NewClaims(v)
 	processingUsecase := biz.NewProcessingUsecase(transaction, requestRepo, userRepo, accountRepo, publisher, platforms, userNumbers, claimer, logger)
@@ -71,11 +76,6 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	}
 	deliveryUsecase := biz.NewDeliveryUsecase(attemptRecorder, platformCallback, platforms, retrySchedule, registry, logger)
 	notifier := server.NewNotifier(deliveryUsecase, publisher, logger)
-	notifierRedriver, err := server.NewNotifierRedriver(publisher, logger)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
 	app := newApp(logger, httpServer, grpcServer, poller, notifier, notifierRedriver)
 	return app, func() {
 		cleanup()

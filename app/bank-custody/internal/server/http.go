@@ -16,6 +16,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/service"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
+	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 )
 
@@ -26,12 +27,14 @@ var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewPoller, NewNotifi
 // pages and the signed API are plain net/http handlers: signature checks need the raw
 // body.
 func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.BankCustodyService, pages *service.GatewayPages,
-	api *service.CustodyAPI, f *faults.Registry, logger log.Logger) *http.Server {
+	api *service.CustodyAPI, redriver *NotifierRedriver, f *faults.Registry, logger log.Logger) *http.Server {
 	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger))
 	srv.Handle("/healthz", health.Handler(health.Check{Name: "database", Probe: d.Ping}))
 	if f != nil {
 		srv.Handle("/debug/faults", f.Handler())
 	}
+	// An operator sends the dead letters back (make redrive; operator token only).
+	servers.Handle(srv, "/v1/operator/redrive", redriver.OperatorHandler(operator.FromEnv()))
 	servers.HandleFunc(srv, "/gateway", pages.Open)
 	servers.HandleFunc(srv, "/gateway/confirm", pages.Confirm)
 	servers.HandleFunc(srv, "/v1/requests/{requestNo}", api.Request())

@@ -33,6 +33,11 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
+	startRepaymentRedriver, err := server.NewStartRepaymentRedriver(bootstrap, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	planUsecase := biz.NewPlanUsecase(planRepo)
 	transaction := data.NewTransaction(v)
 	installmentRepo := data.NewInstallmentRepo(v)
@@ -60,18 +65,13 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	claimer := data.NewClaims(v)
 	runUsecase := biz.NewRunUsecase(transaction, installmentRepo, bank, repaidMessenger, runSettings, registry, claimer, logger)
 	repaymentService := service.NewRepaymentService(planUsecase, runUsecase)
-	httpServer, err := server.NewHTTPServer(bootstrap, v, startRepaymentConsumer, repaymentService, registry, logger)
+	httpServer, err := server.NewHTTPServer(bootstrap, v, startRepaymentConsumer, startRepaymentRedriver, repaymentService, registry, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
 	repaymentBranchesService := service.NewRepaymentBranchesService(repaidMessenger)
 	grpcServer, err := server.NewGRPCServer(bootstrap, repaymentService, repaymentBranchesService, branchKey, logger)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	startRepaymentRedriver, err := server.NewStartRepaymentRedriver(bootstrap, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err

@@ -23,6 +23,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
+	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 )
 
@@ -54,8 +55,8 @@ const minTokenSecret = 32
 
 // NewHTTPServer serves the API, /healthz (database and the consumer) and, when faults
 // are enabled, /debug/faults.
-func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentConsumer, svc *service.RepaymentService,
-	f *faults.Registry, logger log.Logger) (*http.Server, error) {
+func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentConsumer, redriver *StartRepaymentRedriver,
+	svc *service.RepaymentService, f *faults.Registry, logger log.Logger) (*http.Server, error) {
 	am, err := authMiddleware(c)
 	if err != nil {
 		return nil, err
@@ -68,6 +69,8 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentCons
 	if f != nil {
 		srv.Handle("/debug/faults", f.Handler())
 	}
+	// An operator sends the dead letters back (make redrive; operator token only).
+	servers.Handle(srv, "/v1/operator/redrive", redriver.OperatorHandler(operator.FromEnv()))
 	v1.RegisterRepaymentHTTPServer(srv, svc)
 	return srv, nil
 }
