@@ -29,6 +29,7 @@ func TestWithdrawal(t *testing.T) {
 	t.Run("AboveTheBalanceIsRefused", func(t *testing.T) { withdrawAboveBalance(t, w, u) })
 	t.Run("NotificationIsRetried", func(t *testing.T) { withdrawNotificationRetried(t, w, u) })
 	t.Run("ReconciliationClosesASuppressedNotification", func(t *testing.T) { withdrawReconciled(t, w, u) })
+	t.Run("CrashAfterTheBankDebitedIsPublishedAfterTheRestart", func(t *testing.T) { withdrawCrashAfterDebit(t, w, u) })
 	w.conserved(t)
 }
 
@@ -156,4 +157,33 @@ func withdrawReconciled(t *testing.T, w *moneyWorld, u *driver.User) {
 			t.Fatalf("a notification reached the platform: %+v", at)
 		}
 	}
+}
+
+// withdrawCrashAfterDebit kills the bank right after its back office debited the
+// withdrawal and committed, before the result was published: the restarted bank's poller
+// finds the unpublished result, the notifier delivers it, and the platform records the
+// withdrawal SUCCESS — the account debited once, one notification answered 200.
+func withdrawCrashAfterDebit(t *testing.T, w *moneyWorld, u *driver.User) {
+	ctx := context.Background()
+	before := balanceOf(t, u)
+	g, err := u.RequestWithdrawal(ctx, "40.00")
+	must(t, err)
+	armFault(t, bankURL, "crash.bank.after_complete", 1, 0)
+	must(t, w.p.AcceptAtBank(ctx, g.Gateway, map[string]string{"custodyPassword": driver.CustodyPassword}))
+	restartCrashed(t, "bank-custody")
+	must(t, u.WaitRequest(ctx, g.RequestNo, "SUCCESS", convergeWithin))
+	wantAmount(t, "balance after withdrawing 40.00 across the crash", balanceOf(t, u).Balance,
+		money.MustParseAmount(before.Balance).Sub(money.MustParseAmount("40.00")))
+	stack.Eventually(t, 10*time.Second, func() error {
+		ok := 0
+		for _, at := range attempts(t, g.RequestNo) {
+			if at.HTTPStatus == http.StatusOK {
+				ok++
+			}
+		}
+		if ok != 1 {
+			return fmt.Errorf("%d notifications of %s answered 200, want 1", ok, g.RequestNo)
+		}
+		return nil
+	})
 }

@@ -65,7 +65,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	grpcServer := server.NewGRPCServer(bootstrap, bankCustodyService, logger)
 	userNumbers := biz.NewUserNumbers()
 	claimer := data.NewClaims(v)
-	processingUsecase := biz.NewProcessingUsecase(transaction, requestRepo, userRepo, accountRepo, publisher, platforms, userNumbers, claimer, logger)
+	processingUsecase := biz.NewProcessingUsecase(transaction, requestRepo, userRepo, accountRepo, publisher, platforms, userNumbers, claimer, registry, logger)
 	poller := server.NewPoller(bootstrap, processingUsecase, publisher, sqlNonceStore, logger)
 	attemptRecorder := data.NewAttemptRecorder(v)
 	platformCallback := data.NewPlatformCallback(bootstrap, keyring)

@@ -28,6 +28,10 @@ const (
 	// answer. Only a signed refusal is the bank's word, so the platform must not fail the
 	// tender on it.
 	FaultFreezeUnsigned = "bank.freeze.unsigned"
+	// CrashAfterComplete kills the bank (pkg/faults Registry.Crash) right after the back
+	// office completed a gateway request — an account opened, a recharge credited, a
+	// withdrawal debited — and before its result is published.
+	CrashAfterComplete = "crash.bank.after_complete"
 )
 
 // Failures the API reports with their own reasons.

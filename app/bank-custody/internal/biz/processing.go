@@ -8,6 +8,7 @@ import (
 	"github.com/go-kratos/kratos/v2/log"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
+	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -22,6 +23,7 @@ type ProcessingUsecase struct {
 	platforms Platforms
 	userNos   UserNumbers
 	claims    claims.Claimer
+	faults    *faults.Registry
 	now       Clock
 	log       *log.Helper
 }
@@ -30,14 +32,15 @@ type ProcessingUsecase struct {
 const JobPublishResults = "result-publish"
 
 // NewProcessingUsecase returns the back office; c may be nil (one instance: its poller
-// publishes every result).
+// publishes every result), f too (faults disabled).
 func NewProcessingUsecase(tx Transaction, requests RequestRepo, users UserRepo, accounts AccountRepo,
-	publisher NotificationPublisher, platforms Platforms, userNos UserNumbers, c claims.Claimer, logger log.Logger) *ProcessingUsecase {
+	publisher NotificationPublisher, platforms Platforms, userNos UserNumbers, c claims.Claimer, f *faults.Registry,
+	logger log.Logger) *ProcessingUsecase {
 	if c == nil {
 		c = claims.All{}
 	}
 	return &ProcessingUsecase{tx: tx, requests: requests, users: users, accounts: accounts, publisher: publisher,
-		platforms: platforms, userNos: userNos, claims: c, now: SystemClock, log: log.NewHelper(log.With(logger, "module", "biz/processing"))}
+		platforms: platforms, userNos: userNos, claims: c, faults: f, now: SystemClock, log: log.NewHelper(log.With(logger, "module", "biz/processing"))}
 }
 
 // OpenFeeAccounts opens each platform's fee account (FeeAccountNo) with 0.00 unless it
@@ -82,7 +85,11 @@ func (uc *ProcessingUsecase) Poll(ctx context.Context, batch int) error {
 	for _, no := range nos {
 		if err := uc.Complete(ctx, no); err != nil {
 			keep(fmt.Errorf("complete %s: %w", no, err))
+			continue
 		}
+		// Completed and committed, not published: the next poll after a restart finds
+		// it among the unpublished results below.
+		uc.faults.Crash(CrashAfterComplete)
 	}
 	unpublished, err := uc.requests.Unpublished(ctx, uc.platforms.Nos(), batch)
 	keep(err)

@@ -18,7 +18,7 @@ import (
 
 func newProcessing(bank *biztest.Bank) *biz.ProcessingUsecase {
 	return biz.NewProcessingUsecase(bank.Tx(), bank.RequestRepo(), bank.UserRepo(), bank.AccountRepo(), bank.Publisher(),
-		testPlatforms, biz.NewUserNumbers(), nil, log.NewStdLogger(io.Discard))
+		testPlatforms, biz.NewUserNumbers(), nil, nil, log.NewStdLogger(io.Discard))
 }
 
 var created = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -76,5 +76,5 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 	if !c.GetFaults().GetEnabled() {
 		return nil
 	}
-	return faults.New(biz.FaultNotifySuppress, biz.FaultRepayLost, biz.FaultFreezeUnsigned)
+	return faults.New(biz.FaultNotifySuppress, biz.FaultRepayLost, biz.FaultFreezeUnsigned, biz.CrashAfterComplete)
 }

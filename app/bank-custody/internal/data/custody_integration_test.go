@@ -283,7 +283,7 @@ func newLendingWorld(t *testing.T, balance, amount string) *lendingWorld {
 // newProcessing is the poller's use case on the real tables, for one platform.
 func newProcessing(d *Data, platformNo string) *biz.ProcessingUsecase {
 	return biz.NewProcessingUsecase(NewTransaction(d), NewRequestRepo(d), NewUserRepo(d), NewAccountRepo(d), nil,
-		biztest.Platforms{platformNo: {No: platformNo}}, biz.NewUserNumbers(), nil, log.NewStdLogger(io.Discard))
+		biztest.Platforms{platformNo: {No: platformNo}}, biz.NewUserNumbers(), nil, nil, log.NewStdLogger(io.Discard))
 }
 
 func wantBalance(t *testing.T, d *Data, userNo, balance, frozen string) {
