@@ -38,7 +38,7 @@ usage: scripts/stack.sh COMMAND [COMPONENT...]
   down [C...]      stop (services first, MariaDB last). Default: everything.
   restart C...     stop and start components (services are rebuilt first).
   redrive          send every dead-lettered message back to its topic now (the
-                   start-repayment messages through repayment, the bank's notifications
+                   start-repayment messages through trade-center, the bank's notifications
                    through the bank), with a fresh budget of automatic re-drives
   prebuild         build DTM and Jaeger from their Go modules and fetch RocketMQ's jars
                    (what a cold up spends minutes on), starting nothing; make test runs
@@ -231,7 +231,7 @@ cmd_restart() {
 cmd_redrive() {
   local svc out bad=0
   keys_up >/dev/null
-  for svc in repayment bank-custody; do
+  for svc in trade-center bank-custody; do
     comp_pid "$svc" >/dev/null || die "redrive: $svc is not running (make up)"
     if out=$(printf 'header = "X-P2P-Operator-Token: %s"\n' "$(secret P2P_OPERATOR_TOKEN)" |
       curl -sS --max-time 150 -K - -X POST "http://127.0.0.1:$(svc_http_port "$svc")/v1/operator/redrive"); then

@@ -21,7 +21,7 @@ import (
 
 // lendingDeadLetterIsRedriven: a start-repayment message that dead-lettered — its
 // consumer failed through every retry level — comes back. The loan's real message is put
-// into %DLQ%CID_START_REPAYMENT after its plan was removed (loanWithoutPlan); repayment's
+// into %DLQ%CID_START_REPAYMENT after its plan was removed (loanWithoutPlan); trade-center's
 // redriver sends it back to TP_START_REPAYMENT after a delay level (about 16 s on the
 // local stack), still signed by trade-center, and the consumer writes the plan: once,
 // with P2P_REDRIVES=1, counted on /metrics.
@@ -40,9 +40,9 @@ func lendingDeadLetterIsRedriven(t *testing.T, w *lendingWorld) {
 		}
 		return nil
 	})
-	lines := logLines(t, w.env, "repayment", "dead letter re-driven to its topic", "keys="+key+" ")
+	lines := logLines(t, w.env, "trade-center", "dead letter re-driven to its topic", "keys="+key+" ")
 	if len(lines) != 1 || !strings.Contains(lines[0], "redrives=1") {
-		t.Fatalf("repayment's log of the redrive of %s:\n%s", key, strings.Join(lines, "\n"))
+		t.Fatalf("trade-center's log of the redrive of %s:\n%s", key, strings.Join(lines, "\n"))
 	}
 	planOnce(t, w, id)
 }
@@ -65,7 +65,7 @@ func lendingGivenUpDeadLetterIsRedrivenByTheOperator(t *testing.T, w *lendingWor
 		t.Fatalf("a given-up dead letter wrote the plan: %d repayment, %d receivable rows", n, m)
 	}
 
-	url := stack.HTTP("repayment") + "/v1/operator/redrive"
+	url := stack.HTTP("trade-center") + "/v1/operator/redrive"
 	if res, err := http.Post(url, "application/json", nil); err != nil || res.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("redrive without the operator token: %v %v, want 401", res, err)
 	}
@@ -169,11 +169,11 @@ func planOnce(t *testing.T, w *lendingWorld, id string) {
 	})
 }
 
-// redrivenCount is repayment's p2p_messages_redriven_total of group's dead letters with
+// redrivenCount is trade-center's p2p_messages_redriven_total of group's dead letters with
 // that outcome (redriven, given_up, operator).
 func redrivenCount(t *testing.T, group, outcome string) int {
 	t.Helper()
-	resp, err := http.Get(stack.HTTP("repayment") + "/metrics")
+	resp, err := http.Get(stack.HTTP("trade-center") + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

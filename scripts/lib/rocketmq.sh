@@ -119,13 +119,13 @@ rmq_acl_spec() {
   cat <<JSON
 {"users": [
   {"username": "trade-center", "password": "$(secret P2P_RMQ_SECRET_TRADE_CENTER)",
-   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub"]}]},
-  {"username": "repayment", "password": "$(secret P2P_RMQ_SECRET_REPAYMENT)",
-   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub", "Sub"]},
-           {"resource": "Group:CID_START_REPAYMENT", "actions": ["Sub"]},
+   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Pub"]},
            {"resource": "Topic:%DLQ%CID_START_REPAYMENT", "actions": ["Sub"]},
            {"resource": "Group:CID_START_REPAYMENT_REDRIVE", "actions": ["Sub"]},
            {"resource": "Group:CID_START_REPAYMENT_OPERATOR", "actions": ["Sub"]}]},
+  {"username": "repayment", "password": "$(secret P2P_RMQ_SECRET_REPAYMENT)",
+   "acl": [{"resource": "Topic:TP_START_REPAYMENT", "actions": ["Sub"]},
+           {"resource": "Group:CID_START_REPAYMENT", "actions": ["Sub"]}]},
   {"username": "bank-custody", "password": "$(secret P2P_RMQ_SECRET_BANK_CUSTODY)",
    "acl": [{"resource": "Topic:TP_BANK_NOTIFY", "actions": ["Pub", "Sub"]},
            {"resource": "Group:CID_BANK_NOTIFIER", "actions": ["Sub"]},

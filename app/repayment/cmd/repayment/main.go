@@ -22,10 +22,9 @@ var version = "dev"
 
 func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 
-// newApp registers the start-repayment consumer and its dead letters' redriver, the
-// repayment runner and the DTM retry cap with the app beside HTTP and gRPC, so they start
-// and stop with them.
+// newApp registers the start-repayment consumer, the repayment runner and the DTM retry
+// cap with the app beside HTTP and gRPC, so they start and stop with them.
 func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, consumer *server.StartRepaymentConsumer,
-	redriver *server.StartRepaymentRedriver, runner *server.RepaymentRunner, retryCap *dtmx.RetryCapJob) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(consumer, redriver, runner, retryCap, hs, gs))
+	runner *server.RepaymentRunner, retryCap *dtmx.RetryCapJob) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(consumer, runner, retryCap, hs, gs))
 }

@@ -33,11 +33,6 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	startRepaymentRedriver, err := server.NewStartRepaymentRedriver(bootstrap, logger)
-	if err != nil {
-		cleanup()
-		return nil, nil, err
-	}
 	planUsecase := biz.NewPlanUsecase(planRepo)
 	transaction := data.NewTransaction(v)
 	installmentRepo := data.NewInstallmentRepo(v)
@@ -65,7 +60,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	claimer := data.NewClaims(v)
 	runUsecase := biz.NewRunUsecase(transaction, installmentRepo, bank, repaidMessenger, runSettings, registry, claimer, logger)
 	repaymentService := service.NewRepaymentService(planUsecase, runUsecase)
-	httpServer, err := server.NewHTTPServer(bootstrap, v, startRepaymentConsumer, startRepaymentRedriver, repaymentService, registry, logger)
+	httpServer, err := server.NewHTTPServer(bootstrap, v, startRepaymentConsumer, repaymentService, registry, logger)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -86,7 +81,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer, startRepaymentRedriver, repaymentRunner, retryCapJob)
+	app := newApp(logger, httpServer, grpcServer, startRepaymentConsumer, repaymentRunner, retryCapJob)
 	return app, func() {
 		cleanup()
 	}, nil

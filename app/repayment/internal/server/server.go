@@ -23,13 +23,11 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
-	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 )
 
 // ProviderSet is server providers.
-var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer, NewStartRepaymentRedriver,
-	NewRepaymentRunner, NewDTMRetryCap)
+var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewStartRepaymentConsumer, NewRepaymentRunner, NewDTMRetryCap)
 
 // authenticated lists the operations that need a bearer token: every public one (the
 // plan reads are scoped to their caller, the run is the operator's). DTM's check-back
@@ -55,8 +53,8 @@ const minTokenSecret = 32
 
 // NewHTTPServer serves the API, /healthz (database and the consumer) and, when faults
 // are enabled, /debug/faults.
-func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentConsumer, redriver *StartRepaymentRedriver,
-	svc *service.RepaymentService, f *faults.Registry, logger log.Logger) (*http.Server, error) {
+func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentConsumer, svc *service.RepaymentService,
+	f *faults.Registry, logger log.Logger) (*http.Server, error) {
 	am, err := authMiddleware(c)
 	if err != nil {
 		return nil, err
@@ -69,8 +67,6 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, consumer *StartRepaymentCons
 	if f != nil {
 		srv.Handle("/debug/faults", f.Handler())
 	}
-	// An operator sends the dead letters back (make redrive; operator token only).
-	servers.Handle(srv, "/v1/operator/redrive", redriver.OperatorHandler(operator.FromEnv()))
 	v1.RegisterRepaymentHTTPServer(srv, svc)
 	return srv, nil
 }

@@ -27,6 +27,6 @@ func main() { boot.Main(name, version, &conf.Bootstrap{}, wireApp) }
 // collection run, refunds) beside HTTP and gRPC.
 func newApp(logger log.Logger, hs *http.Server, gs *grpc.Server, producer *server.StartRepaymentProducer,
 	settler *server.TenderSettler, collector *server.Collector, refunder *server.Refunder,
-	republisher *server.Republisher) *kratos.App {
-	return boot.App(name, version, logger, kratos.Server(producer, settler, collector, refunder, republisher, hs, gs))
+	republisher *server.Republisher, redriver *server.StartRepaymentRedriver) *kratos.App {
+	return boot.App(name, version, logger, kratos.Server(producer, settler, collector, refunder, republisher, redriver, hs, gs))
 }

@@ -37,6 +37,11 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		cleanup()
 		return nil, nil, err
 	}
+	startRepaymentRedriver, err := server.NewStartRepaymentRedriver(bootstrap, logger)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
 	custodyDirectory, err := data.NewCustodyDirectory(bootstrap)
 	if err != nil {
 		cleanup()
@@ -60,7 +65,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	failureUsecase := biz.NewFailureUsecase(projectRepo, transaction, refundUsecase, logger)
 	loanUsecase := biz.NewLoanUsecase(projectRepo, tenderRepo, loanMessageRepo, transaction, bank, startRepaymentProducer, loanLedger, failureUsecase, registry, claimer, logger)
 	tradeCenterService := service.NewTradeCenterService(projectUsecase, tenderUsecase, loanUsecase, failureUsecase)
-	httpServer := server.NewHTTPServer(bootstrap, v, startRepaymentProducer, tradeCenterService, registry, logger)
+	httpServer := server.NewHTTPServer(bootstrap, v, startRepaymentProducer, startRepaymentRedriver, tradeCenterService, registry, logger)
 	branchRunner, cleanup2, err := data.NewBranchRunner(bootstrap, v)
 	if err != nil {
 		cleanup()
@@ -88,7 +93,7 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	outboxSettings := data.NewOutboxSettings(bootstrap)
 	outboxUsecase := biz.NewOutboxUsecase(loanMessageRepo, projectRepo, tenderRepo, planChecker, startRepaymentProducer, outboxSettings, claimer, logger)
 	republisher := server.NewRepublisher(bootstrap, loanUsecase, outboxUsecase, logger)
-	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler, collector, refunder, republisher)
+	app := newApp(logger, httpServer, grpcServer, startRepaymentProducer, tenderSettler, collector, refunder, republisher, startRepaymentRedriver)
 	return app, func() {
 		cleanup2()
 		cleanup()

@@ -321,8 +321,11 @@ type StartRepayment struct {
 	RepublishAfter *durationpb.Duration `protobuf:"bytes,5,opt,name=republish_after,json=republishAfter,proto3" json:"republish_after,omitempty"`
 	// How often the outbox job looks for such messages. 10s when unset.
 	RepublishInterval *durationpb.Duration `protobuf:"bytes,6,opt,name=republish_interval,json=republishInterval,proto3" json:"republish_interval,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// CID_START_REPAYMENT: repayment's consumer group, whose dead letters trade-center's
+	// redriver sends back to the topic (server/start_repayment_redriver.go).
+	ConsumerGroup string `protobuf:"bytes,7,opt,name=consumer_group,json=consumerGroup,proto3" json:"consumer_group,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StartRepayment) Reset() {
@@ -395,6 +398,13 @@ func (x *StartRepayment) GetRepublishInterval() *durationpb.Duration {
 		return x.RepublishInterval
 	}
 	return nil
+}
+
+func (x *StartRepayment) GetConsumerGroup() string {
+	if x != nil {
+		return x.ConsumerGroup
+	}
+	return ""
 }
 
 // Where the other services are.
@@ -481,7 +491,7 @@ const file_trade_center_internal_conf_conf_proto_rawDesc = "" +
 	"\x16tender_settle_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x14tenderSettleInterval\x12L\n" +
 	"\x15tender_settle_min_age\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x12tenderSettleMinAge\x12J\n" +
 	"\x13collection_interval\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x12collectionInterval\x12B\n" +
-	"\x0frefund_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x0erefundInterval\"\xc1\x02\n" +
+	"\x0frefund_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x0erefundInterval\"\xe8\x02\n" +
 	"\x0eStartRepayment\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12%\n" +
 	"\x0eproducer_group\x18\x02 \x01(\tR\rproducerGroup\x12\x1f\n" +
@@ -489,7 +499,8 @@ const file_trade_center_internal_conf_conf_proto_rawDesc = "" +
 	"brokerAddr\x12C\n" +
 	"\x10check_back_grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0echeckBackGrace\x12B\n" +
 	"\x0frepublish_after\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x0erepublishAfter\x12H\n" +
-	"\x12republish_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x11republishInterval\"X\n" +
+	"\x12republish_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x11republishInterval\x12%\n" +
+	"\x0econsumer_group\x18\a \x01(\tR\rconsumerGroup\"X\n" +
 	"\x05Peers\x12(\n" +
 	"\x10user_center_http\x18\x01 \x01(\tR\x0euserCenterHttp\x12%\n" +
 	"\x0erepayment_http\x18\x02 \x01(\tR\rrepaymentHttpB@Z>github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf;confb\x06proto3"

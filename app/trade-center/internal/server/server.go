@@ -23,12 +23,13 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/health"
+	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 	"github.com/p2p-dtx/p2p-dtx/pkg/servers"
 )
 
 // ProviderSet is server providers.
 var ProviderSet = wire.NewSet(NewHTTPServer, NewGRPCServer, NewTenderSettler, NewCollector, NewRefunder, NewRepublisher,
-	NewStartRepaymentProducer, wire.Bind(new(biz.LoanMessenger), new(*StartRepaymentProducer)),
+	NewStartRepaymentProducer, NewStartRepaymentRedriver, wire.Bind(new(biz.LoanMessenger), new(*StartRepaymentProducer)),
 	wire.Bind(new(biz.StartRepaymentPublisher), new(*StartRepaymentProducer)))
 
 // authenticated lists the operations that need a bearer token; reads are public.
@@ -45,10 +46,11 @@ func authMiddleware(c *conf.Bootstrap) selector.Builder {
 		Match(func(_ context.Context, operation string) bool { return authenticated[operation] })
 }
 
-// NewHTTPServer serves the API, /healthz (database and the start-repayment producer) and,
-// when faults are enabled, /debug/faults.
-func NewHTTPServer(c *conf.Bootstrap, d *data.Data, producer *StartRepaymentProducer, svc *service.TradeCenterService,
-	f *faults.Registry, logger log.Logger) *http.Server {
+// NewHTTPServer serves the API, /healthz (database and the start-repayment producer), the
+// operator's redrive of dead-lettered start-repayment messages and, when faults are
+// enabled, /debug/faults.
+func NewHTTPServer(c *conf.Bootstrap, d *data.Data, producer *StartRepaymentProducer, redriver *StartRepaymentRedriver,
+	svc *service.TradeCenterService, f *faults.Registry, logger log.Logger) *http.Server {
 	am := authMiddleware(c)
 	srv := servers.NewHTTP(c.GetServer(), logger, servers.Middleware(logger, am.Build()))
 	srv.Handle("/healthz", health.Handler(
@@ -58,6 +60,8 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, producer *StartRepaymentProd
 	if f != nil {
 		srv.Handle("/debug/faults", f.Handler())
 	}
+	// make redrive; operator token only.
+	servers.Handle(srv, "/v1/operator/redrive", redriver.OperatorHandler(operator.FromEnv()))
 	v1.RegisterTradeCenterHTTPServer(srv, svc)
 	return srv
 }
