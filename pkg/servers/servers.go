@@ -6,6 +6,7 @@ package servers
 
 import (
 	nethttp "net/http"
+	"net/http/pprof"
 
 	"github.com/go-kratos/kratos/v2/log"
 	"github.com/go-kratos/kratos/v2/middleware"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-kratos/kratos/v2/transport/http"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
 	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
@@ -48,6 +50,7 @@ func NewHTTP(c *conf.Server, logger log.Logger, mw []middleware.Middleware, opts
 	// would replace.
 	srv.Handler = limitInFlight(DefaultMaxInFlight)(limitBody(srv.Handler))
 	srv.Handle(telemetry.MetricsPath, telemetry.MetricsHandler())
+	srv.HandlePrefix("/debug/pprof/", operator.FromEnv().Require(profiles()))
 	srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout = ReadHeaderTimeout, ReadTimeout, IdleTimeout
 	return srv
 }
@@ -63,4 +66,20 @@ func NewGRPC(c *conf.Server, logger log.Logger, mw []middleware.Middleware, opts
 		base = append(base, grpc.Timeout(t.AsDuration()))
 	}
 	return grpc.NewServer(append(base, opts...)...)
+}
+
+// profiles serves the Go runtime's profiles (net/http/pprof) under /debug/pprof/, behind
+// the operator token like the fault points: what README "Profiling" reads a service's CPU
+// time from, e.g.
+//
+//	curl -H "X-P2P-Operator-Token: $P2P_OPERATOR_TOKEN" \
+//	  'http://127.0.0.1:8030/debug/pprof/profile?seconds=15' >trade-center.pprof
+func profiles() nethttp.Handler {
+	mux := nethttp.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index) // heap, goroutine, mutex, block, allocs …
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }

@@ -26,9 +26,11 @@ type Project struct {
 	PlatformProjectID int64
 	BorrowerUserNo    string
 	Amount            money.Amount
-	Status            ProjectStatus
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Held is what the project's freezes hold (FROZEN or TRANSFERRED), never above Amount.
+	Held      money.Amount
+	Status    ProjectStatus
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // FreezeStatus is where money frozen for a tender is.
@@ -186,16 +188,7 @@ func (uc *LendingUsecase) Freeze(ctx context.Context, platformNo string, order F
 		if p.Status != ProjectCollecting {
 			return fmt.Errorf("%w: project %s is %s", ErrProjectNotCollecting, p.ProjectNo, p.Status)
 		}
-		held, err := uc.freezes.OfProject(ctx, p.ProjectNo)
-		if err != nil {
-			return err
-		}
-		total := order.Amount
-		for _, f := range held {
-			if f.Holds() {
-				total = total.Add(f.Amount)
-			}
-		}
+		total := p.Held.Add(order.Amount)
 		if total.Cmp(p.Amount) > 0 {
 			return fmt.Errorf("%w: project %s amount %s, frozen with this order %s", ErrExceedsProjectAmount, p.ProjectNo, p.Amount, total)
 		}
@@ -217,6 +210,9 @@ func (uc *LendingUsecase) Freeze(ctx context.Context, platformNo string, order F
 		f := &Freeze{RequestNo: order.RequestNo, ProjectNo: order.ProjectNo, UserNo: order.UserNo, Amount: order.Amount,
 			Status: FreezeFrozen, CreatedAt: now, UpdatedAt: now}
 		if err := uc.freezes.Create(ctx, f); err != nil {
+			return err
+		}
+		if err := uc.projects.SetHeld(ctx, p.ProjectNo, total, now); err != nil {
 			return err
 		}
 		amount := order.Amount

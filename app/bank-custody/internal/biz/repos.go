@@ -108,6 +108,8 @@ type ProjectRepo interface {
 	Create(ctx context.Context, p *Project) error
 	// SetStatus changes a project's status.
 	SetStatus(ctx context.Context, projectNo string, status ProjectStatus, at time.Time) error
+	// SetHeld records what the project's freezes hold; call it under Lock.
+	SetHeld(ctx context.Context, projectNo string, held money.Amount, at time.Time) error
 }
 
 // FreezeRepo stores the money frozen for tenders.

@@ -85,7 +85,8 @@ func (uc *LendingUsecase) Unfreeze(ctx context.Context, platformNo string, order
 
 // unfreeze changes the freeze (or records it VOIDED) and returns it as it is now.
 func (uc *LendingUsecase) unfreeze(ctx context.Context, platformNo string, order UnfreezeOrder) (*Freeze, error) {
-	if _, err := uc.projects.Lock(ctx, order.ProjectNo); err != nil {
+	p, err := uc.projects.Lock(ctx, order.ProjectNo)
+	if err != nil {
 		return nil, err
 	}
 	now := uc.now()
@@ -117,6 +118,9 @@ func (uc *LendingUsecase) unfreeze(ctx context.Context, platformNo string, order
 	}
 	a.UpdatedAt = now
 	if err := uc.accounts.Save(ctx, a); err != nil {
+		return nil, err
+	}
+	if err := uc.projects.SetHeld(ctx, p.ProjectNo, p.Held.Sub(f.Amount), now); err != nil {
 		return nil, err
 	}
 	f.Status, f.UpdatedAt = FreezeUnfrozen, now

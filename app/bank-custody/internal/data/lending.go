@@ -9,6 +9,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankfreeze"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankproject"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
 type projectRepo struct{ data *Data }
@@ -41,7 +42,7 @@ func (r *projectRepo) get(ctx context.Context, projectNo string, lock bool) (*bi
 	}
 	return &biz.Project{
 		ProjectNo: p.ID, PlatformProjectID: p.PlatformProjectID, BorrowerUserNo: p.BorrowerUserNo, Amount: p.Amount,
-		Status: biz.ProjectStatus(p.Status), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
+		Held: p.Held, Status: biz.ProjectStatus(p.Status), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}, nil
 }
 
@@ -58,6 +59,13 @@ func (r *projectRepo) Create(ctx context.Context, p *biz.Project) error {
 
 func (r *projectRepo) SetStatus(ctx context.Context, projectNo string, status biz.ProjectStatus, at time.Time) error {
 	return r.data.Client(ctx).BankProject.UpdateOneID(projectNo).SetStatus(string(status)).SetUpdatedAt(at).Exec(ctx)
+}
+
+func (r *projectRepo) SetHeld(ctx context.Context, projectNo string, held money.Amount, at time.Time) error {
+	if err := r.data.RequireTx(ctx); err != nil {
+		return err
+	}
+	return r.data.Client(ctx).BankProject.UpdateOneID(projectNo).SetHeld(held).SetUpdatedAt(at).Exec(ctx)
 }
 
 type freezeRepo struct{ data *Data }

@@ -77,6 +77,32 @@ func ProjectContract(t *testing.T, open func(t *testing.T) LendingRepos) {
 			t.Error("SetStatus of an unknown project succeeded")
 		}
 	})
+
+	t.Run("a new project holds nothing; what it holds changes in a transaction only", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		p := newProject(t, r)
+		if got, err := r.Projects.Get(ctx, p.ProjectNo); err != nil || !got.Held.IsZero() {
+			t.Fatalf("new project: %+v, %v; want nothing held", got, err)
+		}
+		held := money.MustParseAmount("250.00")
+		at := p.CreatedAt.Add(time.Minute)
+		if err := r.Projects.SetHeld(ctx, p.ProjectNo, held, at); err == nil {
+			t.Error("SetHeld outside a transaction succeeded")
+		}
+		if err := r.Tx.InTx(ctx, func(ctx context.Context) error {
+			if _, err := r.Projects.Lock(ctx, p.ProjectNo); err != nil {
+				return err
+			}
+			return r.Projects.SetHeld(ctx, p.ProjectNo, held, at)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := r.Projects.Get(ctx, p.ProjectNo); err != nil || !got.Held.Equal(held) {
+			t.Fatalf("after SetHeld: %+v, %v; want %s held", got, err, held)
+		}
+	})
 }
 
 // FreezeContract is what freezes, unfreezes and the loan rely on from the freeze

@@ -522,6 +522,21 @@ func (v projects) SetStatus(_ context.Context, no string, s biz.ProjectStatus, a
 	return nil
 }
 
+func (v projects) SetHeld(ctx context.Context, no string, held money.Amount, at time.Time) error {
+	if !inTx(ctx) {
+		return errNoTx
+	}
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	p, ok := v.b.projects[no]
+	if !ok {
+		return fmt.Errorf("project %s does not exist", no)
+	}
+	p.Held, p.UpdatedAt = held, at
+	v.b.projects[no] = p
+	return nil
+}
+
 // FreezeRepo is the frozen money.
 func (b *Bank) FreezeRepo() biz.FreezeRepo { return freezes{b} }
 

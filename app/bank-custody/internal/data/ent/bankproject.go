@@ -24,6 +24,8 @@ type BankProject struct {
 	BorrowerUserNo string `json:"borrower_user_no,omitempty"`
 	// Amount holds the value of the "amount" field.
 	Amount money.Amount `json:"amount,omitempty"`
+	// Held holds the value of the "held" field.
+	Held money.Amount `json:"held,omitempty"`
 	// Status holds the value of the "status" field.
 	Status string `json:"status,omitempty"`
 	// CreatedAt holds the value of the "created_at" field.
@@ -38,7 +40,7 @@ func (*BankProject) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case bankproject.FieldAmount:
+		case bankproject.FieldAmount, bankproject.FieldHeld:
 			values[i] = new(money.Amount)
 		case bankproject.FieldPlatformProjectID:
 			values[i] = new(sql.NullInt64)
@@ -84,6 +86,12 @@ func (_m *BankProject) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field amount", values[i])
 			} else if value != nil {
 				_m.Amount = *value
+			}
+		case bankproject.FieldHeld:
+			if value, ok := values[i].(*money.Amount); !ok {
+				return fmt.Errorf("unexpected type %T for field held", values[i])
+			} else if value != nil {
+				_m.Held = *value
 			}
 		case bankproject.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -147,6 +155,9 @@ func (_m *BankProject) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("amount=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Amount))
+	builder.WriteString(", ")
+	builder.WriteString("held=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Held))
 	builder.WriteString(", ")
 	builder.WriteString("status=")
 	builder.WriteString(_m.Status)

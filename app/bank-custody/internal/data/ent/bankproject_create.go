@@ -42,6 +42,20 @@ func (_c *BankProjectCreate) SetAmount(v money.Amount) *BankProjectCreate {
 	return _c
 }
 
+// SetHeld sets the "held" field.
+func (_c *BankProjectCreate) SetHeld(v money.Amount) *BankProjectCreate {
+	_c.mutation.SetHeld(v)
+	return _c
+}
+
+// SetNillableHeld sets the "held" field if the given value is not nil.
+func (_c *BankProjectCreate) SetNillableHeld(v *money.Amount) *BankProjectCreate {
+	if v != nil {
+		_c.SetHeld(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *BankProjectCreate) SetStatus(v string) *BankProjectCreate {
 	_c.mutation.SetStatus(v)
@@ -117,6 +131,10 @@ func (_c *BankProjectCreate) ExecX(ctx context.Context) {
 
 // defaults sets the default values of the builder before save.
 func (_c *BankProjectCreate) defaults() {
+	if _, ok := _c.mutation.Held(); !ok {
+		v := bankproject.DefaultHeld
+		_c.mutation.SetHeld(v)
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		v := bankproject.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
@@ -142,6 +160,9 @@ func (_c *BankProjectCreate) check() error {
 	}
 	if _, ok := _c.mutation.Amount(); !ok {
 		return &ValidationError{Name: "amount", err: errors.New(`ent: missing required field "BankProject.amount"`)}
+	}
+	if _, ok := _c.mutation.Held(); !ok {
+		return &ValidationError{Name: "held", err: errors.New(`ent: missing required field "BankProject.held"`)}
 	}
 	if _, ok := _c.mutation.Status(); !ok {
 		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "BankProject.status"`)}
@@ -209,6 +230,10 @@ func (_c *BankProjectCreate) createSpec() (*BankProject, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Amount(); ok {
 		_spec.SetField(bankproject.FieldAmount, field.TypeOther, value)
 		_node.Amount = value
+	}
+	if value, ok := _c.mutation.Held(); ok {
+		_spec.SetField(bankproject.FieldHeld, field.TypeOther, value)
+		_node.Held = value
 	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(bankproject.FieldStatus, field.TypeString, value)
@@ -313,6 +338,18 @@ func (u *BankProjectUpsert) SetAmount(v money.Amount) *BankProjectUpsert {
 // UpdateAmount sets the "amount" field to the value that was provided on create.
 func (u *BankProjectUpsert) UpdateAmount() *BankProjectUpsert {
 	u.SetExcluded(bankproject.FieldAmount)
+	return u
+}
+
+// SetHeld sets the "held" field.
+func (u *BankProjectUpsert) SetHeld(v money.Amount) *BankProjectUpsert {
+	u.Set(bankproject.FieldHeld, v)
+	return u
+}
+
+// UpdateHeld sets the "held" field to the value that was provided on create.
+func (u *BankProjectUpsert) UpdateHeld() *BankProjectUpsert {
+	u.SetExcluded(bankproject.FieldHeld)
 	return u
 }
 
@@ -437,6 +474,20 @@ func (u *BankProjectUpsertOne) SetAmount(v money.Amount) *BankProjectUpsertOne {
 func (u *BankProjectUpsertOne) UpdateAmount() *BankProjectUpsertOne {
 	return u.Update(func(s *BankProjectUpsert) {
 		s.UpdateAmount()
+	})
+}
+
+// SetHeld sets the "held" field.
+func (u *BankProjectUpsertOne) SetHeld(v money.Amount) *BankProjectUpsertOne {
+	return u.Update(func(s *BankProjectUpsert) {
+		s.SetHeld(v)
+	})
+}
+
+// UpdateHeld sets the "held" field to the value that was provided on create.
+func (u *BankProjectUpsertOne) UpdateHeld() *BankProjectUpsertOne {
+	return u.Update(func(s *BankProjectUpsert) {
+		s.UpdateHeld()
 	})
 }
 
@@ -732,6 +783,20 @@ func (u *BankProjectUpsertBulk) SetAmount(v money.Amount) *BankProjectUpsertBulk
 func (u *BankProjectUpsertBulk) UpdateAmount() *BankProjectUpsertBulk {
 	return u.Update(func(s *BankProjectUpsert) {
 		s.UpdateAmount()
+	})
+}
+
+// SetHeld sets the "held" field.
+func (u *BankProjectUpsertBulk) SetHeld(v money.Amount) *BankProjectUpsertBulk {
+	return u.Update(func(s *BankProjectUpsert) {
+		s.SetHeld(v)
+	})
+}
+
+// UpdateHeld sets the "held" field to the value that was provided on create.
+func (u *BankProjectUpsertBulk) UpdateHeld() *BankProjectUpsertBulk {
+	return u.Update(func(s *BankProjectUpsert) {
+		s.UpdateHeld()
 	})
 }
 

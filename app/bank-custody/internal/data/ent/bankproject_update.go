@@ -79,6 +79,20 @@ func (_u *BankProjectUpdate) SetNillableAmount(v *money.Amount) *BankProjectUpda
 	return _u
 }
 
+// SetHeld sets the "held" field.
+func (_u *BankProjectUpdate) SetHeld(v money.Amount) *BankProjectUpdate {
+	_u.mutation.SetHeld(v)
+	return _u
+}
+
+// SetNillableHeld sets the "held" field if the given value is not nil.
+func (_u *BankProjectUpdate) SetNillableHeld(v *money.Amount) *BankProjectUpdate {
+	if v != nil {
+		_u.SetHeld(*v)
+	}
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *BankProjectUpdate) SetStatus(v string) *BankProjectUpdate {
 	_u.mutation.SetStatus(v)
@@ -185,6 +199,9 @@ func (_u *BankProjectUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	if value, ok := _u.mutation.Amount(); ok {
 		_spec.SetField(bankproject.FieldAmount, field.TypeOther, value)
 	}
+	if value, ok := _u.mutation.Held(); ok {
+		_spec.SetField(bankproject.FieldHeld, field.TypeOther, value)
+	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(bankproject.FieldStatus, field.TypeString, value)
 	}
@@ -258,6 +275,20 @@ func (_u *BankProjectUpdateOne) SetAmount(v money.Amount) *BankProjectUpdateOne 
 func (_u *BankProjectUpdateOne) SetNillableAmount(v *money.Amount) *BankProjectUpdateOne {
 	if v != nil {
 		_u.SetAmount(*v)
+	}
+	return _u
+}
+
+// SetHeld sets the "held" field.
+func (_u *BankProjectUpdateOne) SetHeld(v money.Amount) *BankProjectUpdateOne {
+	_u.mutation.SetHeld(v)
+	return _u
+}
+
+// SetNillableHeld sets the "held" field if the given value is not nil.
+func (_u *BankProjectUpdateOne) SetNillableHeld(v *money.Amount) *BankProjectUpdateOne {
+	if v != nil {
+		_u.SetHeld(*v)
 	}
 	return _u
 }
@@ -397,6 +428,9 @@ func (_u *BankProjectUpdateOne) sqlSave(ctx context.Context) (_node *BankProject
 	}
 	if value, ok := _u.mutation.Amount(); ok {
 		_spec.SetField(bankproject.FieldAmount, field.TypeOther, value)
+	}
+	if value, ok := _u.mutation.Held(); ok {
+		_spec.SetField(bankproject.FieldHeld, field.TypeOther, value)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(bankproject.FieldStatus, field.TypeString, value)

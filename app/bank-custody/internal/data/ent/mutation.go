@@ -1426,6 +1426,7 @@ type BankProjectMutation struct {
 	addplatform_project_id *int64
 	borrower_user_no       *string
 	amount                 *money.Amount
+	held                   *money.Amount
 	status                 *string
 	created_at             *time.Time
 	updated_at             *time.Time
@@ -1667,6 +1668,42 @@ func (m *BankProjectMutation) ResetAmount() {
 	m.amount = nil
 }
 
+// SetHeld sets the "held" field.
+func (m *BankProjectMutation) SetHeld(value money.Amount) {
+	m.held = &value
+}
+
+// Held returns the value of the "held" field in the mutation.
+func (m *BankProjectMutation) Held() (r money.Amount, exists bool) {
+	v := m.held
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHeld returns the old "held" field's value of the BankProject entity.
+// If the BankProject object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *BankProjectMutation) OldHeld(ctx context.Context) (v money.Amount, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHeld is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHeld requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHeld: %w", err)
+	}
+	return oldValue.Held, nil
+}
+
+// ResetHeld resets all changes to the "held" field.
+func (m *BankProjectMutation) ResetHeld() {
+	m.held = nil
+}
+
 // SetStatus sets the "status" field.
 func (m *BankProjectMutation) SetStatus(s string) {
 	m.status = &s
@@ -1809,7 +1846,7 @@ func (m *BankProjectMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *BankProjectMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.platform_project_id != nil {
 		fields = append(fields, bankproject.FieldPlatformProjectID)
 	}
@@ -1818,6 +1855,9 @@ func (m *BankProjectMutation) Fields() []string {
 	}
 	if m.amount != nil {
 		fields = append(fields, bankproject.FieldAmount)
+	}
+	if m.held != nil {
+		fields = append(fields, bankproject.FieldHeld)
 	}
 	if m.status != nil {
 		fields = append(fields, bankproject.FieldStatus)
@@ -1842,6 +1882,8 @@ func (m *BankProjectMutation) Field(name string) (ent.Value, bool) {
 		return m.BorrowerUserNo()
 	case bankproject.FieldAmount:
 		return m.Amount()
+	case bankproject.FieldHeld:
+		return m.Held()
 	case bankproject.FieldStatus:
 		return m.Status()
 	case bankproject.FieldCreatedAt:
@@ -1863,6 +1905,8 @@ func (m *BankProjectMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldBorrowerUserNo(ctx)
 	case bankproject.FieldAmount:
 		return m.OldAmount(ctx)
+	case bankproject.FieldHeld:
+		return m.OldHeld(ctx)
 	case bankproject.FieldStatus:
 		return m.OldStatus(ctx)
 	case bankproject.FieldCreatedAt:
@@ -1898,6 +1942,13 @@ func (m *BankProjectMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetAmount(v)
+		return nil
+	case bankproject.FieldHeld:
+		v, ok := value.(money.Amount)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHeld(v)
 		return nil
 	case bankproject.FieldStatus:
 		v, ok := value.(string)
@@ -1992,6 +2043,9 @@ func (m *BankProjectMutation) ResetField(name string) error {
 		return nil
 	case bankproject.FieldAmount:
 		m.ResetAmount()
+		return nil
+	case bankproject.FieldHeld:
+		m.ResetHeld()
 		return nil
 	case bankproject.FieldStatus:
 		m.ResetStatus()

@@ -123,16 +123,20 @@ func init() {
 	bankprojectDescBorrowerUserNo := bankprojectFields[2].Descriptor()
 	// bankproject.BorrowerUserNoValidator is a validator for the "borrower_user_no" field. It is called by the builders before save.
 	bankproject.BorrowerUserNoValidator = bankprojectDescBorrowerUserNo.Validators[0].(func(string) error)
+	// bankprojectDescHeld is the schema descriptor for held field.
+	bankprojectDescHeld := bankprojectFields[4].Descriptor()
+	// bankproject.DefaultHeld holds the default value on creation for the held field.
+	bankproject.DefaultHeld = bankprojectDescHeld.Default.(money.Amount)
 	// bankprojectDescStatus is the schema descriptor for status field.
-	bankprojectDescStatus := bankprojectFields[4].Descriptor()
+	bankprojectDescStatus := bankprojectFields[5].Descriptor()
 	// bankproject.StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	bankproject.StatusValidator = bankprojectDescStatus.Validators[0].(func(string) error)
 	// bankprojectDescCreatedAt is the schema descriptor for created_at field.
-	bankprojectDescCreatedAt := bankprojectFields[5].Descriptor()
+	bankprojectDescCreatedAt := bankprojectFields[6].Descriptor()
 	// bankproject.DefaultCreatedAt holds the default value on creation for the created_at field.
 	bankproject.DefaultCreatedAt = bankprojectDescCreatedAt.Default.(func() time.Time)
 	// bankprojectDescUpdatedAt is the schema descriptor for updated_at field.
-	bankprojectDescUpdatedAt := bankprojectFields[6].Descriptor()
+	bankprojectDescUpdatedAt := bankprojectFields[7].Descriptor()
 	// bankproject.DefaultUpdatedAt holds the default value on creation for the updated_at field.
 	bankproject.DefaultUpdatedAt = bankprojectDescUpdatedAt.Default.(func() time.Time)
 	// bankproject.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
 const (
@@ -19,6 +20,8 @@ const (
 	FieldBorrowerUserNo = "borrower_user_no"
 	// FieldAmount holds the string denoting the amount field in the database.
 	FieldAmount = "amount"
+	// FieldHeld holds the string denoting the held field in the database.
+	FieldHeld = "held"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
@@ -35,6 +38,7 @@ var Columns = []string{
 	FieldPlatformProjectID,
 	FieldBorrowerUserNo,
 	FieldAmount,
+	FieldHeld,
 	FieldStatus,
 	FieldCreatedAt,
 	FieldUpdatedAt,
@@ -53,6 +57,8 @@ func ValidColumn(column string) bool {
 var (
 	// BorrowerUserNoValidator is a validator for the "borrower_user_no" field. It is called by the builders before save.
 	BorrowerUserNoValidator func(string) error
+	// DefaultHeld holds the default value on creation for the "held" field.
+	DefaultHeld money.Amount
 	// StatusValidator is a validator for the "status" field. It is called by the builders before save.
 	StatusValidator func(string) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
@@ -86,6 +92,11 @@ func ByBorrowerUserNo(opts ...sql.OrderTermOption) OrderOption {
 // ByAmount orders the results by the amount field.
 func ByAmount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAmount, opts...).ToFunc()
+}
+
+// ByHeld orders the results by the held field.
+func ByHeld(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHeld, opts...).ToFunc()
 }
 
 // ByStatus orders the results by the status field.

@@ -80,6 +80,11 @@ func Amount(v money.Amount) predicate.BankProject {
 	return predicate.BankProject(sql.FieldEQ(FieldAmount, v))
 }
 
+// Held applies equality check predicate on the "held" field. It's identical to HeldEQ.
+func Held(v money.Amount) predicate.BankProject {
+	return predicate.BankProject(sql.FieldEQ(FieldHeld, v))
+}
+
 // Status applies equality check predicate on the "status" field. It's identical to StatusEQ.
 func Status(v string) predicate.BankProject {
 	return predicate.BankProject(sql.FieldEQ(FieldStatus, v))
@@ -238,6 +243,46 @@ func AmountLT(v money.Amount) predicate.BankProject {
 // AmountLTE applies the LTE predicate on the "amount" field.
 func AmountLTE(v money.Amount) predicate.BankProject {
 	return predicate.BankProject(sql.FieldLTE(FieldAmount, v))
+}
+
+// HeldEQ applies the EQ predicate on the "held" field.
+func HeldEQ(v money.Amount) predicate.BankProject {
+	return predicate.BankProject(sql.FieldEQ(FieldHeld, v))
+}
+
+// HeldNEQ applies the NEQ predicate on the "held" field.
+func HeldNEQ(v money.Amount) predicate.BankProject {
+	return predicate.BankProject(sql.FieldNEQ(FieldHeld, v))
+}
+
+// HeldIn applies the In predicate on the "held" field.
+func HeldIn(vs ...money.Amount) predicate.BankProject {
+	return predicate.BankProject(sql.FieldIn(FieldHeld, vs...))
+}
+
+// HeldNotIn applies the NotIn predicate on the "held" field.
+func HeldNotIn(vs ...money.Amount) predicate.BankProject {
+	return predicate.BankProject(sql.FieldNotIn(FieldHeld, vs...))
+}
+
+// HeldGT applies the GT predicate on the "held" field.
+func HeldGT(v money.Amount) predicate.BankProject {
+	return predicate.BankProject(sql.FieldGT(FieldHeld, v))
+}
+
+// HeldGTE applies the GTE predicate on the "held" field.
+func HeldGTE(v money.Amount) predicate.BankProject {
+	return predicate.BankProject(sql.FieldGTE(FieldHeld, v))
+}
+
+// HeldLT applies the LT predicate on the "held" field.
+func HeldLT(v money.Amount) predicate.BankProject {
+	return predicate.BankProject(sql.FieldLT(FieldHeld, v))
+}
+
+// HeldLTE applies the LTE predicate on the "held" field.
+func HeldLTE(v money.Amount) predicate.BankProject {
+	return predicate.BankProject(sql.FieldLTE(FieldHeld, v))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

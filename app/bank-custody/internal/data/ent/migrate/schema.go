@@ -69,6 +69,7 @@ var (
 		{Name: "platform_project_id", Type: field.TypeInt64},
 		{Name: "borrower_user_no", Type: field.TypeString, Size: 32},
 		{Name: "amount", Type: field.TypeOther, SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
+		{Name: "held", Type: field.TypeOther, Default: "0.00", SchemaType: map[string]string{"mysql": "decimal(20,2)"}},
 		{Name: "status", Type: field.TypeString, Size: 16},
 		{Name: "created_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},
 		{Name: "updated_at", Type: field.TypeTime, SchemaType: map[string]string{"mysql": "datetime(6)"}},

@@ -22,6 +22,9 @@ func (BankProject) Fields() []ent.Field {
 		field.Int64("platform_project_id"),
 		field.String("borrower_user_no").MaxLen(32),
 		amount("amount"),
+		// What the project's freezes hold (FROZEN or TRANSFERRED): kept with every freeze
+		// and unfreeze under the project's lock.
+		zeroAmount("held"),
 		// COLLECTING or LOANED.
 		field.String("status").MaxLen(16),
 		createdAt(),
