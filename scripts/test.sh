@@ -162,8 +162,13 @@ all)
 	echo "==> building DTM and Jaeger in the background (log: $prebuild_log)"
 	scripts/stack.sh prebuild >"$prebuild_log" 2>&1 &
 	prebuild=$!
-	trap 'kill "$prebuild" 2>/dev/null || true' EXIT
+	# So do the code generators gen-check needs (buf alone takes minutes from cold).
+	tools_log=${P2P_RUN_DIR:-.run}/logs/tools.log
+	make --no-print-directory tools >"$tools_log" 2>&1 &
+	tools=$!
+	trap 'kill "$prebuild" "$tools" 2>/dev/null || true' EXIT
 	unit
+	wait "$tools" || { tail -5 "$tools_log"; echo "!! make tools failed — see $tools_log" >&2; exit 1; }
 	habits
 	wait "$prebuild" || { tail -5 "$prebuild_log"; echo "!! prebuild failed — see $prebuild_log" >&2; exit 1; }
 	trap - EXIT

@@ -77,7 +77,11 @@ func ProjectContract(t *testing.T, open func(t *testing.T) LendingRepos) {
 			t.Error("SetStatus of an unknown project succeeded")
 		}
 	})
+	projectHeldContract(t, open)
+}
 
+// projectHeldContract: what a project's freezes hold, kept by SetHeld.
+func projectHeldContract(t *testing.T, open func(t *testing.T) LendingRepos) {
 	t.Run("a new project holds nothing; what it holds changes in a transaction only", func(t *testing.T) {
 		t.Parallel()
 		r := open(t)
