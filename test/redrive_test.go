@@ -22,8 +22,8 @@ import (
 // lendingDeadLetterIsRedriven: a start-repayment message that dead-lettered — its
 // consumer failed through every retry level — comes back. The loan's real message is put
 // into %DLQ%CID_START_REPAYMENT after its plan was removed (loanWithoutPlan); trade-center's
-// redriver sends it back to TP_START_REPAYMENT after a delay level (about 16 s on the
-// local stack), still signed by trade-center, and the consumer writes the plan: once,
+// redriver sends it back to TP_START_REPAYMENT after a delay level (1 s on the local
+// stack, start_repayment.redrive_delay_level), still signed by trade-center, and the consumer writes the plan: once,
 // with P2P_REDRIVES=1, counted on /metrics.
 func lendingDeadLetterIsRedriven(t *testing.T, w *lendingWorld) {
 	id, key, original := loanWithoutPlan(t, w)

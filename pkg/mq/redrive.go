@@ -55,6 +55,15 @@ func DLQ(group string) string { return "%DLQ%" + group }
 // RedriveGroup is the consumer group that reads group's dead letters.
 func RedriveGroup(group string) string { return group + "_REDRIVE" }
 
+// WithDelayLevel is r re-driving at delay level n (DefaultRedriveDelayLevel when n is not
+// positive).
+func (r *Redriver) WithDelayLevel(n int) *Redriver {
+	if n > 0 {
+		r.delayLevel = n
+	}
+	return r
+}
+
 // Redriver is a Kratos transport.Server (see the top of this file).
 type Redriver struct {
 	ep         Endpoint // the consumer group's topic and group

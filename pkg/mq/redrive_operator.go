@@ -24,6 +24,9 @@ import (
 // a message that dead-lettered more than once; a run sends each message (keys and body)
 // once however many copies it finds, so copies never multiply from run to run.
 
+// pullWait is how long a pull may wait for the broker before the queue counts as read.
+const pullWait = 3 * time.Second
+
 // RedriveReport is what one operator redrive did.
 type RedriveReport struct {
 	Group      string `json:"group"`
@@ -81,7 +84,10 @@ type pullConsumer interface {
 func (r *Redriver) redriveQueue(ctx context.Context, pc pullConsumer, q *primitive.MessageQueue, sent map[[32]byte]bool,
 	rep *RedriveReport) error {
 	for offset := int64(0); ; {
-		res, err := pc.PullFrom(ctx, q, offset, 32)
+		res, answered, err := pullOrWait(ctx, pc, q, offset)
+		if !answered {
+			return nil // nothing came within pullWait: the queue has been read
+		}
 		if err != nil {
 			return fmt.Errorf("operator redrive of %s: pull queue %d at %d: %w", r.ep.Group, q.QueueId, offset, err)
 		}
@@ -110,10 +116,34 @@ func (r *Redriver) redriveQueue(ctx context.Context, pc pullConsumer, q *primiti
 			rep.Sent++
 			redriven.Inc(ctx, "group", r.ep.Group, "outcome", "operator")
 		}
-		if res.NextBeginOffset <= offset {
-			return nil
+		if res.NextBeginOffset <= offset || res.NextBeginOffset >= res.MaxOffset {
+			return nil // read up to the end the broker reported
 		}
 		offset = res.NextBeginOffset
+	}
+}
+
+// pullOrWait pulls from offset. The broker holds a pull at a queue's end until a message
+// comes (long polling, about 20 s, whatever the context says), so a pull that has no
+// answer within pullWait is left to finish on its own and answered is false: the queue has
+// been read. The consumer's Shutdown ends such a pull.
+func pullOrWait(ctx context.Context, pc pullConsumer, q *primitive.MessageQueue, offset int64) (*primitive.PullResult, bool, error) {
+	type pulled struct {
+		res *primitive.PullResult
+		err error
+	}
+	done := make(chan pulled, 1)
+	go func() {
+		res, err := pc.PullFrom(ctx, q, offset, 32)
+		done <- pulled{res, err}
+	}()
+	select {
+	case p := <-done:
+		return p.res, true, p.err
+	case <-time.After(pullWait):
+		return nil, false, nil
+	case <-ctx.Done():
+		return nil, true, ctx.Err()
 	}
 }
 

@@ -324,8 +324,11 @@ type StartRepayment struct {
 	// CID_START_REPAYMENT: repayment's consumer group, whose dead letters trade-center's
 	// redriver sends back to the topic (server/start_repayment_redriver.go).
 	ConsumerGroup string `protobuf:"bytes,7,opt,name=consumer_group,json=consumerGroup,proto3" json:"consumer_group,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// The broker delay level a dead letter is re-driven at (pkg/mq/redrive.go): 16 when
+	// unset (30 minutes with the broker's default levels).
+	RedriveDelayLevel int32 `protobuf:"varint,8,opt,name=redrive_delay_level,json=redriveDelayLevel,proto3" json:"redrive_delay_level,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *StartRepayment) Reset() {
@@ -405,6 +408,13 @@ func (x *StartRepayment) GetConsumerGroup() string {
 		return x.ConsumerGroup
 	}
 	return ""
+}
+
+func (x *StartRepayment) GetRedriveDelayLevel() int32 {
+	if x != nil {
+		return x.RedriveDelayLevel
+	}
+	return 0
 }
 
 // Where the other services are.
@@ -491,7 +501,7 @@ const file_trade_center_internal_conf_conf_proto_rawDesc = "" +
 	"\x16tender_settle_interval\x18\x03 \x01(\v2\x19.google.protobuf.DurationR\x14tenderSettleInterval\x12L\n" +
 	"\x15tender_settle_min_age\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x12tenderSettleMinAge\x12J\n" +
 	"\x13collection_interval\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x12collectionInterval\x12B\n" +
-	"\x0frefund_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x0erefundInterval\"\xe8\x02\n" +
+	"\x0frefund_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x0erefundInterval\"\x98\x03\n" +
 	"\x0eStartRepayment\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12%\n" +
 	"\x0eproducer_group\x18\x02 \x01(\tR\rproducerGroup\x12\x1f\n" +
@@ -500,7 +510,8 @@ const file_trade_center_internal_conf_conf_proto_rawDesc = "" +
 	"\x10check_back_grace\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x0echeckBackGrace\x12B\n" +
 	"\x0frepublish_after\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x0erepublishAfter\x12H\n" +
 	"\x12republish_interval\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\x11republishInterval\x12%\n" +
-	"\x0econsumer_group\x18\a \x01(\tR\rconsumerGroup\"X\n" +
+	"\x0econsumer_group\x18\a \x01(\tR\rconsumerGroup\x12.\n" +
+	"\x13redrive_delay_level\x18\b \x01(\x05R\x11redriveDelayLevel\"X\n" +
 	"\x05Peers\x12(\n" +
 	"\x10user_center_http\x18\x01 \x01(\tR\x0euserCenterHttp\x12%\n" +
 	"\x0erepayment_http\x18\x02 \x01(\tR\rrepaymentHttpB@Z>github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf;confb\x06proto3"

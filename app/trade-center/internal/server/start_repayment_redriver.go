@@ -27,5 +27,5 @@ func NewStartRepaymentRedriver(c *conf.Bootstrap, logger log.Logger) (*StartRepa
 	if err != nil {
 		return nil, err
 	}
-	return &StartRepaymentRedriver{r}, nil
+	return &StartRepaymentRedriver{r.WithDelayLevel(int(sr.GetRedriveDelayLevel()))}, nil
 }
