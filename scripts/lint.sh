@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make lint: gofmt, go vet (integration-tagged files too), staticcheck and shellcheck.
+# make lint: gofmt, go vet and staticcheck (integration- and replicas-tagged files too),
+# and shellcheck over scripts/.
 # Installs what is missing: staticcheck is a pinned tool (tools/go.mod), shellcheck comes
 # from Debian's packages.
 set -euo pipefail
@@ -23,6 +24,7 @@ fi
 echo "==> go vet"
 go vet "${pkgs[@]}"
 go vet -tags integration "${pkgs[@]}"
+go vet -tags replicas ./test/... # the two-instance scenarios (make test-replicas)
 for m in "${tool_mods[@]}"; do (cd "$m" && GOWORK=off go vet ./...); done
 
 echo "==> staticcheck"
@@ -32,6 +34,7 @@ if [[ ! -x $TOOLS/staticcheck ]]; then
 fi
 "$TOOLS/staticcheck" "${pkgs[@]}"
 "$TOOLS/staticcheck" -tags integration "${pkgs[@]}"
+"$TOOLS/staticcheck" -tags replicas ./test/...
 for m in "${tool_mods[@]}"; do (cd "$m" && GOWORK=off "$TOOLS/staticcheck" ./...); done
 
 echo "==> shellcheck"

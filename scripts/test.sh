@@ -24,16 +24,20 @@ export P2P_BCRYPT_COST=${P2P_BCRYPT_COST:-4}
 
 SERVICES=(unified-account user-center trade-center repayment bank-custody)
 
+# Flags of every go test below; `all` adds -vet=off, since its lint step runs go vet over
+# every package (integration-tagged files too) anyway.
+TEST_FLAGS=(-count=1)
+
 # Unit tests: every module but test/. Packages are named per module because ./... does
 # not cross module boundaries in a workspace.
 unit() {
 	local pkgs=(./api/... ./pkg/... ./test/layout)
 	for s in "${SERVICES[@]}"; do pkgs+=("./app/$s/..."); done
 	echo "==> unit tests"
-	go test -count=1 "${pkgs[@]}"
+	go test "${TEST_FLAGS[@]}" "${pkgs[@]}"
 	# Tool modules outside go.work, each in module mode.
 	echo "==> unit tests of tools/tracetree"
-	(cd tools/tracetree && GOWORK=off go test -count=1 ./...)
+	(cd tools/tracetree && GOWORK=off go test "${TEST_FLAGS[@]}" ./...)
 	echo "==> compose configs agree with the local ones"
 	deploy/compose/check-configs.sh
 }
@@ -57,7 +61,7 @@ acceptance() {
 	echo "==> acceptance tests against the stack"
 	# -p 1: scenarios share the stack's fault points, so packages run one at a time;
 	# tests inside a package use t.Parallel where they can.
-	go test -count=1 -p 1 -timeout 20m -run "${run:-.}" ./test/...
+	go test "${TEST_FLAGS[@]}" -p 1 -timeout 20m -run "${run:-.}" ./test/...
 
 	[[ -n $run ]] || { port_override && replicas; }
 }
@@ -95,7 +99,7 @@ replicas() {
 	[[ -n ${P2P_CHROMIUM:-} ]] || { P2P_CHROMIUM=$(scripts/ensure-chromium.sh); export P2P_CHROMIUM; }
 	local rc=0 run
 	for run in "${REPLICA_RUNS[@]}"; do
-		P2P_SPREAD=1 go test -count=1 -p 1 -timeout 15m -tags replicas -run "$run" ./test/ || rc=$?
+		P2P_SPREAD=1 go test "${TEST_FLAGS[@]}" -p 1 -timeout 15m -tags replicas -run "$run" ./test/ || rc=$?
 	done
 	echo "==> back to one instance each"
 	scripts/stack.sh up >/dev/null
@@ -112,7 +116,7 @@ port_override() {
 	echo "==> port override: the bank on 18050/19050 instead of $http/$grpc"
 	P2P_BANK_CUSTODY_HTTP_PORT=18050 P2P_BANK_CUSTODY_GRPC_PORT=19050 scripts/stack.sh up >/dev/null
 	local rc=0
-	go test -count=1 -p 1 -timeout 10m \
+	go test "${TEST_FLAGS[@]}" -p 1 -timeout 10m \
 		-run 'TestSmoke|TestCustodyAccountOpensThroughTheBankPage|TestCustodyRechargeAgreesWithTheBank' ./test/ || rc=$?
 	echo "==> port override: the bank back on $http/$grpc"
 	P2P_BANK_CUSTODY_HTTP_PORT=$http P2P_BANK_CUSTODY_GRPC_PORT=$grpc scripts/stack.sh up >/dev/null
@@ -130,16 +134,16 @@ repository_tests() {
 		db=${s//-/_}
 		var="P2P_DB_PASSWORD_${db^^}"
 		P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=$db P2P_TEST_DB_PASSWORD=${!var} \
-			go test -count=1 -tags integration -run "$run" "./app/$s/internal/data"
+			go test "${TEST_FLAGS[@]}" -tags integration -run "$run" "./app/$s/internal/data"
 	done
 	# Row claims of the background jobs, on a service database that has job_claim.
 	P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=trade_center \
 		P2P_TEST_DB_PASSWORD=$P2P_DB_PASSWORD_TRADE_CENTER \
-		go test -count=1 -tags integration -run "$run" ./pkg/claims
+		go test "${TEST_FLAGS[@]}" -tags integration -run "$run" ./pkg/claims
 	# The XA branch runner, with a participant's own login (XA and the barrier table).
 	P2P_TEST_MYSQL_ADDR=$P2P_MYSQL_ADDR P2P_TEST_DB_USER=unified_account \
 		P2P_TEST_DB_PASSWORD=$P2P_DB_PASSWORD_UNIFIED_ACCOUNT \
-		go test -count=1 -tags integration -run "$run" ./pkg/dtmx
+		go test "${TEST_FLAGS[@]}" -tags integration -run "$run" ./pkg/dtmx
 }
 
 # The habits CI holds the code to: lint (gofmt, vet, staticcheck, shellcheck) and
@@ -156,6 +160,7 @@ unit) unit ;;
 acceptance) shift; acceptance "${1:-}" ;;
 replicas) start_stack; scripts/stack.sh up; replicas ;;
 all)
+	TEST_FLAGS+=(-vet=off)
 	# DTM's and Jaeger's first builds take minutes: they run while the unit tests do.
 	prebuild_log=${P2P_RUN_DIR:-.run}/logs/prebuild.log
 	mkdir -p "$(dirname "$prebuild_log")"

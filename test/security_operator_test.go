@@ -11,7 +11,8 @@ import (
 
 // The operator endpoints (API.md "Operator token"): without the token, or with a wrong
 // one, /debug/faults answers 401 and arms or clears nothing, and the bank's notification
-// log answers 401. This test arms no fault point.
+// log, every service's /debug/pprof/ and the dead-letter redrive answer 401. This test
+// arms no fault point.
 func TestOperatorEndpointsRefuseCallersWithoutTheToken(t *testing.T) {
 	p := platform(t)
 	ctx := context.Background()
@@ -27,6 +28,19 @@ func TestOperatorEndpointsRefuseCallersWithoutTheToken(t *testing.T) {
 		status, err := caller.CallStatus(ctx, http.MethodGet, p.Bank+"/v1/notifications?requestNo=REQ-NONE", "", nil, nil)
 		if status != http.StatusUnauthorized || driver.Reason(err) != "OPERATOR_TOKEN_REQUIRED" {
 			t.Errorf("%s: GET the bank's /v1/notifications = %d %v, want 401 OPERATOR_TOKEN_REQUIRED", name, status, err)
+		}
+		// The runtime's profiles on every service, and the dead-letter redrive.
+		for _, base := range []string{p.UnifiedAccount, p.UserCenter, p.TradeCenter, p.Repayment, p.Bank} {
+			status, err := caller.CallStatus(ctx, http.MethodGet, base+"/debug/pprof/goroutine?debug=1", "", nil, nil)
+			if status != http.StatusUnauthorized || driver.Reason(err) != "OPERATOR_TOKEN_REQUIRED" {
+				t.Errorf("%s: GET %s/debug/pprof/goroutine = %d %v, want 401 OPERATOR_TOKEN_REQUIRED", name, base, status, err)
+			}
+		}
+		for _, base := range []string{p.TradeCenter, p.Bank} {
+			status, err := caller.CallStatus(ctx, http.MethodPost, base+"/v1/operator/redrive", "", nil, nil)
+			if status != http.StatusUnauthorized || driver.Reason(err) != "OPERATOR_TOKEN_REQUIRED" {
+				t.Errorf("%s: POST %s/v1/operator/redrive = %d %v, want 401 OPERATOR_TOKEN_REQUIRED", name, base, status, err)
+			}
 		}
 	}
 	// account.try.fail was not armed: a registration goes through.
