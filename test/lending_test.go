@@ -803,6 +803,26 @@ func startSpy(t *testing.T) *spy {
 	return s
 }
 
+// testProducer is a started producer of the test's broker account in group, shut down
+// when the test ends; instance prefixes its client instance name.
+func testProducer(t *testing.T, group, instance string) rocketmq.Producer {
+	t.Helper()
+	p, err := rocketmq.NewProducer(
+		producer.WithNameServer(primitive.NamesrvAddr{stack.RocketMQNamesrv}),
+		producer.WithCredentials(testBrokerAccount(t)),
+		producer.WithGroupName(group),
+		producer.WithInstanceName(instance+"-"+strconv.FormatInt(time.Now().UnixNano(), 36)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shutdown(t, "producer", p.Shutdown) })
+	return p
+}
+
 func lendingDuplicateMessage(t *testing.T, w *lendingWorld) {
 	s := startSpy(t)
 	id := w.fullProject(t, 6, map[int]string{0: "100.00", 1: "150.00", 2: "250.00"})
@@ -830,19 +850,7 @@ func lendingDuplicateMessage(t *testing.T, w *lendingWorld) {
 
 	// The broker delivers the same body again (what a producer retry or a broker
 	// failover does).
-	p, err := rocketmq.NewProducer(
-		producer.WithNameServer(primitive.NamesrvAddr{stack.RocketMQNamesrv}),
-		producer.WithCredentials(testBrokerAccount(t)),
-		producer.WithGroupName("PID_TEST_DUPLICATE"),
-		producer.WithInstanceName("lending-duplicate-"+strconv.FormatInt(time.Now().UnixNano(), 36)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer shutdown(t, "producer", p.Shutdown)
+	p := testProducer(t, "PID_TEST_DUPLICATE", "lending-duplicate")
 	dup := primitive.NewMessage(startRepaymentTopic, original.Body)
 	dup.WithKeys([]string{key})
 	// A redelivered copy carries the original's signature.

@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/rocketmq-client-go/v2"
 	"github.com/apache/rocketmq-client-go/v2/primitive"
-	"github.com/apache/rocketmq-client-go/v2/producer"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/mq"
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
@@ -132,19 +130,7 @@ func loanWithoutPlan(t *testing.T, w *lendingWorld) (id, key string, original *p
 // parks a message after its last retry; redrives, when set, is its P2P_REDRIVES.
 func parkDeadLetter(t *testing.T, original *primitive.MessageExt, key, redrives string) {
 	t.Helper()
-	p, err := rocketmq.NewProducer(
-		producer.WithNameServer(primitive.NamesrvAddr{stack.RocketMQNamesrv}),
-		producer.WithCredentials(testBrokerAccount(t)),
-		producer.WithGroupName("PID_TEST_DEAD_LETTER"),
-		producer.WithInstanceName("lending-dead-letter-"+strconv.FormatInt(time.Now().UnixNano(), 36)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer shutdown(t, "producer", p.Shutdown)
+	p := testProducer(t, "PID_TEST_DEAD_LETTER", "lending-dead-letter")
 	dead := primitive.NewMessage(mq.DLQ("CID_START_REPAYMENT"), original.Body)
 	dead.WithKeys([]string{key})
 	dead.WithProperty(mq.PropertySignature, original.GetProperty(mq.PropertySignature))
