@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -159,24 +158,6 @@ func planOnce(t *testing.T, w *lendingWorld, id string) {
 // that outcome (redriven, given_up, operator).
 func redrivenCount(t *testing.T, group, outcome string) int {
 	t.Helper()
-	resp, err := http.Get(stack.HTTP("trade-center") + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	text, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(text), "\n") {
-		if strings.HasPrefix(line, "p2p_messages_redriven_total{") && strings.Contains(line, `group="`+group+`"`) &&
-			strings.Contains(line, `outcome="`+outcome+`"`) {
-			n, err := strconv.Atoi(line[strings.LastIndexByte(line, ' ')+1:])
-			if err != nil {
-				t.Fatalf("%q: %v", line, err)
-			}
-			return n
-		}
-	}
-	return 0
+	return int(counterSum(scrape(t, stack.HTTP("trade-center")), "p2p_messages_redriven_total",
+		map[string]string{"group": group, "outcome": outcome}))
 }

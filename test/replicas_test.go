@@ -3,11 +3,8 @@
 package test
 
 import (
-	"bufio"
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/p2p-dtx/p2p-dtx/test/stack"
@@ -64,30 +61,5 @@ func TestReplicasShareTheRequests(t *testing.T) {
 // servedRequests sums the instance's server_requests_code_total over every operation.
 func servedRequests(t *testing.T, base string) int {
 	t.Helper()
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatalf("GET %s/metrics: %v", base, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s/metrics: %s", base, resp.Status)
-	}
-	total := 0.0
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, "server_requests_code_total{") {
-			continue
-		}
-		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-		if err != nil {
-			t.Fatalf("%s/metrics: %q: %v", base, line, err)
-		}
-		total += v
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return int(total)
+	return int(counterSum(scrape(t, base), "server_requests_code_total", nil))
 }

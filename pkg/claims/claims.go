@@ -45,6 +45,15 @@ type All struct{}
 // Claim returns keys unchanged.
 func (All) Claim(_ context.Context, _ string, keys []string) ([]string, error) { return keys, nil }
 
+// Or is c, or All when c is nil: a use case given no Claimer (a unit test, one instance)
+// holds every row.
+func Or(c Claimer) Claimer {
+	if c == nil {
+		return All{}
+	}
+	return c
+}
+
 // DefaultLease is how long a claim holds without renewal: longer than any job's pass
 // (their timeouts are at most 30 s), short enough that a row of an instance that died
 // for good is taken over within a minute or so.
@@ -155,8 +164,10 @@ func (s *SQL) claimChunk(ctx context.Context, job string, keys []string) ([]stri
 	return held, rows.Err()
 }
 
-// purge deletes claims expired for an hour, at most every purgeEvery; a failure is left
-// for the next time (the table only grows a little meanwhile).
+// purge deletes claims expired for an hour, at most every purgeEvery. It is housekeeping
+// the claim does not depend on: a failed delete is not the claim's failure (the claim's
+// own statements report a database that is down), so it is only tried again on the next
+// Claim instead of after purgeEvery.
 func (s *SQL) purge(ctx context.Context) {
 	s.mu.Lock()
 	due := time.Since(s.lastPurged) >= purgeEvery
@@ -164,8 +175,13 @@ func (s *SQL) purge(ctx context.Context) {
 		s.lastPurged = time.Now()
 	}
 	s.mu.Unlock()
-	if due {
-		_, _ = s.DB.ExecContext(ctx, "DELETE FROM "+Table+" WHERE until < NOW(6) - INTERVAL 1 HOUR")
+	if !due {
+		return
+	}
+	if _, err := s.DB.ExecContext(ctx, "DELETE FROM "+Table+" WHERE until < NOW(6) - INTERVAL 1 HOUR"); err != nil {
+		s.mu.Lock()
+		s.lastPurged = time.Time{}
+		s.mu.Unlock()
 	}
 }
 

@@ -2,6 +2,7 @@ package mq
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -55,15 +56,6 @@ func DLQ(group string) string { return "%DLQ%" + group }
 // RedriveGroup is the consumer group that reads group's dead letters.
 func RedriveGroup(group string) string { return group + "_REDRIVE" }
 
-// WithDelayLevel is r re-driving at delay level n (DefaultRedriveDelayLevel when n is not
-// positive).
-func (r *Redriver) WithDelayLevel(n int) *Redriver {
-	if n > 0 {
-		r.delayLevel = n
-	}
-	return r
-}
-
 // Redriver is a Kratos transport.Server (see the top of this file).
 type Redriver struct {
 	ep         Endpoint // the consumer group's topic and group
@@ -89,6 +81,15 @@ func NewRedriver(service string, ep Endpoint, keep []string, logger log.Logger) 
 	}
 	return &Redriver{ep: ep, keep: keep, max: DefaultRedriveMax, delayLevel: DefaultRedriveDelayLevel, service: service,
 		creds: creds, log: log.NewHelper(log.With(logger, "module", "mq/redriver", "group", ep.Group))}, nil
+}
+
+// WithDelayLevel is r re-driving at delay level n (DefaultRedriveDelayLevel when n is not
+// positive).
+func (r *Redriver) WithDelayLevel(n int) *Redriver {
+	if n > 0 {
+		r.delayLevel = n
+	}
+	return r
 }
 
 // Start makes sure the dead-letter topic exists (the broker would create it write-only on
@@ -127,8 +128,7 @@ func (r *Redriver) Start(ctx context.Context) error {
 		err = c.Start()
 	}
 	if err != nil {
-		_ = p.Shutdown()
-		return fmt.Errorf("redriver of %s: consume %s: %w", r.ep.Group, dlq, err)
+		return errors.Join(fmt.Errorf("redriver of %s: consume %s: %w", r.ep.Group, dlq, err), p.Shutdown())
 	}
 	r.mu.Lock()
 	r.producer, r.consumer = p, c

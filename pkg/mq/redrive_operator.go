@@ -160,13 +160,16 @@ func (r *Redriver) OperatorHandler(token operator.Token) http.Handler {
 		defer cancel()
 		rep, err := r.RedriveAll(ctx)
 		w.Header().Set("Content-Type", "application/json")
+		var body any = rep
 		if err != nil {
 			r.log.Errorw("msg", "operator redrive failed", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_ = json.NewEncoder(w).Encode(map[string]any{"code": http.StatusServiceUnavailable, "reason": "REDRIVE_FAILED",
-				"message": err.Error()})
-			return
+			body = map[string]any{"code": http.StatusServiceUnavailable, "reason": "REDRIVE_FAILED", "message": err.Error()}
 		}
-		_ = json.NewEncoder(w).Encode(rep)
+		// The status is sent and the redrive done; a failed write only means the operator
+		// went away before reading the report, which the log line above or below keeps.
+		if werr := json.NewEncoder(w).Encode(body); werr != nil {
+			r.log.Warnw("msg", "operator redrive: the report was not delivered", "err", werr)
+		}
 	}))
 }

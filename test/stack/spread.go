@@ -43,14 +43,21 @@ func Transport(next http.RoundTripper) http.RoundTripper {
 	}
 	hosts := map[string][]string{}
 	for _, s := range Services {
+		primary := hostOf(s.HTTP)
 		for _, base := range Instances(s.Name) {
-			if u, err := url.Parse(base); err == nil {
-				primary, _ := url.Parse(s.HTTP)
-				hosts[primary.Host] = append(hosts[primary.Host], u.Host)
-			}
+			hosts[primary] = append(hosts[primary], hostOf(base))
 		}
 	}
 	return &spread{next: next, hosts: hosts}
+}
+
+// hostOf is base's host:port ("" for a URL that does not parse, which no request names).
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }
 
 type spread struct {

@@ -36,11 +36,8 @@ const JobPublishResults = "result-publish"
 func NewProcessingUsecase(tx Transaction, requests RequestRepo, users UserRepo, accounts AccountRepo,
 	publisher NotificationPublisher, platforms Platforms, userNos UserNumbers, c claims.Claimer, f *faults.Registry,
 	logger log.Logger) *ProcessingUsecase {
-	if c == nil {
-		c = claims.All{}
-	}
 	return &ProcessingUsecase{tx: tx, requests: requests, users: users, accounts: accounts, publisher: publisher,
-		platforms: platforms, userNos: userNos, claims: c, faults: f, now: SystemClock, log: log.NewHelper(log.With(logger, "module", "biz/processing"))}
+		platforms: platforms, userNos: userNos, claims: claims.Or(c), faults: f, now: SystemClock, log: log.NewHelper(log.With(logger, "module", "biz/processing"))}
 }
 
 // OpenFeeAccounts opens each platform's fee account (FeeAccountNo) with 0.00 unless it

@@ -93,9 +93,6 @@ const JobRepaymentRun = "repayment-run"
 // the runner holds every project).
 func NewRunUsecase(tx Transaction, repo InstallmentRepo, bank Bank, messages RepaidMessenger, s RunSettings,
 	f *faults.Registry, c claims.Claimer, logger log.Logger) *RunUsecase {
-	if c == nil {
-		c = claims.All{}
-	}
 	if s.LostAfter <= 0 {
 		s.LostAfter = 6 * time.Minute
 	}
@@ -105,7 +102,7 @@ func NewRunUsecase(tx Transaction, repo InstallmentRepo, bank Bank, messages Rep
 	if s.Now == nil {
 		s.Now = func() time.Time { return time.Now().UTC() }
 	}
-	return &RunUsecase{tx: tx, repo: repo, bank: bank, messages: messages, settings: s, faults: f, claims: c,
+	return &RunUsecase{tx: tx, repo: repo, bank: bank, messages: messages, settings: s, faults: f, claims: claims.Or(c),
 		log: log.NewHelper(log.With(logger, "module", "biz/repayment-run"))}
 }
 

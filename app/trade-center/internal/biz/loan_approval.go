@@ -36,7 +36,7 @@ func NewLoanUsecase(projects ProjectRepo, tenders TenderRepo, messages LoanMessa
 	messenger LoanMessenger, ledger *LoanLedger, failures *FailureUsecase, f *faults.Registry, c claims.Claimer,
 	logger log.Logger) *LoanUsecase {
 	return &LoanUsecase{projects: projects, tenders: tenders, messages: messages, tx: tx, bank: bank,
-		messenger: messenger, ledger: ledger, failures: failures, faults: f, claims: claimerOr(c),
+		messenger: messenger, ledger: ledger, failures: failures, faults: f, claims: claims.Or(c),
 		log: log.NewHelper(logger), now: time.Now}
 }
 

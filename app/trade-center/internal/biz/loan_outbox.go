@@ -71,7 +71,7 @@ func NewOutboxUsecase(messages LoanMessageRepo, projects ProjectRepo, tenders Te
 		s.Batch = 100
 	}
 	return &OutboxUsecase{messages: messages, projects: projects, tenders: tenders, plans: plans, publisher: publisher,
-		settings: s, claims: claimerOr(c), log: log.NewHelper(logger), now: time.Now}
+		settings: s, claims: claims.Or(c), log: log.NewHelper(logger), now: time.Now}
 }
 
 // After is how long a message stays unconfirmed before the outbox looks at it; the

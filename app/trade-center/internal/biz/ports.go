@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 
-	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -64,14 +63,6 @@ const (
 	JobResumeLoans   = "loan-resume"
 	JobOutbox        = "loan-outbox"
 )
-
-// claimerOr is c, or the single instance's claimer (every row its own) when c is nil.
-func claimerOr(c claims.Claimer) claims.Claimer {
-	if c == nil {
-		return claims.All{}
-	}
-	return c
-}
 
 func tenderKey(t *Tender) string   { return strconv.FormatInt(t.ID, 10) }
 func projectKey(p *Project) string { return strconv.FormatInt(p.ID, 10) }

@@ -68,7 +68,7 @@ type RefundUsecase struct {
 // too (one instance: the job holds every tender).
 func NewRefundUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, bank Bank, f *faults.Registry,
 	c claims.Claimer, logger log.Logger) *RefundUsecase {
-	return &RefundUsecase{projects: projects, tenders: tenders, tx: tx, bank: bank, faults: f, claims: claimerOr(c),
+	return &RefundUsecase{projects: projects, tenders: tenders, tx: tx, bank: bank, faults: f, claims: claims.Or(c),
 		log: log.NewHelper(logger), kicks: make(chan struct{}, 1)}
 }
 

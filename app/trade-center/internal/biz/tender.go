@@ -159,7 +159,7 @@ type TenderUsecase struct {
 func NewTenderUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, custody CustodyDirectory,
 	bank Bank, rules LendingRules, f *faults.Registry, c claims.Claimer, logger log.Logger) *TenderUsecase {
 	return &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
-		rules: rules, faults: f, claims: claimerOr(c), log: log.NewHelper(logger), now: time.Now}
+		rules: rules, faults: f, claims: claims.Or(c), log: log.NewHelper(logger), now: time.Now}
 }
 
 // NewTender is what an investor asks for.

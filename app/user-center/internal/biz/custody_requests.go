@@ -111,9 +111,7 @@ func NewCustodyUsecase(tx Transaction, repo CustodyRepo, consumers ConsumerRepo,
 	if settings.BatchSize <= 0 {
 		settings.BatchSize = 100
 	}
-	if settings.Claims == nil {
-		settings.Claims = claims.All{}
-	}
+	settings.Claims = claims.Or(settings.Claims)
 	if settings.Now == nil {
 		settings.Now = func() time.Time { return time.Now().UTC() }
 	}

@@ -511,13 +511,18 @@ func (v projects) Create(_ context.Context, p *biz.Project) error {
 }
 
 func (v projects) SetStatus(_ context.Context, no string, s biz.ProjectStatus, at time.Time) error {
+	return v.update(no, func(p *biz.Project) { p.Status, p.UpdatedAt = s, at })
+}
+
+// update changes a stored project.
+func (v projects) update(no string, change func(*biz.Project)) error {
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
 	p, ok := v.b.projects[no]
 	if !ok {
 		return fmt.Errorf("project %s does not exist", no)
 	}
-	p.Status, p.UpdatedAt = s, at
+	change(&p)
 	v.b.projects[no] = p
 	return nil
 }
@@ -526,15 +531,7 @@ func (v projects) SetHeld(ctx context.Context, no string, held money.Amount, at 
 	if !inTx(ctx) {
 		return errNoTx
 	}
-	v.b.mu.Lock()
-	defer v.b.mu.Unlock()
-	p, ok := v.b.projects[no]
-	if !ok {
-		return fmt.Errorf("project %s does not exist", no)
-	}
-	p.Held, p.UpdatedAt = held, at
-	v.b.projects[no] = p
-	return nil
+	return v.update(no, func(p *biz.Project) { p.Held, p.UpdatedAt = held, at })
 }
 
 // FreezeRepo is the frozen money.
