@@ -7,31 +7,15 @@ import (
 	"time"
 
 	"github.com/go-kratos/kratos/v2/errors"
-	"github.com/go-kratos/kratos/v2/transport"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/transporttest"
 )
 
 const secret = "0123456789abcdef0123456789abcdef"
 
-// header is a minimal transport carrying an Authorization header into the middleware.
-type header map[string]string
-
-func (h header) Get(k string) string      { return h[k] }
-func (h header) Set(k, v string)          { h[k] = v }
-func (h header) Add(k, v string)          { h[k] = v }
-func (h header) Keys() []string           { return nil }
-func (h header) Values(k string) []string { return []string{h[k]} }
-
-type tr struct{ h header }
-
-func (t tr) Kind() transport.Kind            { return transport.KindHTTP }
-func (t tr) Endpoint() string                { return "" }
-func (t tr) Operation() string               { return "/test" }
-func (t tr) RequestHeader() transport.Header { return t.h }
-func (t tr) ReplyHeader() transport.Header   { return header{} }
-
 func call(t *testing.T, mwSecret, token string) (*Claims, error) {
 	t.Helper()
-	ctx := transport.NewServerContext(context.Background(), tr{h: header{"Authorization": "Bearer " + token}})
+	ctx := transporttest.HTTP("/test", transporttest.Header{"Authorization": "Bearer " + token})
 	var got *Claims
 	_, err := Server(mwSecret)(func(ctx context.Context, _ any) (any, error) {
 		got, _ = FromContext(ctx)

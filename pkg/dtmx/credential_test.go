@@ -6,27 +6,11 @@ import (
 	"testing"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
-	"github.com/go-kratos/kratos/v2/transport"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/transporttest"
 )
 
-type headers map[string]string
-
-func (h headers) Get(k string) string      { return h[k] }
-func (h headers) Set(k, v string)          { h[k] = v }
-func (h headers) Add(k, v string)          { h[k] = v }
-func (h headers) Keys() []string           { return nil }
-func (h headers) Values(k string) []string { return []string{h[k]} }
-
-type call struct {
-	op string
-	h  headers
-}
-
-func (c call) Kind() transport.Kind            { return transport.KindGRPC }
-func (c call) Endpoint() string                { return "" }
-func (c call) Operation() string               { return c.op }
-func (c call) RequestHeader() transport.Header { return c.h }
-func (c call) ReplyHeader() transport.Header   { return headers{} }
+type headers = transporttest.Header
 
 func testKey(t *testing.T, secret string) *BranchKey {
 	t.Helper()
@@ -55,7 +39,7 @@ func TestGuardServesOnlyCallsWithTheCredentialOfTheirOwnGid(t *testing.T) {
 		return "ok", nil
 	})
 	do := func(op string, md headers) error {
-		_, err := h(transport.NewServerContext(context.Background(), call{op, md}), nil)
+		_, err := h(transporttest.GRPC(op, md), nil)
 		return err
 	}
 	refused := map[string]headers{

@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
-	"github.com/go-kratos/kratos/v2/transport"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/transporttest"
 )
 
 const good = Token("0123456789abcdef0123456789abcdef")
@@ -60,35 +61,16 @@ func TestRequireAnswersOnlyTheToken(t *testing.T) {
 	}
 }
 
-// header is a minimal Kratos transport carrying request headers.
-type header map[string]string
-
-func (h header) Get(k string) string      { return h[k] }
-func (h header) Set(k, v string)          { h[k] = v }
-func (h header) Add(k, v string)          { h[k] = v }
-func (h header) Keys() []string           { return nil }
-func (h header) Values(k string) []string { return []string{h[k]} }
-
-type serverTransport struct{ h header }
-
-func (t serverTransport) Kind() transport.Kind            { return transport.KindHTTP }
-func (t serverTransport) Endpoint() string                { return "" }
-func (t serverTransport) Operation() string               { return "/notifications" }
-func (t serverTransport) RequestHeader() transport.Header { return t.h }
-func (t serverTransport) ReplyHeader() transport.Header   { return header{} }
-
 func TestCheckRequestOfAKratosMethod(t *testing.T) {
 	t.Parallel()
-	ctx := func(h header) context.Context {
-		return transport.NewServerContext(context.Background(), serverTransport{h: h})
-	}
-	if err := good.CheckRequest(ctx(header{Header: string(good)})); err != nil {
+	ctx := func(h transporttest.Header) context.Context { return transporttest.HTTP("/notifications", h) }
+	if err := good.CheckRequest(ctx(transporttest.Header{Header: string(good)})); err != nil {
 		t.Fatalf("right token: %v", err)
 	}
 	for name, c := range map[string]context.Context{
 		"no transport": context.Background(),
-		"no header":    ctx(header{}),
-		"wrong token":  ctx(header{Header: "nope"}),
+		"no header":    ctx(transporttest.Header{}),
+		"wrong token":  ctx(transporttest.Header{Header: "nope"}),
 	} {
 		err := good.CheckRequest(c)
 		if e := kerrors.FromError(err); e.Code != http.StatusUnauthorized || e.Reason != Reason {

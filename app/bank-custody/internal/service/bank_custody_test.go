@@ -8,12 +8,12 @@ import (
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
-	"github.com/go-kratos/kratos/v2/transport"
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/service"
 	"github.com/p2p-dtx/p2p-dtx/pkg/operator"
+	"github.com/p2p-dtx/p2p-dtx/pkg/transporttest"
 )
 
 // operatorToken is this package's tests' P2P_OPERATOR_TOKEN, set before any test runs:
@@ -27,26 +27,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// headers is a minimal Kratos server transport carrying request headers.
-type headers map[string]string
-
-func (h headers) Get(k string) string      { return h[k] }
-func (h headers) Set(k, v string)          { h[k] = v }
-func (h headers) Add(k, v string)          { h[k] = v }
-func (h headers) Keys() []string           { return nil }
-func (h headers) Values(k string) []string { return []string{h[k]} }
-
-type serverTransport struct{ h headers }
-
-func (t serverTransport) Kind() transport.Kind            { return transport.KindHTTP }
-func (t serverTransport) Endpoint() string                { return "" }
-func (t serverTransport) Operation() string               { return v1.OperationBankCustodyListNotifications }
-func (t serverTransport) RequestHeader() transport.Header { return t.h }
-func (t serverTransport) ReplyHeader() transport.Header   { return headers{} }
-
 // asOperator is a request context carrying the operator token.
-func asOperator() context.Context {
-	return transport.NewServerContext(context.Background(), serverTransport{h: headers{operator.Header: operatorToken}})
+func asOperator() context.Context { return listCall(operatorToken) }
+
+// listCall is a ListNotifications request carrying token (none when empty).
+func listCall(token string) context.Context {
+	h := transporttest.Header{}
+	if token != "" {
+		h[operator.Header] = token
+	}
+	return transporttest.HTTP(v1.OperationBankCustodyListNotifications, h)
 }
 
 // fakeLog serves attempts from memory and counts the queries it was asked.
@@ -132,8 +122,8 @@ func TestListNotificationsStoreFailure(t *testing.T) {
 func TestListNotificationsRequiresTheOperatorToken(t *testing.T) {
 	t.Parallel()
 	for name, ctx := range map[string]context.Context{
-		"no token":    transport.NewServerContext(context.Background(), serverTransport{h: headers{}}),
-		"wrong token": transport.NewServerContext(context.Background(), serverTransport{h: headers{operator.Header: operatorToken[1:] + "x"}}),
+		"no token":    listCall(""),
+		"wrong token": listCall(operatorToken[1:] + "x"),
 	} {
 		repo := &fakeLog{}
 		_, err := newService(repo).ListNotifications(ctx, &v1.ListNotificationsRequest{RequestNo: "REQ-1"})

@@ -2,40 +2,18 @@ package server
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	kerrors "github.com/go-kratos/kratos/v2/errors"
-	"github.com/go-kratos/kratos/v2/transport"
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/repayment/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/auth"
 	pconf "github.com/p2p-dtx/p2p-dtx/pkg/conf"
+	"github.com/p2p-dtx/p2p-dtx/pkg/transporttest"
 )
-
-// headerCarrier is a transport.Header over http.Header.
-type headerCarrier http.Header
-
-func (h headerCarrier) Get(k string) string      { return http.Header(h).Get(k) }
-func (h headerCarrier) Set(k, v string)          { http.Header(h).Set(k, v) }
-func (h headerCarrier) Add(k, v string)          { http.Header(h).Add(k, v) }
-func (h headerCarrier) Keys() []string           { return nil }
-func (h headerCarrier) Values(k string) []string { return http.Header(h).Values(k) }
-
-// call is a server-side request of operation with an Authorization header.
-type call struct {
-	operation string
-	header    headerCarrier
-}
-
-func (c call) Kind() transport.Kind            { return transport.KindHTTP }
-func (c call) Endpoint() string                { return "" }
-func (c call) Operation() string               { return c.operation }
-func (c call) RequestHeader() transport.Header { return c.header }
-func (c call) ReplyHeader() transport.Header   { return headerCarrier{} }
 
 const testSecret = "0123456789abcdef0123456789abcdef"
 
@@ -71,11 +49,11 @@ func TestEveryPublicOperationNeedsABearerTokenAndAStrongSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	do := func(operation, token string) (any, error) {
-		h := headerCarrier{}
+		h := transporttest.Header{}
 		if token != "" {
-			h.Set("Authorization", "Bearer "+token)
+			h["Authorization"] = "Bearer " + token
 		}
-		return handler(transport.NewServerContext(context.Background(), call{operation, h}), nil)
+		return handler(transporttest.HTTP(operation, h), nil)
 	}
 	for name, token := range map[string]string{"no token": "", "a forged token": forged} {
 		if _, err := do(v1.OperationRepaymentCreateRepaymentRun, token); kerrors.FromError(err).Code != 401 {

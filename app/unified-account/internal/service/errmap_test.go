@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	khttp "net/http"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/p2p-dtx/p2p-dtx/app/unified-account/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/pkg/errmap"
+	"github.com/p2p-dtx/p2p-dtx/pkg/transporttest"
 )
 
 // Every error unified-account's biz declares reaches its API (sessions) or DTM (the
@@ -36,28 +36,13 @@ func sessionErrorOutsideHTTP(err error) error { return sessionError(context.Back
 // Retry-After header and the error's metadata.
 func TestLockedLoginAnswersRetryAfter(t *testing.T) {
 	t.Parallel()
-	tr := &fakeTransport{header: khttp.Header{}}
-	ctx := transport.NewServerContext(context.Background(), tr)
+	tr := transporttest.NewServer(transport.KindHTTP, "/unifiedaccount.v1.UnifiedAccount/CreateSession", nil)
+	ctx := tr.Context()
 	err := errors.FromError(sessionError(ctx, fmt.Errorf("login: %w", &biz.LockedError{RetryAfter: 899*time.Second + time.Millisecond})))
 	if err.Code != 429 || err.Reason != "TOO_MANY_ATTEMPTS" || err.Metadata["retry_after"] != "900" {
 		t.Fatalf("locked login answered %v, want 429 TOO_MANY_ATTEMPTS retry_after 900", err)
 	}
-	if got := tr.header.Get("Retry-After"); got != "900" {
+	if got := tr.Reply.Get("Retry-After"); got != "900" {
 		t.Fatalf("Retry-After = %q, want 900", got)
 	}
 }
-
-type fakeTransport struct {
-	transport.Transporter
-	header khttp.Header
-}
-
-func (f *fakeTransport) ReplyHeader() transport.Header { return headerCarrier(f.header) }
-
-type headerCarrier khttp.Header
-
-func (h headerCarrier) Get(k string) string      { return khttp.Header(h).Get(k) }
-func (h headerCarrier) Set(k, v string)          { khttp.Header(h).Set(k, v) }
-func (h headerCarrier) Add(k, v string)          { khttp.Header(h).Add(k, v) }
-func (h headerCarrier) Keys() []string           { return nil }
-func (h headerCarrier) Values(k string) []string { return khttp.Header(h).Values(k) }
