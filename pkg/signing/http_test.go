@@ -2,19 +2,19 @@ package signing
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing/signingtest"
 )
 
 func TestRequireAndClientRoundTrip(t *testing.T) {
 	t.Parallel()
-	platform, bank := twoKeys(t)
+	platform, bank := signingtest.Keys()
 	var calls int
 	server := httptest.NewServer(NewVerifier(&platform.PublicKey, &MemoryNonceStore{}).Require(
 		func(w http.ResponseWriter, _ *http.Request, body []byte) {
@@ -76,10 +76,7 @@ func TestRequireAndClientRoundTrip(t *testing.T) {
 
 func TestRequireAnswers413ToABodyOverTheLimit(t *testing.T) {
 	t.Parallel()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, _ := signingtest.Keys()
 	reached := false
 	h := NewVerifier(&key.PublicKey, &MemoryNonceStore{}).Require(func(http.ResponseWriter, *http.Request, []byte) { reached = true })
 	// No declared length (as a chunked body arrives): the limit is met while reading.
@@ -97,7 +94,7 @@ func TestRequireAnswers413ToABodyOverTheLimit(t *testing.T) {
 // the outcome as unknown.
 func TestOnlyASignedErrorAnswerIsThePeers(t *testing.T) {
 	t.Parallel()
-	platform, bank := twoKeys(t)
+	platform, bank := signingtest.Keys()
 	for name, c := range map[string]struct {
 		answer func(w http.ResponseWriter)
 		signed bool
@@ -123,17 +120,4 @@ func TestOnlyASignedErrorAnswerIsThePeers(t *testing.T) {
 			t.Errorf("%s: %+v signed=%v refused=%v, want signed=%v", name, e, resp.Signed, e.Refused(), c.signed)
 		}
 	}
-}
-
-// twoKeys are fresh RSA-2048 keys of the platform and the bank.
-func twoKeys(t *testing.T) (platform, bank *rsa.PrivateKey) {
-	t.Helper()
-	var err error
-	if platform, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		t.Fatal(err)
-	}
-	if bank, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		t.Fatal(err)
-	}
-	return platform, bank
 }

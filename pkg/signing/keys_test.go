@@ -10,58 +10,31 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing/signingtest"
 )
 
-// Keys are generated per test run and never written outside t.TempDir.
-var testKeys = sync.OnceValues(func() (*rsa.PrivateKey, *rsa.PrivateKey) {
-	a, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	b, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return a, b
-})
+// testKeys are the two keys of signingtest, generated once per test binary.
+var testKeys = signingtest.Keys
 
-func pemBytes(t *testing.T, typ string, der []byte) []byte {
-	t.Helper()
+func pemBytes(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
 
-func pkcs8(t *testing.T, key any) []byte {
-	t.Helper()
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pemBytes(t, "PRIVATE KEY", der)
-}
-
-func pkix(t *testing.T, key any) []byte {
-	t.Helper()
-	der, err := x509.MarshalPKIXPublicKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pemBytes(t, "PUBLIC KEY", der)
-}
+var pkcs8, pkix = signingtest.PKCS8, signingtest.PKIX
 
 func TestParseKeysBothEncodings(t *testing.T) {
 	t.Parallel()
 	key, _ := testKeys()
 	privs := map[string][]byte{
 		"PKCS#8": pkcs8(t, key),
-		"PKCS#1": pemBytes(t, "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(key)),
+		"PKCS#1": pemBytes("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(key)),
 	}
 	pubs := map[string][]byte{
 		"PKIX":   pkix(t, &key.PublicKey),
-		"PKCS#1": pemBytes(t, "RSA PUBLIC KEY", x509.MarshalPKCS1PublicKey(&key.PublicKey)),
+		"PKCS#1": pemBytes("RSA PUBLIC KEY", x509.MarshalPKCS1PublicKey(&key.PublicKey)),
 	}
 	for privName, privPEM := range privs {
 		for pubName, pubPEM := range pubs {
@@ -114,10 +87,10 @@ func TestParseKeyErrors(t *testing.T) {
 		{"public EC in PKIX", false, pkix(t, &ec.PublicKey), "*ecdsa.PublicKey, not RSA"},
 		{"private given a public key", true, pkix(t, &key.PublicKey), `PEM block is "PUBLIC KEY"`},
 		{"public given a private key", false, pkcs8(t, key), `PEM block is "PRIVATE KEY"`},
-		{"private garbage PKCS#8", true, pemBytes(t, "PRIVATE KEY", []byte{1, 2, 3}), "bad PKCS#8 data"},
-		{"private garbage PKCS#1", true, pemBytes(t, "RSA PRIVATE KEY", []byte{1, 2, 3}), "bad PKCS#1 data"},
-		{"public garbage PKIX", false, pemBytes(t, "PUBLIC KEY", []byte{1, 2, 3}), "bad PKIX data"},
-		{"encrypted private", true, pemBytes(t, "ENCRYPTED PRIVATE KEY", []byte{1}), "encrypted keys are not supported"},
+		{"private garbage PKCS#8", true, pemBytes("PRIVATE KEY", []byte{1, 2, 3}), "bad PKCS#8 data"},
+		{"private garbage PKCS#1", true, pemBytes("RSA PRIVATE KEY", []byte{1, 2, 3}), "bad PKCS#1 data"},
+		{"public garbage PKIX", false, pemBytes("PUBLIC KEY", []byte{1, 2, 3}), "bad PKIX data"},
+		{"encrypted private", true, pemBytes("ENCRYPTED PRIVATE KEY", []byte{1}), "encrypted keys are not supported"},
 		{"private too small", true, pkcs8(t, small), "RSA key has 1024 bits, need at least 2048"},
 		{"public too small", false, pkix(t, &small.PublicKey), "RSA key has 1024 bits, need at least 2048"},
 	}

@@ -2,8 +2,6 @@ package data
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -15,20 +13,14 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing/signingtest"
 )
 
 // fakeBankServer answers the bank's repayment API with what answer says: the platform's
 // requests must be signed with the platform's key, 2xx answers are signed with the bank's.
 func fakeBankServer(t *testing.T, answer func(r *http.Request, body []byte) (int, any, bool)) (*bank, *[]byte) {
 	t.Helper()
-	platformKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bankKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	platformKey, bankKey := signingtest.Keys()
 	verifyPlatform := signing.NewVerifier(&platformKey.PublicKey, &signing.MemoryNonceStore{})
 	signAsBank := signing.NewSigner(bankKey)
 	var last []byte

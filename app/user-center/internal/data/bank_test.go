@@ -2,22 +2,16 @@ package data
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,42 +21,19 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing/signingtest"
 )
 
-// Keys are generated per test run into t.TempDir, as the stack lays them out.
-var testKeys = sync.OnceValues(func() (platform, bank *rsa.PrivateKey) {
-	p, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	b, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return p, b
-})
+// testKeys are signingtest's keys; writeKeys lays them out as the stack does.
+var testKeys = signingtest.Keys
 
 func writeKeys(t *testing.T) string {
 	t.Helper()
 	platform, bank := testKeys()
-	dir := t.TempDir()
-	der, err := x509.MarshalPKCS8PrivateKey(platform)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, err := x509.MarshalPKIXPublicKey(&bank.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, block := range map[string]*pem.Block{
-		signing.PlatformPrivateKeyFile: {Type: "PRIVATE KEY", Bytes: der},
-		signing.BankPublicKeyFile:      {Type: "PUBLIC KEY", Bytes: pub},
-	} {
-		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return signingtest.Dir(t, map[string][]byte{
+		signing.PlatformPrivateKeyFile: signingtest.PKCS8(t, platform),
+		signing.BankPublicKeyFile:      signingtest.PKIX(t, &bank.PublicKey),
+	})
 }
 
 func custodyConf(keysDir, bankURL string) *conf.Bootstrap {

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing/signingtest"
 )
 
 // snapshot is consumer 12, request OA1 and the number of recharges, as stored now.
@@ -42,14 +42,7 @@ type callback struct {
 
 func newCallback(t *testing.T) callback {
 	t.Helper()
-	platform, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bankKey, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	platform, bankKey := signingtest.Keys()
 	now := time.Now().UTC()
 	amount, withdrawn := money.MustParseAmount("500.00"), money.MustParseAmount("120.50")
 	store := biztest.NewCustody(biz.Consumer{ID: 12, Status: biz.StatusActive, CustodyStatus: biz.CustodyPending})
