@@ -7,26 +7,13 @@ import (
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/custodyapi"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
-// notificationBody is the notification JSON of docs/custody-protocol.md: the body of the
-// TP_BANK_NOTIFY message and of the POST to the platform. Every field is a string; no
-// secret is in it.
-type notificationBody struct {
-	RequestNo      string `json:"requestNo"`
-	ServiceName    string `json:"serviceName"`
-	Status         string `json:"status"`
-	UserNo         string `json:"userNo"`
-	PlatformUserID string `json:"platformUserId"`
-	Amount         string `json:"amount"`
-	FailureReason  string `json:"failureReason"`
-	FinishedAt     string `json:"finishedAt"`
-}
-
 // EncodeNotification renders n as the protocol's notification JSON.
 func EncodeNotification(n biz.Notification) ([]byte, error) {
-	b := notificationBody{
+	b := custodyapi.Notification{
 		RequestNo: n.RequestNo, ServiceName: string(n.ServiceName), Status: string(n.Status), UserNo: n.UserNo,
 		FailureReason: n.FailureReason, FinishedAt: n.FinishedAt.UTC().Format(time.RFC3339),
 	}
@@ -41,7 +28,7 @@ func EncodeNotification(n biz.Notification) ([]byte, error) {
 
 // DecodeNotification reads the protocol's notification JSON.
 func DecodeNotification(data []byte) (biz.Notification, error) {
-	var b notificationBody
+	var b custodyapi.Notification
 	if err := json.Unmarshal(data, &b); err != nil {
 		return biz.Notification{}, fmt.Errorf("notification: %w", err)
 	}

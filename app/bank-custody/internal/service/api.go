@@ -16,6 +16,7 @@ import (
 	v1 "github.com/p2p-dtx/p2p-dtx/api/bank-custody/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/keyring"
+	"github.com/p2p-dtx/p2p-dtx/pkg/custodyapi"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
@@ -131,17 +132,6 @@ func APIError(err error) *kerrors.Error {
 	return v1.ErrorInternal("the bank could not complete the call; repeat it with the same requestNo")
 }
 
-// RequestResult is the answer of GET /v1/requests/{requestNo}.
-type RequestResult struct {
-	RequestNo      string `json:"requestNo"`
-	ServiceName    string `json:"serviceName"`
-	Status         string `json:"status"`
-	UserNo         string `json:"userNo"`
-	Amount         string `json:"amount"`
-	PlatformUserID string `json:"platformUserId"`
-	FailureReason  string `json:"failureReason"`
-}
-
 // AccountBalance is the answer of GET /v1/accounts/{userNo}.
 type AccountBalance struct {
 	UserNo  string       `json:"userNo"`
@@ -184,7 +174,7 @@ func (a *CustodyAPI) Request() http.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		out := RequestResult{
+		out := custodyapi.RequestResult{
 			RequestNo: req.RequestNo, ServiceName: string(req.ServiceName), Status: string(req.Status),
 			UserNo: req.UserNo, FailureReason: req.FailureReason,
 		}

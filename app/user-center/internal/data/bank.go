@@ -15,6 +15,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
+	"github.com/p2p-dtx/p2p-dtx/pkg/custodyapi"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
@@ -159,17 +160,6 @@ func (b *bank) GatewayForm(req biz.GatewayRequest) (*biz.GatewayForm, error) {
 	return &biz.GatewayForm{URL: b.gatewayURL, Method: http.MethodPost, Fields: fields}, nil
 }
 
-// requestResult is the bank's answer to GET /v1/requests/{requestNo}.
-type requestResult struct {
-	RequestNo      string `json:"requestNo"`
-	ServiceName    string `json:"serviceName"`
-	Status         string `json:"status"`
-	UserNo         string `json:"userNo"`
-	Amount         string `json:"amount"`
-	PlatformUserID string `json:"platformUserId"`
-	FailureReason  string `json:"failureReason"`
-}
-
 // reasonRequestNotFound is the bank's 404 reason for a request it never received. A 404
 // without it (a missing route, a proxy) says nothing about the request.
 const reasonRequestNotFound = "REQUEST_NOT_FOUND"
@@ -183,7 +173,7 @@ func (b *bank) QueryResult(ctx context.Context, requestNo string) (biz.BankResul
 	}
 	switch resp.Status {
 	case http.StatusOK:
-		var r requestResult
+		var r custodyapi.RequestResult
 		if err := json.Unmarshal(resp.Body, &r); err != nil {
 			return biz.BankResult{}, fmt.Errorf("query bank for %s: answer is not the protocol's JSON: %w", requestNo, err)
 		}

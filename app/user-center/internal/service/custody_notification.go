@@ -12,21 +12,10 @@ import (
 
 	v1 "github.com/p2p-dtx/p2p-dtx/api/user-center/v1"
 	"github.com/p2p-dtx/p2p-dtx/app/user-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/custodyapi"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
-
-// notification is the body of the bank's callback (docs/custody-protocol.md).
-type notification struct {
-	RequestNo      string `json:"requestNo"`
-	ServiceName    string `json:"serviceName"`
-	Status         string `json:"status"`
-	UserNo         string `json:"userNo"`
-	PlatformUserID string `json:"platformUserId"`
-	Amount         string `json:"amount"`
-	FailureReason  string `json:"failureReason"`
-	FinishedAt     string `json:"finishedAt"`
-}
 
 // notificationAck is the signed 200 answer: the request as it now stands, and whether
 // this notification is the one that completed it.
@@ -53,7 +42,7 @@ func NewCustodyNotifications(uc *biz.CustodyUsecase, signer *signing.Signer, log
 // used up. It answers 200, signed, only once the result is committed or recognised as a
 // duplicate; anything else makes the bank try again later.
 func (n *CustodyNotifications) Handle(w http.ResponseWriter, r *http.Request, body []byte) {
-	var msg notification
+	var msg custodyapi.Notification
 	if err := json.Unmarshal(body, &msg); err != nil || msg.RequestNo == "" {
 		n.refuse(w, "", http.StatusBadRequest, v1.ErrorReason_INVALID_NOTIFICATION.String(),
 			"body is not a custody notification (JSON with requestNo)")
