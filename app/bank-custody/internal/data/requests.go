@@ -9,6 +9,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankrequest"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
@@ -127,15 +128,8 @@ func (r *requestRepo) SaveResult(ctx context.Context, req *biz.CustodyRequest) e
 	if req.FailureReason != "" {
 		u.SetFailureReason(req.FailureReason)
 	}
-	n, err := u.Save(ctx)
-	if err != nil {
-		return err
-	}
-	if n != 1 {
-		// Only reachable without Lock: someone else finished it meanwhile.
-		return fmt.Errorf("finish request %s: %w", req.RequestNo, biz.ErrRequestFinished)
-	}
-	return nil
+	// Only reachable without Lock: someone else finished it meanwhile.
+	return entx.UpdateOne(ctx, u, fmt.Errorf("finish request %s: %w", req.RequestNo, biz.ErrRequestFinished))
 }
 
 func (r *requestRepo) SaveRetry(ctx context.Context, req *biz.CustodyRequest) error {
@@ -158,14 +152,7 @@ func (r *requestRepo) SaveRetry(ctx context.Context, req *biz.CustodyRequest) er
 	} else {
 		u.ClearFailureReason()
 	}
-	n, err := u.Save(ctx)
-	if err != nil {
-		return err
-	}
-	if n != 1 {
-		return fmt.Errorf("retry request %s: %w", req.RequestNo, biz.ErrRequestFinished)
-	}
-	return nil
+	return entx.UpdateOne(ctx, u, fmt.Errorf("retry request %s: %w", req.RequestNo, biz.ErrRequestFinished))
 }
 
 func (r *requestRepo) SumSucceeded(ctx context.Context, service biz.ServiceName) (money.Amount, error) {

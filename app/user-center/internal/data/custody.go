@@ -34,14 +34,7 @@ func (r *custodyRepo) SetCustody(ctx context.Context, userID int64, status biz.C
 	if userNo != "" {
 		u.SetCustodyUserNo(userNo)
 	}
-	n, err := u.Save(ctx)
-	if err != nil {
-		return err
-	}
-	if n != 1 {
-		return fmt.Errorf("set custody status of consumer %d: %w", userID, biz.ErrNotFound)
-	}
-	return nil
+	return entx.UpdateOne(ctx, u, fmt.Errorf("set custody status of consumer %d: %w", userID, biz.ErrNotFound))
 }
 
 func (r *custodyRepo) CreateRequest(ctx context.Context, req *biz.CustodyRequest) error {
@@ -95,15 +88,8 @@ func (r *custodyRepo) SaveCompletion(ctx context.Context, req *biz.CustodyReques
 	if req.FailureReason != "" {
 		u.SetFailureReason(req.FailureReason)
 	}
-	n, err := u.Save(ctx)
-	if err != nil {
-		return err
-	}
-	if n != 1 {
-		// Only reachable without LockRequest's lock: someone else completed it meanwhile.
-		return fmt.Errorf("complete custody request %s: it is no longer PENDING", req.RequestNo)
-	}
-	return nil
+	// Only reachable without LockRequest's lock: someone else completed it meanwhile.
+	return entx.UpdateOne(ctx, u, fmt.Errorf("complete custody request %s: it is no longer PENDING", req.RequestNo))
 }
 
 func (r *custodyRepo) CreateRecharge(ctx context.Context, rc biz.Recharge) error {
