@@ -6,22 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
-// Installment is one period of a borrower's plan as the repayment run executes it.
-type Installment struct {
-	ProjectID      int64
-	Period         int
-	DueDate        time.Time
-	Amount         money.Amount
-	Commission     money.Amount
-	Status         PlanStatus
-	BankProjectNo  string
-	BorrowerUserNo string
-	RepaidAt       time.Time
-}
+// Installment is one period of a borrower's plan as the repayment run executes it: the
+// same row a plan reader sees (RepaymentItem), named for what the run does with it.
+type Installment = RepaymentItem
 
 // Repaid reports whether the installment is settled for good.
 func (i Installment) Repaid() bool { return i.Status == PlanRepaid }

@@ -18,12 +18,6 @@ type installmentRepo struct{ data *Data }
 // NewInstallmentRepo returns the ent-backed installment repository.
 func NewInstallmentRepo(d *Data) biz.InstallmentRepo { return &installmentRepo{data: d} }
 
-func toInstallment(p *ent.RepaymentPlan) biz.Installment {
-	return biz.Installment{ProjectID: p.ProjectID, Period: p.Period, DueDate: p.DueDate, Amount: p.Amount,
-		Commission: p.Commission, Status: biz.PlanStatus(p.Status), BankProjectNo: deref(p.BankProjectNo),
-		BorrowerUserNo: deref(p.BorrowerUserNo), RepaidAt: derefTime(p.RepaidAt)}
-}
-
 func (r *installmentRepo) DueInstallments(ctx context.Context, asOf time.Time, limit int) ([]biz.Installment, error) {
 	y, m, d := asOf.Date()
 	rows, err := r.data.Client(ctx).RepaymentPlan.Query().
@@ -36,7 +30,7 @@ func (r *installmentRepo) DueInstallments(ctx context.Context, asOf time.Time, l
 	if err != nil {
 		return nil, err
 	}
-	return entx.Rows(rows, toInstallment), nil
+	return entx.Rows(rows, toRepaymentItem), nil
 }
 
 func (r *installmentRepo) Installment(ctx context.Context, projectID int64, period int) (biz.Installment, error) {
@@ -57,7 +51,7 @@ func (r *installmentRepo) installment(ctx context.Context, projectID int64, peri
 	if err != nil {
 		return biz.Installment{}, err
 	}
-	return toInstallment(p), nil
+	return toRepaymentItem(p), nil
 }
 
 func (r *installmentRepo) Credits(ctx context.Context, projectID int64, period int) ([]biz.Credit, error) {

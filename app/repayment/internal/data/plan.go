@@ -32,14 +32,20 @@ func (r *planRepo) RepaymentPlan(ctx context.Context, projectID int64) ([]biz.Re
 	}
 	items := make([]biz.RepaymentItem, 0, len(rows))
 	for _, p := range rows {
-		items = append(items, biz.RepaymentItem{
-			ProjectID: p.ProjectID, BorrowerID: p.BorrowerID, Period: p.Period, DueDate: p.DueDate,
-			Principal: p.Principal, Interest: p.Interest, Amount: p.Amount, Commission: p.Commission,
-			Status: biz.PlanStatus(p.Status), BankProjectNo: deref(p.BankProjectNo), BorrowerUserNo: deref(p.BorrowerUserNo),
-			RepaidAt: derefTime(p.RepaidAt),
-		})
+		items = append(items, toRepaymentItem(p))
 	}
 	return items, nil
+}
+
+// toRepaymentItem is a repayment_plan row as biz sees it (a reader's item, the run's
+// installment).
+func toRepaymentItem(p *ent.RepaymentPlan) biz.RepaymentItem {
+	return biz.RepaymentItem{
+		ProjectID: p.ProjectID, BorrowerID: p.BorrowerID, Period: p.Period, DueDate: p.DueDate,
+		Principal: p.Principal, Interest: p.Interest, Amount: p.Amount, Commission: p.Commission,
+		Status: biz.PlanStatus(p.Status), BankProjectNo: deref(p.BankProjectNo), BorrowerUserNo: deref(p.BorrowerUserNo),
+		RepaidAt: derefTime(p.RepaidAt),
+	}
 }
 
 func (r *planRepo) Receivables(ctx context.Context, projectID int64) ([]biz.ReceivableItem, error) {

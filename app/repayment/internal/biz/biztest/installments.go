@@ -18,11 +18,10 @@ func (p *Plans) DueInstallments(_ context.Context, asOf time.Time, limit int) ([
 	defer p.mu.Unlock()
 	var out []biz.Installment
 	for _, it := range p.repayments {
-		inst := installment(it)
-		if inst.Repaid() || !inst.Executable() || dateOf(it.DueDate).After(dateOf(asOf)) {
+		if it.Repaid() || !it.Executable() || dateOf(it.DueDate).After(dateOf(asOf)) {
 			continue
 		}
-		out = append(out, inst)
+		out = append(out, it)
 	}
 	slices.SortFunc(out, func(a, b biz.Installment) int {
 		return cmp.Or(cmp.Compare(a.ProjectID, b.ProjectID), cmp.Compare(a.Period, b.Period))
@@ -41,7 +40,7 @@ func (p *Plans) Installment(_ context.Context, projectID int64, period int) (biz
 	if !ok {
 		return biz.Installment{}, fmt.Errorf("%w: project %d period %d", biz.ErrInstallmentNotFound, projectID, period)
 	}
-	return installment(it), nil
+	return it, nil
 }
 
 // LockInstallment implements biz.InstallmentRepo; the transaction's lock is the fake's

@@ -132,13 +132,6 @@ func (p *Plans) SaveSchedule(_ context.Context, s biz.Schedule) (int, error) {
 	return len(s.Repayments) + len(s.Receivables), nil
 }
 
-// installment is the plan row's view the run works with.
-func installment(it biz.RepaymentItem) biz.Installment {
-	return biz.Installment{ProjectID: it.ProjectID, Period: it.Period, DueDate: it.DueDate, Amount: it.Amount,
-		Commission: it.Commission, Status: it.Status, BankProjectNo: it.BankProjectNo,
-		BorrowerUserNo: it.BorrowerUserNo, RepaidAt: it.RepaidAt}
-}
-
 // dateOf is t's calendar date (UTC), like a DATE column keeps it.
 func dateOf(t time.Time) time.Time {
 	y, m, d := t.UTC().Date()
