@@ -65,3 +65,38 @@ func Excerpt(body []byte) string {
 	}
 	return string(body)
 }
+
+// Refusal is one refusal of the peer's that the caller acts on: its status and reason,
+// and the caller's error for it.
+type Refusal struct {
+	Status int
+	Reason string
+	Err    error
+}
+
+// Refusals turns a peer's answer into the caller's error: nil for a 2xx; the Err of the
+// first known refusal the answer is (signed, same status and reason); refused for any
+// other definitive refusal (ErrorAnswer.Refused); unavailable for everything else — an
+// unsigned answer, a 5xx, a time-out — whose outcome is unknown until the caller asks
+// again with the same request number. Each error wraps the one named and says the answer.
+type Refusals struct {
+	Known                []Refusal
+	Refused, Unavailable error
+}
+
+// Error is the caller's error for resp (nil for a 2xx).
+func (rs Refusals) Error(resp Response) error {
+	e, failed := resp.Failure()
+	if !failed {
+		return nil
+	}
+	for _, k := range rs.Known {
+		if e.Is(k.Status, k.Reason) {
+			return fmt.Errorf("%w: %s", k.Err, e.Message)
+		}
+	}
+	if e.Refused() {
+		return fmt.Errorf("%w: %s", rs.Refused, e)
+	}
+	return fmt.Errorf("%w: %s", rs.Unavailable, e)
+}

@@ -1,6 +1,7 @@
 package signing_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -53,5 +54,30 @@ func TestExcerpt(t *testing.T) {
 	}
 	if got := signing.Excerpt([]byte(strings.Repeat("a", 201))); got != strings.Repeat("a", 200)+"..." {
 		t.Errorf("%d bytes: %q", len(got), got)
+	}
+}
+
+func TestRefusalsBelieveOnlyTheSignedWord(t *testing.T) {
+	t.Parallel()
+	errLow, errRefused, errUnavailable := errors.New("low"), errors.New("refused"), errors.New("unavailable")
+	rs := signing.Refusals{
+		Known:   []signing.Refusal{{Status: 422, Reason: "INSUFFICIENT_BALANCE", Err: errLow}},
+		Refused: errRefused, Unavailable: errUnavailable,
+	}
+	body := []byte(`{"code":422,"reason":"INSUFFICIENT_BALANCE","message":"balance 1.00"}`)
+	for name, c := range map[string]struct {
+		resp signing.Response
+		want error
+	}{
+		"a 2xx":                     {signing.Response{Status: 200, Signed: true}, nil},
+		"a known signed refusal":    {signing.Response{Status: 422, Body: body, Signed: true}, errLow},
+		"the same refusal unsigned": {signing.Response{Status: 422, Body: body}, errUnavailable},
+		"another signed 4xx":        {signing.Response{Status: 409, Body: []byte(`{"reason":"OTHER"}`), Signed: true}, errRefused},
+		"a signed 429":              {signing.Response{Status: 429, Signed: true}, errUnavailable},
+		"a 503":                     {signing.Response{Status: 503, Signed: true}, errUnavailable},
+	} {
+		if err := rs.Error(c.resp); !errors.Is(err, c.want) || (c.want == nil) != (err == nil) {
+			t.Errorf("%s: %v, want %v", name, err, c.want)
+		}
 	}
 }

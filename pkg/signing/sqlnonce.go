@@ -39,3 +39,12 @@ func (s *SQLNonceStore) Purge(ctx context.Context, now time.Time) (int64, error)
 	}
 	return res.RowsAffected()
 }
+
+// BankNonceTable is where a platform service that calls the bank remembers the nonces of
+// the bank's signed answers (in its own database), so none can be replayed to it.
+const BankNonceTable = "bank_nonce"
+
+// NewBankNonces is the nonce store of the bank's signed answers in db.
+func NewBankNonces(db *sql.DB) *SQLNonceStore {
+	return &SQLNonceStore{DB: db, Table: BankNonceTable}
+}

@@ -16,21 +16,10 @@ import (
 // The custody bank's signed repayment API (docs/custody-protocol.md "Execute one
 // repayment installment", "Result query and balances").
 
-// bankNonceTable remembers the nonces of the bank's signed answers, so none can be
-// replayed to us.
-const bankNonceTable = "bank_nonce"
-
 // defaultBankTimeout is what the run's settings assume a call to the bank may take.
 const defaultBankTimeout = signing.DefaultTimeout
 
-// NewBankNonces is the nonce store of the bank's signed answers.
-func NewBankNonces(d *Data) *signing.SQLNonceStore {
-	return &signing.SQLNonceStore{DB: d.DB(), Table: bankNonceTable}
-}
-
-type bank struct {
-	client *signing.Client
-}
+type bank struct{ client *signing.Client }
 
 // NewBank returns the client of the bank's repayment API (signing.NewBankClient).
 func NewBank(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (biz.Bank, error) {
@@ -113,23 +102,18 @@ func (b *bank) RequestStatus(ctx context.Context, requestNo string) (biz.BankReq
 	return "", fmt.Errorf("%w: request %s: unknown status %q", biz.ErrBankUnavailable, requestNo, a.Status)
 }
 
-// answerError interprets a non-2xx answer. Only the bank's signed word is believed: a
+// bankRefusals interprets a non-2xx answer. Only the bank's signed word is believed: a
 // refusal that moved nothing, or "never received" (which the run acts on only once the
 // attempt is older than lost_after). An unsigned answer (a proxy's, a forger's), 5xx,
 // time-outs and throttling leave the outcome unknown, for the result query to settle.
-func answerError(resp signing.Response) error {
-	e, failed := resp.Failure()
-	switch {
-	case !failed:
-		return nil
-	case e.Is(http.StatusUnprocessableEntity, "INSUFFICIENT_BALANCE"):
-		return fmt.Errorf("%w: %s", biz.ErrInsufficientBalance, e.Message)
-	case e.Is(http.StatusConflict, "PERIOD_ALREADY_REPAID"):
-		return fmt.Errorf("%w: %s", biz.ErrPeriodAlreadyRepaid, e.Message)
-	case e.Is(http.StatusNotFound, "REQUEST_NOT_FOUND"):
-		return fmt.Errorf("%w: %s", biz.ErrRequestNotFound, e.Message)
-	case e.Refused():
-		return fmt.Errorf("%w: %s", biz.ErrBankRefused, e)
-	}
-	return fmt.Errorf("%w: %s", biz.ErrBankUnavailable, e)
+var bankRefusals = signing.Refusals{
+	Known: []signing.Refusal{
+		{Status: http.StatusUnprocessableEntity, Reason: "INSUFFICIENT_BALANCE", Err: biz.ErrInsufficientBalance},
+		{Status: http.StatusConflict, Reason: "PERIOD_ALREADY_REPAID", Err: biz.ErrPeriodAlreadyRepaid},
+		{Status: http.StatusNotFound, Reason: "REQUEST_NOT_FOUND", Err: biz.ErrRequestNotFound},
+	},
+	Refused: biz.ErrBankRefused, Unavailable: biz.ErrBankUnavailable,
 }
+
+// answerError is the run's error for the bank's answer (nil for a 2xx).
+func answerError(resp signing.Response) error { return bankRefusals.Error(resp) }

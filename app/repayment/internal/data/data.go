@@ -15,6 +15,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/faults"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
 
 // ProviderSet is data providers.
@@ -24,6 +25,9 @@ var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewPlanRepo, NewFa
 // NewClaims is the repayment runner's row claims (pkg/claims) in repayment's database:
 // with two instances, each runs the projects it holds.
 func NewClaims(d *Data) claims.Claimer { return claims.New(d.DB(), "repayment") }
+
+// NewBankNonces is the nonce store of the bank's signed answers (signing.BankNonceTable).
+func NewBankNonces(d *Data) *signing.SQLNonceStore { return signing.NewBankNonces(d.DB()) }
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).

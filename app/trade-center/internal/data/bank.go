@@ -16,18 +16,7 @@ import (
 
 // The custody bank's signed lending API (docs/custody-protocol.md "Lending calls").
 
-// bankNonceTable remembers the nonces of the bank's signed answers, so none can be
-// replayed to us.
-const bankNonceTable = "bank_nonce"
-
-// NewBankNonces is the nonce store of the bank's signed answers.
-func NewBankNonces(d *Data) *signing.SQLNonceStore {
-	return &signing.SQLNonceStore{DB: d.DB(), Table: bankNonceTable}
-}
-
-type bank struct {
-	client *signing.Client
-}
+type bank struct{ client *signing.Client }
 
 // NewBank returns the client of the bank's lending API (signing.NewBankClient).
 func NewBank(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (biz.Bank, error) {
@@ -161,26 +150,21 @@ func (b *bank) post(ctx context.Context, path, requestNo string, body any) error
 	return nil
 }
 
-// answerError interprets a non-2xx answer: the bank's signed refusal
+// bankRefusals interprets a non-2xx answer: the bank's signed refusal
 // (signing.ErrorAnswer.Refused) is definitive; anything else — unsigned (a proxy's, clock
 // skew at a gateway, a forger's), 5xx, time-out — leaves the outcome unknown, and the
 // caller settles it by asking again with the same request number.
-func answerError(resp signing.Response) error {
-	e, failed := resp.Failure()
-	switch {
-	case !failed:
-		return nil
-	case e.Is(http.StatusUnprocessableEntity, "INSUFFICIENT_BALANCE"):
-		return fmt.Errorf("%w: %s", biz.ErrInsufficientBalance, e.Message)
-	case e.Is(http.StatusConflict, "FREEZE_VOIDED"):
-		return fmt.Errorf("%w: %s", biz.ErrFreezeVoided, e.Message)
-	case e.Is(http.StatusConflict, "FREEZE_TRANSFERRED"):
-		return fmt.Errorf("%w: %s", biz.ErrFreezeTransferred, e.Message)
-	case e.Refused():
-		return fmt.Errorf("%w: %s", biz.ErrBankRefused, e)
-	}
-	return fmt.Errorf("%w: %s", biz.ErrBankUnavailable, e)
+var bankRefusals = signing.Refusals{
+	Known: []signing.Refusal{
+		{Status: http.StatusUnprocessableEntity, Reason: "INSUFFICIENT_BALANCE", Err: biz.ErrInsufficientBalance},
+		{Status: http.StatusConflict, Reason: "FREEZE_VOIDED", Err: biz.ErrFreezeVoided},
+		{Status: http.StatusConflict, Reason: "FREEZE_TRANSFERRED", Err: biz.ErrFreezeTransferred},
+	},
+	Refused: biz.ErrBankRefused, Unavailable: biz.ErrBankUnavailable,
 }
+
+// answerError is the use case's error for the bank's answer (nil for a 2xx).
+func answerError(resp signing.Response) error { return bankRefusals.Error(resp) }
 
 // excerpt cuts the user-center's answers (usercenter.go) as signing cuts the bank's.
 func excerpt(b []byte) string { return signing.Excerpt(b) }

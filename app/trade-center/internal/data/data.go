@@ -16,6 +16,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/pkg/claims"
 	"github.com/p2p-dtx/p2p-dtx/pkg/dtmx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
+	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
 
 // ProviderSet is data providers.
@@ -36,6 +37,9 @@ func NewData(c *conf.Bootstrap, logger log.Logger) (*Data, func(), error) {
 // NewClaims is the background jobs' row claims (pkg/claims) in trade-center's database:
 // with two instances, each settles, refunds, resumes and re-sends only the rows it holds.
 func NewClaims(d *Data) claims.Claimer { return claims.New(d.DB(), "trade-center") }
+
+// NewBankNonces is the nonce store of the bank's signed answers (signing.BankNonceTable).
+func NewBankNonces(d *Data) *signing.SQLNonceStore { return signing.NewBankNonces(d.DB()) }
 
 // NewTransaction runs use cases in local transactions on the service's database.
 func NewTransaction(d *Data) biz.Transaction { return d }
