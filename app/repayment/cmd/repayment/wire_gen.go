@@ -37,11 +37,12 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 	transaction := data.NewTransaction(v)
 	installmentRepo := data.NewInstallmentRepo(v)
 	sqlNonceStore := data.NewBankNonces(v)
-	bank, err := data.NewBank(bootstrap, sqlNonceStore)
+	client, err := data.NewBankClient(bootstrap, sqlNonceStore)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
+	bank := data.NewBank(client)
 	branchKey, err := dtmx.BranchKeyFromEnv()
 	if err != nil {
 		cleanup()

@@ -8,7 +8,6 @@ import (
 	"net/url"
 
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
-	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
@@ -21,14 +20,8 @@ const defaultBankTimeout = signing.DefaultTimeout
 
 type bank struct{ client *signing.Client }
 
-// NewBank returns the client of the bank's repayment API (signing.NewBankClient).
-func NewBank(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (biz.Bank, error) {
-	client, err := signing.NewBankClient(c.GetBank(), nonces)
-	if err != nil {
-		return nil, err
-	}
-	return &bank{client: client}, nil
-}
+// NewBank is the bank's repayment API over its signed client (NewBankClient).
+func NewBank(client *signing.Client) biz.Bank { return &bank{client: client} }
 
 type creditJSON struct {
 	UserNo string       `json:"userNo"`

@@ -20,7 +20,7 @@ import (
 
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewPlanRepo, NewFaults, NewTransaction, NewInstallmentRepo,
-	NewBankNonces, NewBank, NewRepaidMessenger, NewRunSettings, NewClaims)
+	NewBankNonces, NewBankClient, NewBank, NewRepaidMessenger, NewRunSettings, NewClaims)
 
 // NewClaims is the repayment runner's row claims (pkg/claims) in repayment's database:
 // with two instances, each runs the projects it holds.
@@ -28,6 +28,12 @@ func NewClaims(d *Data) claims.Claimer { return claims.New(d.DB(), "repayment") 
 
 // NewBankNonces is the nonce store of the bank's signed answers (signing.BankNonceTable).
 func NewBankNonces(d *Data) *signing.SQLNonceStore { return signing.NewBankNonces(d.DB()) }
+
+// NewBankClient is the custody bank's signed client (signing.NewBankClient: the keys
+// directory and address of the config's bank section).
+func NewBankClient(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (*signing.Client, error) {
+	return signing.NewBankClient(c.GetBank(), nonces)
+}
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
 // a DTM branch runs in (pkg/entx.Store — how a transaction reaches a repository).

@@ -48,11 +48,12 @@ func wireApp(bootstrap *conf.Bootstrap, logger log.Logger) (*kratos.App, func(),
 		return nil, nil, err
 	}
 	sqlNonceStore := data.NewBankNonces(v)
-	bank, err := data.NewBank(bootstrap, sqlNonceStore)
+	client, err := data.NewBankClient(bootstrap, sqlNonceStore)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
+	bank := data.NewBank(client)
 	lendingRules, err := data.NewLendingRules(bootstrap)
 	if err != nil {
 		cleanup()

@@ -9,7 +9,6 @@ import (
 	"strconv"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
-	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/conf"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
@@ -18,14 +17,8 @@ import (
 
 type bank struct{ client *signing.Client }
 
-// NewBank returns the client of the bank's lending API (signing.NewBankClient).
-func NewBank(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (biz.Bank, error) {
-	client, err := signing.NewBankClient(c.GetBank(), nonces)
-	if err != nil {
-		return nil, err
-	}
-	return &bank{client: client}, nil
-}
+// NewBank is the bank's lending API over its signed client (NewBankClient).
+func NewBank(client *signing.Client) biz.Bank { return &bank{client: client} }
 
 type registerProjectRequest struct {
 	RequestNo         string       `json:"requestNo"`

@@ -21,7 +21,7 @@ import (
 
 // ProviderSet is data providers.
 var ProviderSet = wire.NewSet(NewData, dtmx.BranchKeyFromEnv, NewTransaction, NewProjectRepo, NewTenderRepo, NewLoanMessageRepo,
-	NewInstallmentRepo, NewBranchRunner, NewFaults, NewLendingRules, NewCheckBackGrace, NewBankNonces, NewBank,
+	NewInstallmentRepo, NewBranchRunner, NewFaults, NewLendingRules, NewCheckBackGrace, NewBankNonces, NewBankClient, NewBank,
 	NewCustodyDirectory, NewPlanChecker, NewOutboxSettings, NewClaims)
 
 // Data is the service's database: pool, ent client, and the transaction a use case or
@@ -40,6 +40,12 @@ func NewClaims(d *Data) claims.Claimer { return claims.New(d.DB(), "trade-center
 
 // NewBankNonces is the nonce store of the bank's signed answers (signing.BankNonceTable).
 func NewBankNonces(d *Data) *signing.SQLNonceStore { return signing.NewBankNonces(d.DB()) }
+
+// NewBankClient is the custody bank's signed client (signing.NewBankClient: the keys
+// directory and address of the config's bank section).
+func NewBankClient(c *conf.Bootstrap, nonces *signing.SQLNonceStore) (*signing.Client, error) {
+	return signing.NewBankClient(c.GetBank(), nonces)
+}
 
 // NewTransaction runs use cases in local transactions on the service's database.
 func NewTransaction(d *Data) biz.Transaction { return d }
