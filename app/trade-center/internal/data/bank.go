@@ -158,6 +158,3 @@ var bankRefusals = signing.Refusals{
 
 // answerError is the use case's error for the bank's answer (nil for a 2xx).
 func answerError(resp signing.Response) error { return bankRefusals.Error(resp) }
-
-// excerpt cuts the user-center's answers (usercenter.go) as signing cuts the bank's.
-func excerpt(b []byte) string { return signing.Excerpt(b) }

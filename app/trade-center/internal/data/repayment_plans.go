@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -48,22 +47,12 @@ func (r *repaymentPlans) PlanWritten(ctx context.Context, projectID int64) (bool
 		return false, err
 	}
 	path := "/v1/projects/" + strconv.FormatInt(projectID, 10) + "/repayment-plan"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base+path, nil)
+	status, body, err := getWithToken(ctx, r.http, r.base+path, token, 8<<20)
 	if err != nil {
 		return false, err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := r.http.Do(req)
-	if err != nil {
-		return false, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return false, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return false, fmt.Errorf("GET %s: HTTP %d: %s", path, resp.StatusCode, excerpt(body))
+	if status != http.StatusOK {
+		return false, fmt.Errorf("GET %s: HTTP %d: %s", path, status, excerpt(body))
 	}
 	var plan struct {
 		Items []json.RawMessage `json:"items"`

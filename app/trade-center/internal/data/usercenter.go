@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -40,26 +39,16 @@ type me struct {
 }
 
 func (d *custodyDirectory) CallerCustody(ctx context.Context, caller biz.Caller) (biz.Custody, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.base+"/v1/users/me", nil)
-	if err != nil {
-		return biz.Custody{}, err
-	}
-	req.Header.Set("Authorization", "Bearer "+caller.Token)
-	resp, err := d.http.Do(req)
-	if err != nil {
-		return biz.Custody{}, fmt.Errorf("%w: %w", biz.ErrUserCenterUnavailable, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	status, body, err := getWithToken(ctx, d.http, d.base+"/v1/users/me", caller.Token, 1<<20)
 	if err != nil {
 		return biz.Custody{}, fmt.Errorf("%w: %w", biz.ErrUserCenterUnavailable, err)
 	}
 	switch {
-	case resp.StatusCode == http.StatusNotFound:
+	case status == http.StatusNotFound:
 		// No ACTIVE consumer behind the token: nobody with a custody account.
 		return biz.Custody{UserID: caller.UserID, Status: "NONE"}, nil
-	case resp.StatusCode != http.StatusOK:
-		return biz.Custody{}, fmt.Errorf("%w: GET /v1/users/me: HTTP %d: %s", biz.ErrUserCenterUnavailable, resp.StatusCode, excerpt(body))
+	case status != http.StatusOK:
+		return biz.Custody{}, fmt.Errorf("%w: GET /v1/users/me: HTTP %d: %s", biz.ErrUserCenterUnavailable, status, excerpt(body))
 	}
 	var m me
 	if err := json.Unmarshal(body, &m); err != nil {
