@@ -79,6 +79,7 @@ func TestLending(t *testing.T) {
 	t.Run("DeadLetterIsRedriven", func(t *testing.T) { lendingDeadLetterIsRedriven(t, w) })
 	t.Run("GivenUpDeadLetterIsRedrivenByTheOperator", func(t *testing.T) { lendingGivenUpDeadLetterIsRedrivenByTheOperator(t, w) })
 	t.Run("ConcurrentTendersNeverOverRaise", func(t *testing.T) { lendingConcurrentTenders(t, w) })
+	t.Run("APlanIsNeverVisibleHalfWritten", func(t *testing.T) { lendingPlanNeverHalfWritten(t, w) })
 	t.Run("BadRequestsChangeNothing", func(t *testing.T) { lendingBadRequests(t, w) })
 	// crash_test.go: kill -9 at a named step, restart, converge.
 	t.Run("CrashAfterTenderRowIsSettled", func(t *testing.T) { lendingCrashInTender(t, w, "crash.tender.after_row") })
@@ -1034,4 +1035,58 @@ func lendingBadRequests(t *testing.T, w *lendingWorld) {
 			}
 		})
 	}
+}
+
+// lendingPlanNeverHalfWritten holds repayment's plan transaction open for 3 s after every
+// row is written (plan.commit.delay): a dirty reader (READ UNCOMMITTED) sees all the rows
+// while the API and a committed reader see none, and then both see all of them at once.
+// A plan written in separately committed chunks fails it.
+func lendingPlanNeverHalfWritten(t *testing.T, w *lendingWorld) {
+	const periods, tenders = 12, 3
+	id := w.fullProject(t, periods, map[int]string{0: "100.00", 1: "200.00", 2: "300.00"})
+	armFault(t, stack.HTTP("repayment"), "plan.commit.delay", 1, 3000)
+	ctx := context.Background()
+	dirty, err := w.env.Inspect(t, "repayment").Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dirty.Close()
+	if _, err := dirty.ExecContext(ctx, "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED"); err != nil {
+		t.Fatal(err)
+	}
+	committed := w.env.Inspect(t, "repayment")
+	// One statement is one snapshot: both counts are of the same moment.
+	const counts = "SELECT (SELECT COUNT(*) FROM repayment_plan WHERE project_id = ?), " +
+		"(SELECT COUNT(*) FROM receivable_plan WHERE project_id = ?)"
+	if status, r := w.approveLoan(t, id); r.Status != http.StatusOK || status != "REPAYING" {
+		t.Fatalf("approval: %v %q", r, status)
+	}
+	hidden := 0 // samples with every row written and none of them visible
+	stack.Eventually(t, convergeWithin, func() error {
+		var dn, dm, n, m int
+		if err := dirty.QueryRowContext(ctx, counts, id, id).Scan(&dn, &dm); err != nil {
+			t.Fatal(err)
+		}
+		if err := committed.QueryRow(counts, id, id).Scan(&n, &m); err != nil {
+			t.Fatal(err)
+		}
+		rp, rc := plans(t, id)
+		if (n != 0 || m != 0) && (n != periods || m != periods*tenders) {
+			t.Fatalf("a committed reader sees %d repayment and %d receivable rows: half a plan", n, m)
+		}
+		if (len(rp) != 0 && len(rp) != periods) || (len(rc) != 0 && len(rc) != periods*tenders) {
+			t.Fatalf("the API answers %d repayment and %d receivable rows: half a plan", len(rp), len(rc))
+		}
+		if dn == periods && dm == periods*tenders && n == 0 && len(rp) == 0 {
+			hidden++
+		}
+		if n == 0 || len(rp) == 0 || len(rc) == 0 {
+			return fmt.Errorf("plan of project %s not committed yet (%d/%d rows written)", id, dn, dm)
+		}
+		return nil
+	})
+	if hidden == 0 {
+		t.Fatal("no sample saw the written rows uncommitted: the transaction was not held open")
+	}
+	t.Logf("%d samples saw the whole plan written and none of it visible", hidden)
 }

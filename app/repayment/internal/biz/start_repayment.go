@@ -19,6 +19,10 @@ const FaultPlanConsumeFail = "plan.consume.fail"
 // writes a project's plans, after every row is written and before the commit.
 const CrashPlanInTx = "crash.plan.in_tx"
 
+// FaultPlanCommitDelay holds the plan transaction open for delayMs after every row is
+// written and before the commit, so a test can watch that nobody reads a partial plan.
+const FaultPlanCommitDelay = "plan.commit.delay"
+
 // errInjected is the failure FaultPlanConsumeFail causes.
 var errInjected = errors.New("fault plan.consume.fail: consumer fails")
 

@@ -54,5 +54,5 @@ func NewFaults(c *conf.Bootstrap) *faults.Registry {
 		return nil
 	}
 	return faults.New(biz.FaultPlanConsumeFail, biz.FaultRepayLocalTxFail, biz.FaultRepaySubmitLost,
-		biz.CrashPlanInTx, biz.CrashRepayAfterBank)
+		biz.CrashPlanInTx, biz.FaultPlanCommitDelay, biz.CrashRepayAfterBank)
 }

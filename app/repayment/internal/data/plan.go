@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/repayment/internal/biz"
@@ -67,10 +66,6 @@ func (r *planRepo) Receivables(ctx context.Context, projectID int64) ([]biz.Rece
 	return items, nil
 }
 
-// insertBatch is how many rows one INSERT carries: ~12 placeholders a row keeps a
-// statement far below MariaDB's 65,535.
-const insertBatch = 2000
-
 // errAlreadyWritten ends a transaction that found the plans written by another delivery.
 var errAlreadyWritten = errors.New("plans written already")
 
@@ -108,14 +103,21 @@ func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error
 			}
 			return err
 		}
-		for start := 0; start < len(s.Receivables); start += insertBatch {
-			// (tender, period) is unique too: a receivable written by anything but this
-			// transaction is an anomaly, refused rather than ignored.
-			if err := insertReceivables(ctx, tx, s.Receivables[start:min(start+insertBatch, len(s.Receivables))], now); err != nil {
+		// (tender, period) is unique too: a receivable written by anything but this
+		// transaction is an anomaly, refused rather than ignored (receivables_load.go).
+		if len(s.Receivables) > 0 {
+			if err := loadReceivables(ctx, tx, projectID, s.Receivables, now); err != nil {
 				return err
 			}
 		}
 		r.faults.Crash(biz.CrashPlanInTx)
+		if s := r.faults.Hit(biz.FaultPlanCommitDelay); s.Fire {
+			select {
+			case <-time.After(s.Delay):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		return nil
 	})
 	if errors.Is(err, errAlreadyWritten) {
@@ -125,36 +127,6 @@ func (r *planRepo) SaveSchedule(ctx context.Context, s biz.Schedule) (int, error
 		return 0, err
 	}
 	return len(s.Repayments) + len(s.Receivables), nil
-}
-
-// receivableInsert and receivableRow make the multi-row INSERT of receivable plans.
-const (
-	receivableInsert = "INSERT INTO `receivable_plan` (`project_id`, `tender_id`, `investor_id`, `investor_user_no`, " +
-		"`period`, `due_date`, `principal`, `interest`, `amount`, `status`, `created_at`, `updated_at`) VALUES "
-	receivableRow  = "(?,?,?,?,?,?,?,?,?,?,?,?)"
-	receivableArgs = 12
-)
-
-// insertReceivables writes one batch of receivables as one INSERT built here rather than
-// with ent's CreateBulk: at hundreds of thousands of rows, ent's per-row builders (a
-// setter and a check per field, a spec per row) took more time than MariaDB spent
-// inserting. The values are the same ent would send (money as its decimal text, times in
-// UTC), through the same driver and transaction.
-func insertReceivables(ctx context.Context, tx *ent.Client, batch []biz.ReceivableItem, now time.Time) error {
-	var q strings.Builder
-	q.Grow(len(receivableInsert) + len(batch)*(len(receivableRow)+1))
-	q.WriteString(receivableInsert)
-	args := make([]any, 0, len(batch)*receivableArgs)
-	for i, it := range batch {
-		if i > 0 {
-			q.WriteByte(',')
-		}
-		q.WriteString(receivableRow)
-		args = append(args, it.ProjectID, it.TenderID, it.InvestorID, optional(it.InvestorUserNo),
-			it.Period, it.DueDate, it.Principal, it.Interest, it.Amount, string(it.Status), now, now)
-	}
-	_, err := tx.ExecContext(ctx, q.String(), args...)
-	return err
 }
 
 // optional is s for a nullable column: NULL when empty (plans written before the message

@@ -51,14 +51,9 @@ var (
 		PrimaryKey: []*schema.Column{ReceivablePlanColumns[0]},
 		Indexes: []*schema.Index{
 			{
-				Name:    "uk_receivable_plan_tender_period",
+				Name:    "uk_receivable_plan_project_period_tender",
 				Unique:  true,
-				Columns: []*schema.Column{ReceivablePlanColumns[2], ReceivablePlanColumns[5]},
-			},
-			{
-				Name:    "idx_receivable_plan_project_period",
-				Unique:  false,
-				Columns: []*schema.Column{ReceivablePlanColumns[1], ReceivablePlanColumns[5]},
+				Columns: []*schema.Column{ReceivablePlanColumns[1], ReceivablePlanColumns[5], ReceivablePlanColumns[2]},
 			},
 		},
 	}

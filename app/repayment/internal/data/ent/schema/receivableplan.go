@@ -35,9 +35,9 @@ func (ReceivablePlan) Fields() []ent.Field {
 
 func (ReceivablePlan) Indexes() []ent.Index {
 	return []ent.Index{
-		// One row per tender and period, for the same reason as repayment_plan.
-		index.Fields("tender_id", "period").Unique().StorageKey("uk_receivable_plan_tender_period"),
-		// One period's rows are marked in one statement that touches only them.
-		index.Fields("project_id", "period").StorageKey("idx_receivable_plan_project_period"),
+		// One row per tender and period (a tender is of one project), for the same reason
+		// as repayment_plan; its prefixes serve a project's rows and one period's rows,
+		// which are marked in one statement that touches only them (V004).
+		index.Fields("project_id", "period", "tender_id").Unique().StorageKey("uk_receivable_plan_project_period_tender"),
 	}
 }
