@@ -123,3 +123,20 @@ func TestInstallmentBranchRefusesMalformedRequests(t *testing.T) {
 		}
 	}
 }
+
+// A path id that is not positive is refused before any use case runs, naming projectId.
+func TestProjectIDMustBePositive(t *testing.T) {
+	t.Parallel()
+	store := biztest.NewStore()
+	svc := failureService(store)
+	for _, id := range []int64{0, -1} {
+		_, err := svc.GetProject(context.Background(), &v1.GetProjectRequest{ProjectId: id})
+		wantField(t, fmt.Sprintf("GetProject %d", id), err, "projectId")
+		_, err = svc.ReviewProject(asRole(biz.RoleAdmin), &v1.ReviewProjectRequest{ProjectId: id, Approve: true})
+		wantField(t, fmt.Sprintf("ReviewProject %d", id), err, "projectId")
+		_, err = svc.CreateTender(asRole(biz.RoleInvestor), &v1.CreateTenderRequest{ProjectId: id, Amount: "100.00"})
+		wantField(t, fmt.Sprintf("CreateTender %d", id), err, "projectId")
+		_, err = svc.ApproveLoan(asRole(biz.RoleAdmin), &v1.ApproveLoanRequest{ProjectId: id, Approve: true})
+		wantField(t, fmt.Sprintf("ApproveLoan %d", id), err, "projectId")
+	}
+}

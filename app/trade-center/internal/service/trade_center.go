@@ -40,7 +40,7 @@ func NewTradeCenterService(projects *biz.ProjectUsecase, tenders *biz.TenderUsec
 
 func (s *TradeCenterService) GetProject(ctx context.Context, req *v1.GetProjectRequest) (*v1.Project, error) {
 	if req.GetProjectId() <= 0 {
-		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id")
+		return nil, invalidProjectID()
 	}
 	p, err := s.projects.Project(ctx, req.GetProjectId())
 	if errors.Is(err, biz.ErrProjectNotFound) {
@@ -96,7 +96,7 @@ func (s *TradeCenterService) ReviewProject(ctx context.Context, req *v1.ReviewPr
 		return nil, err
 	}
 	if req.GetProjectId() <= 0 {
-		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id")
+		return nil, invalidProjectID()
 	}
 	st, err := s.projects.Review(ctx, caller, req.GetProjectId(), req.GetApprove())
 	if err != nil {
@@ -111,7 +111,7 @@ func (s *TradeCenterService) CreateTender(ctx context.Context, req *v1.CreateTen
 		return nil, err
 	}
 	if req.GetProjectId() <= 0 {
-		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id")
+		return nil, invalidProjectID()
 	}
 	amount, err := money.ParseAmount(req.GetAmount())
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *TradeCenterService) ApproveLoan(ctx context.Context, req *v1.ApproveLoa
 		return nil, err
 	}
 	if req.GetProjectId() <= 0 {
-		return nil, v1.ErrorInvalidArgument("projectId: must be a positive id")
+		return nil, invalidProjectID()
 	}
 	telemetry.Annotate(ctx, telemetry.KeyProjectID.String(strconv.FormatInt(req.GetProjectId(), 10)))
 	st, err := s.loans.Approve(ctx, caller, req.GetProjectId(), req.GetApprove())
@@ -172,6 +172,12 @@ func callerFrom(ctx context.Context) (biz.Caller, error) {
 		}
 	}
 	return c, nil
+}
+
+// invalidProjectID refuses a path id that is not a positive number, naming the field as
+// every other validation error does.
+func invalidProjectID() error {
+	return v1.ErrorInvalidArgument("projectId: must be a positive id").WithMetadata(map[string]string{"field": "projectId"})
 }
 
 func invalidArgument(field string, err error) error {
