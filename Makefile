@@ -130,3 +130,7 @@ bench-repay: up ## One repayment run over a 1,000-tender installment: wall time,
 .PHONY: bench-plan
 bench-plan: up ## Full-loan approval → complete plan (1,000 tenders × 36 periods) and the consumer's rows/s.
 	@go run ./test/cmd/bench-plan -tenders $${TENDERS:-1000} -periods $${PERIODS:-36} -run-dir $(RUN)
+
+.PHONY: bench-tender
+bench-tender: up ## Tenders/s on one hot project at 16 and then 64 clients (2,000 tenders each), with the exactness checks.
+	@go run ./test/cmd/bench-tender -tenders $${TENDERS:-2000} -clients $${CLIENTS:-16} -then-clients $${THEN_CLIENTS:-64} -run-dir $(RUN)

@@ -30,13 +30,14 @@ type fakeBank struct {
 	// unfreezeErrs are answered by the next Unfreeze calls, before anything moves.
 	unfreezeErrs []error
 	// freezeErrs are answered by the next Freeze calls, before anything is frozen.
-	freezeErrs  []error
-	freezeCalls int
-	accountErr  error
-	registerErr error
-	registered  []biz.BankProject
-	loanErr     error
-	loans       []string
+	freezeErrs   []error
+	accountCalls int
+	freezeCalls  int
+	accountErr   error
+	registerErr  error
+	registered   []biz.BankProject
+	loanErr      error
+	loans        []string
 }
 
 func newFakeBank() *fakeBank {
@@ -57,6 +58,7 @@ func (b *fakeBank) RegisterProject(_ context.Context, p biz.BankProject) error {
 func (b *fakeBank) Account(_ context.Context, userNo string) (biz.BankAccount, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.accountCalls++
 	if b.accountErr != nil {
 		return biz.BankAccount{}, b.accountErr
 	}

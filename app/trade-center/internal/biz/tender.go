@@ -152,14 +152,17 @@ type TenderUsecase struct {
 	claims   claims.Claimer
 	log      *log.Helper
 	now      func() time.Time
+	hints    *balanceHints // what the bank last said each investor has (tender_balance_hints.go)
 }
 
 // NewTenderUsecase returns the tender use cases; f may be nil (faults disabled), c too
 // (one instance: the settler holds every tender).
 func NewTenderUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, custody CustodyDirectory,
 	bank Bank, rules LendingRules, f *faults.Registry, c claims.Claimer, logger log.Logger) *TenderUsecase {
-	return &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
+	uc := &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
 		rules: rules, faults: f, claims: claims.Or(c), log: log.NewHelper(logger), now: time.Now}
+	uc.hints = newBalanceHints(func() time.Time { return uc.now() })
+	return uc
 }
 
 // NewTender is what an investor asks for.
@@ -254,6 +257,8 @@ func (uc *TenderUsecase) requestNoFor(ctx context.Context, caller Caller, n NewT
 // precheck refuses a doomed tender before it bothers the project's lock: the project
 // must have room, the investor an OPEN custody account with enough available money. The
 // reservation checks the room again under the lock, the bank the balance when it freezes.
+// A fresh balance hint that covers the amount stands in for asking the bank; a hint never
+// refuses (tender_balance_hints.go).
 func (uc *TenderUsecase) precheck(ctx context.Context, caller Caller, n NewTender) (Custody, error) {
 	p, err := uc.projects.Project(ctx, n.ProjectID)
 	if err != nil {
@@ -269,10 +274,14 @@ func (uc *TenderUsecase) precheck(ctx context.Context, caller Caller, n NewTende
 	if custody.Status != CustodyOpen || custody.UserNo == "" {
 		return Custody{}, fmt.Errorf("%w: custody account is %s", ErrCustodyNotOpen, custody.Status)
 	}
+	if uc.hints.covers(custody.UserNo, n.Amount) {
+		return custody, nil
+	}
 	account, err := uc.bank.Account(ctx, custody.UserNo)
 	if err != nil {
 		return Custody{}, err
 	}
+	uc.hints.remember(custody.UserNo, account.Available())
 	if account.Available().Cmp(n.Amount) < 0 {
 		return Custody{}, fmt.Errorf("%w: %s available, tender %s", ErrInsufficientBalance, account.Available(), n.Amount)
 	}
@@ -357,9 +366,13 @@ func (uc *TenderUsecase) freeze(ctx context.Context, t *Tender, projectNo string
 	}
 	switch {
 	case err == nil:
+		uc.hints.spent(t.InvestorUserNo, t.Amount)
 		uc.faults.Crash(CrashTenderAfterFreeze)
 		return uc.markFrozen(ctx, t.ID)
 	case errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused), errors.Is(err, ErrFreezeVoided):
+		if errors.Is(err, ErrInsufficientBalance) {
+			uc.hints.forget(t.InvestorUserNo)
+		}
 		failed := *t
 		failed.FailureReason = refusalReason(err)
 		if rerr := uc.release(ctx, t, failed.FailureReason); rerr != nil {

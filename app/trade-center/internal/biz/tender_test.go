@@ -345,3 +345,52 @@ func TestConcurrentTendersNeverOverRaise(t *testing.T) {
 		t.Fatalf("bank froze %s", f.bank.frozenTotal())
 	}
 }
+
+// The pre-check asks the bank once per investor while its answer covers the tenders; a
+// hint that does not cover a tender is asked again and never refuses by itself; a stale
+// hint lets a doomed tender through to the freeze, which refuses it and releases it.
+func TestTenderPrecheckUsesTheBanksRecentAnswer(t *testing.T) {
+	t.Parallel()
+	f := newLendingFixture(t, "10000.00")
+	f.bank.available["BU0000000021"] = money.MustParseAmount("1000.00")
+	for i := range 3 {
+		if _, err := f.tender(alice, "200.00"); err != nil {
+			t.Fatalf("tender %d: %v", i, err)
+		}
+	}
+	if f.bank.accountCalls != 1 {
+		t.Fatalf("3 tenders of 200.00 with 1000.00 available asked the bank for the balance %d times, want 1", f.bank.accountCalls)
+	}
+	// 400.00 left by the hint; the investor recharges, and a larger tender asks again.
+	f.bank.mu.Lock()
+	f.bank.available["BU0000000021"] = f.bank.available["BU0000000021"].Add(money.MustParseAmount("1000.00"))
+	f.bank.mu.Unlock()
+	if _, err := f.tender(alice, "900.00"); err != nil {
+		t.Fatalf("tender of 900.00 after a recharge to 1400.00: %v", err)
+	}
+	if f.bank.accountCalls != 2 {
+		t.Fatalf("a tender above the hint asked the bank %d times in all, want 2", f.bank.accountCalls)
+	}
+	// The money leaves behind the hint's back (500.00 left by the hint, 0.00 at the bank).
+	f.bank.mu.Lock()
+	f.bank.available["BU0000000021"] = money.Amount{}
+	f.bank.mu.Unlock()
+	raised := f.projectNow(t).Raised
+	if _, err := f.tender(alice, "300.00"); !errors.Is(err, biz.ErrInsufficientBalance) {
+		t.Fatalf("tender with a stale hint and nothing at the bank: %v, want ErrInsufficientBalance", err)
+	}
+	if p := f.projectNow(t); !p.Raised.Equal(raised) {
+		t.Fatalf("raised %s after the refused tender, want %s (the reservation released)", p.Raised, raised)
+	}
+	if got := f.tenderStatuses(); got[biz.TenderFailed] != 1 || got[biz.TenderFrozen] != 4 || got[biz.TenderPending] != 0 {
+		t.Fatalf("tender statuses %v, want 4 FROZEN and 1 FAILED", got)
+	}
+	// The refusal dropped the hint: the next tender asks the bank and is refused before
+	// any reservation.
+	if _, err := f.tender(alice, "100.00"); !errors.Is(err, biz.ErrInsufficientBalance) {
+		t.Fatalf("tender after the refusal: %v, want ErrInsufficientBalance", err)
+	}
+	if f.bank.accountCalls != 3 || f.tenderStatuses()[biz.TenderFailed] != 1 {
+		t.Fatalf("after the refusal: %d balance calls (want 3), statuses %v (want still 1 FAILED)", f.bank.accountCalls, f.tenderStatuses())
+	}
+}

@@ -100,6 +100,10 @@ type Run struct {
 	Borrower  *driver.User
 	Investors []*driver.User
 	ProjectID string
+	// Earlier are the run's projects before ProjectID (Next), removed by Cleanup too.
+	Earlier []string
+	// Latencies are how long each tender of the last PlaceTenders took, in no order.
+	Latencies []time.Duration
 }
 
 // start finds the running stack and logs the admin in.
@@ -109,7 +113,7 @@ func start(ctx context.Context, o Options) (*Run, error) {
 		return nil, fmt.Errorf("read the stack's run directory (is the stack up? make up): %w", err)
 	}
 	// Enough idle connections that the clients tendering at once do not open new ones.
-	p.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: stack.Transport(&http.Transport{MaxIdleConnsPerHost: o.Clients * 2})}
+	p.HTTP = &http.Client{Timeout: 60 * time.Second, Transport: stack.Transport(&http.Transport{MaxIdleConnsPerHost: max(o.Clients*2, 128)})}
 	admin, err := p.Admin(ctx)
 	if err != nil {
 		return nil, err
@@ -125,7 +129,7 @@ func Times(a string, n int) money.Amount {
 // People registers the borrower and the investors, each with a custody account opened
 // at the bank; every investor is recharged with what their share of the tenders needs.
 func (r *Run) People(ctx context.Context) error {
-	funds := Times(TenderAmount, (r.O.Tenders+r.O.Investors-1)/r.O.Investors).String()
+	funds := r.share()
 	fmt.Printf("setting up: 1 borrower and %d investors with custody accounts (%s each)…\n", r.O.Investors, funds)
 	t0 := time.Now()
 	users := make([]*driver.User, r.O.Investors+1)
@@ -149,6 +153,38 @@ func (r *Run) People(ctx context.Context) error {
 	}
 	fmt.Printf("  ready in %v\n", time.Since(t0).Round(100*time.Millisecond))
 	return nil
+}
+
+// share is what one investor needs for its part of one project's tenders.
+func (r *Run) share() string {
+	return Times(TenderAmount, (r.O.Tenders+r.O.Investors-1)/r.O.Investors).String()
+}
+
+// Refill recharges every investor with its share of another project's tenders, so that
+// Next's project can be filled too.
+func (r *Run) Refill(ctx context.Context) error {
+	errs := make([]error, len(r.Investors))
+	var wg sync.WaitGroup
+	for i, u := range r.Investors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := u.Recharge(ctx, r.share()); err != nil {
+				errs[i] = fmt.Errorf("recharge for %s: %w", u.Username, err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Next publishes and reviews another project like the first (Publish); the one before is
+// kept in Earlier for Cleanup.
+func (r *Run) Next(ctx context.Context, name, annualRate string) error {
+	if r.ProjectID != "" {
+		r.Earlier = append(r.Earlier, r.ProjectID)
+	}
+	return r.Publish(ctx, name, annualRate)
 }
 
 // person registers a user with a made-up name, opens their custody account and, for an
@@ -193,6 +229,7 @@ func (r *Run) PlaceTenders(ctx context.Context) (time.Duration, error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, r.O.Clients)
+	took := make([][]time.Duration, r.O.Clients)
 	for c := range r.O.Clients {
 		wg.Add(1)
 		go func() {
@@ -202,13 +239,20 @@ func (r *Run) PlaceTenders(ctx context.Context) (time.Duration, error) {
 				if n >= r.O.Tenders {
 					return
 				}
+				sent := time.Now()
 				if _, err := r.Investors[n%len(r.Investors)].Tender(ctx, r.ProjectID, TenderAmount); err != nil {
 					errs[c] = fmt.Errorf("tender %d: %w", n, err)
 					return
 				}
+				took[c] = append(took[c], time.Since(sent))
 			}
 		}()
 	}
 	wg.Wait()
-	return time.Since(t0), errors.Join(errs...)
+	elapsed := time.Since(t0)
+	r.Latencies = r.Latencies[:0]
+	for _, l := range took {
+		r.Latencies = append(r.Latencies, l...)
+	}
+	return elapsed, errors.Join(errs...)
 }

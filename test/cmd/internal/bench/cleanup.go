@@ -59,8 +59,10 @@ func (r *Run) Cleanup(ctx context.Context) error {
 			}
 		}
 	}
-	if r.ProjectID != "" {
-		exec(projectRows, r.ProjectID)
+	for _, id := range append(r.Earlier, r.ProjectID) {
+		if id != "" {
+			exec(projectRows, id)
+		}
 	}
 	for _, u := range append([]*driver.User{r.Borrower}, r.Investors...) {
 		if u != nil {
