@@ -74,8 +74,7 @@ func loadReceivables(ctx context.Context, tx *ent.Client, projectID int64, rows 
 		return err
 	}
 	if inserted != int64(len(rows)) || warnings != 0 {
-		var first string
-		_ = scanFirstWarning(ctx, tx, &first)
+		first := firstWarning(ctx, tx)
 		return fmt.Errorf("%w: %d of %d rows inserted, %d warnings (first: %s)", errLoadIncomplete, inserted, len(rows), warnings, first)
 	}
 	return nil
@@ -97,23 +96,26 @@ func scanOne(ctx context.Context, tx *ent.Client, query string, dest any) error 
 	return rows.Err()
 }
 
-// scanFirstWarning reads the load's first warning, for the error that rolls it back.
-func scanFirstWarning(ctx context.Context, tx *ent.Client, msg *string) error {
+// firstWarning describes the load's first warning for the error that rolls it back; a
+// warning that cannot be read is described as such (the rollback happens either way).
+func firstWarning(ctx context.Context, tx *ent.Client) string {
 	rows, err := tx.QueryContext(ctx, "SHOW WARNINGS LIMIT 1")
 	if err != nil {
-		return err
+		return "unreadable: " + err.Error()
 	}
 	defer rows.Close()
 	if !rows.Next() {
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return "unreadable: " + err.Error()
+		}
+		return "none"
 	}
-	var level string
+	var level, msg string
 	var code int
-	if err := rows.Scan(&level, &code, msg); err != nil {
-		return err
+	if err := rows.Scan(&level, &code, &msg); err != nil {
+		return "unreadable: " + err.Error()
 	}
-	*msg = fmt.Sprintf("%s %d %s", level, code, *msg)
-	return rows.Err()
+	return fmt.Sprintf("%s %d %s", level, code, msg)
 }
 
 // encodeReceivables writes rows as LOAD DATA's default text format: tab-separated fields,

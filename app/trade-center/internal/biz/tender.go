@@ -159,10 +159,9 @@ type TenderUsecase struct {
 // (one instance: the settler holds every tender).
 func NewTenderUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, custody CustodyDirectory,
 	bank Bank, rules LendingRules, f *faults.Registry, c claims.Claimer, logger log.Logger) *TenderUsecase {
-	uc := &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
-		rules: rules, faults: f, claims: claims.Or(c), log: log.NewHelper(logger), now: time.Now}
-	uc.hints = newBalanceHints(func() time.Time { return uc.now() })
-	return uc
+	return &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
+		rules: rules, faults: f, claims: claims.Or(c), log: log.NewHelper(logger), now: time.Now,
+		hints: newBalanceHints(time.Now)}
 }
 
 // NewTender is what an investor asks for.

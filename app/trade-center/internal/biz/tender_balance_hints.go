@@ -31,7 +31,9 @@ import (
 const BalanceHintTTL = 2 * time.Second
 
 // balanceHintsMax is the number of users above which a new hint first sweeps out the
-// expired ones, so the map stays as small as the set of recently active investors.
+// expired ones (at most once per BalanceHintTTL, so a storm of more fresh investors than
+// this does not sweep on every tender), keeping the map near the set of recently active
+// investors.
 const balanceHintsMax = 4096
 
 type balanceHint struct {
@@ -41,9 +43,10 @@ type balanceHint struct {
 
 // balanceHints is safe for concurrent use.
 type balanceHints struct {
-	mu  sync.Mutex
-	now func() time.Time
-	m   map[string]balanceHint
+	mu    sync.Mutex
+	now   func() time.Time
+	m     map[string]balanceHint
+	swept time.Time // the last sweep of expired hints
 }
 
 func newBalanceHints(now func() time.Time) *balanceHints {
@@ -63,7 +66,8 @@ func (h *balanceHints) remember(userNo string, available money.Amount) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.now()
-	if len(h.m) >= balanceHintsMax {
+	if len(h.m) >= balanceHintsMax && now.Sub(h.swept) >= BalanceHintTTL {
+		h.swept = now
 		for u, hint := range h.m {
 			if now.Sub(hint.at) >= BalanceHintTTL {
 				delete(h.m, u)
