@@ -90,6 +90,12 @@ func (rs Refusals) Error(resp Response) error {
 	if !failed {
 		return nil
 	}
+	return rs.Of(e)
+}
+
+// Of is the caller's error for a failure answer e; a batch's signed answer hands each
+// refused item's status, reason and message in as a signed ErrorAnswer.
+func (rs Refusals) Of(e ErrorAnswer) error {
 	for _, k := range rs.Known {
 		if e.Is(k.Status, k.Reason) {
 			return fmt.Errorf("%w: %s", k.Err, e.Message)

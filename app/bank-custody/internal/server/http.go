@@ -35,17 +35,9 @@ func NewHTTPServer(c *conf.Bootstrap, d *data.Data, svc *service.BankCustodyServ
 	}
 	// An operator sends the dead letters back (make redrive; operator token only).
 	servers.Handle(srv, "/v1/operator/redrive", redriver.OperatorHandler(operator.FromEnv()))
-	servers.HandleFunc(srv, "/gateway", pages.Open)
-	servers.HandleFunc(srv, "/gateway/confirm", pages.Confirm)
-	servers.HandleFunc(srv, "/v1/requests/{requestNo}", api.Request())
-	servers.HandleFunc(srv, "/v1/accounts/{userNo}", api.Account())
-	servers.HandleFunc(srv, "/v1/projects", api.RegisterProject())
-	servers.HandleFunc(srv, "/v1/freezes", api.Freeze())
-	servers.HandleFunc(srv, "/v1/loans", api.ConfirmLoan())
-	servers.HandleFunc(srv, "/v1/unfreezes", api.Unfreeze())
-	servers.HandleFunc(srv, "/v1/repayments", api.Repay())
-	servers.HandleFunc(srv, "/v1/fee-account", api.FeeAccount())
-	servers.HandleFunc(srv, "/v1/totals", api.Totals())
+	for _, r := range service.Routes(pages, api) {
+		servers.HandleFunc(srv, r.Path, r.Handler)
+	}
 	v1.RegisterBankCustodyHTTPServer(srv, svc)
 	return srv
 }

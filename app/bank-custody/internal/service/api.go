@@ -45,6 +45,31 @@ func NewCustodyAPI(keys *keyring.Keyring, inquiry *biz.InquiryUsecase, lending *
 		log: log.NewHelper(log.With(logger, "module", "service/api"))}
 }
 
+// Route is one path of the bank's pages or signed API and its handler.
+type Route struct {
+	Path    string
+	Handler http.HandlerFunc
+}
+
+// Routes are the paths the bank serves its pages and its signed API on (the server
+// registers them, the tests too).
+func Routes(pages *GatewayPages, a *CustodyAPI) []Route {
+	return []Route{
+		{"/gateway", pages.Open},
+		{"/gateway/confirm", pages.Confirm},
+		{"/v1/requests/{requestNo}", a.Request()},
+		{"/v1/accounts/{userNo}", a.Account()},
+		{"/v1/projects", a.RegisterProject()},
+		{"/v1/freezes", a.Freeze()},
+		{"/v1/freezes/batch", a.FreezeBatch()},
+		{"/v1/loans", a.ConfirmLoan()},
+		{"/v1/unfreezes", a.Unfreeze()},
+		{"/v1/repayments", a.Repay()},
+		{"/v1/fee-account", a.FeeAccount()},
+		{"/v1/totals", a.Totals()},
+	}
+}
+
 // signedHandler handles a verified call of platformNo.
 type signedHandler func(w http.ResponseWriter, r *http.Request, body []byte, platformNo string) error
 
@@ -381,6 +406,15 @@ func (f *fields) objects(names ...string) (string, []*fields, error) {
 		out[i] = o
 	}
 	return name, out, nil
+}
+
+// inItem names a validation error of item i of the array name: "credits[2].amount".
+func inItem(name string, i int, err error) error {
+	var ve *biz.ValidationError
+	if errors.As(err, &ve) {
+		return &biz.ValidationError{Field: fmt.Sprintf("%s[%d].%s", name, i, ve.Field), Problem: ve.Problem}
+	}
+	return err
 }
 
 func (f *fields) keep(err error) {

@@ -57,19 +57,11 @@ func newTestBank(t *testing.T) *testBank {
 		biz.NewLendingUsecase(bank.Tx(), bank.RequestRepo(), bank.UserRepo(), bank.AccountRepo(), bank.ProjectRepo(), bank.FreezeRepo()),
 		biz.NewRepaymentUsecase(bank.Tx(), bank.RequestRepo(), bank.UserRepo(), bank.AccountRepo(), bank.ProjectRepo(), bank.RepaymentRepo()),
 		f, logger)
-	// The same routes as server.NewHTTPServer (Kratos' router is gorilla/mux).
+	// The routes of server.NewHTTPServer (Kratos' router is gorilla/mux).
 	r := mux.NewRouter()
-	r.HandleFunc("/gateway", pages.Open)
-	r.HandleFunc("/gateway/confirm", pages.Confirm)
-	r.HandleFunc("/v1/requests/{requestNo}", api.Request())
-	r.HandleFunc("/v1/accounts/{userNo}", api.Account())
-	r.HandleFunc("/v1/projects", api.RegisterProject())
-	r.HandleFunc("/v1/freezes", api.Freeze())
-	r.HandleFunc("/v1/loans", api.ConfirmLoan())
-	r.HandleFunc("/v1/unfreezes", api.Unfreeze())
-	r.HandleFunc("/v1/repayments", api.Repay())
-	r.HandleFunc("/v1/fee-account", api.FeeAccount())
-	r.HandleFunc("/v1/totals", api.Totals())
+	for _, route := range service.Routes(pages, api) {
+		r.HandleFunc(route.Path, route.Handler)
+	}
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return &testBank{bank: bank, platform: signing.NewSigner(platformKey), bankKey: &bankKey.PublicKey, server: srv, faults: f}

@@ -1,7 +1,6 @@
 package service
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -106,11 +105,7 @@ func decodeCredits(f *fields) ([]biz.Credit, error) {
 			err = item.err()
 		}
 		if err != nil {
-			var ve *biz.ValidationError
-			if errors.As(err, &ve) {
-				return nil, &biz.ValidationError{Field: fmt.Sprintf("%s[%d].%s", name, i, ve.Field), Problem: ve.Problem}
-			}
-			return nil, err
+			return nil, inItem(name, i, err)
 		}
 		credits[i].Amount = amount
 	}

@@ -33,6 +33,13 @@ type fakeBank struct {
 	freezeErrs   []error
 	accountCalls int
 	freezeCalls  int
+	batchCalls   []int // the size of each FreezeBatch call
+	// hold, when set, keeps each Freeze call waiting until it is closed; entered hears
+	// of each call that waits.
+	hold    chan struct{}
+	entered chan string
+	// refusals are the errors a freeze of a user's money is refused with.
+	refusals map[string]error
 	accountErr   error
 	registerErr  error
 	registered   []biz.BankProject
@@ -72,15 +79,46 @@ func (b *fakeBank) Account(_ context.Context, userNo string) (biz.BankAccount, e
 }
 
 func (b *fakeBank) Freeze(_ context.Context, f biz.BankFreeze) error {
+	if b.hold != nil {
+		b.entered <- f.RequestNo
+		<-b.hold
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.freezeCalls++
-	if len(b.freezeErrs) > 0 {
-		err := b.freezeErrs[0]
-		b.freezeErrs = b.freezeErrs[1:]
-		if err != nil {
-			return err
-		}
+	if err := b.nextFreezeErr(); err != nil {
+		return err
+	}
+	return b.freeze(f)
+}
+
+// FreezeBatch answers each freeze as Freeze would; freezeErrs answer whole calls.
+func (b *fakeBank) FreezeBatch(_ context.Context, _ string, fs []biz.BankFreeze) ([]error, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.batchCalls = append(b.batchCalls, len(fs))
+	if err := b.nextFreezeErr(); err != nil {
+		return nil, err
+	}
+	out := make([]error, len(fs))
+	for i, f := range fs {
+		out[i] = b.freeze(f)
+	}
+	return out, nil
+}
+
+func (b *fakeBank) nextFreezeErr() error {
+	if len(b.freezeErrs) == 0 {
+		return nil
+	}
+	err := b.freezeErrs[0]
+	b.freezeErrs = b.freezeErrs[1:]
+	return err
+}
+
+func (b *fakeBank) freeze(f biz.BankFreeze) error {
+	if err := b.refusals[f.UserNo]; err != nil {
+		return err
 	}
 	if b.voided[f.RequestNo] {
 		return biz.ErrFreezeVoided

@@ -123,6 +123,10 @@ type Bank interface {
 	RegisterProject(ctx context.Context, p BankProject) error
 	Account(ctx context.Context, userNo string) (BankAccount, error)
 	Freeze(ctx context.Context, f BankFreeze) error
+	// FreezeBatch sends the freezes of one project's tenders (at most MaxFreezeBatch) in
+	// one call and answers one error per freeze, in order: nil when it is frozen, what
+	// Freeze would answer otherwise. An error of the call leaves every outcome unknown.
+	FreezeBatch(ctx context.Context, projectNo string, fs []BankFreeze) ([]error, error)
 	// ConfirmLoan moves every freeze of the project to the borrower.
 	ConfirmLoan(ctx context.Context, requestNo, projectNo string) error
 	// Unfreeze releases a tender's freeze; ErrFreezeTransferred when a loan moved it.

@@ -23,6 +23,9 @@ import (
 // The bank is an external system: trade-center cannot freeze money and update its own
 // rows in one transaction, so a tender goes through a reservation:
 //
+// (Under load the tenders of one project go through these steps in groups, one
+// transaction and one bank call for many: tender_groups.go.)
+//
 //  1. Reserve (one local transaction): lock the project row (SELECT … FOR UPDATE), check
 //     it is COLLECTING and that the tender fits what remains, insert the tender PENDING
 //     with a fresh freeze request number and add its amount to raised; the tender that
@@ -127,6 +130,11 @@ type TenderRepo interface {
 	LockTender(ctx context.Context, id int64) (*Tender, error)
 	// UpdateTender writes the tender's status and failure reason.
 	UpdateTender(ctx context.Context, t *Tender) error
+	// LockTenders reads the tenders of ids FOR UPDATE, by id (inside Transaction.InTx
+	// only); ids not found are left out.
+	LockTenders(ctx context.Context, ids []int64) ([]Tender, error)
+	// SetTendersStatus writes status on the tenders of ids (their failure reasons stay).
+	SetTendersStatus(ctx context.Context, ids []int64, status TenderStatus) error
 	// Tenders returns the project's tenders in the given status, by id.
 	Tenders(ctx context.Context, projectID int64, status TenderStatus) ([]Tender, error)
 	// CountTenders counts the project's tenders in the given status.
@@ -153,6 +161,7 @@ type TenderUsecase struct {
 	log      *log.Helper
 	now      func() time.Time
 	hints    *balanceHints // what the bank last said each investor has (tender_balance_hints.go)
+	queues   *tenderQueues // tenders waiting for their project's next group (tender_groups.go)
 }
 
 // NewTenderUsecase returns the tender use cases; f may be nil (faults disabled), c too
@@ -161,7 +170,7 @@ func NewTenderUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, 
 	bank Bank, rules LendingRules, f *faults.Registry, c claims.Claimer, logger log.Logger) *TenderUsecase {
 	return &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
 		rules: rules, faults: f, claims: claims.Or(c), log: log.NewHelper(logger), now: time.Now,
-		hints: newBalanceHints(time.Now)}
+		hints: newBalanceHints(time.Now), queues: newTenderQueues()}
 }
 
 // NewTender is what an investor asks for.
@@ -216,7 +225,7 @@ func (uc *TenderUsecase) Tender(ctx context.Context, caller Caller, n NewTender)
 	if err != nil {
 		return nil, err
 	}
-	t, p, err := uc.reserve(ctx, caller, n, custody, requestNo)
+	t, err := uc.tenderAsGroup(ctx, caller, n, custody, requestNo)
 	if errors.Is(err, ErrDuplicateRequestNo) && n.IdempotencyKey != "" {
 		// The same key raced us and reserved first; answer its tender.
 		t, err := uc.tenders.TenderByRequestNo(ctx, requestNo)
@@ -225,11 +234,7 @@ func (uc *TenderUsecase) Tender(ctx context.Context, caller Caller, n NewTender)
 		}
 		return uc.replay(ctx, caller, n, t)
 	}
-	if err != nil {
-		return nil, err
-	}
-	uc.faults.Crash(CrashTenderAfterRow)
-	return uc.freeze(ctx, t, p.BankProjectNo)
+	return t, err
 }
 
 // requestNoFor is the freeze request number of a new tender: derived from the

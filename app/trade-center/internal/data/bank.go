@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/custodyapi"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/signing"
 )
@@ -76,6 +77,51 @@ func (b *bank) Freeze(ctx context.Context, f biz.BankFreeze) error {
 	return b.post(ctx, "/v1/freezes", f.RequestNo, freezeRequest{
 		RequestNo: f.RequestNo, ProjectNo: f.ProjectNo, UserNo: f.UserNo, Amount: f.Amount,
 	})
+}
+
+func (b *bank) FreezeBatch(ctx context.Context, projectNo string, fs []biz.BankFreeze) ([]error, error) {
+	batch := custodyapi.FreezeBatch{ProjectNo: projectNo, Orders: make([]custodyapi.FreezeOrder, len(fs))}
+	for i, f := range fs {
+		batch.Orders[i] = custodyapi.FreezeOrder{RequestNo: f.RequestNo, UserNo: f.UserNo, Amount: f.Amount.String()}
+	}
+	raw, err := json.Marshal(batch)
+	if err != nil {
+		return nil, err
+	}
+	const path = "/v1/freezes/batch"
+	resp, err := b.client.Do(ctx, http.MethodPost, path, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s %s ×%d: %w", biz.ErrBankUnavailable, path, projectNo, len(fs), err)
+	}
+	if err := answerError(resp); err != nil {
+		return nil, fmt.Errorf("%s %s ×%d: %w", path, projectNo, len(fs), err)
+	}
+	var a custodyapi.FreezeBatchResult
+	if err := json.Unmarshal(resp.Body, &a); err != nil || a.ProjectNo != projectNo || len(a.Results) != len(fs) {
+		return nil, fmt.Errorf("%w: %s %s: the answer is about something else: %s", biz.ErrBankUnavailable, path, projectNo, signing.Excerpt(resp.Body))
+	}
+	out := make([]error, len(fs))
+	for i, r := range a.Results {
+		out[i] = freezeItemError(fs[i], r)
+	}
+	return out, nil
+}
+
+// freezeItemError reads the bank's signed result for f: nil when its money is held, the
+// refusal's error, or — for a result about another freeze or in a status we do not know —
+// an unknown outcome that a single freeze of the same number settles later.
+func freezeItemError(f biz.BankFreeze, r custodyapi.FreezeItemResult) error {
+	if r.RequestNo != f.RequestNo || r.UserNo != f.UserNo || r.Amount != f.Amount.String() {
+		return fmt.Errorf("%w: freeze %s: the batch's answer is about %s", biz.ErrBankUnavailable, f.RequestNo, r.RequestNo)
+	}
+	switch r.Status {
+	case "FROZEN", "TRANSFERRED":
+		return nil
+	case custodyapi.FreezeRefused:
+		err := bankRefusals.Of(signing.ErrorAnswer{Status: r.Code, Reason: r.Reason, Message: r.Message, Signed: true})
+		return fmt.Errorf("freeze %s: %w", f.RequestNo, err)
+	}
+	return fmt.Errorf("%w: freeze %s: unknown status %q", biz.ErrBankUnavailable, f.RequestNo, r.Status)
 }
 
 func (b *bank) ConfirmLoan(ctx context.Context, requestNo, projectNo string) error {

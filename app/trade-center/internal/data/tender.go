@@ -59,6 +59,23 @@ func (r *tenderRepo) UpdateTender(ctx context.Context, t *biz.Tender) error {
 	return err
 }
 
+func (r *tenderRepo) LockTenders(ctx context.Context, ids []int64) ([]biz.Tender, error) {
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
+	}
+	// One statement reading the primary key in order locks the rows in that order.
+	rows, err := r.data.Client(ctx).Tender.Query().Where(tender.IDIn(ids...)).
+		Order(ent.Asc(tender.FieldID)).ForUpdate().All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return entx.Rows(rows, toTender), nil
+}
+
+func (r *tenderRepo) SetTendersStatus(ctx context.Context, ids []int64, status biz.TenderStatus) error {
+	return r.data.Client(ctx).Tender.Update().Where(tender.IDIn(ids...)).SetStatus(string(status)).Exec(ctx)
+}
+
 func (r *tenderRepo) Tenders(ctx context.Context, projectID int64, status biz.TenderStatus) ([]biz.Tender, error) {
 	rows, err := r.data.Client(ctx).Tender.Query().
 		Where(tender.ProjectID(projectID), tender.Status(string(status))).

@@ -35,6 +35,7 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 	rollbackContract(t, open)
 	tenderRequestNoContract(t, open)
 	tenderListContract(t, open)
+	tenderGroupContract(t, open)
 	loanMessageContract(t, open)
 	outboxContract(t, open)
 	projectListContract(t, open)
@@ -152,6 +153,43 @@ func rollbackContract(t *testing.T, open func(t *testing.T) Repos) {
 		}
 		if n, err := r.Tenders.CountTenders(context.Background(), p.ID, biz.TenderPending); err != nil || n != 0 {
 			t.Fatalf("%d tenders after a rolled-back reservation (%v)", n, err)
+		}
+	})
+}
+
+func tenderGroupContract(t *testing.T, open func(t *testing.T) Repos) {
+	t.Run("tenders lock and change status together", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		p := newProject(t, r, "1000.00")
+		a := newTender(t, r, p.ID, "100.00", biz.TenderPending)
+		b := newTender(t, r, p.ID, "200.00", biz.TenderPending)
+		c := newTender(t, r, p.ID, "300.00", biz.TenderPending)
+		ctx := context.Background()
+		if _, err := r.Tenders.LockTenders(ctx, []int64{a.ID}); err == nil {
+			t.Error("LockTenders outside a transaction succeeded")
+		}
+		err := r.Tx.InTx(ctx, func(ctx context.Context) error {
+			locked, err := r.Tenders.LockTenders(ctx, []int64{c.ID, a.ID, -1})
+			if err != nil {
+				return err
+			}
+			if len(locked) != 2 || locked[0].ID != a.ID || locked[1].ID != c.ID || !locked[1].Amount.Equal(c.Amount) {
+				t.Errorf("locked %+v, want tenders %d and %d by id", locked, a.ID, c.ID)
+			}
+			return r.Tenders.SetTendersStatus(ctx, []int64{a.ID, c.ID}, biz.TenderFrozen)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []struct {
+			tender *biz.Tender
+			status biz.TenderStatus
+		}{{a, biz.TenderFrozen}, {b, biz.TenderPending}, {c, biz.TenderFrozen}} {
+			got, err := r.Tenders.TenderByRequestNo(ctx, want.tender.FreezeRequestNo)
+			if err != nil || got.Status != want.status {
+				t.Errorf("tender %d: %+v, %v, want %s", want.tender.ID, got, err, want.status)
+			}
 		}
 	})
 }

@@ -200,6 +200,34 @@ func (s *Store) UpdateTender(_ context.Context, t *biz.Tender) error {
 	return nil
 }
 
+func (s *Store) LockTenders(ctx context.Context, ids []int64) ([]biz.Tender, error) {
+	if err := needTx(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []biz.Tender
+	for _, id := range ids {
+		if t, ok := s.tenders[id]; ok {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func (s *Store) SetTendersStatus(_ context.Context, ids []int64, status biz.TenderStatus) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if t, ok := s.tenders[id]; ok {
+			t.Status = status
+			s.tenders[id] = t
+		}
+	}
+	return nil
+}
+
 func (s *Store) Tenders(_ context.Context, projectID int64, status biz.TenderStatus) ([]biz.Tender, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

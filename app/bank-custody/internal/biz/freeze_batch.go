@@ -1,0 +1,226 @@
+package biz
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Freezing many tenders of one project in one call
+//
+// A project that fills within seconds sends the bank hundreds of freezes at once, all
+// behind the project's row lock. FreezeBatch takes up to MaxFreezeBatch of them in one
+// signed call and one local transaction: one lock of the project, one lock statement for
+// the investors' accounts, one commit — and the platform and the bank sign one request and
+// one answer instead of one each per tender.
+//
+// Every order keeps its own request number and gets its own outcome, exactly what Freeze
+// would answer for it alone, in the batch's order (the first orders are frozen first when
+// the project or a balance has room for only some):
+//   - its freeze: new, or the one a repeat of the number already made (nothing more held);
+//   - a refusal that changed nothing for it: ErrInsufficientBalance, ErrExceedsProjectAmount,
+//     ErrProjectNotCollecting, ErrFreezeVoided, ErrRequestNoConflict, ErrAccountNotFound.
+//
+// An error of the batch itself (invalid batch, unknown project, a database failure) means
+// no order of it was applied; the caller may send each order again, alone or batched,
+// under the same request number.
+
+// MaxFreezeBatch is the most orders one FreezeBatch takes.
+const MaxFreezeBatch = 100
+
+// FreezeOutcome is what became of one order of a batch: Freeze when it is held, Err when
+// the bank refused it (and changed nothing for it).
+type FreezeOutcome struct {
+	Order  FreezeOrder
+	Freeze *Freeze
+	Err    error
+}
+
+// FreezeBatch freezes the orders of one project (each order's ProjectNo is projectNo) in
+// one transaction and answers one outcome per order, in order.
+func (uc *LendingUsecase) FreezeBatch(ctx context.Context, platformNo, projectNo string, orders []FreezeOrder) ([]FreezeOutcome, error) {
+	if err := validateFreezeBatch(projectNo, orders); err != nil {
+		return nil, err
+	}
+	var out []FreezeOutcome
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		out, err = uc.freezeBatch(ctx, platformNo, projectNo, orders)
+		return err
+	})
+	if errors.Is(err, ErrDuplicateRequest) {
+		// A twin call raced ours to one of the numbers; nothing of ours was applied and
+		// a repeat answers what the twin did.
+		return nil, fmt.Errorf("%w: retry the batch", ErrRequestNoConflict)
+	}
+	return out, err
+}
+
+func validateFreezeBatch(projectNo string, orders []FreezeOrder) error {
+	if err := validProjectNo(projectNo); err != nil {
+		return err
+	}
+	if len(orders) == 0 || len(orders) > MaxFreezeBatch {
+		return &ValidationError{"orders", fmt.Sprintf("1 to %d orders", MaxFreezeBatch)}
+	}
+	seen := make(map[string]bool, len(orders))
+	for i, o := range orders {
+		if o.ProjectNo != projectNo {
+			return &ValidationError{fmt.Sprintf("orders[%d].projectNo", i), "must be the batch's projectNo"}
+		}
+		if err := o.Validate(); err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				return &ValidationError{fmt.Sprintf("orders[%d].%s", i, ve.Field), ve.Problem}
+			}
+			return err
+		}
+		if seen[o.RequestNo] {
+			return &ValidationError{fmt.Sprintf("orders[%d].requestNo", i), "appears twice in the batch"}
+		}
+		seen[o.RequestNo] = true
+	}
+	return nil
+}
+
+// freezeBatch is FreezeBatch's transaction: the project's lock first (as Freeze and
+// ConfirmLoan take it), then the accounts in user number order.
+func (uc *LendingUsecase) freezeBatch(ctx context.Context, platformNo, projectNo string, orders []FreezeOrder) ([]FreezeOutcome, error) {
+	p, err := uc.projects.Lock(ctx, projectNo)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]FreezeOutcome, len(orders))
+	var fresh []int // orders no freeze and no other request has the number of
+	for i, o := range orders {
+		out[i].Order = o
+		done, err := uc.repeatedFreeze(ctx, platformNo, o)
+		switch {
+		case err != nil && !isRefusal(err):
+			return nil, err
+		case err != nil:
+			out[i].Err = err
+		case done != nil:
+			out[i].Freeze = done
+		default:
+			fresh = append(fresh, i)
+		}
+	}
+	if len(fresh) == 0 {
+		return out, nil
+	}
+	if p.Status != ProjectCollecting {
+		for _, i := range fresh {
+			out[i].Err = fmt.Errorf("%w: project %s is %s", ErrProjectNotCollecting, p.ProjectNo, p.Status)
+		}
+		return out, nil
+	}
+	accounts, err := uc.ownAccounts(ctx, platformNo, orders, fresh)
+	if err != nil {
+		return nil, err
+	}
+	now := uc.now()
+	held, changed := p.Held, map[string]bool{}
+	for _, i := range fresh {
+		o := orders[i]
+		a, ok := accounts[o.UserNo]
+		if !ok {
+			out[i].Err = fmt.Errorf("%w: %s", ErrAccountNotFound, o.UserNo)
+			continue
+		}
+		total := held.Add(o.Amount)
+		if total.Cmp(p.Amount) > 0 {
+			out[i].Err = fmt.Errorf("%w: project %s amount %s, frozen with this order %s", ErrExceedsProjectAmount, p.ProjectNo, p.Amount, total)
+			continue
+		}
+		if out[i].Err = a.Freeze(o.Amount); out[i].Err != nil {
+			continue
+		}
+		held, changed[o.UserNo] = total, true
+		a.UpdatedAt = now
+		f := &Freeze{RequestNo: o.RequestNo, ProjectNo: projectNo, UserNo: o.UserNo, Amount: o.Amount,
+			Status: FreezeFrozen, CreatedAt: now, UpdatedAt: now}
+		if err := uc.freezes.Create(ctx, f); err != nil {
+			return nil, err
+		}
+		amount := o.Amount
+		if err := uc.requests.Create(ctx, &CustodyRequest{
+			RequestNo: o.RequestNo, PlatformNo: platformNo, ServiceName: ServiceFreeze, UserNo: o.UserNo,
+			Amount: &amount, Status: RequestSuccess, Details: RequestDetails{ProjectNo: projectNo},
+			CreatedAt: now, UpdatedAt: now,
+		}); err != nil {
+			return nil, err
+		}
+		out[i].Freeze = f
+	}
+	if len(changed) == 0 {
+		return out, nil
+	}
+	save := make([]*Account, 0, len(changed))
+	for userNo := range changed {
+		save = append(save, accounts[userNo])
+	}
+	slices.SortFunc(save, func(a, b *Account) int { return cmp.Compare(a.UserNo, b.UserNo) })
+	if err := uc.accounts.SaveAll(ctx, save); err != nil {
+		return nil, err
+	}
+	return out, uc.projects.SetHeld(ctx, projectNo, held, now)
+}
+
+// repeatedFreeze answers an order whose request number was used before: the freeze it
+// made, or the refusal Freeze gives for it; nil, nil when the number is new.
+func (uc *LendingUsecase) repeatedFreeze(ctx context.Context, platformNo string, o FreezeOrder) (*Freeze, error) {
+	f, err := uc.freezes.Get(ctx, o.RequestNo)
+	switch {
+	case err == nil:
+		if f.Status == FreezeVoided {
+			return nil, fmt.Errorf("%w: %s", ErrFreezeVoided, f.RequestNo)
+		}
+		if f.ProjectNo != o.ProjectNo || f.UserNo != o.UserNo || !f.Amount.Equal(o.Amount) {
+			return nil, ErrRequestNoConflict
+		}
+		return f, nil
+	case !errors.Is(err, ErrFreezeNotFound):
+		return nil, err
+	}
+	// Freeze learns this from its insert failing; in a batch the insert must not fail.
+	switch _, err := uc.requests.Get(ctx, o.RequestNo); {
+	case err == nil:
+		return nil, fmt.Errorf("%w: %s is another kind of request", ErrRequestNoConflict, o.RequestNo)
+	case !errors.Is(err, ErrRequestNotFound):
+		return nil, err
+	}
+	return nil, nil
+}
+
+// ownAccounts locks the accounts of the fresh orders that the platform opened (one read of
+// the users, one locking read of the accounts, in user number order).
+func (uc *LendingUsecase) ownAccounts(ctx context.Context, platformNo string, orders []FreezeOrder, fresh []int) (map[string]*Account, error) {
+	userNos := make([]string, 0, len(fresh))
+	for _, i := range fresh {
+		userNos = append(userNos, orders[i].UserNo)
+	}
+	slices.Sort(userNos)
+	userNos = slices.Compact(userNos)
+	users, err := uc.users.ByUserNos(ctx, userNos)
+	if err != nil {
+		return nil, err
+	}
+	own := userNos[:0]
+	for _, no := range userNos {
+		if u, ok := users[no]; ok && u.PlatformNo == platformNo {
+			own = append(own, no)
+		}
+	}
+	if len(own) == 0 {
+		return map[string]*Account{}, nil
+	}
+	return uc.accounts.LockAll(ctx, own)
+}
+
+// isRefusal says whether err is the bank's answer about one order rather than a failure.
+func isRefusal(err error) bool {
+	return errors.Is(err, ErrFreezeVoided) || errors.Is(err, ErrRequestNoConflict)
+}

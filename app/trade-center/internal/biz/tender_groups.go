@@ -1,0 +1,365 @@
+package biz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+)
+
+// Tenders of a hot project go in groups
+//
+// Each tender alone costs a locked transaction on the project row, two RSA signatures
+// (the freeze and the bank's answer) and two more transactions. When hundreds of
+// investors tender on one project at once, those per-tender costs are the ceiling, and
+// every tender waits for the project's row lock anyway. So the tenders of one project that
+// arrive while another group of its tenders is on its way go together as the next group:
+//
+//  1. one transaction on the project's row lock reserves them in arrival order — each is
+//     checked against what remains as if it were alone (a tender that does not fit gets
+//     EXCEEDS_REMAINING and changes nothing), inserted PENDING with its own request
+//     number, and raised grows once by the sum;
+//  2. one signed call freezes them at the bank (POST /v1/freezes/batch, at most
+//     MaxFreezeBatch) and the bank's one signed answer has each freeze's own outcome;
+//  3. one transaction marks the frozen ones FROZEN; one more releases the refused ones
+//     (FAILED, raised shrinks by their sum), as release does for one.
+//
+// Nothing else changes: no lock is held across a call, each tender keeps its own request
+// number and outcome, an unknown outcome leaves the tenders PENDING for the settler (which
+// sends each freeze again alone, the bank being idempotent per request number), and the
+// crash points fire at the same steps. A tender that finds its project idle goes alone,
+// by the same code as before, without waiting: grouping adds no delay, it only uses the
+// time a tender would have spent queueing on the row lock. Each instance groups its own
+// requests; with two instances the project's row lock orders the two instances' groups.
+
+// MaxFreezeBatch is the most tenders one group reserves and freezes together.
+const MaxFreezeBatch = 50
+
+// queuedTender is one tender request waiting for, or in, a group.
+type queuedTender struct {
+	caller    Caller
+	n         NewTender
+	custody   Custody
+	requestNo string
+
+	turn   chan struct{} // the tender runs the next group (it is first in the queue)
+	done   chan struct{} // closed when tender and err are the request's answer
+	tender *Tender
+	err    error
+}
+
+// answer settles q's request.
+func (q *queuedTender) answer(t *Tender, err error) {
+	q.tender, q.err = t, err
+	close(q.done)
+}
+
+// tenderQueues are the waiting tenders per project of one instance.
+type tenderQueues struct {
+	mu     sync.Mutex
+	queues map[int64]*tenderQueue
+}
+
+type tenderQueue struct {
+	busy    bool // a group of the project is on its way
+	waiting []*queuedTender
+}
+
+func newTenderQueues() *tenderQueues { return &tenderQueues{queues: map[int64]*tenderQueue{}} }
+
+// join queues q behind the project's group on its way, if any, and returns once q is
+// answered. The tender first in the queue when a group ends runs the next one with as many
+// of the waiting tenders as a group takes; run answers every tender of its group.
+func (qs *tenderQueues) join(q *queuedTender, run func(group []*queuedTender)) {
+	projectID := q.n.ProjectID
+	qs.mu.Lock()
+	queue, ok := qs.queues[projectID]
+	if !ok {
+		queue = &tenderQueue{}
+		qs.queues[projectID] = queue
+	}
+	queue.waiting = append(queue.waiting, q)
+	lead := !queue.busy
+	queue.busy = true
+	qs.mu.Unlock()
+	if !lead {
+		select {
+		case <-q.done:
+			return
+		case <-q.turn:
+		}
+	}
+	qs.mu.Lock()
+	n := min(len(queue.waiting), MaxFreezeBatch)
+	group := queue.waiting[:n:n]
+	queue.waiting = queue.waiting[n:]
+	qs.mu.Unlock()
+	defer qs.handOver(projectID, queue)
+	defer func() {
+		// A group that panicked answers its tenders rather than leaving them waiting.
+		for _, g := range group {
+			select {
+			case <-g.done:
+			default:
+				g.answer(nil, fmt.Errorf("%w: tender group of project %d ended without an answer", ErrTenderPending, projectID))
+			}
+		}
+	}()
+	run(group)
+}
+
+// handOver gives the project's next group to the first waiting tender, or ends the
+// project's queue.
+func (qs *tenderQueues) handOver(projectID int64, queue *tenderQueue) {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	if len(queue.waiting) == 0 {
+		queue.busy = false
+		delete(qs.queues, projectID)
+		return
+	}
+	queue.waiting[0].turn <- struct{}{} // buffered: the receiver may not be listening yet
+}
+
+// tenderAsGroup reserves and freezes the tender in its project's next group and answers
+// it as Tender does.
+func (uc *TenderUsecase) tenderAsGroup(ctx context.Context, caller Caller, n NewTender, custody Custody, requestNo string) (*Tender, error) {
+	q := &queuedTender{caller: caller, n: n, custody: custody, requestNo: requestNo,
+		turn: make(chan struct{}, 1), done: make(chan struct{})}
+	// The group outlives a leader whose caller hangs up: the others wait for its answers.
+	gctx := context.WithoutCancel(ctx)
+	uc.queues.join(q, func(group []*queuedTender) {
+		if len(group) == 1 {
+			q := group[0]
+			q.answer(uc.reserveAndFreeze(gctx, q.caller, q.n, q.custody, q.requestNo))
+			return
+		}
+		uc.runGroup(gctx, group)
+	})
+	return q.tender, q.err
+}
+
+// reserveAndFreeze is one tender alone: reserve, then freeze (tender.go).
+func (uc *TenderUsecase) reserveAndFreeze(ctx context.Context, caller Caller, n NewTender, custody Custody, requestNo string) (*Tender, error) {
+	t, p, err := uc.reserve(ctx, caller, n, custody, requestNo)
+	if err != nil {
+		return nil, err
+	}
+	uc.faults.Crash(CrashTenderAfterRow)
+	return uc.freeze(ctx, t, p.BankProjectNo)
+}
+
+// runGroup reserves, freezes and settles a group of one project's tenders and answers
+// each (see the top of this file).
+func (uc *TenderUsecase) runGroup(ctx context.Context, group []*queuedTender) {
+	reserved, projectNo, err := uc.reserveGroup(ctx, group)
+	if err != nil {
+		for _, q := range group {
+			q.answer(nil, err)
+		}
+		return
+	}
+	if len(reserved) == 0 {
+		return
+	}
+	uc.faults.Crash(CrashTenderAfterRow)
+	outcomes := uc.freezeGroup(ctx, projectNo, reserved)
+	var frozen, refused []*queuedTender
+	for i, q := range reserved {
+		switch err := outcomes[i]; {
+		case err == nil:
+			uc.hints.spent(q.tender.InvestorUserNo, q.tender.Amount)
+			frozen = append(frozen, q)
+		case errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused), errors.Is(err, ErrFreezeVoided):
+			if errors.Is(err, ErrInsufficientBalance) {
+				uc.hints.forget(q.tender.InvestorUserNo)
+			}
+			q.err = err
+			refused = append(refused, q)
+		default:
+			uc.log.WithContext(ctx).Warnw("msg", "freeze outcome unknown; the tender stays PENDING for the settler",
+				"tender_id", q.tender.ID, "request_no", q.tender.FreezeRequestNo, "err", err)
+			q.answer(nil, fmt.Errorf("%w: tender %d: %w", ErrTenderPending, q.tender.ID, err))
+		}
+	}
+	if len(frozen) > 0 {
+		uc.faults.Crash(CrashTenderAfterFreeze)
+		uc.markGroupFrozen(ctx, frozen)
+	}
+	if len(refused) > 0 {
+		uc.releaseGroup(ctx, refused)
+	}
+}
+
+// reserveGroup is step 1: the tenders that fit are inserted PENDING and raise the
+// project, in one transaction on its row lock; the others are answered. It returns the
+// reserved ones (q.tender set) and the project's bank number; an error is every tender's.
+func (uc *TenderUsecase) reserveGroup(ctx context.Context, group []*queuedTender) ([]*queuedTender, string, error) {
+	var reserved []*queuedTender
+	var projectNo string
+	refusals := make([]error, len(group))
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		reserved, refusals = reserved[:0], make([]error, len(group))
+		p, err := uc.projects.LockProject(ctx, group[0].n.ProjectID)
+		if err != nil {
+			return err
+		}
+		projectNo = p.BankProjectNo
+		before := p.Raised
+		for i, q := range group {
+			if refusals[i] = uc.checkFits(p, q.n.Amount); refusals[i] != nil {
+				continue
+			}
+			t, err := uc.tenders.CreateTender(ctx, &Tender{
+				ProjectID: p.ID, InvestorID: q.caller.UserID, InvestorUserNo: q.custody.UserNo,
+				Amount: q.n.Amount, Status: TenderPending, FreezeRequestNo: q.requestNo,
+			})
+			if errors.Is(err, ErrDuplicateRequestNo) {
+				refusals[i] = err // its idempotency key raced it; Tender answers the twin's tender
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			q.tender = t
+			p.Reserve(q.n.Amount)
+			reserved = append(reserved, q)
+		}
+		if p.Raised.Equal(before) {
+			return nil
+		}
+		return uc.projects.UpdateProject(ctx, p)
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	for i, q := range group {
+		if refusals[i] != nil {
+			q.answer(nil, refusals[i])
+		}
+	}
+	return reserved, projectNo, nil
+}
+
+// freezeGroup is step 2: one outcome per reserved tender, in order. The call is sent
+// again like a single freeze while its outcome is unknown (same request numbers).
+func (uc *TenderUsecase) freezeGroup(ctx context.Context, projectNo string, reserved []*queuedTender) []error {
+	fs := make([]BankFreeze, len(reserved))
+	for i, q := range reserved {
+		t := q.tender
+		fs[i] = BankFreeze{RequestNo: t.FreezeRequestNo, ProjectNo: projectNo, UserNo: t.InvestorUserNo, Amount: t.Amount}
+	}
+	var outcomes []error
+	var err error
+	for _, wait := range freezeAttempts {
+		if wait > 0 {
+			time.Sleep(wait) // the group's context has no deadline of a caller's to wait on
+		}
+		if outcomes, err = uc.bank.FreezeBatch(ctx, projectNo, fs); !errors.Is(err, ErrBankUnavailable) {
+			break
+		}
+	}
+	if err != nil {
+		// One answer for the whole call: a definitive refusal or an unknown outcome is
+		// every freeze's, as it would have been for each alone.
+		outcomes = make([]error, len(fs))
+		for i := range outcomes {
+			outcomes[i] = err
+		}
+	}
+	return outcomes
+}
+
+// markGroupFrozen is step 3 for the frozen tenders: FROZEN in one transaction. A tender
+// the settler or the refund job settled meanwhile is answered as it is (as markFrozen).
+func (uc *TenderUsecase) markGroupFrozen(ctx context.Context, frozen []*queuedTender) {
+	ids := make([]int64, len(frozen))
+	for i, q := range frozen {
+		ids[i] = q.tender.ID
+	}
+	var now map[int64]Tender
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		locked, err := uc.tenders.LockTenders(ctx, ids)
+		if err != nil {
+			return err
+		}
+		now = make(map[int64]Tender, len(locked))
+		var pending []int64
+		for _, t := range locked {
+			if t.Status == TenderPending {
+				pending = append(pending, t.ID)
+				t.Status = TenderFrozen
+			}
+			now[t.ID] = t
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		return uc.tenders.SetTendersStatus(ctx, pending, TenderFrozen)
+	})
+	for _, q := range frozen {
+		t, ok := now[q.tender.ID]
+		switch {
+		case err != nil:
+			q.answer(nil, err)
+		case !ok:
+			q.answer(nil, fmt.Errorf("%w: tender %d", ErrTenderNotFound, q.tender.ID))
+		case t.Status == TenderFailed:
+			q.answer(nil, fmt.Errorf("tender %d: the bank froze %s after refusing it", t.ID, t.FreezeRequestNo))
+		default:
+			q.answer(&t, nil)
+		}
+	}
+}
+
+// releaseGroup is step 3 for the refused tenders: FAILED with the bank's reason, and
+// their sum leaves raised, in one transaction (project lock first, as release).
+func (uc *TenderUsecase) releaseGroup(ctx context.Context, refused []*queuedTender) {
+	ids := make([]int64, len(refused))
+	reasons := make(map[int64]string, len(refused))
+	for i, q := range refused {
+		ids[i] = q.tender.ID
+		reasons[q.tender.ID] = refusalReason(q.err)
+	}
+	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
+		p, err := uc.projects.LockProject(ctx, refused[0].tender.ProjectID)
+		if err != nil {
+			return err
+		}
+		locked, err := uc.tenders.LockTenders(ctx, ids)
+		if err != nil {
+			return err
+		}
+		var sum money.Amount
+		for _, t := range locked {
+			if t.Status != TenderPending {
+				continue
+			}
+			t.Status, t.FailureReason = TenderFailed, reasons[t.ID]
+			if err := uc.tenders.UpdateTender(ctx, &t); err != nil {
+				return err
+			}
+			sum = sum.Add(t.Amount)
+		}
+		if sum.IsZero() {
+			return nil
+		}
+		p.Release(sum)
+		return uc.projects.UpdateProject(ctx, p)
+	})
+	for _, q := range refused {
+		switch {
+		case err != nil:
+			q.answer(nil, err)
+		case errors.Is(q.err, ErrFreezeVoided):
+			failed := *q.tender
+			failed.Status, failed.FailureReason = TenderFailed, FailureFreezeVoided
+			q.answer(nil, failureError(&failed)) // the investor hears why: the project failed
+		default:
+			q.answer(nil, q.err)
+		}
+	}
+}
