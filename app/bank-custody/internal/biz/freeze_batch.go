@@ -86,30 +86,18 @@ func validateFreezeBatch(projectNo string, orders []FreezeOrder) error {
 }
 
 // freezeBatch is FreezeBatch's transaction: the project's lock first (as Freeze and
-// ConfirmLoan take it), then the accounts in user number order.
+// ConfirmLoan take it), then the accounts in user number order. A handful of statements
+// whatever the batch's size: two reads for the repeats, two for the accounts, one insert
+// each for the freezes and their request log, the accounts' and the project's updates.
 func (uc *LendingUsecase) freezeBatch(ctx context.Context, platformNo, projectNo string, orders []FreezeOrder) ([]FreezeOutcome, error) {
 	p, err := uc.projects.Lock(ctx, projectNo)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]FreezeOutcome, len(orders))
-	var fresh []int // orders no freeze and no other request has the number of
-	for i, o := range orders {
-		out[i].Order = o
-		done, err := uc.repeatedFreeze(ctx, platformNo, o)
-		switch {
-		case err != nil && !isRefusal(err):
-			return nil, err
-		case err != nil:
-			out[i].Err = err
-		case done != nil:
-			out[i].Freeze = done
-		default:
-			fresh = append(fresh, i)
-		}
-	}
-	if len(fresh) == 0 {
-		return out, nil
+	fresh, err := uc.repeatedFreezes(ctx, orders, out)
+	if err != nil || len(fresh) == 0 {
+		return out, err
 	}
 	if p.Status != ProjectCollecting {
 		for _, i := range fresh {
@@ -123,6 +111,8 @@ func (uc *LendingUsecase) freezeBatch(ctx context.Context, platformNo, projectNo
 	}
 	now := uc.now()
 	held, changed := p.Held, map[string]bool{}
+	var freezes []*Freeze
+	var requests []*CustodyRequest
 	for _, i := range fresh {
 		o := orders[i]
 		a, ok := accounts[o.UserNo]
@@ -140,23 +130,24 @@ func (uc *LendingUsecase) freezeBatch(ctx context.Context, platformNo, projectNo
 		}
 		held, changed[o.UserNo] = total, true
 		a.UpdatedAt = now
-		f := &Freeze{RequestNo: o.RequestNo, ProjectNo: projectNo, UserNo: o.UserNo, Amount: o.Amount,
+		out[i].Freeze = &Freeze{RequestNo: o.RequestNo, ProjectNo: projectNo, UserNo: o.UserNo, Amount: o.Amount,
 			Status: FreezeFrozen, CreatedAt: now, UpdatedAt: now}
-		if err := uc.freezes.Create(ctx, f); err != nil {
-			return nil, err
-		}
+		freezes = append(freezes, out[i].Freeze)
 		amount := o.Amount
-		if err := uc.requests.Create(ctx, &CustodyRequest{
+		requests = append(requests, &CustodyRequest{
 			RequestNo: o.RequestNo, PlatformNo: platformNo, ServiceName: ServiceFreeze, UserNo: o.UserNo,
 			Amount: &amount, Status: RequestSuccess, Details: RequestDetails{ProjectNo: projectNo},
 			CreatedAt: now, UpdatedAt: now,
-		}); err != nil {
-			return nil, err
-		}
-		out[i].Freeze = f
+		})
 	}
-	if len(changed) == 0 {
+	if len(freezes) == 0 {
 		return out, nil
+	}
+	if err := uc.freezes.CreateAll(ctx, freezes); err != nil {
+		return nil, err
+	}
+	if err := uc.requests.CreateAll(ctx, requests); err != nil {
+		return nil, err
 	}
 	save := make([]*Account, 0, len(changed))
 	for userNo := range changed {
@@ -169,30 +160,42 @@ func (uc *LendingUsecase) freezeBatch(ctx context.Context, platformNo, projectNo
 	return out, uc.projects.SetHeld(ctx, projectNo, held, now)
 }
 
-// repeatedFreeze answers an order whose request number was used before: the freeze it
-// made, or the refusal Freeze gives for it; nil, nil when the number is new.
-func (uc *LendingUsecase) repeatedFreeze(ctx context.Context, platformNo string, o FreezeOrder) (*Freeze, error) {
-	f, err := uc.freezes.Get(ctx, o.RequestNo)
-	switch {
-	case err == nil:
-		if f.Status == FreezeVoided {
-			return nil, fmt.Errorf("%w: %s", ErrFreezeVoided, f.RequestNo)
-		}
-		if f.ProjectNo != o.ProjectNo || f.UserNo != o.UserNo || !f.Amount.Equal(o.Amount) {
-			return nil, ErrRequestNoConflict
-		}
-		return f, nil
-	case !errors.Is(err, ErrFreezeNotFound):
+// repeatedFreezes answers in out the orders whose request number was used before — the
+// freeze it made, or the refusal Freeze gives for it — and returns the indexes of the
+// others.
+func (uc *LendingUsecase) repeatedFreezes(ctx context.Context, orders []FreezeOrder, out []FreezeOutcome) ([]int, error) {
+	nos := make([]string, len(orders))
+	for i, o := range orders {
+		nos[i] = o.RequestNo
+	}
+	done, err := uc.freezes.GetMany(ctx, nos)
+	if err != nil {
 		return nil, err
 	}
-	// Freeze learns this from its insert failing; in a batch the insert must not fail.
-	switch _, err := uc.requests.Get(ctx, o.RequestNo); {
-	case err == nil:
-		return nil, fmt.Errorf("%w: %s is another kind of request", ErrRequestNoConflict, o.RequestNo)
-	case !errors.Is(err, ErrRequestNotFound):
+	// Freeze learns of a number another kind of request took from its insert failing;
+	// in a batch the insert must not fail.
+	taken, err := uc.requests.Taken(ctx, nos)
+	if err != nil {
 		return nil, err
 	}
-	return nil, nil
+	var fresh []int
+	for i, o := range orders {
+		out[i].Order = o
+		f, repeat := done[o.RequestNo]
+		switch {
+		case repeat && f.Status == FreezeVoided:
+			out[i].Err = fmt.Errorf("%w: %s", ErrFreezeVoided, f.RequestNo)
+		case repeat && (f.ProjectNo != o.ProjectNo || f.UserNo != o.UserNo || !f.Amount.Equal(o.Amount)):
+			out[i].Err = ErrRequestNoConflict
+		case repeat:
+			out[i].Freeze = f
+		case taken[o.RequestNo]:
+			out[i].Err = fmt.Errorf("%w: %s is another kind of request", ErrRequestNoConflict, o.RequestNo)
+		default:
+			fresh = append(fresh, i)
+		}
+	}
+	return fresh, nil
 }
 
 // ownAccounts locks the accounts of the fresh orders that the platform opened (one read of
@@ -218,9 +221,4 @@ func (uc *LendingUsecase) ownAccounts(ctx context.Context, platformNo string, or
 		return map[string]*Account{}, nil
 	}
 	return uc.accounts.LockAll(ctx, own)
-}
-
-// isRefusal says whether err is the bank's answer about one order rather than a failure.
-func isRefusal(err error) bool {
-	return errors.Is(err, ErrFreezeVoided) || errors.Is(err, ErrRequestNoConflict)
 }

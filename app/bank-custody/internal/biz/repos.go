@@ -15,6 +15,11 @@ type RequestRepo interface {
 	Lock(ctx context.Context, requestNo string) (*CustodyRequest, error)
 	// Create inserts a request; ErrDuplicateRequest if the number is taken.
 	Create(ctx context.Context, r *CustodyRequest) error
+	// Taken says which of requestNos a stored request has, in one read.
+	Taken(ctx context.Context, requestNos []string) (map[string]bool, error)
+	// CreateAll inserts requests in one statement; ErrDuplicateRequest (and none
+	// inserted) if a number is taken.
+	CreateAll(ctx context.Context, rs []*CustodyRequest) error
 	// SaveResult stores a finished request: status, user, failure reason, and clears the
 	// password hash.
 	SaveResult(ctx context.Context, r *CustodyRequest) error
@@ -122,6 +127,11 @@ type FreezeRepo interface {
 	OfProject(ctx context.Context, projectNo string) ([]*Freeze, error)
 	// Create inserts a freeze; ErrDuplicateRequest if its request number is taken.
 	Create(ctx context.Context, f *Freeze) error
+	// GetMany returns the freezes of requestNos that exist, by request number, in one read.
+	GetMany(ctx context.Context, requestNos []string) (map[string]*Freeze, error)
+	// CreateAll inserts freezes in one statement; ErrDuplicateRequest (and none inserted)
+	// if a request number is taken.
+	CreateAll(ctx context.Context, fs []*Freeze) error
 	// SetStatus changes the status of the freezes with the given request numbers.
 	SetStatus(ctx context.Context, requestNos []string, status FreezeStatus, at time.Time) error
 }

@@ -106,14 +106,41 @@ func (r *freezeRepo) OfProject(ctx context.Context, projectNo string) ([]*biz.Fr
 }
 
 func (r *freezeRepo) Create(ctx context.Context, f *biz.Freeze) error {
-	err := r.data.Client(ctx).BankFreeze.Create().
-		SetID(f.RequestNo).SetProjectNo(f.ProjectNo).SetUserNo(f.UserNo).SetAmount(f.Amount).
-		SetStatus(string(f.Status)).SetCreatedAt(f.CreatedAt).SetUpdatedAt(f.UpdatedAt).
-		Exec(ctx)
+	err := r.create(ctx, f).Exec(ctx)
 	if _, dup := duplicateKey(err); dup {
 		return fmt.Errorf("%w: freeze %s", biz.ErrDuplicateRequest, f.RequestNo)
 	}
 	return err
+}
+
+func (r *freezeRepo) create(ctx context.Context, f *biz.Freeze) *ent.BankFreezeCreate {
+	return r.data.Client(ctx).BankFreeze.Create().
+		SetID(f.RequestNo).SetProjectNo(f.ProjectNo).SetUserNo(f.UserNo).SetAmount(f.Amount).
+		SetStatus(string(f.Status)).SetCreatedAt(f.CreatedAt).SetUpdatedAt(f.UpdatedAt)
+}
+
+func (r *freezeRepo) CreateAll(ctx context.Context, fs []*biz.Freeze) error {
+	builders := make([]*ent.BankFreezeCreate, len(fs))
+	for i, f := range fs {
+		builders[i] = r.create(ctx, f)
+	}
+	err := r.data.Client(ctx).BankFreeze.CreateBulk(builders...).Exec(ctx)
+	if _, dup := duplicateKey(err); dup {
+		return fmt.Errorf("%w: one of %d freezes", biz.ErrDuplicateRequest, len(fs))
+	}
+	return err
+}
+
+func (r *freezeRepo) GetMany(ctx context.Context, requestNos []string) (map[string]*biz.Freeze, error) {
+	rows, err := r.data.Client(ctx).BankFreeze.Query().Where(bankfreeze.IDIn(requestNos...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*biz.Freeze, len(rows))
+	for _, f := range rows {
+		out[f.ID] = freezeToBiz(f)
+	}
+	return out, nil
 }
 
 func (r *freezeRepo) SetStatus(ctx context.Context, requestNos []string, status biz.FreezeStatus, at time.Time) error {

@@ -76,9 +76,52 @@ func (r *requestRepo) get(ctx context.Context, requestNo string, lock bool) (*bi
 }
 
 func (r *requestRepo) Create(ctx context.Context, req *biz.CustodyRequest) error {
-	p, err := payloadOf(req.Details)
+	c, err := r.create(ctx, req)
 	if err != nil {
 		return err
+	}
+	if err := c.Exec(ctx); err != nil {
+		if _, dup := duplicateKey(err); dup {
+			return fmt.Errorf("%w: %s", biz.ErrDuplicateRequest, req.RequestNo)
+		}
+		return err
+	}
+	return nil
+}
+
+func (r *requestRepo) CreateAll(ctx context.Context, reqs []*biz.CustodyRequest) error {
+	builders := make([]*ent.BankRequestCreate, len(reqs))
+	for i, req := range reqs {
+		c, err := r.create(ctx, req)
+		if err != nil {
+			return err
+		}
+		builders[i] = c
+	}
+	err := r.data.Client(ctx).BankRequest.CreateBulk(builders...).Exec(ctx)
+	if _, dup := duplicateKey(err); dup {
+		return fmt.Errorf("%w: one of %d requests", biz.ErrDuplicateRequest, len(reqs))
+	}
+	return err
+}
+
+func (r *requestRepo) Taken(ctx context.Context, requestNos []string) (map[string]bool, error) {
+	ids, err := r.data.Client(ctx).BankRequest.Query().Where(bankrequest.IDIn(requestNos...)).IDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// create is the insert of req (without running it).
+func (r *requestRepo) create(ctx context.Context, req *biz.CustodyRequest) (*ent.BankRequestCreate, error) {
+	p, err := payloadOf(req.Details)
+	if err != nil {
+		return nil, err
 	}
 	c := r.data.Client(ctx).BankRequest.Create().
 		SetID(req.RequestNo).
@@ -107,13 +150,7 @@ func (r *requestRepo) Create(ctx context.Context, req *biz.CustodyRequest) error
 	if tp := telemetry.Header(ctx)[telemetry.TraceParentHeader]; tp != "" {
 		c.SetTraceParent(tp)
 	}
-	if err := c.Exec(ctx); err != nil {
-		if _, dup := duplicateKey(err); dup {
-			return fmt.Errorf("%w: %s", biz.ErrDuplicateRequest, req.RequestNo)
-		}
-		return err
-	}
-	return nil
+	return c, nil
 }
 
 func (r *requestRepo) SaveResult(ctx context.Context, req *biz.CustodyRequest) error {

@@ -33,18 +33,19 @@ type fakeBank struct {
 	freezeErrs   []error
 	accountCalls int
 	freezeCalls  int
-	batchCalls   []int // the size of each FreezeBatch call
+	batchCalls   []int   // the size of each FreezeBatch call
+	batchErrs    []error // answered by the next FreezeBatch calls, before anything is frozen
 	// hold, when set, keeps each Freeze call waiting until it is closed; entered hears
 	// of each call that waits.
 	hold    chan struct{}
 	entered chan string
 	// refusals are the errors a freeze of a user's money is refused with.
-	refusals map[string]error
-	accountErr   error
-	registerErr  error
-	registered   []biz.BankProject
-	loanErr      error
-	loans        []string
+	refusals    map[string]error
+	accountErr  error
+	registerErr error
+	registered  []biz.BankProject
+	loanErr     error
+	loans       []string
 }
 
 func newFakeBank() *fakeBank {
@@ -92,13 +93,16 @@ func (b *fakeBank) Freeze(_ context.Context, f biz.BankFreeze) error {
 	return b.freeze(f)
 }
 
-// FreezeBatch answers each freeze as Freeze would; freezeErrs answer whole calls.
+// FreezeBatch answers each freeze as Freeze would; batchErrs answer whole calls.
 func (b *fakeBank) FreezeBatch(_ context.Context, _ string, fs []biz.BankFreeze) ([]error, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.batchCalls = append(b.batchCalls, len(fs))
-	if err := b.nextFreezeErr(); err != nil {
-		return nil, err
+	if len(b.batchErrs) > 0 {
+		err := b.batchErrs[0]
+		if b.batchErrs = b.batchErrs[1:]; err != nil {
+			return nil, err
+		}
 	}
 	out := make([]error, len(fs))
 	for i, f := range fs {

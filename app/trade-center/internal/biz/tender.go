@@ -124,6 +124,10 @@ func (t *Tender) Void() { t.Status, t.FailureReason = TenderFailed, FailureFreez
 type TenderRepo interface {
 	// CreateTender inserts t; ErrDuplicateRequestNo when its request number is taken.
 	CreateTender(ctx context.Context, t *Tender) (*Tender, error)
+	// CreateTenders inserts ts in one statement (inside Transaction.InTx only) and returns
+	// them as stored, in order; ErrDuplicateRequestNo, and none inserted, when a request
+	// number is taken.
+	CreateTenders(ctx context.Context, ts []*Tender) ([]Tender, error)
 	// TenderByRequestNo returns ErrTenderNotFound when absent.
 	TenderByRequestNo(ctx context.Context, requestNo string) (*Tender, error)
 	// LockTender reads the tender FOR UPDATE (inside Transaction.InTx only).

@@ -16,7 +16,8 @@ import (
 // (the freeze and the bank's answer) and two more transactions. When hundreds of
 // investors tender on one project at once, those per-tender costs are the ceiling, and
 // every tender waits for the project's row lock anyway. So the tenders of one project that
-// arrive while another group of its tenders is on its way go together as the next group:
+// arrive while other groups of its tenders are on their way (GroupsInFlight) go together
+// as the next group:
 //
 //  1. one transaction on the project's row lock reserves them in arrival order — each is
 //     checked against what remains as if it were alone (a tender that does not fit gets
@@ -38,6 +39,11 @@ import (
 // MaxFreezeBatch is the most tenders one group reserves and freezes together.
 const MaxFreezeBatch = 50
 
+// GroupsInFlight is how many groups of one project an instance has on their way at
+// once: while one group waits for the bank, the next reserves, so the project's row lock,
+// the bank and the settling transaction work on different groups at the same time.
+const GroupsInFlight = 2
+
 // queuedTender is one tender request waiting for, or in, a group.
 type queuedTender struct {
 	caller    Caller
@@ -45,8 +51,8 @@ type queuedTender struct {
 	custody   Custody
 	requestNo string
 
-	turn   chan struct{} // the tender runs the next group (it is first in the queue)
-	done   chan struct{} // closed when tender and err are the request's answer
+	turn   chan []*queuedTender // the group the tender runs (it is the group's first)
+	done   chan struct{}        // closed when tender and err are the request's answer
 	tender *Tender
 	err    error
 }
@@ -64,15 +70,24 @@ type tenderQueues struct {
 }
 
 type tenderQueue struct {
-	busy    bool // a group of the project is on its way
+	running int // groups of the project on their way
 	waiting []*queuedTender
+}
+
+// take removes the next group from the queue.
+func (queue *tenderQueue) take() []*queuedTender {
+	n := min(len(queue.waiting), MaxFreezeBatch)
+	group := queue.waiting[:n:n]
+	queue.waiting = queue.waiting[n:]
+	return group
 }
 
 func newTenderQueues() *tenderQueues { return &tenderQueues{queues: map[int64]*tenderQueue{}} }
 
-// join queues q behind the project's group on its way, if any, and returns once q is
-// answered. The tender first in the queue when a group ends runs the next one with as many
-// of the waiting tenders as a group takes; run answers every tender of its group.
+// join runs q in a group of its project and returns once q is answered: at once when
+// fewer than GroupsInFlight groups of the project are on their way (with whoever waits),
+// otherwise in the next group, which the group ending first hands to the first waiting
+// tender. run answers every tender of its group.
 func (qs *tenderQueues) join(q *queuedTender, run func(group []*queuedTender)) {
 	projectID := q.n.ProjectID
 	qs.mu.Lock()
@@ -82,21 +97,19 @@ func (qs *tenderQueues) join(q *queuedTender, run func(group []*queuedTender)) {
 		qs.queues[projectID] = queue
 	}
 	queue.waiting = append(queue.waiting, q)
-	lead := !queue.busy
-	queue.busy = true
+	var group []*queuedTender
+	if queue.running < GroupsInFlight {
+		queue.running++
+		group = queue.take()
+	}
 	qs.mu.Unlock()
-	if !lead {
+	if group == nil {
 		select {
-		case <-q.done:
+		case <-q.done: // another tender's group took q along
 			return
-		case <-q.turn:
+		case group = <-q.turn:
 		}
 	}
-	qs.mu.Lock()
-	n := min(len(queue.waiting), MaxFreezeBatch)
-	group := queue.waiting[:n:n]
-	queue.waiting = queue.waiting[n:]
-	qs.mu.Unlock()
 	defer qs.handOver(projectID, queue)
 	defer func() {
 		// A group that panicked answers its tenders rather than leaving them waiting.
@@ -111,24 +124,26 @@ func (qs *tenderQueues) join(q *queuedTender, run func(group []*queuedTender)) {
 	run(group)
 }
 
-// handOver gives the project's next group to the first waiting tender, or ends the
-// project's queue.
+// handOver gives the next group to the first waiting tender, or ends one of the
+// project's groups on their way.
 func (qs *tenderQueues) handOver(projectID int64, queue *tenderQueue) {
 	qs.mu.Lock()
 	defer qs.mu.Unlock()
 	if len(queue.waiting) == 0 {
-		queue.busy = false
-		delete(qs.queues, projectID)
+		if queue.running--; queue.running == 0 {
+			delete(qs.queues, projectID)
+		}
 		return
 	}
-	queue.waiting[0].turn <- struct{}{} // buffered: the receiver may not be listening yet
+	next := queue.take()
+	next[0].turn <- next // buffered, and each tender is handed at most one group
 }
 
 // tenderAsGroup reserves and freezes the tender in its project's next group and answers
 // it as Tender does.
 func (uc *TenderUsecase) tenderAsGroup(ctx context.Context, caller Caller, n NewTender, custody Custody, requestNo string) (*Tender, error) {
 	q := &queuedTender{caller: caller, n: n, custody: custody, requestNo: requestNo,
-		turn: make(chan struct{}, 1), done: make(chan struct{})}
+		turn: make(chan []*queuedTender, 1), done: make(chan struct{})}
 	// The group outlives a leader whose caller hangs up: the others wait for its answers.
 	gctx := context.WithoutCancel(ctx)
 	uc.queues.join(q, func(group []*queuedTender) {
@@ -199,37 +214,27 @@ func (uc *TenderUsecase) runGroup(ctx context.Context, group []*queuedTender) {
 // reserved ones (q.tender set) and the project's bank number; an error is every tender's.
 func (uc *TenderUsecase) reserveGroup(ctx context.Context, group []*queuedTender) ([]*queuedTender, string, error) {
 	var reserved []*queuedTender
+	var refusals []error
 	var projectNo string
-	refusals := make([]error, len(group))
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		reserved, refusals = reserved[:0], make([]error, len(group))
 		p, err := uc.projects.LockProject(ctx, group[0].n.ProjectID)
 		if err != nil {
 			return err
 		}
 		projectNo = p.BankProjectNo
-		before := p.Raised
-		for i, q := range group {
-			if refusals[i] = uc.checkFits(p, q.n.Amount); refusals[i] != nil {
-				continue
-			}
-			t, err := uc.tenders.CreateTender(ctx, &Tender{
-				ProjectID: p.ID, InvestorID: q.caller.UserID, InvestorUserNo: q.custody.UserNo,
-				Amount: q.n.Amount, Status: TenderPending, FreezeRequestNo: q.requestNo,
-			})
-			if errors.Is(err, ErrDuplicateRequestNo) {
-				refusals[i] = err // its idempotency key raced it; Tender answers the twin's tender
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			q.tender = t
-			p.Reserve(q.n.Amount)
-			reserved = append(reserved, q)
-		}
-		if p.Raised.Equal(before) {
+		before := *p
+		reserved, refusals = uc.fitInOrder(p, group)
+		if len(reserved) == 0 {
 			return nil
+		}
+		err = uc.insertReserved(ctx, p, reserved)
+		if errors.Is(err, ErrDuplicateRequestNo) {
+			// An idempotency key raced one of them (nothing was inserted): one by one.
+			*p = before
+			reserved, err = uc.insertOneByOne(ctx, p, group, refusals)
+		}
+		if err != nil || p.Raised.Equal(before.Raised) {
+			return err
 		}
 		return uc.projects.UpdateProject(ctx, p)
 	})
@@ -242,6 +247,65 @@ func (uc *TenderUsecase) reserveGroup(ctx context.Context, group []*queuedTender
 		}
 	}
 	return reserved, projectNo, nil
+}
+
+// fitInOrder raises p by each tender of the group that fits what remains after the ones
+// before it, and says why each other one does not fit.
+func (uc *TenderUsecase) fitInOrder(p *Project, group []*queuedTender) ([]*queuedTender, []error) {
+	var fit []*queuedTender
+	refusals := make([]error, len(group))
+	for i, q := range group {
+		if refusals[i] = uc.checkFits(p, q.n.Amount); refusals[i] == nil {
+			p.Reserve(q.n.Amount)
+			fit = append(fit, q)
+		}
+	}
+	return fit, refusals
+}
+
+func pendingTender(p *Project, q *queuedTender) *Tender {
+	return &Tender{ProjectID: p.ID, InvestorID: q.caller.UserID, InvestorUserNo: q.custody.UserNo,
+		Amount: q.n.Amount, Status: TenderPending, FreezeRequestNo: q.requestNo}
+}
+
+// insertReserved inserts the fitting tenders PENDING in one statement.
+func (uc *TenderUsecase) insertReserved(ctx context.Context, p *Project, reserved []*queuedTender) error {
+	ts := make([]*Tender, len(reserved))
+	for i, q := range reserved {
+		ts[i] = pendingTender(p, q)
+	}
+	stored, err := uc.tenders.CreateTenders(ctx, ts)
+	if err != nil {
+		return err
+	}
+	for i, q := range reserved {
+		q.tender = &stored[i]
+	}
+	return nil
+}
+
+// insertOneByOne is fitInOrder and insertReserved a tender at a time, for a group one of
+// whose request numbers is taken: that tender is refused with ErrDuplicateRequestNo
+// (Tender answers the twin's tender) and the others reserve as if it were not there.
+func (uc *TenderUsecase) insertOneByOne(ctx context.Context, p *Project, group []*queuedTender, refusals []error) ([]*queuedTender, error) {
+	var reserved []*queuedTender
+	for i, q := range group {
+		if refusals[i] = uc.checkFits(p, q.n.Amount); refusals[i] != nil {
+			continue
+		}
+		t, err := uc.tenders.CreateTender(ctx, pendingTender(p, q))
+		if errors.Is(err, ErrDuplicateRequestNo) {
+			refusals[i] = err
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		q.tender = t
+		p.Reserve(q.n.Amount)
+		reserved = append(reserved, q)
+	}
+	return reserved, nil
 }
 
 // freezeGroup is step 2: one outcome per reserved tender, in order. The call is sent

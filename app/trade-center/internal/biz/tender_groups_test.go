@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/app/trade-center/internal/biz"
+	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
-// groupRun holds the bank's answer to a first tender while others queue behind it, then
-// lets them go as one group.
+// groupRun holds the bank's answer to the first tenders (as many as a project has groups
+// on their way) while others queue behind them, then lets them all go.
 type groupRun struct {
 	f       *lendingFixture
 	wg      sync.WaitGroup
@@ -18,17 +19,24 @@ type groupRun struct {
 	answers map[string][]error // by amount
 }
 
-// startHeld sends a first tender of amount and waits until its freeze is at the bank,
-// held there.
-func startHeld(t *testing.T, f *lendingFixture, caller biz.Caller, amount string) *groupRun {
+// held is how many tenders of 100.00 startHeld sends.
+const held = biz.GroupsInFlight
+
+// startHeld sends held tenders of 100.00 and waits until each one's freeze is at the
+// bank, held there.
+func startHeld(t *testing.T, f *lendingFixture, caller biz.Caller) *groupRun {
 	t.Helper()
 	f.bank.hold, f.bank.entered = make(chan struct{}), make(chan string, 100)
 	g := &groupRun{f: f, answers: map[string][]error{}}
-	g.send(caller, amount)
-	select {
-	case <-f.bank.entered:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the first tender's freeze never reached the bank")
+	for range held {
+		g.send(caller, "100.00")
+	}
+	for range held {
+		select {
+		case <-f.bank.entered:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a first tender's freeze never reached the bank")
+		}
 	}
 	return g
 }
@@ -62,18 +70,20 @@ func (g *groupRun) release(t *testing.T, n int) {
 func TestTendersQueuedBehindOneGoAsOneGroup(t *testing.T) {
 	t.Parallel()
 	f := newLendingFixture(t, "1000.00")
-	g := startHeld(t, f, alice, "100.00")
-	// Each fits the 900.00 left when it is sent; four of them fit together.
-	for range 6 {
-		g.send(alice, "200.00")
+	g := startHeld(t, f, alice)
+	// Each fits what is left when it is sent (800.00 with two held); three fit together.
+	for range 5 {
+		g.send(alice, "250.00")
 	}
-	g.release(t, 6)
+	g.release(t, 5)
 
-	if errs := g.answers["100.00"]; len(errs) != 1 || errs[0] != nil {
-		t.Errorf("the first tender: %v", errs)
+	for _, err := range g.answers["100.00"] {
+		if err != nil {
+			t.Errorf("a first tender: %v", err)
+		}
 	}
 	var ok, exceeds int
-	for _, err := range g.answers["200.00"] {
+	for _, err := range g.answers["250.00"] {
 		switch {
 		case err == nil:
 			ok++
@@ -83,19 +93,19 @@ func TestTendersQueuedBehindOneGoAsOneGroup(t *testing.T) {
 			t.Errorf("a grouped tender: %v", err)
 		}
 	}
-	if ok != 4 || exceeds != 2 {
-		t.Errorf("%d grouped tenders frozen and %d refused, want 4 and 2 EXCEEDS_REMAINING", ok, exceeds)
+	if ok != 3 || exceeds != 2 {
+		t.Errorf("%d grouped tenders frozen and %d refused, want 3 and 2 EXCEEDS_REMAINING", ok, exceeds)
 	}
-	// One freeze alone, then one call for the four tenders that fit.
-	if f.bank.freezeCalls != 1 || len(f.bank.batchCalls) != 1 || f.bank.batchCalls[0] != 4 {
-		t.Errorf("%d single freezes and batches %v, want 1 and [4]", f.bank.freezeCalls, f.bank.batchCalls)
+	// The held tenders alone, then one call for the three tenders that fit.
+	if f.bank.freezeCalls != held || len(f.bank.batchCalls) != 1 || f.bank.batchCalls[0] != 3 {
+		t.Errorf("%d single freezes and batches %v, want %d and [3]", f.bank.freezeCalls, f.bank.batchCalls, held)
 	}
-	if got := f.tenderStatuses(); got[biz.TenderFrozen] != 5 || len(got) != 1 {
-		t.Errorf("tenders %v, want 5 FROZEN and no other row", got)
+	if got := f.tenderStatuses(); got[biz.TenderFrozen] != held+3 || len(got) != 1 {
+		t.Errorf("tenders %v, want %d FROZEN and no other row", got, held+3)
 	}
 	p := f.projectNow(t)
-	if p.Raised.String() != "900.00" || p.Status != biz.ProjectCollecting || f.bank.frozenTotal().String() != "900.00" {
-		t.Errorf("project %s raised %s, bank frozen %s; want COLLECTING with 900.00 both", p.Status, p.Raised, f.bank.frozenTotal())
+	if p.Raised.String() != "950.00" || p.Status != biz.ProjectCollecting || f.bank.frozenTotal().String() != "950.00" {
+		t.Errorf("project %s raised %s, bank frozen %s; want COLLECTING with 950.00 both", p.Status, p.Raised, f.bank.frozenTotal())
 	}
 }
 
@@ -103,7 +113,7 @@ func TestAFreezeTheBankRefusesInAGroupReleasesOnlyItsShare(t *testing.T) {
 	t.Parallel()
 	f := newLendingFixture(t, "1000.00")
 	f.bank.refusals = map[string]error{"BU0000000022": biz.ErrInsufficientBalance}
-	g := startHeld(t, f, alice, "100.00")
+	g := startHeld(t, f, alice)
 	g.send(alice, "200.00")
 	g.send(alice, "200.00")
 	g.send(bob, "300.00")
@@ -120,28 +130,28 @@ func TestAFreezeTheBankRefusesInAGroupReleasesOnlyItsShare(t *testing.T) {
 	if len(f.bank.batchCalls) != 1 || f.bank.batchCalls[0] != 3 {
 		t.Errorf("batches %v, want [3]", f.bank.batchCalls)
 	}
-	if got := f.tenderStatuses(); got[biz.TenderFrozen] != 3 || got[biz.TenderFailed] != 1 {
-		t.Errorf("tenders %v, want 3 FROZEN and bob's FAILED", got)
+	if got := f.tenderStatuses(); got[biz.TenderFrozen] != held+2 || got[biz.TenderFailed] != 1 {
+		t.Errorf("tenders %v, want %d FROZEN and bob's FAILED", got, held+2)
 	}
 	for _, tender := range f.store.AllTenders() {
 		if tender.Status == biz.TenderFailed && tender.FailureReason != biz.FailureInsufficientBalance {
 			t.Errorf("bob's tender failed with %q", tender.FailureReason)
 		}
 	}
-	if p := f.projectNow(t); p.Raised.String() != "500.00" || f.bank.frozenTotal().String() != "500.00" {
-		t.Errorf("raised %s, bank frozen %s; want 500.00 both", p.Raised, f.bank.frozenTotal())
+	if p := f.projectNow(t); p.Raised.String() != "600.00" || f.bank.frozenTotal().String() != "600.00" {
+		t.Errorf("raised %s, bank frozen %s; want 600.00 both", p.Raised, f.bank.frozenTotal())
 	}
 }
 
 func TestAGroupWhoseFreezeOutcomeIsUnknownStaysPendingForTheSettler(t *testing.T) {
 	t.Parallel()
 	f := newLendingFixture(t, "1000.00")
-	g := startHeld(t, f, alice, "100.00")
+	g := startHeld(t, f, alice)
 	for range 3 {
 		g.send(bob, "200.00")
 	}
 	f.bank.mu.Lock()
-	f.bank.freezeErrs = []error{nil, biz.ErrBankUnavailable, biz.ErrBankUnavailable, biz.ErrBankUnavailable}
+	f.bank.batchErrs = []error{biz.ErrBankUnavailable, biz.ErrBankUnavailable, biz.ErrBankUnavailable} // the group's three tries
 	f.bank.mu.Unlock()
 	g.release(t, 3)
 	for _, err := range g.answers["200.00"] {
@@ -149,18 +159,51 @@ func TestAGroupWhoseFreezeOutcomeIsUnknownStaysPendingForTheSettler(t *testing.T
 			t.Errorf("a tender of a group the bank did not answer: %v, want ErrTenderPending", err)
 		}
 	}
-	if got := f.tenderStatuses(); got[biz.TenderFrozen] != 1 || got[biz.TenderPending] != 3 {
-		t.Fatalf("tenders %v, want 1 FROZEN and 3 PENDING", got)
+	if got := f.tenderStatuses(); got[biz.TenderFrozen] != held || got[biz.TenderPending] != 3 {
+		t.Fatalf("tenders %v, want %d FROZEN and 3 PENDING", got, held)
 	}
-	if p := f.projectNow(t); p.Raised.String() != "700.00" {
-		t.Fatalf("raised %s, want the 700.00 reserved", p.Raised)
+	if p := f.projectNow(t); p.Raised.String() != "800.00" {
+		t.Fatalf("raised %s, want the 800.00 reserved", p.Raised)
 	}
 	// The settler sends each freeze again alone, by its own request number.
 	settled, err := f.tenders.SettlePendingTenders(t.Context(), 0)
 	if err != nil || settled != 3 {
 		t.Fatalf("settled %d, %v; want 3", settled, err)
 	}
-	if got := f.tenderStatuses(); got[biz.TenderFrozen] != 4 || f.bank.frozenTotal().String() != "700.00" {
-		t.Fatalf("after the settler: tenders %v, bank frozen %s; want 4 FROZEN, 700.00", got, f.bank.frozenTotal())
+	if got := f.tenderStatuses(); got[biz.TenderFrozen] != held+3 || f.bank.frozenTotal().String() != "800.00" {
+		t.Fatalf("after the settler: tenders %v, bank frozen %s; want %d FROZEN, 800.00", got, f.bank.frozenTotal(), held+3)
+	}
+}
+
+func TestTwoRequestsWithOneIdempotencyKeyInAGroupMakeOneTender(t *testing.T) {
+	t.Parallel()
+	f := newLendingFixture(t, "1000.00")
+	g := startHeld(t, f, alice)
+	ids := make(chan int64, 2)
+	for range 2 {
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			tender, err := f.tenders.Tender(t.Context(), alice, biz.NewTender{ProjectID: f.project.ID,
+				Amount: money.MustParseAmount("300.00"), IdempotencyKey: "same-key-twice"})
+			if err != nil {
+				t.Errorf("a request with the key: %v", err)
+				return
+			}
+			ids <- tender.ID
+		}()
+	}
+	g.send(alice, "200.00")
+	g.release(t, 3)
+	close(ids)
+	first, second := <-ids, <-ids
+	if first == 0 || first != second {
+		t.Fatalf("the two requests answered tenders %d and %d, want one", first, second)
+	}
+	if got := f.tenderStatuses(); got[biz.TenderFrozen] != held+2 || len(got) != 1 {
+		t.Errorf("tenders %v, want %d FROZEN", got, held+2)
+	}
+	if p := f.projectNow(t); p.Raised.String() != "700.00" || f.bank.frozenTotal().String() != "700.00" {
+		t.Errorf("raised %s, bank frozen %s; want 700.00 both", p.Raised, f.bank.frozenTotal())
 	}
 }

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -19,12 +20,7 @@ type tenderRepo struct{ data *Data }
 func NewTenderRepo(d *Data) biz.TenderRepo { return &tenderRepo{data: d} }
 
 func (r *tenderRepo) CreateTender(ctx context.Context, t *biz.Tender) (*biz.Tender, error) {
-	row, err := r.data.Client(ctx).Tender.Create().
-		SetProjectID(t.ProjectID).SetInvestorID(t.InvestorID).
-		SetNillableInvestorUserNo(nilIfEmpty(t.InvestorUserNo)).
-		SetAmount(t.Amount).SetStatus(string(t.Status)).SetFreezeRequestNo(t.FreezeRequestNo).
-		SetNillableFailureReason(nilIfEmpty(t.FailureReason)).
-		Save(ctx)
+	row, err := r.create(ctx, t).Save(ctx)
 	if ent.IsConstraintError(err) {
 		// The only unique key besides the id is the freeze request number.
 		return nil, biz.ErrDuplicateRequestNo
@@ -34,6 +30,51 @@ func (r *tenderRepo) CreateTender(ctx context.Context, t *biz.Tender) (*biz.Tend
 	}
 	out := toTender(row)
 	return &out, nil
+}
+
+func (r *tenderRepo) create(ctx context.Context, t *biz.Tender) *ent.TenderCreate {
+	return r.data.Client(ctx).Tender.Create().
+		SetProjectID(t.ProjectID).SetInvestorID(t.InvestorID).
+		SetNillableInvestorUserNo(nilIfEmpty(t.InvestorUserNo)).
+		SetAmount(t.Amount).SetStatus(string(t.Status)).SetFreezeRequestNo(t.FreezeRequestNo).
+		SetNillableFailureReason(nilIfEmpty(t.FailureReason))
+}
+
+func (r *tenderRepo) CreateTenders(ctx context.Context, ts []*biz.Tender) ([]biz.Tender, error) {
+	if err := r.data.RequireTx(ctx); err != nil {
+		return nil, err
+	}
+	builders := make([]*ent.TenderCreate, len(ts))
+	nos := make([]string, len(ts))
+	for i, t := range ts {
+		builders[i], nos[i] = r.create(ctx, t), t.FreezeRequestNo
+	}
+	err := r.data.Client(ctx).Tender.CreateBulk(builders...).Exec(ctx)
+	if ent.IsConstraintError(err) {
+		return nil, biz.ErrDuplicateRequestNo
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Read the rows back by request number rather than trust ids counted up from the
+	// first one: that holds only while innodb_autoinc_lock_mode is not 2 (interleaved).
+	rows, err := r.data.Client(ctx).Tender.Query().Where(tender.FreezeRequestNoIn(nos...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byNo := make(map[string]*ent.Tender, len(rows))
+	for _, row := range rows {
+		byNo[row.FreezeRequestNo] = row
+	}
+	out := make([]biz.Tender, len(ts))
+	for i, no := range nos {
+		row, ok := byNo[no]
+		if !ok {
+			return nil, fmt.Errorf("tender %s inserted but not read back", no)
+		}
+		out[i] = toTender(row)
+	}
+	return out, nil
 }
 
 func (r *tenderRepo) TenderByRequestNo(ctx context.Context, requestNo string) (*biz.Tender, error) {

@@ -27,6 +27,7 @@ type RequestRepos struct {
 // the biz tests use) and the ent adapters — so neither allows what the other refuses.
 func RequestRepoContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 	requestReadContract(t, open)
+	requestManyContract(t, open)
 	requestLockContract(t, open)
 	requestResultContract(t, open)
 	nonceContract(t, open)
@@ -54,6 +55,36 @@ func requestReadContract(t *testing.T, open func(t *testing.T) RequestRepos) {
 		}
 		if _, err := r.Requests.Get(context.Background(), testkey.New("NO")); !errors.Is(err, biz.ErrRequestNotFound) {
 			t.Fatalf("unknown request: %v, want ErrRequestNotFound", err)
+		}
+	})
+}
+
+func requestManyContract(t *testing.T, open func(t *testing.T) RequestRepos) {
+	t.Run("requests are stored and looked up many at once; a taken number stores none", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		old := newRequest(t, r)
+		a, b := sampleRequest(testkey.New("CT")), sampleRequest(testkey.New("CT"))
+		if r.Forget != nil {
+			t.Cleanup(func() { r.Forget(a.RequestNo); r.Forget(b.RequestNo) })
+		}
+		if err := r.Requests.CreateAll(ctx, []*biz.CustodyRequest{a, old}); !errors.Is(err, biz.ErrDuplicateRequest) {
+			t.Fatalf("a batch with a taken number: %v, want ErrDuplicateRequest", err)
+		}
+		if _, err := r.Requests.Get(ctx, a.RequestNo); !errors.Is(err, biz.ErrRequestNotFound) {
+			t.Fatalf("the refused batch stored %s: %v", a.RequestNo, err)
+		}
+		if err := r.Requests.CreateAll(ctx, []*biz.CustodyRequest{a, b}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := r.Requests.Get(ctx, b.RequestNo); err != nil || got.PasswordHash != b.PasswordHash || got.Details.RealName != b.Details.RealName {
+			t.Fatalf("read back %+v, %v; stored %+v", got, err, b)
+		}
+		unknown := testkey.New("CT")
+		taken, err := r.Requests.Taken(ctx, []string{old.RequestNo, a.RequestNo, b.RequestNo, unknown})
+		if err != nil || len(taken) != 3 || !taken[old.RequestNo] || !taken[a.RequestNo] || !taken[b.RequestNo] || taken[unknown] {
+			t.Fatalf("taken %v, %v; want the three stored", taken, err)
 		}
 	})
 }

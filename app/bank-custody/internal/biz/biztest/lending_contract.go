@@ -166,6 +166,43 @@ func FreezeContract(t *testing.T, open func(t *testing.T) LendingRepos) {
 	})
 
 	freezeStatusContract(t, open)
+	freezeManyContract(t, open)
+}
+
+// freezeManyContract is what a batch of freezes relies on.
+func freezeManyContract(t *testing.T, open func(t *testing.T) LendingRepos) {
+	t.Run("freezes are stored and read many at once; a taken number stores none", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		ctx := context.Background()
+		p := newProject(t, r)
+		old := newFreeze(t, r, p.ProjectNo, "1.00")
+		now := time.Now().UTC().Truncate(time.Second)
+		fresh := func(amount string) *biz.Freeze {
+			return &biz.Freeze{RequestNo: testkey.New("FZ"), ProjectNo: p.ProjectNo, UserNo: "BU0000000003",
+				Amount: money.MustParseAmount(amount), Status: biz.FreezeFrozen, CreatedAt: now, UpdatedAt: now}
+		}
+		a, b := fresh("2.00"), fresh("3.00")
+		if err := r.Freezes.CreateAll(ctx, []*biz.Freeze{a, old}); !errors.Is(err, biz.ErrDuplicateRequest) {
+			t.Fatalf("a batch with a taken number: %v, want ErrDuplicateRequest", err)
+		}
+		if _, err := r.Freezes.Get(ctx, a.RequestNo); !errors.Is(err, biz.ErrFreezeNotFound) {
+			t.Fatalf("the refused batch stored %s: %v", a.RequestNo, err)
+		}
+		if err := r.Freezes.CreateAll(ctx, []*biz.Freeze{a, b}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Freezes.GetMany(ctx, []string{old.RequestNo, a.RequestNo, b.RequestNo, testkey.New("FZ")})
+		if err != nil || len(got) != 3 {
+			t.Fatalf("read %d freezes, %v; want 3", len(got), err)
+		}
+		for _, want := range []*biz.Freeze{old, a, b} {
+			f := got[want.RequestNo]
+			if f == nil || f.UserNo != want.UserNo || !f.Amount.Equal(want.Amount) || f.ProjectNo != p.ProjectNo || f.Status != biz.FreezeFrozen {
+				t.Errorf("freeze %s read back %+v, stored %+v", want.RequestNo, f, want)
+			}
+		}
+	})
 }
 
 // freezeStatusContract is what the loan and unfreezes rely on from changing statuses.

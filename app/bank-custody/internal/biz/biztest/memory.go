@@ -236,6 +236,32 @@ func (v requests) Create(_ context.Context, r *biz.CustodyRequest) error {
 	return nil
 }
 
+func (v requests) Taken(_ context.Context, nos []string) (map[string]bool, error) {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	out := map[string]bool{}
+	for _, no := range nos {
+		if _, ok := v.b.requests[no]; ok {
+			out[no] = true
+		}
+	}
+	return out, nil
+}
+
+func (v requests) CreateAll(_ context.Context, rs []*biz.CustodyRequest) error {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	for _, r := range rs {
+		if _, ok := v.b.requests[r.RequestNo]; ok {
+			return fmt.Errorf("%w: %s", biz.ErrDuplicateRequest, r.RequestNo)
+		}
+	}
+	for _, r := range rs {
+		v.b.requests[r.RequestNo] = *r
+	}
+	return nil
+}
+
 func (v requests) SaveResult(_ context.Context, r *biz.CustodyRequest) error {
 	v.b.mu.Lock()
 	defer v.b.mu.Unlock()
@@ -571,6 +597,32 @@ func (v freezes) Create(_ context.Context, f *biz.Freeze) error {
 		return fmt.Errorf("%w: %s", biz.ErrDuplicateRequest, f.RequestNo)
 	}
 	v.b.freezes[f.RequestNo] = *f
+	return nil
+}
+
+func (v freezes) GetMany(_ context.Context, nos []string) (map[string]*biz.Freeze, error) {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	out := map[string]*biz.Freeze{}
+	for _, no := range nos {
+		if f, ok := v.b.freezes[no]; ok {
+			out[no] = &f
+		}
+	}
+	return out, nil
+}
+
+func (v freezes) CreateAll(_ context.Context, fs []*biz.Freeze) error {
+	v.b.mu.Lock()
+	defer v.b.mu.Unlock()
+	for _, f := range fs {
+		if _, ok := v.b.freezes[f.RequestNo]; ok {
+			return fmt.Errorf("%w: %s", biz.ErrDuplicateRequest, f.RequestNo)
+		}
+	}
+	for _, f := range fs {
+		v.b.freezes[f.RequestNo] = *f
+	}
 	return nil
 }
 

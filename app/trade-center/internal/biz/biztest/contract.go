@@ -36,6 +36,7 @@ func RepositoryContract(t *testing.T, open func(t *testing.T) Repos) {
 	tenderRequestNoContract(t, open)
 	tenderListContract(t, open)
 	tenderGroupContract(t, open)
+	tenderBulkContract(t, open)
 	loanMessageContract(t, open)
 	outboxContract(t, open)
 	projectListContract(t, open)
@@ -189,6 +190,51 @@ func tenderGroupContract(t *testing.T, open func(t *testing.T) Repos) {
 			got, err := r.Tenders.TenderByRequestNo(ctx, want.tender.FreezeRequestNo)
 			if err != nil || got.Status != want.status {
 				t.Errorf("tender %d: %+v, %v, want %s", want.tender.ID, got, err, want.status)
+			}
+		}
+	})
+}
+
+func tenderBulkContract(t *testing.T, open func(t *testing.T) Repos) {
+	t.Run("tenders are inserted many at once in a transaction; a taken request number inserts none", func(t *testing.T) {
+		t.Parallel()
+		r := open(t)
+		p := newProject(t, r, "1000.00")
+		old := newTender(t, r, p.ID, "100.00", biz.TenderPending)
+		ctx := context.Background()
+		fresh := func(amount string) *biz.Tender {
+			return &biz.Tender{ProjectID: p.ID, InvestorID: 22, InvestorUserNo: "BU0000000022",
+				Amount: money.MustParseAmount(amount), Status: biz.TenderPending, FreezeRequestNo: testkey.New("FZ")}
+		}
+		a, b := fresh("200.00"), fresh("300.00")
+		if _, err := r.Tenders.CreateTenders(ctx, []*biz.Tender{a}); err == nil {
+			t.Error("CreateTenders outside a transaction succeeded")
+		}
+		err := r.Tx.InTx(ctx, func(ctx context.Context) error {
+			twin := *old
+			_, err := r.Tenders.CreateTenders(ctx, []*biz.Tender{a, &twin})
+			return err
+		})
+		if !errors.Is(err, biz.ErrDuplicateRequestNo) {
+			t.Fatalf("a batch with a taken request number: %v, want ErrDuplicateRequestNo", err)
+		}
+		if _, err := r.Tenders.TenderByRequestNo(ctx, a.FreezeRequestNo); !errors.Is(err, biz.ErrTenderNotFound) {
+			t.Fatalf("the refused batch stored %s: %v", a.FreezeRequestNo, err)
+		}
+		var stored []biz.Tender
+		err = r.Tx.InTx(ctx, func(ctx context.Context) error {
+			var err error
+			stored, err = r.Tenders.CreateTenders(ctx, []*biz.Tender{b, a})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []*biz.Tender{b, a} {
+			got, err := r.Tenders.TenderByRequestNo(ctx, want.FreezeRequestNo)
+			if err != nil || len(stored) != 2 || stored[i].ID != got.ID || stored[i].ID <= old.ID || !got.Amount.Equal(want.Amount) ||
+				got.InvestorUserNo != want.InvestorUserNo || got.Status != biz.TenderPending {
+				t.Errorf("tender %d: answered %+v, stored %+v, %v", i, stored, got, err)
 			}
 		}
 	})

@@ -169,6 +169,32 @@ func (s *Store) CreateTender(_ context.Context, t *biz.Tender) (*biz.Tender, err
 	return &c, nil
 }
 
+func (s *Store) CreateTenders(ctx context.Context, ts []*biz.Tender) ([]biz.Tender, error) {
+	if err := needTx(ctx); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	nos := map[string]bool{}
+	for _, other := range s.tenders {
+		nos[other.FreezeRequestNo] = true
+	}
+	for _, t := range ts {
+		if nos[t.FreezeRequestNo] {
+			return nil, biz.ErrDuplicateRequestNo
+		}
+		nos[t.FreezeRequestNo] = true
+	}
+	out := make([]biz.Tender, len(ts))
+	for i, t := range ts {
+		c := *t
+		c.ID, c.CreatedAt, c.UpdatedAt = s.id(), time.Now(), time.Now()
+		s.tenders[c.ID] = c
+		out[i] = c
+	}
+	return out, nil
+}
+
 func (s *Store) TenderByRequestNo(_ context.Context, requestNo string) (*biz.Tender, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
