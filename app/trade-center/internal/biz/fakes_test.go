@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/go-kratos/kratos/v2/log"
 
@@ -209,9 +210,11 @@ func (b *onceBarrier) InBarrier(ctx context.Context, fn func(context.Context, st
 type fakeDirectory struct {
 	custody map[string]biz.Custody
 	err     error
+	calls   atomic.Int32
 }
 
 func (d *fakeDirectory) CallerCustody(_ context.Context, caller biz.Caller) (biz.Custody, error) {
+	d.calls.Add(1)
 	if d.err != nil {
 		return biz.Custody{}, d.err
 	}

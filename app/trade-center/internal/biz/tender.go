@@ -164,8 +164,9 @@ type TenderUsecase struct {
 	claims   claims.Claimer
 	log      *log.Helper
 	now      func() time.Time
-	hints    *balanceHints // what the bank last said each investor has (tender_balance_hints.go)
-	queues   *tenderQueues // tenders waiting for their project's next group (tender_groups.go)
+	hints    *balanceHints  // what the bank last said each investor has (tender_balance_hints.go)
+	queues   *tenderQueues  // tenders waiting for their project's next group (tender_groups.go)
+	open     *openCustodies // OPEN custody accounts seen (tender_custody_memo.go)
 }
 
 // NewTenderUsecase returns the tender use cases; f may be nil (faults disabled), c too
@@ -174,7 +175,7 @@ func NewTenderUsecase(projects ProjectRepo, tenders TenderRepo, tx Transaction, 
 	bank Bank, rules LendingRules, f *faults.Registry, c claims.Claimer, logger log.Logger) *TenderUsecase {
 	return &TenderUsecase{projects: projects, tenders: tenders, tx: tx, custody: custody, bank: bank,
 		rules: rules, faults: f, claims: claims.Or(c), log: log.NewHelper(logger), now: time.Now,
-		hints: newBalanceHints(time.Now), queues: newTenderQueues()}
+		hints: newBalanceHints(time.Now), queues: newTenderQueues(), open: newOpenCustodies(time.Now)}
 }
 
 // NewTender is what an investor asks for.
@@ -275,7 +276,7 @@ func (uc *TenderUsecase) precheck(ctx context.Context, caller Caller, n NewTende
 	if err := uc.checkFits(p, n.Amount); err != nil {
 		return Custody{}, err
 	}
-	custody, err := uc.custody.CallerCustody(ctx, caller)
+	custody, err := uc.callerCustody(ctx, caller)
 	if err != nil {
 		return Custody{}, err
 	}
@@ -294,6 +295,19 @@ func (uc *TenderUsecase) precheck(ctx context.Context, caller Caller, n NewTende
 		return Custody{}, fmt.Errorf("%w: %s available, tender %s", ErrInsufficientBalance, account.Available(), n.Amount)
 	}
 	return custody, nil
+}
+
+// callerCustody is the caller's custody account: remembered when it is OPEN
+// (tender_custody_memo.go), otherwise user-center's answer.
+func (uc *TenderUsecase) callerCustody(ctx context.Context, caller Caller) (Custody, error) {
+	if c, ok := uc.open.get(caller.UserID); ok {
+		return c, nil
+	}
+	c, err := uc.custody.CallerCustody(ctx, caller)
+	if err == nil && c.UserID == caller.UserID {
+		uc.open.remember(c)
+	}
+	return c, err
 }
 
 // reserve records the PENDING tender and raises the project by its amount, in one short
