@@ -35,6 +35,29 @@ func (b *testBank) call(t *testing.T, method, path, body string) (int, map[strin
 	return resp.Status, out
 }
 
+// sendWith sends body with the signature headers h as they are (forged, replayed, …) and
+// answers the HTTP status and the error reason.
+func (b *testBank) sendWith(t *testing.T, method, path string, h signing.Headers, body []byte) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, b.server.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Set(req.Header)
+	resp, err := b.server.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Reason string `json:"reason"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, out.Reason
+}
+
 func seedLending(b *testBank) {
 	b.bank.PutUser(biz.BankUser{UserNo: "BUB", PlatformNo: "P2PDTX", PlatformUserID: 1}, biz.Account{})
 	b.bank.PutUser(biz.BankUser{UserNo: "BUI", PlatformNo: "P2PDTX", PlatformUserID: 2}, biz.Account{Balance: money.MustParseAmount("1000.00")})
@@ -120,23 +143,7 @@ func TestSignedAPIRefusesForgedAndReplayedCalls(t *testing.T) {
 		Amount: money.MustParseAmount("1000.00"), Status: biz.ProjectCollecting})
 	body := []byte(`{"requestNo":"FZ1","projectNo":"PN1","userNo":"BUI","amount":"1.00"}`)
 	send := func(h signing.Headers, body []byte, method string) (int, string) {
-		req, err := http.NewRequest(method, b.server.URL+"/v1/freezes", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Set(req.Header)
-		resp, err := b.server.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out struct {
-			Reason string `json:"reason"`
-		}
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, out.Reason
+		return b.sendWith(t, method, "/v1/freezes", h, body)
 	}
 	_, bankKey := keyringtest.Keys()
 	forged, err := signing.NewSigner(bankKey).SignRequest(http.MethodPost, "/v1/freezes", body) // the wrong party's key

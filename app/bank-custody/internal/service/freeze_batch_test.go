@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"bytes"
 	"net/http"
 	"testing"
 
@@ -73,18 +72,8 @@ func TestSignedFreezeBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, h := range map[string]signing.Headers{"forged": forged, "signed for /v1/freezes": single} {
-		req, err := http.NewRequest(http.MethodPost, b.server.URL+"/v1/freezes/batch", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Set(req.Header)
-		resp, err := b.server.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Errorf("%s: HTTP %d, want 401", name, resp.StatusCode)
+		if status, reason := b.sendWith(t, http.MethodPost, "/v1/freezes/batch", h, body); status != http.StatusUnauthorized || reason != "BAD_SIGNATURE" {
+			t.Errorf("%s: HTTP %d %s, want 401 BAD_SIGNATURE", name, status, reason)
 		}
 	}
 	if _, ok := b.bank.Freezes()["FZ9"]; ok {
