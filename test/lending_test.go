@@ -886,6 +886,7 @@ func lendingConcurrentTenders(t *testing.T, w *lendingWorld) {
 		before[inv.UserNo] = bankBalance(t, inv.UserNo)
 	}
 
+	groupedBefore := groupedTenders(t)
 	codes := make([]client.Response, racers)
 	replies := make([]driver.Tender, racers)
 	var wg sync.WaitGroup
@@ -931,6 +932,20 @@ func lendingConcurrentTenders(t *testing.T, w *lendingWorld) {
 	if total.String() != amount {
 		t.Fatalf("the investors' frozen money grew by %s, want %s", total, amount)
 	}
+	// So many at once queue on the project: some went in groups (one reservation and one
+	// batched freeze for many), which is what the checks above held for.
+	if grouped := groupedTenders(t); grouped <= groupedBefore {
+		t.Errorf("none of the %d racing tenders went in a group: p2p_tender_groups_tenders_total{size≠1} stayed %v", racers, grouped)
+	}
+}
+
+// groupedTenders is how many tenders trade-center (its first instance) reserved and froze
+// in groups of more than one.
+func groupedTenders(t *testing.T) float64 {
+	t.Helper()
+	const name = "p2p_tender_groups_tenders_total"
+	f := scrape(t, tradeCenter.Base)
+	return counterSum(f, name, nil) - counterSum(f, name, map[string]string{"size": "1"})
 }
 
 func lendingBadRequests(t *testing.T, w *lendingWorld) {

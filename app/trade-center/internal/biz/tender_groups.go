@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
+	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
 // Tenders of a hot project go in groups
@@ -147,6 +149,7 @@ func (uc *TenderUsecase) tenderAsGroup(ctx context.Context, caller Caller, n New
 	// The group outlives a leader whose caller hangs up: the others wait for its answers.
 	gctx := context.WithoutCancel(ctx)
 	uc.queues.join(q, func(group []*queuedTender) {
+		tenderGroups.Add(gctx, int64(len(group)), "size", groupSizeLabel(len(group)))
 		if len(group) == 1 {
 			q := group[0]
 			q.answer(uc.reserveAndFreeze(gctx, q.caller, q.n, q.custody, q.requestNo))
@@ -155,6 +158,23 @@ func (uc *TenderUsecase) tenderAsGroup(ctx context.Context, caller Caller, n New
 		uc.runGroup(gctx, group)
 	})
 	return q.tender, q.err
+}
+
+// tenderGroups counts the tenders that went alone or in groups, by group size.
+var tenderGroups = telemetry.NewCounter("p2p_tender_groups_tenders",
+	"tenders reserved and frozen alone or in a group of their project, by the group's size")
+
+// groupSizeLabel is a group's size in a few buckets, so the label stays small.
+func groupSizeLabel(n int) string {
+	switch {
+	case n == 1:
+		return "1"
+	case n <= 5:
+		return "2-5"
+	case n <= 20:
+		return "6-20"
+	}
+	return "21-" + strconv.Itoa(MaxFreezeBatch)
 }
 
 // reserveAndFreeze is one tender alone: reserve, then freeze (tender.go).
