@@ -46,11 +46,16 @@ func TestSignedFreezeBatch(t *testing.T) {
 	}
 
 	for name, tc := range map[string]struct{ body, field string }{
-		"an order's amount":   {`{"projectNo":"PN1","orders":[{"requestNo":"FZ4","userNo":"BUI","amount":"1.00"},{"requestNo":"FZ5","userNo":"BUI","amount":1}]}`, "orders[1].amount"},
-		"no orders":           {`{"projectNo":"PN1","orders":[]}`, "orders"},
-		"orders not an array": {`{"projectNo":"PN1","orders":{}}`, "orders"},
-		"a number twice":      {`{"projectNo":"PN1","orders":[{"requestNo":"FZ4","userNo":"BUI","amount":"1.00"},{"requestNo":"FZ4","userNo":"BUI","amount":"1.00"}]}`, "orders[1].requestNo"},
-		"no project":          {`{"orders":[{"requestNo":"FZ4","userNo":"BUI","amount":"1.00"}]}`, "projectNo"},
+		"an order's amount":      {`{"projectNo":"PN1","orders":[{"requestNo":"FZ4","userNo":"BUI","amount":"1.00"},{"requestNo":"FZ5","userNo":"BUI","amount":1}]}`, "orders[1].amount"},
+		"no orders":              {`{"projectNo":"PN1","orders":[]}`, "orders"},
+		"orders not an array":    {`{"projectNo":"PN1","orders":{}}`, "orders"},
+		"a number twice":         {`{"projectNo":"PN1","orders":[{"requestNo":"FZ4","userNo":"BUI","amount":"1.00"},{"requestNo":"FZ4","userNo":"BUI","amount":"1.00"}]}`, "orders[1].requestNo"},
+		"no project":             {`{"orders":[{"requestNo":"FZ4","userNo":"BUI","amount":"1.00"}]}`, "projectNo"},
+		"an order not an object": {`{"projectNo":"PN1","orders":[null]}`, "orders[0]"},
+		"no user":                {`{"projectNo":"PN1","orders":[{"requestNo":"FZ4","amount":"1.00"}]}`, "orders[0].userNo"},
+		"a negative amount":      {`{"projectNo":"PN1","orders":[{"requestNo":"FZ4","userNo":"BUI","amount":"-1.00"}]}`, "orders[0].amount"},
+		"three decimals":         {`{"projectNo":"PN1","orders":[{"requestNo":"FZ4","userNo":"BUI","amount":"1.001"}]}`, "orders[0].amount"},
+		"not JSON":               {`orders`, "body"},
 	} {
 		status, out := b.call(t, http.MethodPost, "/v1/freezes/batch", tc.body)
 		md, _ := out["metadata"].(map[string]any)
