@@ -71,6 +71,9 @@ const (
 	ErrorReason_PROJECT_NOT_REPAYING ErrorReason = 19
 	// DTM branch: a request that can never succeed (a field missing or malformed).
 	ErrorReason_INVALID_BRANCH_REQUEST ErrorReason = 20
+	// The request ended (timed out, or its caller hung up) while the tender waited behind
+	// other tenders of its project: nothing was reserved or frozen; retry.
+	ErrorReason_TENDER_NOT_PLACED ErrorReason = 21
 )
 
 // Enum value maps for ErrorReason.
@@ -97,6 +100,7 @@ var (
 		18: "PROJECT_NOT_FAILABLE",
 		19: "PROJECT_NOT_REPAYING",
 		20: "INVALID_BRANCH_REQUEST",
+		21: "TENDER_NOT_PLACED",
 	}
 	ErrorReason_value = map[string]int32{
 		"INVALID_ARGUMENT":           0,
@@ -120,6 +124,7 @@ var (
 		"PROJECT_NOT_FAILABLE":       18,
 		"PROJECT_NOT_REPAYING":       19,
 		"INVALID_BRANCH_REQUEST":     20,
+		"TENDER_NOT_PLACED":          21,
 	}
 )
 
@@ -154,7 +159,7 @@ var File_trade_center_v1_errors_proto protoreflect.FileDescriptor
 
 const file_trade_center_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1ctrade-center/v1/errors.proto\x12\x0etradecenter.v1\x1a\x13errors/errors.proto*\x85\x05\n" +
+	"\x1ctrade-center/v1/errors.proto\x12\x0etradecenter.v1\x1a\x13errors/errors.proto*\xa2\x05\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x1b\n" +
 	"\x11PROJECT_NOT_FOUND\x10\x01\x1a\x04\xa8E\x94\x03\x12\x13\n" +
@@ -177,7 +182,8 @@ const file_trade_center_v1_errors_proto_rawDesc = "" +
 	"\x16IDEMPOTENCY_KEY_REUSED\x10\x11\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
 	"\x14PROJECT_NOT_FAILABLE\x10\x12\x1a\x04\xa8E\x99\x03\x12\x1e\n" +
 	"\x14PROJECT_NOT_REPAYING\x10\x13\x1a\x04\xa8E\xf7\x03\x12 \n" +
-	"\x16INVALID_BRANCH_REQUEST\x10\x14\x1a\x04\xa8E\x99\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
+	"\x16INVALID_BRANCH_REQUEST\x10\x14\x1a\x04\xa8E\x99\x03\x12\x1b\n" +
+	"\x11TENDER_NOT_PLACED\x10\x15\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x03B3Z1github.com/p2p-dtx/p2p-dtx/api/trade-center/v1;v1b\x06proto3"
 
 var (
 	file_trade_center_v1_errors_proto_rawDescOnce sync.Once

@@ -312,3 +312,19 @@ func IsInvalidBranchRequest(err error) bool {
 func ErrorInvalidBranchRequest(format string, args ...interface{}) *errors.Error {
 	return errors.New(409, ErrorReason_INVALID_BRANCH_REQUEST.String(), fmt.Sprintf(format, args...))
 }
+
+// The request ended (timed out, or its caller hung up) while the tender waited behind
+// other tenders of its project: nothing was reserved or frozen; retry.
+func IsTenderNotPlaced(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_TENDER_NOT_PLACED.String() && e.Code == 503
+}
+
+// The request ended (timed out, or its caller hung up) while the tender waited behind
+// other tenders of its project: nothing was reserved or frozen; retry.
+func ErrorTenderNotPlaced(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_TENDER_NOT_PLACED.String(), fmt.Sprintf(format, args...))
+}

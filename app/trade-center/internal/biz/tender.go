@@ -91,6 +91,9 @@ var (
 	ErrTenderNotFound = errors.New("tender not found")
 	// ErrIdempotencyKeyReused: the key was used for a different tender.
 	ErrIdempotencyKeyReused = errors.New("idempotency key was used for a different tender")
+	// ErrTenderNotPlaced: the request ended (its caller hung up, or it timed out) while
+	// the tender waited for its project; nothing was reserved or frozen.
+	ErrTenderNotPlaced = errors.New("the tender was not placed")
 	// ErrDuplicateRequestNo: a tender with this freeze request number exists already.
 	ErrDuplicateRequestNo = errors.New("a tender with this freeze request number exists")
 )

@@ -89,8 +89,9 @@ func newTenderQueues() *tenderQueues { return &tenderQueues{queues: map[int64]*t
 // join runs q in a group of its project and returns once q is answered: at once when
 // fewer than GroupsInFlight groups of the project are on their way (with whoever waits),
 // otherwise in the next group, which the group ending first hands to the first waiting
-// tender. run answers every tender of its group.
-func (qs *tenderQueues) join(q *queuedTender, run func(group []*queuedTender)) {
+// tender. run answers every tender of its group. A tender whose caller gives up (ctx)
+// while it still waits leaves the queue unreserved; once in a group it goes through.
+func (qs *tenderQueues) join(ctx context.Context, q *queuedTender, run func(group []*queuedTender)) {
 	projectID := q.n.ProjectID
 	qs.mu.Lock()
 	queue, ok := qs.queues[projectID]
@@ -110,6 +111,16 @@ func (qs *tenderQueues) join(q *queuedTender, run func(group []*queuedTender)) {
 		case <-q.done: // another tender's group took q along
 			return
 		case group = <-q.turn:
+		case <-ctx.Done():
+			if qs.leave(queue, q) {
+				q.answer(nil, fmt.Errorf("%w: the request ended while the tender waited for its project's lock: %w", ErrTenderNotPlaced, ctx.Err()))
+				return
+			}
+			select { // already taken into a group: it answers q
+			case <-q.done:
+				return
+			case group = <-q.turn:
+			}
 		}
 	}
 	defer qs.handOver(projectID, queue)
@@ -124,6 +135,19 @@ func (qs *tenderQueues) join(q *queuedTender, run func(group []*queuedTender)) {
 		}
 	}()
 	run(group)
+}
+
+// leave takes q out of the queue if it is still waiting there.
+func (qs *tenderQueues) leave(queue *tenderQueue, q *queuedTender) bool {
+	qs.mu.Lock()
+	defer qs.mu.Unlock()
+	for i, w := range queue.waiting {
+		if w == q {
+			queue.waiting = append(queue.waiting[:i:i], queue.waiting[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 // handOver gives the next group to the first waiting tender, or ends one of the
@@ -148,7 +172,7 @@ func (uc *TenderUsecase) tenderAsGroup(ctx context.Context, caller Caller, n New
 		turn: make(chan []*queuedTender, 1), done: make(chan struct{})}
 	// The group outlives a leader whose caller hangs up: the others wait for its answers.
 	gctx := context.WithoutCancel(ctx)
-	uc.queues.join(q, func(group []*queuedTender) {
+	uc.queues.join(ctx, q, func(group []*queuedTender) {
 		tenderGroups.Add(gctx, int64(len(group)), "size", groupSizeLabel(len(group)))
 		if len(group) == 1 {
 			q := group[0]

@@ -1,6 +1,7 @@
 package biz_test
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -205,5 +206,41 @@ func TestTwoRequestsWithOneIdempotencyKeyInAGroupMakeOneTender(t *testing.T) {
 	}
 	if p := f.projectNow(t); p.Raised.String() != "700.00" || f.bank.frozenTotal().String() != "700.00" {
 		t.Errorf("raised %s, bank frozen %s; want 700.00 both", p.Raised, f.bank.frozenTotal())
+	}
+}
+
+func TestATenderWhoseCallerGivesUpWhileQueuedIsNotPlaced(t *testing.T) {
+	t.Parallel()
+	f := newLendingFixture(t, "1000.00")
+	g := startHeld(t, f, alice)
+	g.send(alice, "200.00")
+	ctx, cancel := context.WithCancel(t.Context())
+	gaveUp := make(chan error, 1)
+	go func() {
+		_, err := f.tenders.Tender(ctx, bob, biz.NewTender{ProjectID: f.project.ID, Amount: money.MustParseAmount("300.00")})
+		gaveUp <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for biz.QueuedTenders(f.tenders, f.project.ID) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("bob's tender never queued")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-gaveUp:
+		if !errors.Is(err, biz.ErrTenderNotPlaced) {
+			t.Fatalf("a tender whose caller gave up in the queue: %v, want ErrTenderNotPlaced", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a tender whose caller gave up kept waiting")
+	}
+	g.release(t, 1)
+	if got := f.tenderStatuses(); got[biz.TenderFrozen] != held+1 || len(got) != 1 {
+		t.Errorf("tenders %v, want %d FROZEN and nothing of bob's", got, held+1)
+	}
+	if p := f.projectNow(t); p.Raised.String() != "400.00" || f.bank.frozenTotal().String() != "400.00" {
+		t.Errorf("raised %s, bank frozen %s; want 400.00 both", p.Raised, f.bank.frozenTotal())
 	}
 }

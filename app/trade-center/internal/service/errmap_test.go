@@ -27,6 +27,7 @@ func TestEveryBizErrorHasItsReason(t *testing.T) {
 		{Name: "ErrProjectNotRepaying", Err: biz.ErrProjectNotRepaying, Code: 503, Reason: "PROJECT_NOT_REPAYING", Via: branchError},
 		{Name: "ErrIdempotencyKeyReused", Err: biz.ErrIdempotencyKeyReused, Code: 409, Reason: "IDEMPOTENCY_KEY_REUSED"},
 		{Name: "ErrTenderPending", Err: biz.ErrTenderPending, Code: 503, Reason: "TENDER_PENDING"},
+		{Name: "ErrTenderNotPlaced", Err: biz.ErrTenderNotPlaced, Code: 503, Reason: "TENDER_NOT_PLACED"},
 		{Name: "ErrBankRefused", Err: biz.ErrBankRefused, Code: 502, Reason: "BANK_REFUSED"},
 		{Name: "ErrBankUnavailable", Err: biz.ErrBankUnavailable, Code: 503, Reason: "BANK_UNAVAILABLE"},
 		{Name: "ErrUserCenterUnavailable", Err: biz.ErrUserCenterUnavailable, Code: 503, Reason: "USER_CENTER_UNAVAILABLE"},

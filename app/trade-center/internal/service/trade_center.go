@@ -224,6 +224,8 @@ func apiError(err error) error {
 		return v1.ErrorIdempotencyKeyReused("%v", err)
 	case errors.Is(err, biz.ErrTenderPending):
 		return v1.ErrorTenderPending("%v", err)
+	case errors.Is(err, biz.ErrTenderNotPlaced):
+		return v1.ErrorTenderNotPlaced("%v", err)
 	case errors.Is(err, biz.ErrBankRefused):
 		return v1.ErrorBankRefused("%v", err)
 	case errors.Is(err, biz.ErrBankUnavailable):
