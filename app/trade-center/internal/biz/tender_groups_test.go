@@ -53,19 +53,25 @@ func (g *groupRun) send(caller biz.Caller, amount string) {
 	}()
 }
 
-// release waits until n tenders queue behind the held one, lets the bank answer and waits
-// for every answer.
+// release waits until n tenders queue behind the held ones, lets the bank answer and
+// waits for every answer.
 func (g *groupRun) release(t *testing.T, n int) {
 	t.Helper()
+	waitQueued(t, g.f, n)
+	close(g.f.bank.hold)
+	g.wg.Wait()
+}
+
+// waitQueued polls until at least n tenders wait for the fixture project's next group.
+func waitQueued(t *testing.T, f *lendingFixture, n int) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for biz.QueuedTenders(g.f.tenders, g.f.project.ID) < n {
+	for biz.QueuedTenders(f.tenders, f.project.ID) < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d tenders queued, want %d", biz.QueuedTenders(g.f.tenders, g.f.project.ID), n)
+			t.Fatalf("%d tenders queued, want %d", biz.QueuedTenders(f.tenders, f.project.ID), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
-	close(g.f.bank.hold)
-	g.wg.Wait()
 }
 
 func TestTendersQueuedBehindOneGoAsOneGroup(t *testing.T) {
@@ -220,13 +226,7 @@ func TestATenderWhoseCallerGivesUpWhileQueuedIsNotPlaced(t *testing.T) {
 		_, err := f.tenders.Tender(ctx, bob, biz.NewTender{ProjectID: f.project.ID, Amount: money.MustParseAmount("300.00")})
 		gaveUp <- err
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for biz.QueuedTenders(f.tenders, f.project.ID) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("bob's tender never queued")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, f, 2) // alice's and bob's
 	cancel()
 	select {
 	case err := <-gaveUp:
