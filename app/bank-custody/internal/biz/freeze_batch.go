@@ -51,9 +51,11 @@ func (uc *LendingUsecase) FreezeBatch(ctx context.Context, platformNo, projectNo
 		return err
 	})
 	if errors.Is(err, ErrDuplicateRequest) {
-		// A twin call raced ours to one of the numbers; nothing of ours was applied and
-		// a repeat answers what the twin did.
-		return nil, fmt.Errorf("%w: retry the batch", ErrRequestNoConflict)
+		// A call for one of the numbers committed between our reads and our inserts (the
+		// project's lock orders freezes, so this should not happen). Nothing of ours was
+		// applied, and it is no refusal: the caller must send the batch again, and the
+		// repeat answers what that call did. Not wrapped, so it is answered as a 500.
+		return nil, fmt.Errorf("freeze batch of %s met a request number stored meanwhile; nothing applied, send it again: %v", projectNo, err)
 	}
 	return out, err
 }

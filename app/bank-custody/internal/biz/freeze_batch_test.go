@@ -169,3 +169,24 @@ func TestFreezeBatchRefusesANumberOfAnotherKind(t *testing.T) {
 	}
 	wantAccount(t, bank, "BUI2", "2000.00", "2.00")
 }
+
+// racedFreezes is a freeze repository whose batch insert meets a number stored meanwhile.
+type racedFreezes struct{ biz.FreezeRepo }
+
+func (racedFreezes) CreateAll(context.Context, []*biz.Freeze) error {
+	return fmt.Errorf("%w: one of the freezes", biz.ErrDuplicateRequest)
+}
+
+func TestAFreezeBatchThatMeetsANumberStoredMeanwhileIsNoRefusal(t *testing.T) {
+	t.Parallel()
+	bank := lendingBank()
+	uc := biz.NewLendingUsecase(bank.Tx(), bank.RequestRepo(), bank.UserRepo(), bank.AccountRepo(), bank.ProjectRepo(),
+		racedFreezes{bank.FreezeRepo()})
+	_, err := uc.FreezeBatch(context.Background(), "P2PDTX", "PN1", []biz.FreezeOrder{order("FZ1", "BUI2", "1.00")})
+	var ve *biz.ValidationError
+	// A refusal would make the platform fail its tenders; this must leave them to be sent again.
+	if err == nil || errors.Is(err, biz.ErrRequestNoConflict) || errors.Is(err, biz.ErrDuplicateRequest) || errors.As(err, &ve) {
+		t.Fatalf("a batch that raced another call: %v, want a plain failure (500: send it again)", err)
+	}
+	wantAccount(t, bank, "BUI2", "2000.00", "0.00")
+}
