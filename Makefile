@@ -132,5 +132,5 @@ bench-plan: up ## Full-loan approval → complete plan (1,000 tenders × 36 peri
 	@go run ./test/cmd/bench-plan -tenders $${TENDERS:-1000} -periods $${PERIODS:-36} -run-dir $(RUN)
 
 .PHONY: bench-tender
-bench-tender: up ## Tenders/s on one hot project at 16 and then 64 clients (2,000 tenders each), with the exactness checks.
-	@go run ./test/cmd/bench-tender -tenders $${TENDERS:-2000} -clients $${CLIENTS:-16} -then-clients $${THEN_CLIENTS:-64} -run-dir $(RUN)
+bench-tender: up ## Tenders/s on one hot project at 16 and then 64 clients (5,000 tenders each), with the exactness checks.
+	@go run ./test/cmd/bench-tender -tenders $${TENDERS:-5000} -clients $${CLIENTS:-16} -then-clients $${THEN_CLIENTS:-64} -run-dir $(RUN)
