@@ -117,14 +117,14 @@ func (uc *LendingUsecase) freezeBatch(ctx context.Context, platformNo, projectNo
 	var requests []*CustodyRequest
 	for _, i := range fresh {
 		o := orders[i]
-		a, ok := accounts[o.UserNo]
-		if !ok {
-			out[i].Err = fmt.Errorf("%w: %s", ErrAccountNotFound, o.UserNo)
-			continue
-		}
 		total := held.Add(o.Amount)
 		if total.Cmp(p.Amount) > 0 {
 			out[i].Err = fmt.Errorf("%w: project %s amount %s, frozen with this order %s", ErrExceedsProjectAmount, p.ProjectNo, p.Amount, total)
+			continue
+		}
+		a, ok := accounts[o.UserNo]
+		if !ok {
+			out[i].Err = fmt.Errorf("%w: %s", ErrAccountNotFound, o.UserNo)
 			continue
 		}
 		if out[i].Err = a.Freeze(o.Amount); out[i].Err != nil {

@@ -160,73 +160,24 @@ func (uc *LendingUsecase) RegisterProject(ctx context.Context, platformNo string
 
 // Freeze holds an investor's money for a tender: 422 INSUFFICIENT_BALANCE when balance −
 // frozen < amount. A repeat of the request returns the first freeze and holds nothing
-// more.
+// more. It is a batch of one order (freeze_batch.go): one way to freeze.
 func (uc *LendingUsecase) Freeze(ctx context.Context, platformNo string, order FreezeOrder) (*Freeze, error) {
 	if err := order.Validate(); err != nil {
 		return nil, err
 	}
-	var out *Freeze
+	var out []FreezeOutcome
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		// The project's lock orders every freeze and loan of the project, so the
-		// repeat check below sees what they committed.
-		p, err := uc.projects.Lock(ctx, order.ProjectNo)
-		if err != nil {
-			return err
-		}
-		if f, err := uc.freezes.Get(ctx, order.RequestNo); err == nil {
-			if f.Status == FreezeVoided {
-				return fmt.Errorf("%w: %s", ErrFreezeVoided, f.RequestNo)
-			}
-			if f.ProjectNo != order.ProjectNo || f.UserNo != order.UserNo || !f.Amount.Equal(order.Amount) {
-				return ErrRequestNoConflict
-			}
-			out = f
-			return nil
-		} else if !errors.Is(err, ErrFreezeNotFound) {
-			return err
-		}
-		if p.Status != ProjectCollecting {
-			return fmt.Errorf("%w: project %s is %s", ErrProjectNotCollecting, p.ProjectNo, p.Status)
-		}
-		total := p.Held.Add(order.Amount)
-		if total.Cmp(p.Amount) > 0 {
-			return fmt.Errorf("%w: project %s amount %s, frozen with this order %s", ErrExceedsProjectAmount, p.ProjectNo, p.Amount, total)
-		}
-		if err := uc.ownAccount(ctx, platformNo, order.UserNo); err != nil {
-			return err
-		}
-		a, err := uc.accounts.Lock(ctx, order.UserNo)
-		if err != nil {
-			return err
-		}
-		if err := a.Freeze(order.Amount); err != nil {
-			return err
-		}
-		now := uc.now()
-		a.UpdatedAt = now
-		if err := uc.accounts.Save(ctx, a); err != nil {
-			return err
-		}
-		f := &Freeze{RequestNo: order.RequestNo, ProjectNo: order.ProjectNo, UserNo: order.UserNo, Amount: order.Amount,
-			Status: FreezeFrozen, CreatedAt: now, UpdatedAt: now}
-		if err := uc.freezes.Create(ctx, f); err != nil {
-			return err
-		}
-		if err := uc.projects.SetHeld(ctx, p.ProjectNo, total, now); err != nil {
-			return err
-		}
-		amount := order.Amount
-		out = f
-		return uc.requests.Create(ctx, &CustodyRequest{
-			RequestNo: order.RequestNo, PlatformNo: platformNo, ServiceName: ServiceFreeze, UserNo: order.UserNo,
-			Amount: &amount, Status: RequestSuccess, Details: RequestDetails{ProjectNo: order.ProjectNo},
-			CreatedAt: now, UpdatedAt: now,
-		})
+		var err error
+		out, err = uc.freezeBatch(ctx, platformNo, order.ProjectNo, []FreezeOrder{order})
+		return err
 	})
 	if errors.Is(err, ErrDuplicateRequest) {
 		return nil, ErrRequestNoConflict // the number was used by another kind of request
 	}
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out[0].Freeze, out[0].Err
 }
 
 // ConfirmLoan transfers every FROZEN freeze of the project from its investor to the

@@ -7,7 +7,9 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -313,33 +315,6 @@ func (uc *TenderUsecase) callerCustody(ctx context.Context, caller Caller) (Cust
 	return c, err
 }
 
-// reserve records the PENDING tender and raises the project by its amount, in one short
-// transaction on the project's row lock (no network call inside).
-func (uc *TenderUsecase) reserve(ctx context.Context, caller Caller, n NewTender, custody Custody, requestNo string) (*Tender, *Project, error) {
-	var t *Tender
-	var p *Project
-	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		p, err = uc.projects.LockProject(ctx, n.ProjectID)
-		if err != nil {
-			return err
-		}
-		if err := uc.checkFits(p, n.Amount); err != nil {
-			return err
-		}
-		t, err = uc.tenders.CreateTender(ctx, &Tender{
-			ProjectID: p.ID, InvestorID: caller.UserID, InvestorUserNo: custody.UserNo,
-			Amount: n.Amount, Status: TenderPending, FreezeRequestNo: requestNo,
-		})
-		if err != nil {
-			return err
-		}
-		p.Reserve(n.Amount)
-		return uc.projects.UpdateProject(ctx, p)
-	})
-	return t, p, err
-}
-
 // replay answers a request whose idempotency key already made tender t.
 func (uc *TenderUsecase) replay(ctx context.Context, caller Caller, n NewTender, t *Tender) (*Tender, error) {
 	if t.InvestorID != caller.UserID || t.ProjectID != n.ProjectID || !t.Amount.Equal(n.Amount) {
@@ -376,41 +351,84 @@ var freezeAttempts = []time.Duration{0, 200 * time.Millisecond, 500 * time.Milli
 // answer (see the top of this file).
 func (uc *TenderUsecase) freeze(ctx context.Context, t *Tender, projectNo string) (*Tender, error) {
 	f := BankFreeze{RequestNo: t.FreezeRequestNo, ProjectNo: projectNo, UserNo: t.InvestorUserNo, Amount: t.Amount}
+	err := untilKnown(ctx, func() error { return uc.bank.Freeze(ctx, f) })
+	switch uc.judge(t, err) {
+	case freezeHeld:
+		uc.faults.Crash(CrashTenderAfterFreeze)
+		now, err := uc.markFrozen(ctx, []int64{t.ID})
+		if err != nil {
+			return nil, err
+		}
+		return frozenAnswer(t.ID, now)
+	case freezeRefused:
+		if rerr := uc.release(ctx, t.ProjectID, map[int64]string{t.ID: refusalReason(err)}); rerr != nil {
+			return nil, rerr
+		}
+		return nil, refusalAnswer(t, err)
+	}
+	return nil, uc.pendingAnswer(ctx, t, err)
+}
+
+// untilKnown calls the bank again after each wait of freezeAttempts while the outcome
+// stays unknown (ErrBankUnavailable; the same request numbers every time) and answers the
+// last error; a ctx that ends stops the waiting, the outcome still unknown.
+func untilKnown(ctx context.Context, call func() error) error {
 	var err error
 	for _, wait := range freezeAttempts {
 		if wait > 0 {
 			select {
 			case <-ctx.Done():
-				return nil, fmt.Errorf("%w: tender %d: %w", ErrTenderPending, t.ID, ctx.Err())
+				return fmt.Errorf("%w: %w (after %w)", ErrBankUnavailable, ctx.Err(), err)
 			case <-time.After(wait):
 			}
 		}
-		if err = uc.bank.Freeze(ctx, f); !errors.Is(err, ErrBankUnavailable) {
-			break
+		if err = call(); !errors.Is(err, ErrBankUnavailable) {
+			return err
 		}
 	}
+	return err
+}
+
+// freezeVerdict is what the bank's answer about one freeze means for its tender.
+type freezeVerdict int
+
+const (
+	freezeUnknown freezeVerdict = iota // no answer, or none we trust: the tender stays PENDING
+	freezeHeld                         // the money is frozen: FROZEN
+	freezeRefused                      // a definitive refusal: FAILED, its share released
+)
+
+// judge reads the bank's answer err about t's freeze and keeps t's investor's balance
+// hint in step with it (tender_balance_hints.go).
+func (uc *TenderUsecase) judge(t *Tender, err error) freezeVerdict {
 	switch {
 	case err == nil:
 		uc.hints.spent(t.InvestorUserNo, t.Amount)
-		uc.faults.Crash(CrashTenderAfterFreeze)
-		return uc.markFrozen(ctx, t.ID)
-	case errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused), errors.Is(err, ErrFreezeVoided):
-		if errors.Is(err, ErrInsufficientBalance) {
-			uc.hints.forget(t.InvestorUserNo)
-		}
-		failed := *t
-		failed.FailureReason = refusalReason(err)
-		if rerr := uc.release(ctx, t, failed.FailureReason); rerr != nil {
-			return nil, rerr
-		}
-		if errors.Is(err, ErrFreezeVoided) {
-			return nil, failureError(&failed) // the investor hears why: the project failed
-		}
-		return nil, err
+		return freezeHeld
+	case errors.Is(err, ErrInsufficientBalance):
+		uc.hints.forget(t.InvestorUserNo)
+		return freezeRefused
+	case errors.Is(err, ErrBankRefused), errors.Is(err, ErrFreezeVoided):
+		return freezeRefused
 	}
+	return freezeUnknown
+}
+
+// refusalAnswer is what the investor hears of a refused and released tender t.
+func refusalAnswer(t *Tender, err error) error {
+	if errors.Is(err, ErrFreezeVoided) {
+		failed := *t
+		failed.Status, failed.FailureReason = TenderFailed, FailureFreezeVoided
+		return failureError(&failed) // the investor hears why: the project failed
+	}
+	return err
+}
+
+// pendingAnswer is what the investor hears of a tender whose freeze's outcome is unknown.
+func (uc *TenderUsecase) pendingAnswer(ctx context.Context, t *Tender, err error) error {
 	uc.log.WithContext(ctx).Warnw("msg", "freeze outcome unknown; the tender stays PENDING for the settler",
 		"tender_id", t.ID, "request_no", t.FreezeRequestNo, "err", err)
-	return nil, fmt.Errorf("%w: tender %d: %w", ErrTenderPending, t.ID, err)
+	return fmt.Errorf("%w: tender %d: %w", ErrTenderPending, t.ID, err)
 }
 
 // refusalReason is what a FAILED tender records of the bank's refusal.
@@ -424,47 +442,77 @@ func refusalReason(err error) string {
 	return err.Error()
 }
 
-// markFrozen records the bank's freeze. A tender the settler already settled, or the
-// refund job already refunded, is answered as it is.
-func (uc *TenderUsecase) markFrozen(ctx context.Context, id int64) (*Tender, error) {
-	var t *Tender
+// markFrozen records the bank's freeze of the tenders ids: the PENDING ones become FROZEN,
+// in one transaction. It answers each as it is now — a tender the settler already
+// settled, or the refund job already refunded, as it is (frozenAnswer).
+func (uc *TenderUsecase) markFrozen(ctx context.Context, ids []int64) (map[int64]Tender, error) {
+	var now map[int64]Tender
 	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		if t, err = uc.tenders.LockTender(ctx, id); err != nil || t.Status != TenderPending {
+		locked, err := uc.tenders.LockTenders(ctx, ids)
+		if err != nil {
 			return err
 		}
-		t.Status = TenderFrozen
-		return uc.tenders.UpdateTender(ctx, t)
+		now = make(map[int64]Tender, len(locked))
+		var pending []int64
+		for _, t := range locked {
+			if t.Status == TenderPending {
+				pending = append(pending, t.ID)
+				t.Status = TenderFrozen
+			}
+			now[t.ID] = t
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		return uc.tenders.SetTendersStatus(ctx, pending, TenderFrozen)
 	})
-	if err != nil {
-		return nil, err
-	}
-	if t.Status == TenderFailed {
+	return now, err
+}
+
+// frozenAnswer is the investor's answer for tender id after markFrozen.
+func frozenAnswer(id int64, now map[int64]Tender) (*Tender, error) {
+	t, ok := now[id]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("%w: tender %d", ErrTenderNotFound, id)
+	case t.Status == TenderFailed:
 		// Only a bank that answered "refused" and later "frozen" for one request number
 		// gets here: its answers contradict each other and an operator must look.
 		return nil, fmt.Errorf("tender %d: the bank froze %s after refusing it", t.ID, t.FreezeRequestNo)
 	}
-	return t, nil
+	return &t, nil
 }
 
-// release gives a refused tender's share back to its project: the tender becomes FAILED
-// and raised shrinks by its amount, in one transaction (project lock first, as in the
-// reservation, so the two cannot deadlock).
-func (uc *TenderUsecase) release(ctx context.Context, pending *Tender, reason string) error {
+// release gives refused tenders' shares back to their project: each PENDING one of
+// reasons (tender id → the bank's refusal) becomes FAILED with its reason and raised
+// shrinks by their sum, in one transaction (project lock first, as in the reservation, so
+// the two cannot deadlock).
+func (uc *TenderUsecase) release(ctx context.Context, projectID int64, reasons map[int64]string) error {
+	ids := slices.Sorted(maps.Keys(reasons))
 	return uc.tx.InTx(ctx, func(ctx context.Context) error {
-		p, err := uc.projects.LockProject(ctx, pending.ProjectID)
+		p, err := uc.projects.LockProject(ctx, projectID)
 		if err != nil {
 			return err
 		}
-		t, err := uc.tenders.LockTender(ctx, pending.ID)
-		if err != nil || t.Status != TenderPending {
+		locked, err := uc.tenders.LockTenders(ctx, ids)
+		if err != nil {
 			return err
 		}
-		t.Status, t.FailureReason = TenderFailed, reason
-		if err := uc.tenders.UpdateTender(ctx, t); err != nil {
-			return err
+		var sum money.Amount
+		for _, t := range locked {
+			if t.Status != TenderPending {
+				continue
+			}
+			t.Status, t.FailureReason = TenderFailed, reasons[t.ID]
+			if err := uc.tenders.UpdateTender(ctx, &t); err != nil {
+				return err
+			}
+			sum = sum.Add(t.Amount)
 		}
-		p.Release(t.Amount)
+		if sum.IsZero() {
+			return nil
+		}
+		p.Release(sum)
 		return uc.projects.UpdateProject(ctx, p)
 	})
 }

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
-	"time"
 
-	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 	"github.com/p2p-dtx/p2p-dtx/pkg/telemetry"
 )
 
@@ -28,14 +26,15 @@ import (
 //  2. one signed call freezes them at the bank (POST /v1/freezes/batch, at most
 //     MaxFreezeBatch) and the bank's one signed answer has each freeze's own outcome;
 //  3. one transaction marks the frozen ones FROZEN; one more releases the refused ones
-//     (FAILED, raised shrinks by their sum), as release does for one.
+//     (FAILED, raised shrinks by their sum) — markFrozen and release of tender.go, the same
+//     code a single tender settles with.
 //
 // Nothing else changes: no lock is held across a call, each tender keeps its own request
 // number and outcome, an unknown outcome leaves the tenders PENDING for the settler (which
 // sends each freeze again alone, the bank being idempotent per request number), and the
-// crash points fire at the same steps. A tender that finds its project idle goes alone,
-// by the same code as before, without waiting: grouping adds no delay, it only uses the
-// time a tender would have spent queueing on the row lock. Each instance groups its own
+// crash points fire at the same steps. A tender that finds its project idle is a group of
+// one at once, frozen by the single POST /v1/freezes the settler also sends: grouping adds
+// no delay, it only uses the time a tender would have spent queueing on the row lock. Each instance groups its own
 // requests; with two instances the project's row lock orders the two instances' groups.
 
 // MaxFreezeBatch is the most tenders one group reserves and freezes together.
@@ -174,11 +173,6 @@ func (uc *TenderUsecase) tenderAsGroup(ctx context.Context, caller Caller, n New
 	gctx := context.WithoutCancel(ctx)
 	uc.queues.join(ctx, q, func(group []*queuedTender) {
 		tenderGroups.Add(gctx, int64(len(group)), "size", groupSizeLabel(len(group)))
-		if len(group) == 1 {
-			q := group[0]
-			q.answer(uc.reserveAndFreeze(gctx, q.caller, q.n, q.custody, q.requestNo))
-			return
-		}
 		uc.runGroup(gctx, group)
 	})
 	return q.tender, q.err
@@ -201,16 +195,6 @@ func groupSizeLabel(n int) string {
 	return "21-" + strconv.Itoa(MaxFreezeBatch)
 }
 
-// reserveAndFreeze is one tender alone: reserve, then freeze (tender.go).
-func (uc *TenderUsecase) reserveAndFreeze(ctx context.Context, caller Caller, n NewTender, custody Custody, requestNo string) (*Tender, error) {
-	t, p, err := uc.reserve(ctx, caller, n, custody, requestNo)
-	if err != nil {
-		return nil, err
-	}
-	uc.faults.Crash(CrashTenderAfterRow)
-	return uc.freeze(ctx, t, p.BankProjectNo)
-}
-
 // runGroup reserves, freezes and settles a group of one project's tenders and answers
 // each (see the top of this file).
 func (uc *TenderUsecase) runGroup(ctx context.Context, group []*queuedTender) {
@@ -225,31 +209,47 @@ func (uc *TenderUsecase) runGroup(ctx context.Context, group []*queuedTender) {
 		return
 	}
 	uc.faults.Crash(CrashTenderAfterRow)
+	if len(reserved) == 1 {
+		// Alone (an idle project): the single freeze, as the settler sends it.
+		q := reserved[0]
+		q.answer(uc.freeze(ctx, q.tender, projectNo))
+		return
+	}
 	outcomes := uc.freezeGroup(ctx, projectNo, reserved)
-	var frozen, refused []*queuedTender
+	verdicts := make([]freezeVerdict, len(reserved))
+	var frozen []int64
+	refused := map[int64]string{}
 	for i, q := range reserved {
-		switch err := outcomes[i]; {
-		case err == nil:
-			uc.hints.spent(q.tender.InvestorUserNo, q.tender.Amount)
-			frozen = append(frozen, q)
-		case errors.Is(err, ErrInsufficientBalance), errors.Is(err, ErrBankRefused), errors.Is(err, ErrFreezeVoided):
-			if errors.Is(err, ErrInsufficientBalance) {
-				uc.hints.forget(q.tender.InvestorUserNo)
-			}
-			q.err = err
-			refused = append(refused, q)
+		switch verdicts[i] = uc.judge(q.tender, outcomes[i]); verdicts[i] {
+		case freezeHeld:
+			frozen = append(frozen, q.tender.ID)
+		case freezeRefused:
+			refused[q.tender.ID] = refusalReason(outcomes[i])
 		default:
-			uc.log.WithContext(ctx).Warnw("msg", "freeze outcome unknown; the tender stays PENDING for the settler",
-				"tender_id", q.tender.ID, "request_no", q.tender.FreezeRequestNo, "err", err)
-			q.answer(nil, fmt.Errorf("%w: tender %d: %w", ErrTenderPending, q.tender.ID, err))
+			q.answer(nil, uc.pendingAnswer(ctx, q.tender, outcomes[i]))
 		}
 	}
+	// Step 3: one transaction for the frozen ones, one for the refused ones.
+	var now map[int64]Tender
+	var markErr, releaseErr error
 	if len(frozen) > 0 {
 		uc.faults.Crash(CrashTenderAfterFreeze)
-		uc.markGroupFrozen(ctx, frozen)
+		now, markErr = uc.markFrozen(ctx, frozen)
 	}
 	if len(refused) > 0 {
-		uc.releaseGroup(ctx, refused)
+		releaseErr = uc.release(ctx, reserved[0].tender.ProjectID, refused)
+	}
+	for i, q := range reserved {
+		switch {
+		case verdicts[i] == freezeHeld && markErr != nil:
+			q.answer(nil, markErr)
+		case verdicts[i] == freezeHeld:
+			q.answer(frozenAnswer(q.tender.ID, now))
+		case verdicts[i] == freezeRefused && releaseErr != nil:
+			q.answer(nil, releaseErr)
+		case verdicts[i] == freezeRefused:
+			q.answer(nil, refusalAnswer(q.tender, outcomes[i]))
+		}
 	}
 }
 
@@ -361,15 +361,11 @@ func (uc *TenderUsecase) freezeGroup(ctx context.Context, projectNo string, rese
 		fs[i] = BankFreeze{RequestNo: t.FreezeRequestNo, ProjectNo: projectNo, UserNo: t.InvestorUserNo, Amount: t.Amount}
 	}
 	var outcomes []error
-	var err error
-	for _, wait := range freezeAttempts {
-		if wait > 0 {
-			time.Sleep(wait) // the group's context has no deadline of a caller's to wait on
-		}
-		if outcomes, err = uc.bank.FreezeBatch(ctx, projectNo, fs); !errors.Is(err, ErrBankUnavailable) {
-			break
-		}
-	}
+	err := untilKnown(ctx, func() error {
+		var err error
+		outcomes, err = uc.bank.FreezeBatch(ctx, projectNo, fs)
+		return err
+	})
 	if err != nil {
 		// One answer for the whole call: a definitive refusal or an unknown outcome is
 		// every freeze's, as it would have been for each alone.
@@ -379,95 +375,4 @@ func (uc *TenderUsecase) freezeGroup(ctx context.Context, projectNo string, rese
 		}
 	}
 	return outcomes
-}
-
-// markGroupFrozen is step 3 for the frozen tenders: FROZEN in one transaction. A tender
-// the settler or the refund job settled meanwhile is answered as it is (as markFrozen).
-func (uc *TenderUsecase) markGroupFrozen(ctx context.Context, frozen []*queuedTender) {
-	ids := make([]int64, len(frozen))
-	for i, q := range frozen {
-		ids[i] = q.tender.ID
-	}
-	var now map[int64]Tender
-	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		locked, err := uc.tenders.LockTenders(ctx, ids)
-		if err != nil {
-			return err
-		}
-		now = make(map[int64]Tender, len(locked))
-		var pending []int64
-		for _, t := range locked {
-			if t.Status == TenderPending {
-				pending = append(pending, t.ID)
-				t.Status = TenderFrozen
-			}
-			now[t.ID] = t
-		}
-		if len(pending) == 0 {
-			return nil
-		}
-		return uc.tenders.SetTendersStatus(ctx, pending, TenderFrozen)
-	})
-	for _, q := range frozen {
-		t, ok := now[q.tender.ID]
-		switch {
-		case err != nil:
-			q.answer(nil, err)
-		case !ok:
-			q.answer(nil, fmt.Errorf("%w: tender %d", ErrTenderNotFound, q.tender.ID))
-		case t.Status == TenderFailed:
-			q.answer(nil, fmt.Errorf("tender %d: the bank froze %s after refusing it", t.ID, t.FreezeRequestNo))
-		default:
-			q.answer(&t, nil)
-		}
-	}
-}
-
-// releaseGroup is step 3 for the refused tenders: FAILED with the bank's reason, and
-// their sum leaves raised, in one transaction (project lock first, as release).
-func (uc *TenderUsecase) releaseGroup(ctx context.Context, refused []*queuedTender) {
-	ids := make([]int64, len(refused))
-	reasons := make(map[int64]string, len(refused))
-	for i, q := range refused {
-		ids[i] = q.tender.ID
-		reasons[q.tender.ID] = refusalReason(q.err)
-	}
-	err := uc.tx.InTx(ctx, func(ctx context.Context) error {
-		p, err := uc.projects.LockProject(ctx, refused[0].tender.ProjectID)
-		if err != nil {
-			return err
-		}
-		locked, err := uc.tenders.LockTenders(ctx, ids)
-		if err != nil {
-			return err
-		}
-		var sum money.Amount
-		for _, t := range locked {
-			if t.Status != TenderPending {
-				continue
-			}
-			t.Status, t.FailureReason = TenderFailed, reasons[t.ID]
-			if err := uc.tenders.UpdateTender(ctx, &t); err != nil {
-				return err
-			}
-			sum = sum.Add(t.Amount)
-		}
-		if sum.IsZero() {
-			return nil
-		}
-		p.Release(sum)
-		return uc.projects.UpdateProject(ctx, p)
-	})
-	for _, q := range refused {
-		switch {
-		case err != nil:
-			q.answer(nil, err)
-		case errors.Is(q.err, ErrFreezeVoided):
-			failed := *q.tender
-			failed.Status, failed.FailureReason = TenderFailed, FailureFreezeVoided
-			q.answer(nil, failureError(&failed)) // the investor hears why: the project failed
-		default:
-			q.answer(nil, q.err)
-		}
-	}
 }
