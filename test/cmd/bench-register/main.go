@@ -88,13 +88,13 @@ func run(s settings) (err error) {
 		return err
 	}
 	defer cleanup()
-	p, err := startPeer(s.socket, s.repo, s.mysqlAddr, s.dtmHTTP, s.cost)
+	prefix := fmt.Sprintf("b%d", time.Now().Unix()%100000)
+	p, err := startPeer(s.socket, s.repo, s.mysqlAddr, s.dtmHTTP, prefix, s.cost)
 	if err != nil {
 		return err
 	}
 	defer func() { err = errors.Join(err, p.stop()) }()
 
-	prefix := fmt.Sprintf("b%d", time.Now().Unix()%100000)
 	// Whatever happens below, the users the run registered are removed.
 	defer func() { err = errors.Join(err, removeUsers(s.socket, prefix)) }()
 	httpc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: s.clients}}

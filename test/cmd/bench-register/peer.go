@@ -38,12 +38,13 @@ type peer struct {
 	cost   int
 	srv    *http.Server
 	user   string
+	prefix string // this run's; the peer's gids are "peer" + prefix + n
 }
 
 const peerDB = "bench_peer"
 
 // startPeer creates the peer's database and login, and starts its branch server.
-func startPeer(socket, repo, mysqlAddr, dtmHTTP string, cost int) (*peer, error) {
+func startPeer(socket, repo, mysqlAddr, dtmHTTP, prefix string, cost int) (*peer, error) {
 	// At info, DTM's client logs every branch call and every XA connection it opens.
 	logger.InitLog("warn")
 	cfg := mysql.NewConfig()
@@ -52,7 +53,7 @@ func startPeer(socket, repo, mysqlAddr, dtmHTTP string, cost int) (*peer, error)
 	if err != nil {
 		return nil, err
 	}
-	p := &peer{db: root, dtm: dtmHTTP, cost: cost, user: "bench_peer"}
+	p := &peer{db: root, dtm: dtmHTTP, cost: cost, user: "bench_peer", prefix: prefix}
 	pw := make([]byte, 16)
 	if _, err := rand.Read(pw); err != nil {
 		return nil, err
@@ -107,9 +108,12 @@ func startPeer(socket, repo, mysqlAddr, dtmHTTP string, cost int) (*peer, error)
 	return p, nil
 }
 
-// stop shuts the branch server down and removes the peer's database and login.
+// stop shuts the branch server down and removes the peer's database and login. The
+// peer's Submit returns before phase 2, so first it lets DTM finish the phase 2 of what
+// it submitted while the branch server can still answer.
 func (p *peer) stop() error {
 	var errs []error
+	errs = append(errs, p.settle(20*time.Second))
 	if p.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -123,6 +127,71 @@ func (p *peer) stop() error {
 	_, err := p.db.Exec(fmt.Sprintf("SET SESSION lock_wait_timeout = 10; DROP DATABASE IF EXISTS %s; DROP USER IF EXISTS '%s'@'127.0.0.1'", peerDB, p.user))
 	errs = append(errs, err, p.db.Close())
 	return errors.Join(errs...)
+}
+
+// settle lets DTM finish the peer's own transactions (gid "peer<prefix>…") for up to d,
+// then force-stops whatever of the peer is still unfinished — also what an earlier run,
+// killed before its phase 2 ended, left behind, at once: DTM's forceStop marks it failed,
+// so DTM stops retrying, for ever, the branches of a server that is gone. The rows those
+// transactions touched go with the peer's database.
+func (p *peer) settle(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		var ours int
+		stale, err := p.unfinished(func(gid string) bool {
+			mine := strings.HasPrefix(gid, "peer"+p.prefix)
+			if mine {
+				ours++
+			}
+			return !mine || time.Now().After(deadline)
+		})
+		if err != nil {
+			return err
+		}
+		for _, g := range stale {
+			if err := p.forceStop(g); err != nil {
+				return err
+			}
+		}
+		if len(stale) > 0 {
+			fmt.Fprintf(os.Stderr, "  force-stopped %d unfinished peer transactions (DTM would retry their gone branches for ever)\n", len(stale))
+		}
+		if ours == 0 || time.Now().After(deadline) {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// unfinished lists the peer's transactions DTM has not finished that stop says to stop.
+func (p *peer) unfinished(stop func(gid string) bool) ([]string, error) {
+	rs, err := p.db.Query("SELECT gid FROM dtm.trans_global WHERE gid LIKE 'peer%' AND status NOT IN ('succeed', 'failed')")
+	if err != nil {
+		return nil, err
+	}
+	var gids []string
+	for rs.Next() {
+		var g string
+		if err := rs.Scan(&g); err != nil {
+			return nil, errors.Join(err, rs.Close())
+		}
+		if stop(g) {
+			gids = append(gids, g)
+		}
+	}
+	return gids, errors.Join(rs.Err(), rs.Close())
+}
+
+// forceStop asks DTM to give the transaction up; one that finished meanwhile is fine.
+func (p *peer) forceStop(gid string) error {
+	resp, err := resty.New().SetTimeout(5 * time.Second).R().SetBody(map[string]string{"gid": gid}).Post(p.dtm + "/forceStop")
+	if err != nil {
+		return fmt.Errorf("force-stop peer transaction %s: %w", gid, err)
+	}
+	if resp.IsError() && !strings.Contains(resp.String(), "status: succeed") && !strings.Contains(resp.String(), "status: failed") {
+		return fmt.Errorf("force-stop peer transaction %s: %s %s", gid, resp.Status(), resp.String())
+	}
+	return nil
 }
 
 type peerUser struct {
@@ -141,7 +210,7 @@ func (p *peer) register(mode, prefix string, n int64) error {
 		return err
 	}
 	u := peerUser{Username: username, Mobile: mobile, Hash: string(hash)}
-	gid := fmt.Sprintf("peer%s%d", prefix, n)
+	gid := fmt.Sprintf("peer%s%d", p.prefix, n)
 	if mode == "XA" {
 		return dtmcli.XaGlobalTransaction(p.dtm, gid, func(xa *dtmcli.Xa) (*resty.Response, error) {
 			resp, err := xa.CallBranch(u, p.busi+"/account/xa")
