@@ -59,6 +59,10 @@ const (
 	// The bank's signed account query did not answer, or not trustworthily; nothing was
 	// recorded, retry.
 	ErrorReason_BANK_UNAVAILABLE ErrorReason = 16
+	// DTM had not decided the registration when the answer was due (DTM or its store was
+	// unreachable): it completes or rolls back on its own, both sides or neither. The gid
+	// is in metadata.gid; logging in tells which. Not a refusal: the names may be taken.
+	ErrorReason_REGISTRATION_OUTCOME_UNKNOWN ErrorReason = 17
 )
 
 // Enum value maps for ErrorReason.
@@ -81,25 +85,27 @@ var (
 		14: "INSUFFICIENT_BALANCE",
 		15: "FORBIDDEN",
 		16: "BANK_UNAVAILABLE",
+		17: "REGISTRATION_OUTCOME_UNKNOWN",
 	}
 	ErrorReason_value = map[string]int32{
-		"INVALID_ARGUMENT":          0,
-		"UNAUTHENTICATED":           1,
-		"USER_NOT_FOUND":            2,
-		"USERNAME_TAKEN":            3,
-		"MOBILE_TAKEN":              4,
-		"REGISTRATION_ROLLED_BACK":  5,
-		"FAULT_INJECTED":            6,
-		"INVALID_BRANCH_REQUEST":    7,
-		"CUSTODY_ALREADY_REQUESTED": 8,
-		"CUSTODY_ALREADY_OPEN":      9,
-		"CUSTODY_NOT_OPEN":          10,
-		"REQUEST_NOT_FOUND":         11,
-		"NOTIFICATION_MISMATCH":     12,
-		"INVALID_NOTIFICATION":      13,
-		"INSUFFICIENT_BALANCE":      14,
-		"FORBIDDEN":                 15,
-		"BANK_UNAVAILABLE":          16,
+		"INVALID_ARGUMENT":             0,
+		"UNAUTHENTICATED":              1,
+		"USER_NOT_FOUND":               2,
+		"USERNAME_TAKEN":               3,
+		"MOBILE_TAKEN":                 4,
+		"REGISTRATION_ROLLED_BACK":     5,
+		"FAULT_INJECTED":               6,
+		"INVALID_BRANCH_REQUEST":       7,
+		"CUSTODY_ALREADY_REQUESTED":    8,
+		"CUSTODY_ALREADY_OPEN":         9,
+		"CUSTODY_NOT_OPEN":             10,
+		"REQUEST_NOT_FOUND":            11,
+		"NOTIFICATION_MISMATCH":        12,
+		"INVALID_NOTIFICATION":         13,
+		"INSUFFICIENT_BALANCE":         14,
+		"FORBIDDEN":                    15,
+		"BANK_UNAVAILABLE":             16,
+		"REGISTRATION_OUTCOME_UNKNOWN": 17,
 	}
 )
 
@@ -134,7 +140,7 @@ var File_user_center_v1_errors_proto protoreflect.FileDescriptor
 
 const file_user_center_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1buser-center/v1/errors.proto\x12\rusercenter.v1\x1a\x13errors/errors.proto*\x86\x04\n" +
+	"\x1buser-center/v1/errors.proto\x12\rusercenter.v1\x1a\x13errors/errors.proto*\xae\x04\n" +
 	"\vErrorReason\x12\x1a\n" +
 	"\x10INVALID_ARGUMENT\x10\x00\x1a\x04\xa8E\x90\x03\x12\x19\n" +
 	"\x0fUNAUTHENTICATED\x10\x01\x1a\x04\xa8E\x91\x03\x12\x18\n" +
@@ -153,7 +159,8 @@ const file_user_center_v1_errors_proto_rawDesc = "" +
 	"\x14INVALID_NOTIFICATION\x10\r\x1a\x04\xa8E\x90\x03\x12\x1e\n" +
 	"\x14INSUFFICIENT_BALANCE\x10\x0e\x1a\x04\xa8E\xa6\x03\x12\x13\n" +
 	"\tFORBIDDEN\x10\x0f\x1a\x04\xa8E\x93\x03\x12\x1a\n" +
-	"\x10BANK_UNAVAILABLE\x10\x10\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
+	"\x10BANK_UNAVAILABLE\x10\x10\x1a\x04\xa8E\xf7\x03\x12&\n" +
+	"\x1cREGISTRATION_OUTCOME_UNKNOWN\x10\x11\x1a\x04\xa8E\xf7\x03\x1a\x04\xa0E\xf4\x03B2Z0github.com/p2p-dtx/p2p-dtx/api/user-center/v1;v1b\x06proto3"
 
 var (
 	file_user_center_v1_errors_proto_rawDescOnce sync.Once

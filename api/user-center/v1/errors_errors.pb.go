@@ -248,3 +248,21 @@ func IsBankUnavailable(err error) bool {
 func ErrorBankUnavailable(format string, args ...interface{}) *errors.Error {
 	return errors.New(503, ErrorReason_BANK_UNAVAILABLE.String(), fmt.Sprintf(format, args...))
 }
+
+// DTM had not decided the registration when the answer was due (DTM or its store was
+// unreachable): it completes or rolls back on its own, both sides or neither. The gid
+// is in metadata.gid; logging in tells which. Not a refusal: the names may be taken.
+func IsRegistrationOutcomeUnknown(err error) bool {
+	if err == nil {
+		return false
+	}
+	e := errors.FromError(err)
+	return e.Reason == ErrorReason_REGISTRATION_OUTCOME_UNKNOWN.String() && e.Code == 503
+}
+
+// DTM had not decided the registration when the answer was due (DTM or its store was
+// unreachable): it completes or rolls back on its own, both sides or neither. The gid
+// is in metadata.gid; logging in tells which. Not a refusal: the names may be taken.
+func ErrorRegistrationOutcomeUnknown(format string, args ...interface{}) *errors.Error {
+	return errors.New(503, ErrorReason_REGISTRATION_OUTCOME_UNKNOWN.String(), fmt.Sprintf(format, args...))
+}

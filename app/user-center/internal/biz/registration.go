@@ -29,6 +29,10 @@ var (
 	ErrMobileTaken   = errors.New("mobile taken")
 	// ErrRolledBack: a participant failed or timed out and everything was undone.
 	ErrRolledBack = errors.New("registration rolled back")
+	// ErrOutcomeUnknown: the transaction's Submit or Abort failed and DTM had not decided
+	// it (submitted or rolled back) within the settle wait — DTM or its store was
+	// unreachable. DTM finishes it later, one way or the other.
+	ErrOutcomeUnknown = errors.New("registration outcome unknown")
 	// ErrFaultInjected is an armed fault point firing.
 	ErrFaultInjected = errors.New("fault injected")
 )

@@ -88,7 +88,8 @@ func (r *dtmRegistrar) Register(ctx context.Context, mode biz.Mode, u biz.NewUse
 var registrations = telemetry.NewCounter("p2p_registrations", "registrations by mode and outcome")
 
 // outcome names what a registration ended as: succeeded, pending (committed, a Confirm
-// still retrying), username_taken, mobile_taken, rolled_back or error.
+// still retrying), username_taken, mobile_taken, rolled_back, unknown (DTM had not
+// decided when the answer was due) or error.
 func outcome(res biz.Registered, err error) string {
 	switch {
 	case err == nil && res.Settled:
@@ -101,6 +102,8 @@ func outcome(res biz.Registered, err error) string {
 		return "mobile_taken"
 	case errors.Is(err, biz.ErrRolledBack), errors.Is(err, biz.ErrFaultInjected):
 		return "rolled_back"
+	case errors.Is(err, biz.ErrOutcomeUnknown):
+		return "unknown"
 	}
 	return "error"
 }
@@ -165,21 +168,49 @@ func (r *dtmRegistrar) register(ctx context.Context, gid string, mode biz.Mode, 
 		return res, nil
 	}
 	// Submit or Abort may come back before DTM finished (a Confirm or Cancel is being
-	// retried): wait for the final state, so a 409 means nothing is left behind and a
+	// retried), or fail while DTM's outcome is unknown to it (DTM or its store went away
+	// mid-call): wait for the final state, so a 409 means nothing is left behind and a
 	// success means both sides are ACTIVE.
 	status, werr := r.settle(txCtx, gid)
+	res, err = afterFailure(res, status, err)
+	switch {
+	case errors.Is(err, biz.ErrOutcomeUnknown):
+		r.log.Warnw("msg", "registration outcome unknown after the settle wait", "gid", gid, "mode", string(mode), "status", status, "cause", err, "wait", werr)
+	case err == nil:
+		r.log.Warnw("msg", "registration committed, confirm still retrying", "gid", gid, "err", werr)
+	default:
+		r.log.Infow("msg", "registration rolled back", "gid", gid, "mode", string(mode), "status", status, "cause", err)
+	}
+	return res, err
+}
+
+// afterFailure decides what a registration whose Submit or Abort failed (cause) answers,
+// from the status DTM last gave for it within the settle wait ("" when DTM never
+// answered). Only DTM's own decision counts: a call that failed says nothing about what
+// DTM stored before it failed (under a MariaDB restart a Submit failed with "invalid
+// connection" after DTM had recorded it, and both sides went ACTIVE).
+//   - succeed: both Confirms (or XA commits) ran → success, settled;
+//   - submitted: committed, a Confirm still being retried → success, the consumer PENDING
+//     until DTM finishes;
+//   - failed, aborting: rolled back (or being rolled back: the Cancels are DTM's to finish)
+//     → the refusal the cause maps to; absent (DTM holds no such transaction: the
+//     Prepare never landed, so no branch ran) → the same;
+//   - prepared, or no answer: not decided yet (DTM submits or aborts it later) →
+//     ErrOutcomeUnknown, never a refusal the caller would act on.
+func afterFailure(res biz.Registered, status string, cause error) (biz.Registered, error) {
 	switch status {
 	case dtmcli.StatusSucceed:
 		res.Settled = true
 		return res, nil
 	case dtmcli.StatusSubmitted:
-		// Committed, but a Confirm is still being retried after the settle wait: the
-		// consumer answers PENDING and DTM finishes the job.
-		r.log.Warnw("msg", "registration committed, confirm still retrying", "gid", gid, "err", werr)
 		return res, nil
+	case dtmcli.StatusFailed, dtmcli.StatusAborting, statusAbsent:
+		return res, rolledBack(cause)
 	}
-	r.log.Infow("msg", "registration rolled back", "gid", gid, "mode", string(mode), "status", status, "cause", err)
-	return res, rolledBack(err)
+	if status == "" {
+		status = "no answer"
+	}
+	return res, fmt.Errorf("%w: DTM's status %s after the settle wait: %v", biz.ErrOutcomeUnknown, status, cause)
 }
 
 // rolledBack maps the failure that made DTM roll back to what the caller is told.
@@ -212,8 +243,16 @@ func newGID() (string, error) {
 	return string(b[:]), nil
 }
 
+// errNoTransaction is DTM answering that it holds no transaction of that gid: its Prepare
+// never landed, so no branch ran.
+var errNoTransaction = errors.New("no such transaction")
+
+// statusAbsent is what settle reports for a gid DTM has no transaction of.
+const statusAbsent = "absent"
+
 // settle polls DTM until the transaction is succeed or failed, or the settle wait ends;
-// it returns the last status seen.
+// it returns the last status seen ("" when DTM never answered; statusAbsent at once
+// when DTM says it has no such transaction).
 func (r *dtmRegistrar) settle(ctx context.Context, gid string) (string, error) {
 	wait := r.conf.GetSettleWait().AsDuration()
 	if wait <= 0 {
@@ -226,6 +265,9 @@ func (r *dtmRegistrar) settle(ctx context.Context, gid string) (string, error) {
 	var status string
 	for {
 		s, err := r.status(ctx, gid)
+		if errors.Is(err, errNoTransaction) {
+			return statusAbsent, nil
+		}
 		if err == nil {
 			status = s
 			if s == dtmcli.StatusSucceed || s == dtmcli.StatusFailed {
@@ -252,6 +294,10 @@ func (r *dtmRegistrar) status(ctx context.Context, gid string) (string, error) {
 		return "", err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		// DTM answers 500 when its store fails: that says nothing about the transaction.
+		return "", fmt.Errorf("dtm query %s: %s", gid, resp.Status)
+	}
 	var body struct {
 		Transaction *struct {
 			Status string `json:"status"`
@@ -261,7 +307,7 @@ func (r *dtmRegistrar) status(ctx context.Context, gid string) (string, error) {
 		return "", fmt.Errorf("dtm query %s: %w", gid, err)
 	}
 	if body.Transaction == nil {
-		return "", fmt.Errorf("dtm query %s: no such transaction", gid)
+		return "", fmt.Errorf("dtm query %s: %w", gid, errNoTransaction)
 	}
 	return body.Transaction.Status, nil
 }

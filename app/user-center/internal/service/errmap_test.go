@@ -21,6 +21,7 @@ func TestEveryBizErrorHasItsReason(t *testing.T) {
 		{Name: "ErrMobileTaken", Err: biz.ErrMobileTaken, Code: 409, Reason: "MOBILE_TAKEN"},
 		{Name: "ErrRolledBack", Err: biz.ErrRolledBack, Code: 409, Reason: "REGISTRATION_ROLLED_BACK"},
 		{Name: "ErrFaultInjected", Err: biz.ErrFaultInjected, Code: 409, Reason: "FAULT_INJECTED"},
+		{Name: "ErrOutcomeUnknown", Err: biz.ErrOutcomeUnknown, Code: 503, Reason: "REGISTRATION_OUTCOME_UNKNOWN"},
 		{Name: "ErrNotFound", Err: biz.ErrNotFound, Code: 404, Reason: "USER_NOT_FOUND", Via: custody},
 		{Name: "ErrCustodyAlreadyRequested", Err: biz.ErrCustodyAlreadyRequested, Code: 409, Reason: "CUSTODY_ALREADY_REQUESTED", Via: custody},
 		{Name: "ErrCustodyAlreadyOpen", Err: biz.ErrCustodyAlreadyOpen, Code: 409, Reason: "CUSTODY_ALREADY_OPEN", Via: custody},

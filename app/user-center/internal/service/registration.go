@@ -35,6 +35,9 @@ func registrationError(err error, req *v1.CreateUserRequest, gid string) error {
 		return v1.ErrorFaultInjected("registration %s rolled back by fault point %s", gid, biz.FaultInitiatorFail)
 	case errors.Is(err, biz.ErrRolledBack):
 		return v1.ErrorRegistrationRolledBack("registration %s rolled back: %v", gid, err)
+	case errors.Is(err, biz.ErrOutcomeUnknown):
+		return v1.ErrorRegistrationOutcomeUnknown("registration %s not decided yet (DTM did not answer in time); it completes or rolls back on its own: log in to see which", gid).
+			WithMetadata(map[string]string{"gid": gid})
 	}
 	return err
 }

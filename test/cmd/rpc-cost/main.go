@@ -1,0 +1,149 @@
+// Command rpc-cost measures the CPU one small unary call costs on loopback, client and
+// server together, over gRPC and over HTTP/1.1 + JSON.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+type echoServer interface {
+	Echo(context.Context, *wrapperspb.StringValue) (*wrapperspb.StringValue, error)
+}
+
+type echo struct{}
+
+func (echo) Echo(_ context.Context, in *wrapperspb.StringValue) (*wrapperspb.StringValue, error) {
+	return wrapperspb.String(in.GetValue()), nil
+}
+
+var desc = grpc.ServiceDesc{
+	ServiceName: "bench.Echo",
+	HandlerType: (*echoServer)(nil),
+	Methods: []grpc.MethodDesc{{MethodName: "Echo", Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+		in := new(wrapperspb.StringValue)
+		if err := dec(in); err != nil {
+			return nil, err
+		}
+		return srv.(echoServer).Echo(ctx, in)
+	}}},
+}
+
+func serve(kind, addr string) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		panic(err)
+	}
+	if kind == "grpc" {
+		s := grpc.NewServer()
+		s.RegisterService(&desc, echo{})
+		_ = s.Serve(lis)
+		return
+	}
+	_ = http.Serve(lis, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&m)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(m)
+	}))
+}
+
+func cpu(pid int) time.Duration {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f := strings.Fields(string(b)[strings.LastIndexByte(string(b), ')')+2:])
+	u, _ := strconv.Atoi(f[11])
+	s, _ := strconv.Atoi(f[12])
+	return time.Duration(u+s) * time.Second / 100
+}
+
+func self() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func main() {
+	kind := flag.String("kind", "grpc", "grpc or http")
+	srv := flag.Bool("serve", false, "")
+	addr := flag.String("addr", "127.0.0.1:19999", "")
+	n := flag.Int("n", 40000, "calls")
+	c := flag.Int("c", 16, "concurrent callers")
+	flag.Parse()
+	if *srv {
+		serve(*kind, *addr)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-serve", "-kind", *kind, "-addr", *addr)
+	if err := cmd.Start(); err != nil {
+		panic(err)
+	}
+	defer cmd.Process.Kill()
+	time.Sleep(300 * time.Millisecond)
+	payload := strings.Repeat("x", 300)
+	var call func() error
+	if *kind == "grpc" {
+		conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			panic(err)
+		}
+		call = func() error {
+			out := new(wrapperspb.StringValue)
+			return conn.Invoke(context.Background(), "/bench.Echo/Echo", wrapperspb.String(payload), out)
+		}
+	} else {
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *c}}
+		body, _ := json.Marshal(map[string]string{"v": payload})
+		call = func() error {
+			resp, err := hc.Post("http://"+*addr+"/echo", "application/json", bytes.NewReader(body))
+			if err != nil {
+				return err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			return resp.Body.Close()
+		}
+	}
+	for i := 0; i < 200; i++ {
+		if err := call(); err != nil {
+			panic(err)
+		}
+	}
+	c0, s0, t0 := self(), cpu(cmd.Process.Pid), time.Now()
+	var left atomic.Int64
+	left.Store(int64(*n))
+	var wg sync.WaitGroup
+	for i := 0; i < *c; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 {
+				if err := call(); err != nil {
+					panic(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	el := time.Since(t0)
+	cc, sc := self()-c0, cpu(cmd.Process.Pid)-s0
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(*n) }
+	fmt.Printf("%-5s %d calls, %d callers: %.0f calls/s, CPU per call: client %.1f µs, server %.1f µs, both %.1f µs\n",
+		*kind, *n, *c, float64(*n)/el.Seconds(), per(cc), per(sc), per(cc+sc))
+}
