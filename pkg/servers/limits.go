@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	nethttp "net/http"
+	"regexp"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -89,10 +90,21 @@ func decodeBody(r *nethttp.Request, v any) error {
 		return kerrors.BadRequest(ReasonInvalidBody, "body: not valid UTF-8")
 	}
 	if err := codec.Unmarshal(data, v); err != nil {
-		return kerrors.BadRequest(ReasonInvalidBody, fmt.Sprintf("body: not valid %s: %v", codec.Name(), err))
+		e := kerrors.BadRequest(ReasonInvalidBody, fmt.Sprintf("body: not valid %s: %v", codec.Name(), err))
+		if f := fieldInDecodeError.FindStringSubmatch(err.Error()); f != nil {
+			// Named as validation errors name it (the API's lowerCamelCase JSON name).
+			e = e.WithMetadata(map[string]string{"field": f[1]})
+		}
+		return e
 	}
 	return nil
 }
+
+// fieldInDecodeError finds the field protojson names when a value has the wrong type or a
+// field comes twice ("invalid value for string field amount: 12", `duplicate field
+// "amount"`). Its messages are not an API: when they change, the answer is still the
+// same 400, only without metadata.field.
+var fieldInDecodeError = regexp.MustCompile(`(?:invalid value for \w+ field |duplicate field "?)([A-Za-z_][A-Za-z0-9_]*)`)
 
 // limitInFlight answers 503 OVERLOADED at once when max requests are already being
 // handled, instead of letting a flood queue until every request times out. Health

@@ -29,13 +29,22 @@ func echoServer(t *testing.T, calls *int) *http.Server {
 		*calls++
 		return ctx.Result(200, &in)
 	})
+	srv.Route("/").POST("/typed", func(ctx http.Context) error {
+		var in conf.Server
+		if err := ctx.Bind(&in); err != nil {
+			return err
+		}
+		*calls++
+		return ctx.Result(200, &in)
+	})
 	return srv
 }
 
 // errorBody is the Kratos error body.
 type errorBody struct {
-	Code   int    `json:"code"`
-	Reason string `json:"reason"`
+	Code     int               `json:"code"`
+	Reason   string            `json:"reason"`
+	Metadata map[string]string `json:"metadata"`
 }
 
 func TestNewHTTPBodyLimits(t *testing.T) {
@@ -43,23 +52,29 @@ func TestNewHTTPBodyLimits(t *testing.T) {
 	big := `{"a":"` + strings.Repeat("x", 2<<20) + `"}`
 	cases := []struct {
 		name       string
+		path       string
 		body       io.Reader
 		wantStatus int
 		wantReason string
+		wantField  string
 	}{
-		{"valid JSON", strings.NewReader(`{"a":"é"}`), 200, ""},
-		{"over 1 MiB with Content-Length", strings.NewReader(big), 413, ReasonBodyTooLarge},
+		{"valid JSON", "/echo", strings.NewReader(`{"a":"é"}`), 200, "", ""},
+		{"over 1 MiB with Content-Length", "/echo", strings.NewReader(big), 413, ReasonBodyTooLarge, ""},
 		// No Content-Length: only reading finds out.
-		{"over 1 MiB chunked", io.MultiReader(strings.NewReader(big)), 413, ReasonBodyTooLarge},
-		{"not UTF-8", bytes.NewReader([]byte("{\"a\":\"\xff\xfe\"}")), 400, ReasonInvalidBody},
-		{"not JSON", strings.NewReader(`{"a":`), 400, ReasonInvalidBody},
+		{"over 1 MiB chunked", "/echo", io.MultiReader(strings.NewReader(big)), 413, ReasonBodyTooLarge, ""},
+		{"not UTF-8", "/echo", bytes.NewReader([]byte("{\"a\":\"\xff\xfe\"}")), 400, ReasonInvalidBody, ""},
+		{"not JSON", "/echo", strings.NewReader(`{"a":`), 400, ReasonInvalidBody, ""},
+		// The field is named as a validation error names it.
+		{"a number for a string", "/typed", strings.NewReader(`{"http":{"addr":12}}`), 400, ReasonInvalidBody, "addr"},
+		{"an object for a string", "/typed", strings.NewReader(`{"http":{"addr":{}}}`), 400, ReasonInvalidBody, "addr"},
+		{"a field twice", "/typed", strings.NewReader(`{"http":{"addr":"a","addr":"b"}}`), 400, ReasonInvalidBody, "addr"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			calls := 0
 			srv := echoServer(t, &calls)
-			req := httptest.NewRequest(nethttp.MethodPost, "/echo", tc.body)
+			req := httptest.NewRequest(nethttp.MethodPost, tc.path, tc.body)
 			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
 			srv.ServeHTTP(rec, req)
@@ -79,8 +94,8 @@ func TestNewHTTPBodyLimits(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil {
 				t.Fatalf("error body %.200s: %v", rec.Body.String(), err)
 			}
-			if e.Code != tc.wantStatus || e.Reason != tc.wantReason {
-				t.Fatalf("error body = %+v, want code %d reason %s", e, tc.wantStatus, tc.wantReason)
+			if e.Code != tc.wantStatus || e.Reason != tc.wantReason || e.Metadata["field"] != tc.wantField {
+				t.Fatalf("error body = %+v, want code %d reason %s field %q", e, tc.wantStatus, tc.wantReason, tc.wantField)
 			}
 		})
 	}
