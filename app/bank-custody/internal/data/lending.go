@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"time"
 
+	entsql "entgo.io/ent/dialect/sql"
+
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/biz"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankfreeze"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankproject"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -144,10 +147,10 @@ func (r *freezeRepo) GetMany(ctx context.Context, requestNos []string) (map[stri
 }
 
 func (r *freezeRepo) SetStatus(ctx context.Context, requestNos []string, status biz.FreezeStatus, at time.Time) error {
-	n, err := r.data.Client(ctx).BankFreeze.Update().
-		Where(bankfreeze.IDIn(requestNos...)).
-		SetStatus(string(status)).SetUpdatedAt(at).
-		Save(ctx)
+	n, err := entx.UpdateByKey(ctx, r.data.Client(ctx), bankfreeze.Table, func(u *entsql.UpdateBuilder) {
+		u.Set(bankfreeze.FieldStatus, string(status)).Set(bankfreeze.FieldUpdatedAt, at).
+			Where(entsql.In(bankfreeze.FieldID, entx.Args(requestNos)...))
+	})
 	if err != nil {
 		return err
 	}

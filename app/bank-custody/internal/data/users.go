@@ -11,6 +11,7 @@ import (
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankaccount"
 	"github.com/p2p-dtx/p2p-dtx/app/bank-custody/internal/data/ent/bankuser"
+	"github.com/p2p-dtx/p2p-dtx/pkg/entx"
 	"github.com/p2p-dtx/p2p-dtx/pkg/money"
 )
 
@@ -169,14 +170,14 @@ func (r *accountRepo) saveChunk(ctx context.Context, accounts []*biz.Account) er
 			b.WriteString(" END")
 		})
 	}
-	n, err := r.data.Client(ctx).BankAccount.Update().
-		Where(bankaccount.IDIn(ids...)).
-		SetUpdatedAt(at).
-		Modify(func(u *entsql.UpdateBuilder) {
-			u.Set(bankaccount.FieldBalance, byUser(func(a *biz.Account) money.Amount { return a.Balance }))
-			u.Set(bankaccount.FieldFrozen, byUser(func(a *biz.Account) money.Amount { return a.Frozen }))
-		}).
-		Save(ctx)
+	// By primary key only (entx.UpdateByKey): batches of other projects lock their own
+	// accounts meanwhile.
+	n, err := entx.UpdateByKey(ctx, r.data.Client(ctx), bankaccount.Table, func(u *entsql.UpdateBuilder) {
+		u.Set(bankaccount.FieldBalance, byUser(func(a *biz.Account) money.Amount { return a.Balance })).
+			Set(bankaccount.FieldFrozen, byUser(func(a *biz.Account) money.Amount { return a.Frozen })).
+			Set(bankaccount.FieldUpdatedAt, at).
+			Where(entsql.In(bankaccount.FieldID, entx.Args(ids)...))
+	})
 	if err != nil {
 		return err
 	}

@@ -114,7 +114,14 @@ func (r *tenderRepo) LockTenders(ctx context.Context, ids []int64) ([]biz.Tender
 }
 
 func (r *tenderRepo) SetTendersStatus(ctx context.Context, ids []int64, status biz.TenderStatus) error {
-	return r.data.Client(ctx).Tender.Update().Where(tender.IDIn(ids...)).SetStatus(string(status)).Exec(ctx)
+	// By primary key only: a group's tenders are marked while another group of the same
+	// project holds its own rows (entx.UpdateByKey says why ent's Update deadlocked).
+	_, err := entx.UpdateByKey(ctx, r.data.Client(ctx), tender.Table, func(u *entsql.UpdateBuilder) {
+		u.Set(tender.FieldStatus, string(status)).
+			Set(tender.FieldUpdatedAt, tender.UpdateDefaultUpdatedAt()).
+			Where(entsql.In(tender.FieldID, entx.Args(ids)...))
+	})
+	return err
 }
 
 func (r *tenderRepo) Tenders(ctx context.Context, projectID int64, status biz.TenderStatus) ([]biz.Tender, error) {
