@@ -47,13 +47,23 @@ func restartCrashed(t *testing.T, svc string) time.Time {
 		resp.Body.Close()
 		return fmt.Errorf("%s still answers /healthz (%d)", svc, resp.StatusCode)
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "bash", filepath.Join("..", "scripts", "stack.sh"), "up", svc).CombinedOutput()
-	if err != nil {
-		t.Fatalf("restart %s: %v\n%s", svc, err, out)
+	if err := startAgain(svc, nil); err != nil {
+		t.Fatal(err)
 	}
 	return time.Now()
+}
+
+// startAgain starts a stopped component with scripts/stack.sh up, which returns once it
+// is healthy; env (when not nil) is the environment the script runs with.
+func startAgain(svc string, env []string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join("..", "scripts", "stack.sh"), "up", svc)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("start %s again: %w\n%s", svc, err, out)
+	}
+	return nil
 }
 
 // lendingCrashInTender crashes trade-center inside a tender, at point, and checks that

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -55,8 +54,7 @@ func TestRegistrationSurvivesAKillMidStorm(t *testing.T) {
 }
 
 // killAndStart sends the component's process SIGKILL, waits until it is gone and starts
-// it again with scripts/stack.sh up (with the bcrypt cost and trace ratio it ran with),
-// which returns once it is healthy.
+// it again (startAgain) with the bcrypt cost and trace ratio it ran with.
 func killAndStart(svc string) error {
 	dir, err := stack.RunDir()
 	if err != nil {
@@ -82,9 +80,7 @@ func killAndStart(svc string) error {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		return fmt.Errorf("kill -9 %s (%d): %w", svc, pid, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	if err := stack.Poll(ctx, 20*time.Millisecond, 10*time.Second, func() error {
+	if err := stack.Poll(context.Background(), 20*time.Millisecond, 10*time.Second, func() error {
 		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
 			return nil
 		}
@@ -92,10 +88,5 @@ func killAndStart(svc string) error {
 	}); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "bash", filepath.Join("..", "scripts", "stack.sh"), "up", svc)
-	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("start %s again: %w\n%s", svc, err, out)
-	}
-	return nil
+	return startAgain(svc, env)
 }

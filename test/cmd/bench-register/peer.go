@@ -20,6 +20,8 @@ import (
 	"github.com/go-resty/resty/v2"
 	"github.com/go-sql-driver/mysql"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
 // The peer is what DTM's own examples do, with nothing of p2p-dtx in it: an initiator
@@ -135,51 +137,52 @@ func (p *peer) stop() error {
 // so DTM stops retrying, for ever, the branches of a server that is gone. The rows those
 // transactions touched go with the peer's database.
 func (p *peer) settle(d time.Duration) error {
-	deadline := time.Now().Add(d)
-	for {
-		var ours int
-		stale, err := p.unfinished(func(gid string) bool {
-			mine := strings.HasPrefix(gid, "peer"+p.prefix)
-			if mine {
-				ours++
-			}
-			return !mine || time.Now().After(deadline)
-		})
-		if err != nil {
-			return err
+	mine := func(gid string) bool { return strings.HasPrefix(gid, "peer"+p.prefix) }
+	if stack.Poll(context.Background(), 200*time.Millisecond, d, func() error {
+		left, err := p.stopUnfinished(mine)
+		if err == nil && left > 0 {
+			err = fmt.Errorf("%d of this run's peer transactions unfinished", left)
 		}
-		for _, g := range stale {
-			if err := p.forceStop(g); err != nil {
-				return err
-			}
-		}
-		if len(stale) > 0 {
-			fmt.Fprintf(os.Stderr, "  force-stopped %d unfinished peer transactions (DTM would retry their gone branches for ever)\n", len(stale))
-		}
-		if ours == 0 || time.Now().After(deadline) {
-			return nil
-		}
-		time.Sleep(200 * time.Millisecond)
+		return err
+	}) == nil {
+		return nil
 	}
+	_, err := p.stopUnfinished(func(string) bool { return false })
+	return err
 }
 
-// unfinished lists the peer's transactions DTM has not finished that stop says to stop.
-func (p *peer) unfinished(stop func(gid string) bool) ([]string, error) {
+// stopUnfinished force-stops every peer transaction (any run's) DTM has not finished,
+// except those keep keeps, and returns how many it kept.
+func (p *peer) stopUnfinished(keep func(gid string) bool) (int, error) {
 	rs, err := p.db.Query("SELECT gid FROM dtm.trans_global WHERE gid LIKE 'peer%' AND status NOT IN ('succeed', 'failed')")
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	var gids []string
+	var stop []string
+	kept := 0
 	for rs.Next() {
 		var g string
 		if err := rs.Scan(&g); err != nil {
-			return nil, errors.Join(err, rs.Close())
+			return 0, errors.Join(err, rs.Close())
 		}
-		if stop(g) {
-			gids = append(gids, g)
+		if keep(g) {
+			kept++
+		} else {
+			stop = append(stop, g)
 		}
 	}
-	return gids, errors.Join(rs.Err(), rs.Close())
+	if err := errors.Join(rs.Err(), rs.Close()); err != nil {
+		return 0, err
+	}
+	for _, g := range stop {
+		if err := p.forceStop(g); err != nil {
+			return 0, err
+		}
+	}
+	if len(stop) > 0 {
+		fmt.Fprintf(os.Stderr, "  force-stopped %d unfinished peer transactions (DTM would retry their gone branches for ever)\n", len(stop))
+	}
+	return kept, nil
 }
 
 // forceStop asks DTM to give the transaction up; one that finished meanwhile is fine.

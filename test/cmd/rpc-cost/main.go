@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -23,6 +24,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/p2p-dtx/p2p-dtx/test/stack"
 )
 
 type echoServer interface {
@@ -47,36 +50,49 @@ var desc = grpc.ServiceDesc{
 	}}},
 }
 
-func serve(kind, addr string) {
+func serve(kind, addr string) error {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
-		panic(err)
+		return err
 	}
 	if kind == "grpc" {
 		s := grpc.NewServer()
 		s.RegisterService(&desc, echo{})
-		_ = s.Serve(lis)
-		return
+		return s.Serve(lis)
 	}
-	_ = http.Serve(lis, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.Serve(lis, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var m map[string]string
-		_ = json.NewDecoder(r.Body).Decode(&m)
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(m)
+		if err := json.NewEncoder(w).Encode(m); err != nil {
+			fmt.Fprintln(os.Stderr, "rpc-cost: answer:", err)
+		}
 	}))
 }
 
+// cpu is the user and system CPU time process pid has used (clock ticks of 10 ms).
 func cpu(pid int) time.Duration {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		panic(err)
+	}
 	f := strings.Fields(string(b)[strings.LastIndexByte(string(b), ')')+2:])
-	u, _ := strconv.Atoi(f[11])
-	s, _ := strconv.Atoi(f[12])
+	u, errU := strconv.Atoi(f[11])
+	s, errS := strconv.Atoi(f[12])
+	if err := errors.Join(errU, errS); err != nil {
+		panic(err)
+	}
 	return time.Duration(u+s) * time.Second / 100
 }
 
 func self() time.Duration {
 	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err) // only with a bad argument
+	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
@@ -88,7 +104,10 @@ func main() {
 	c := flag.Int("c", 16, "concurrent callers")
 	flag.Parse()
 	if *srv {
-		serve(*kind, *addr)
+		if err := serve(*kind, *addr); err != nil {
+			fmt.Fprintln(os.Stderr, "rpc-cost: serve:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-serve", "-kind", *kind, "-addr", *addr)
@@ -96,7 +115,16 @@ func main() {
 		panic(err)
 	}
 	defer cmd.Process.Kill()
-	time.Sleep(300 * time.Millisecond)
+	// Ready once it accepts a connection.
+	if err := stack.Poll(context.Background(), 20*time.Millisecond, 10*time.Second, func() error {
+		c, err := net.Dial("tcp", *addr)
+		if err == nil {
+			err = c.Close()
+		}
+		return err
+	}); err != nil {
+		panic(err)
+	}
 	payload := strings.Repeat("x", 300)
 	var call func() error
 	if *kind == "grpc" {
@@ -116,8 +144,11 @@ func main() {
 			if err != nil {
 				return err
 			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			return resp.Body.Close()
+			_, err = io.Copy(io.Discard, resp.Body)
+			if err = errors.Join(err, resp.Body.Close()); err == nil && resp.StatusCode != http.StatusOK {
+				err = fmt.Errorf("echo answered %s", resp.Status)
+			}
+			return err
 		}
 	}
 	for i := 0; i < 200; i++ {

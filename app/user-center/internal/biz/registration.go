@@ -165,17 +165,20 @@ func (uc *RegistrationUsecase) Register(ctx context.Context, r Registration) (*C
 	if err != nil {
 		return nil, res.GID, err
 	}
+	// The consumer the transaction wrote, as it wrote it.
+	written := func(status ConsumerStatus) *Consumer {
+		return &Consumer{ID: res.UserID, Username: r.Username, Mobile: r.Mobile, Role: r.Role,
+			Status: status, CustodyStatus: CustodyNone}
+	}
 	if res.Settled {
 		// Nothing to read back: the Confirm (or the XA commit) made the row exactly this.
-		return &Consumer{ID: res.UserID, Username: r.Username, Mobile: r.Mobile, Role: r.Role,
-			Status: StatusActive, CustodyStatus: CustodyNone}, res.GID, nil
+		return written(StatusActive), res.GID, nil
 	}
 	// Committed, phase 2 still on its way: TCC's row is PENDING until its Confirm; XA's is
 	// not visible at all until its commit (DTM retries it), so it is answered PENDING too.
 	c, err := uc.profiles.Get(ctx, res.UserID)
 	if errors.Is(err, ErrNotFound) {
-		return &Consumer{ID: res.UserID, Username: r.Username, Mobile: r.Mobile, Role: r.Role,
-			Status: StatusPending, CustodyStatus: CustodyNone}, res.GID, nil
+		return written(StatusPending), res.GID, nil
 	}
 	if err != nil {
 		return nil, res.GID, err
