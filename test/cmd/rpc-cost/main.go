@@ -125,31 +125,9 @@ func main() {
 	}); err != nil {
 		panic(err)
 	}
-	payload := strings.Repeat("x", 300)
-	var call func() error
-	if *kind == "grpc" {
-		conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			panic(err)
-		}
-		call = func() error {
-			out := new(wrapperspb.StringValue)
-			return conn.Invoke(context.Background(), "/bench.Echo/Echo", wrapperspb.String(payload), out)
-		}
-	} else {
-		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *c}}
-		body, _ := json.Marshal(map[string]string{"v": payload})
-		call = func() error {
-			resp, err := hc.Post("http://"+*addr+"/echo", "application/json", bytes.NewReader(body))
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(io.Discard, resp.Body)
-			if err = errors.Join(err, resp.Body.Close()); err == nil && resp.StatusCode != http.StatusOK {
-				err = fmt.Errorf("echo answered %s", resp.Status)
-			}
-			return err
-		}
+	call, err := caller(*kind, *addr, *c)
+	if err != nil {
+		panic(err)
 	}
 	for i := 0; i < 200; i++ {
 		if err := call(); err != nil {
@@ -177,4 +155,35 @@ func main() {
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(*n) }
 	fmt.Printf("%-5s %d calls, %d callers: %.0f calls/s, CPU per call: client %.1f µs, server %.1f µs, both %.1f µs\n",
 		*kind, *n, *c, float64(*n)/el.Seconds(), per(cc), per(sc), per(cc+sc))
+}
+
+// caller returns one echo call of a 300-byte payload over kind to addr.
+func caller(kind, addr string, callers int) (func() error, error) {
+	payload := strings.Repeat("x", 300)
+	if kind == "grpc" {
+		conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			out := new(wrapperspb.StringValue)
+			return conn.Invoke(context.Background(), "/bench.Echo/Echo", wrapperspb.String(payload), out)
+		}, nil
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: callers}}
+	body, err := json.Marshal(map[string]string{"v": payload})
+	if err != nil {
+		return nil, err
+	}
+	return func() error {
+		resp, err := hc.Post("http://"+addr+"/echo", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		if err = errors.Join(err, resp.Body.Close()); err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("echo answered %s", resp.Status)
+		}
+		return err
+	}, nil
 }
